@@ -1,0 +1,294 @@
+//! Tables and the operations the worker and the UI need on them.
+
+use super::CacheError;
+use crate::mail::{Flags, MessageSummary, Uid, UidValidity};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const FOLDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("folders");
+type MsgKey<'a> = (&'a str, u32, u32);
+const MESSAGES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("messages");
+/// (folder, uidvalidity, sort date, uid): newest-first listing without loading a folder.
+const BY_DATE: TableDefinition<(&str, u32, i64, u32), ()> = TableDefinition::new("by_date");
+const BODIES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("bodies");
+/// (last use tick, size) of each cached body, for least-recently-used eviction.
+const BODY_USE: TableDefinition<MsgKey, (u64, u64)> = TableDefinition::new("body_use");
+
+/// What the cache knows of a folder's server state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderState {
+    pub uidvalidity: UidValidity,
+    pub uidnext: u32,
+    /// 0 when the server has no CONDSTORE.
+    pub highest_modseq: u64,
+    /// Whether the rows are a full copy of the folder as of `highest_modseq`/`uidnext`.
+    pub complete: bool,
+}
+
+/// Changes to one folder, written in one transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub upserts: Vec<MessageSummary>,
+    pub flag_updates: Vec<(Uid, Flags, u64)>,
+    pub removals: Vec<Uid>,
+    pub state: Option<FolderState>,
+}
+
+/// An open cache.
+pub struct Cache {
+    db: redb::Database,
+    path: PathBuf,
+    body_budget: u64,
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
+    postcard::to_allocvec(v).map_err(|e| CacheError::Decode(e.to_string()))
+}
+
+fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheError> {
+    postcard::from_bytes(b).map_err(|e| CacheError::Decode(e.to_string()))
+}
+
+impl Cache {
+    pub(crate) fn new(db: redb::Database, path: PathBuf, body_budget: u64) -> Cache {
+        Cache {
+            db,
+            path,
+            body_budget,
+        }
+    }
+
+    pub(crate) fn into_db(self) -> redb::Database {
+        self.db
+    }
+
+    /// The file behind this cache.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn write_schema(&self) -> Result<(), CacheError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            meta.insert("schema", &SCHEMA_VERSION.to_le_bytes()[..])?;
+            tx.open_table(FOLDERS)?;
+            tx.open_table(MESSAGES)?;
+            tx.open_table(BY_DATE)?;
+            tx.open_table(BODIES)?;
+            tx.open_table(BODY_USE)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The sync state of a folder, if it was ever synced.
+    pub fn folder_state(&self, folder: &str) -> Result<Option<FolderState>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FOLDERS)?;
+        let v = t.get(folder)?;
+        v.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Every folder the cache knows, with its state.
+    pub fn folders(&self) -> Result<Vec<(String, FolderState)>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(FOLDERS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            out.push((k.value().to_string(), decode(v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// Drops every row of a folder (its UIDVALIDITY changed, or it was deleted).
+    pub fn reset_folder(&self, folder: &str) -> Result<(), CacheError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut msgs = tx.open_table(MESSAGES)?;
+            let mut by_date = tx.open_table(BY_DATE)?;
+            let mut bodies = tx.open_table(BODIES)?;
+            let mut body_use = tx.open_table(BODY_USE)?;
+            let all = (folder, 0u32, 0u32)..=(folder, u32::MAX, u32::MAX);
+            msgs.retain_in(all.clone(), |_, _| false)?;
+            bodies.retain_in(all.clone(), |_, _| false)?;
+            body_use.retain_in(all, |_, _| false)?;
+            by_date.retain_in(
+                (folder, 0u32, i64::MIN, 0u32)..=(folder, u32::MAX, i64::MAX, u32::MAX),
+                |_, _| false,
+            )?;
+            tx.open_table(FOLDERS)?.remove(folder)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a batch of changes to a folder atomically.
+    pub fn apply(&self, folder: &str, uidv: UidValidity, batch: &Batch) -> Result<(), CacheError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut msgs = tx.open_table(MESSAGES)?;
+            let mut by_date = tx.open_table(BY_DATE)?;
+            for m in &batch.upserts {
+                let old = msgs
+                    .insert((folder, uidv, m.uid), encode(m)?.as_slice())?
+                    .map(|v| decode::<MessageSummary>(v.value()))
+                    .transpose()?;
+                if let Some(old) = old {
+                    by_date.remove((folder, uidv, old.sort_date(), m.uid))?;
+                }
+                by_date.insert((folder, uidv, m.sort_date(), m.uid), ())?;
+            }
+            for (uid, flags, modseq) in &batch.flag_updates {
+                let current = msgs
+                    .get((folder, uidv, *uid))?
+                    .map(|v| decode::<MessageSummary>(v.value()))
+                    .transpose()?;
+                if let Some(mut m) = current {
+                    m.flags = flags.clone();
+                    m.modseq = m.modseq.max(*modseq);
+                    msgs.insert((folder, uidv, *uid), encode(&m)?.as_slice())?;
+                }
+            }
+            let mut bodies = tx.open_table(BODIES)?;
+            let mut body_use = tx.open_table(BODY_USE)?;
+            for uid in &batch.removals {
+                let old = msgs
+                    .remove((folder, uidv, *uid))?
+                    .map(|v| decode::<MessageSummary>(v.value()))
+                    .transpose()?;
+                if let Some(old) = old {
+                    by_date.remove((folder, uidv, old.sort_date(), *uid))?;
+                }
+                bodies.remove((folder, uidv, *uid))?;
+                body_use.remove((folder, uidv, *uid))?;
+            }
+            if let Some(state) = &batch.state {
+                tx.open_table(FOLDERS)?
+                    .insert(folder, encode(state)?.as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// UIDs and flags of every cached message of a folder, in UID order.
+    pub fn uid_flags(&self, folder: &str, uidv: UidValidity) -> Result<Vec<(Uid, Flags)>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(MESSAGES)?;
+        let mut out = Vec::new();
+        for row in t.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
+            let (k, v) = row?;
+            let m: MessageSummary = decode(v.value())?;
+            out.push((k.value().2, m.flags));
+        }
+        Ok(out)
+    }
+
+    /// Number of cached messages in a folder.
+    pub fn count(&self, folder: &str, uidv: UidValidity) -> Result<u64, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(BY_DATE)?;
+        let n = t
+            .range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?
+            .count();
+        Ok(n as u64)
+    }
+
+    /// The newest `limit` messages (0 = all) of a folder by date, newest first.
+    pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
+        let Some(state) = self.folder_state(folder)? else {
+            return Ok(Vec::new());
+        };
+        let uidv = state.uidvalidity;
+        let tx = self.db.begin_read()?;
+        let idx = tx.open_table(BY_DATE)?;
+        let msgs = tx.open_table(MESSAGES)?;
+        let mut out = Vec::new();
+        let range = idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
+        for row in range.rev() {
+            let (k, _) = row?;
+            let uid = k.value().3;
+            if let Some(v) = msgs.get((folder, uidv, uid))? {
+                out.push(decode(v.value())?);
+            }
+            if limit != 0 && out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One message's cached headers.
+    pub fn get(&self, folder: &str, uidv: UidValidity, uid: Uid) -> Result<Option<MessageSummary>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(MESSAGES)?;
+        let v = t.get((folder, uidv, uid))?;
+        v.map(|v| decode(v.value())).transpose()
+    }
+
+    /// A cached body, marking it recently used.
+    pub fn body(&self, folder: &str, uidv: UidValidity, uid: Uid) -> Result<Option<Vec<u8>>, CacheError> {
+        let body = {
+            let tx = self.db.begin_read()?;
+            let t = tx.open_table(BODIES)?;
+            let v = t.get((folder, uidv, uid))?;
+            v.map(|v| v.value().to_vec())
+        };
+        if let Some(b) = &body {
+            let tx = self.db.begin_write()?;
+            tx.open_table(BODY_USE)?
+                .insert((folder, uidv, uid), (next_tick(), b.len() as u64))?;
+            tx.commit()?;
+        }
+        Ok(body)
+    }
+
+    /// Stores a body, dropping the least recently used ones beyond the budget.
+    pub fn put_body(&self, folder: &str, uidv: UidValidity, uid: Uid, raw: &[u8]) -> Result<(), CacheError> {
+        if raw.len() as u64 > self.body_budget {
+            return Ok(());
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut bodies = tx.open_table(BODIES)?;
+            let mut body_use = tx.open_table(BODY_USE)?;
+            bodies.insert((folder, uidv, uid), raw)?;
+            body_use.insert((folder, uidv, uid), (next_tick(), raw.len() as u64))?;
+            let mut entries = Vec::new();
+            let mut total = 0u64;
+            for row in body_use.iter()? {
+                let (k, v) = row?;
+                let (f, v2, u) = k.value();
+                let (tick, size) = v.value();
+                total += size;
+                entries.push((tick, size, f.to_string(), v2, u));
+            }
+            if total > self.body_budget {
+                entries.sort_by_key(|e| e.0);
+                for (_, size, f, v2, u) in entries {
+                    if total <= self.body_budget {
+                        break;
+                    }
+                    bodies.remove((f.as_str(), v2, u))?;
+                    body_use.remove((f.as_str(), v2, u))?;
+                    total -= size;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn next_tick() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}

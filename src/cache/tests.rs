@@ -1,0 +1,79 @@
+use super::*;
+use crate::mail::{Flag, Flags, MessageSummary};
+
+fn msg(uid: u32, date: i64) -> MessageSummary {
+    MessageSummary {
+        uid,
+        date: Some(date),
+        internal_date: date,
+        subject: format!("message {uid}"),
+        flags: Flags::from_imap(["\\Seen"]),
+        ..MessageSummary::default()
+    }
+}
+
+#[test]
+fn rows_round_trip_newest_first_and_flags_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, notice) = open(dir.path(), "acct", 1 << 20).unwrap();
+    assert!(notice.is_none());
+    let state = FolderState { uidvalidity: 7, uidnext: 4, highest_modseq: 9, complete: true };
+    let batch = Batch {
+        upserts: vec![msg(1, 100), msg(2, 300), msg(3, 200)],
+        state: Some(state.clone()),
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 7, &batch).unwrap();
+    let newest: Vec<u32> = cache.newest("INBOX", 0).unwrap().iter().map(|m| m.uid).collect();
+    assert_eq!(newest, vec![2, 3, 1]);
+    let b = Batch {
+        flag_updates: vec![(3, Flags::from_imap(["\\Flagged"]), 10)],
+        removals: vec![2],
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 7, &b).unwrap();
+    let rows = cache.uid_flags("INBOX", 7).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1].1.has(Flag::Flagged) && !rows[1].1.has(Flag::Seen));
+    assert_eq!(cache.folder_state("INBOX").unwrap(), Some(state));
+    cache.reset_folder("INBOX").unwrap();
+    assert!(cache.newest("INBOX", 0).unwrap().is_empty());
+}
+
+#[test]
+fn file_is_private_and_a_second_opener_is_told() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(&dir.path().join("c"), "a", 0).unwrap();
+    let mode = std::fs::metadata(cache.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let dmode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+    assert_eq!(dmode & 0o777, 0o700);
+    let err = open(&dir.path().join("c"), "a", 0).err().expect("second open refused");
+    assert!(err.to_string().contains("in use by another tern"), "{err}");
+}
+
+#[test]
+fn garbage_file_is_set_aside_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.redb"), vec![0x5au8; 10_000]).unwrap();
+    let (cache, notice) = open(dir.path(), "a", 0).unwrap();
+    let notice = notice.expect("user is told");
+    assert!(notice.0.contains("damaged"), "{notice:?}");
+    assert!(cache.folders().unwrap().is_empty());
+    let kept = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(kept, 2, "the damaged file is kept beside the new one");
+}
+
+#[test]
+fn bodies_are_evicted_least_recently_used_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "a", 250).unwrap();
+    cache.put_body("INBOX", 1, 1, &[1; 100]).unwrap();
+    cache.put_body("INBOX", 1, 2, &[2; 100]).unwrap();
+    assert!(cache.body("INBOX", 1, 1).unwrap().is_some()); // 1 is now fresher than 2
+    cache.put_body("INBOX", 1, 3, &[3; 100]).unwrap();
+    assert!(cache.body("INBOX", 1, 2).unwrap().is_none());
+    assert!(cache.body("INBOX", 1, 1).unwrap().is_some());
+    assert!(cache.body("INBOX", 1, 3).unwrap().is_some());
+}

@@ -1,0 +1,52 @@
+//! Turning a config account into connection settings and an open cache.
+
+use crate::cache::{self, Cache};
+use crate::config::{Account, Config};
+use crate::imap::ConnectSettings;
+use std::time::Duration;
+
+/// An account ready to use: its name, settings and cache.
+pub struct AccountContext {
+    pub name: String,
+    pub account: Account,
+    pub cache: Cache,
+}
+
+/// Default bytes of bodies kept in the cache.
+pub const DEFAULT_BODY_CACHE_MB: u64 = 256;
+
+/// Opens the account's cache, printing any notice (for example a rebuild) to stderr.
+pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<AccountContext> {
+    let (name, account) = config.account(name)?;
+    let budget = config.general.body_cache_mb.unwrap_or(DEFAULT_BODY_CACHE_MB) << 20;
+    let (cache, notice) = cache::open(&config.cache_dir(), name, budget)?;
+    if let Some(n) = notice {
+        eprintln!("tern: {}", n.0);
+        tracing::warn!("{}", n.0);
+    }
+    Ok(AccountContext {
+        name: name.to_string(),
+        account: account.clone(),
+        cache,
+    })
+}
+
+impl AccountContext {
+    /// Connection settings with the secret resolved (may prompt when `interactive`).
+    pub fn connect_settings(&self, trace: bool, interactive: bool) -> anyhow::Result<ConnectSettings> {
+        let imap = &self.account.imap;
+        let secret = crate::secrets::resolve(&self.name, imap, interactive)?;
+        Ok(ConnectSettings {
+            host: imap.host.clone(),
+            port: imap.port(),
+            security: imap.security,
+            username: imap.username.clone(),
+            auth: imap.auth,
+            ca_certificate: imap.ca_certificate.clone(),
+            secret,
+            trace,
+            timeout: Duration::from_secs(30),
+            label: format!("{}/sync", self.name),
+        })
+    }
+}

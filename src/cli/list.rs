@@ -1,0 +1,75 @@
+//! `tern list`: the newest messages of a folder, straight from the cache.
+
+use super::AccountContext;
+use crate::mail::{sanitize, Address, MessageSummary};
+use std::io::Write;
+
+/// Options of `tern list`.
+#[derive(Debug)]
+pub struct ListOptions {
+    pub folder: String,
+    pub limit: usize,
+    pub json: bool,
+}
+
+fn addr_line(list: &[Address]) -> String {
+    list.iter().map(|a| a.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn date_string(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn json_line(m: &MessageSummary) -> serde_json::Value {
+    let date = chrono::DateTime::from_timestamp(m.sort_date(), 0).map(|d| d.to_rfc3339());
+    serde_json::json!({
+        "uid": m.uid,
+        "flags": m.flags.imap_names(),
+        "date": date,
+        "internal_date": chrono::DateTime::from_timestamp(m.internal_date, 0).map(|d| d.to_rfc3339()),
+        "from": addr_line(&m.from),
+        "from_email": m.from.first().map(|a| a.email.clone()),
+        "to": m.to.iter().map(|a| a.email.clone()).collect::<Vec<_>>(),
+        "subject": m.subject,
+        "size": m.size,
+        "message_id": m.message_id,
+        "has_attachments": m.has_attachments,
+    })
+}
+
+/// Prints the newest `limit` messages (0 = all), newest first.
+pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
+    let rows = ctx.cache.newest(&opts.folder, opts.limit)?;
+    if rows.is_empty() && ctx.cache.folder_state(&opts.folder)?.is_none() {
+        anyhow::bail!(
+            "no cached messages for folder {:?} of account {}; run `tern sync` first",
+            opts.folder,
+            ctx.name
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    for m in rows {
+        if opts.json {
+            writeln!(out, "{}", json_line(&m))?;
+        } else {
+            use crate::mail::Flag;
+            let flags = format!(
+                "{}{}{}",
+                if m.flags.has(Flag::Seen) { ' ' } else { 'N' },
+                if m.flags.has(Flag::Flagged) { '!' } else { ' ' },
+                if m.flags.has(Flag::Answered) { 'r' } else { ' ' }
+            );
+            writeln!(
+                out,
+                "{} {:<24.24} {} {}",
+                date_string(m.sort_date()),
+                sanitize(&addr_line(&m.from)),
+                flags,
+                sanitize(&m.subject)
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! `tern sync`: bring folders into the cache and report per folder.
+
+use super::AccountContext;
+use crate::imap::{self, folders, sync::sync_folder};
+use std::io::Write;
+use std::time::Instant;
+
+/// Options of `tern sync`.
+#[derive(Debug, Default)]
+pub struct SyncOptions {
+    pub folders: Vec<String>,
+    pub trace_imap: bool,
+    pub interactive: bool,
+    pub progress: bool,
+}
+
+/// Runs the sync; prints a line per folder and a total. Errors carry the server's words.
+pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()> {
+    let settings = ctx.connect_settings(opts.trace_imap, opts.interactive)?;
+    let started = Instant::now();
+    let mut conn = imap::connect(&settings).await?;
+    conn.enable_extensions().await?;
+    let names: Vec<String> = if opts.folders.is_empty() {
+        folders::list_folders(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|f| f.selectable)
+            .map(|f| f.name)
+            .collect()
+    } else {
+        opts.folders.clone()
+    };
+    let mut total = crate::imap::sync::SyncReport {
+        folder: "total".into(),
+        ..Default::default()
+    };
+    let mut out = std::io::stdout().lock();
+    for name in &names {
+        let t0 = Instant::now();
+        let show = opts.progress;
+        let mut progress = move |p: crate::imap::sync::SyncProgress| {
+            if show {
+                eprint!("\r{} {}/{}   ", p.folder, p.done, p.total);
+            }
+        };
+        let r = sync_folder(&mut conn, &ctx.cache, name, &mut progress)
+            .await
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if opts.progress {
+            eprint!("\r");
+        }
+        writeln!(
+            out,
+            "{:<24} {:>8} messages {:>7} new {:>7} changed {:>7} removed {:>7.2}s{}",
+            name,
+            r.messages,
+            r.new,
+            r.changed,
+            r.removed,
+            t0.elapsed().as_secs_f64(),
+            if r.reset { "  (UIDVALIDITY changed: cache refilled)" } else { "" }
+        )?;
+        total.messages += r.messages;
+        total.new += r.new;
+        total.changed += r.changed;
+        total.removed += r.removed;
+    }
+    writeln!(
+        out,
+        "{:<24} {:>8} messages {:>7} new {:>7} changed {:>7} removed {:>7.2}s",
+        "total",
+        total.messages,
+        total.new,
+        total.changed,
+        total.removed,
+        started.elapsed().as_secs_f64()
+    )?;
+    conn.logout().await;
+    Ok(())
+}

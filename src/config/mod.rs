@@ -1,0 +1,177 @@
+//! Configuration: the TOML schema (a contract with users), where the file lives, and
+//! validation that names the file, line and key of every mistake.
+
+mod schema;
+
+pub use schema::{
+    Account, AuthMethod, Config, FolderNames, General, ImapConfig, Security,
+};
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("no config file found; tried {0}. Copy config.example.toml there, or pass --config FILE")]
+    Missing(PathBuf),
+    #[error("no account named {0:?} in the config")]
+    NoSuchAccount(String),
+}
+
+/// Where the config file is: `--config`, else `$TERN_CONFIG`, else the XDG config dir.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("TERN_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let dirs = project_dirs();
+    Ok(dirs
+        .map(|d| d.config_dir().join("config.toml"))
+        .unwrap_or_else(|| PathBuf::from("tern.toml")))
+}
+
+/// The XDG directories for tern, when a home directory is known.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "tern")
+}
+
+/// Reads, parses and validates the config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::Missing(path.to_path_buf()))
+        }
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    parse(&text, path)
+}
+
+/// Parses and validates config text; `path` only labels errors.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: describe_toml_error(text, &e),
+    })?;
+    validate(&config).map_err(|message| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok(config)
+}
+
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let key = text
+                .get(span.clone())
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            if key.is_empty() || key.len() > 60 {
+                format!("line {line}: {msg}")
+            } else {
+                format!("line {line}, at `{key}`: {msg}")
+            }
+        }
+        None => msg,
+    }
+}
+
+fn validate(config: &Config) -> Result<(), String> {
+    if config.accounts.is_empty() {
+        return Err("no [accounts.NAME] table: at least one account is needed".into());
+    }
+    let defaults = config.accounts.values().filter(|a| a.default).count();
+    if defaults > 1 {
+        return Err("more than one account has `default = true`".into());
+    }
+    if defaults == 0 && config.accounts.len() > 1 {
+        return Err("several accounts and none has `default = true`".into());
+    }
+    for (name, acct) in &config.accounts {
+        let imap = &acct.imap;
+        if imap.host.trim().is_empty() {
+            return Err(format!("[accounts.{name}.imap] host is empty"));
+        }
+        if imap.security == Security::Plain && !is_loopback_host(&imap.host) {
+            return Err(format!(
+                "[accounts.{name}.imap] security = \"plain\" is refused for {:?}: it would send \
+                 the password unencrypted. Use \"tls\" or \"starttls\" (plain is only allowed \
+                 for a loopback address)",
+                imap.host
+            ));
+        }
+        if imap.password_command.is_some() && imap.password_keyring {
+            return Err(format!(
+                "[accounts.{name}.imap] password-command and password-keyring are both set: pick one"
+            ));
+        }
+        if imap.auth != AuthMethod::Login && imap.password_command.is_none() {
+            return Err(format!(
+                "[accounts.{name}.imap] auth = {:?} needs password-command to print the token",
+                imap.auth.as_str()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `host` names this machine's loopback interface (plain text is tolerable there).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl Config {
+    /// The account to use: the named one, else the default, else the only one.
+    pub fn account(&self, name: Option<&str>) -> Result<(&str, &Account), ConfigError> {
+        if let Some(n) = name {
+            return self
+                .accounts
+                .get_key_value(n)
+                .map(|(k, v)| (k.as_str(), v))
+                .ok_or_else(|| ConfigError::NoSuchAccount(n.to_string()));
+        }
+        self.accounts
+            .iter()
+            .find(|(_, a)| a.default)
+            .or_else(|| self.accounts.iter().next())
+            .map(|(k, v)| (k.as_str(), v))
+            .ok_or_else(|| ConfigError::NoSuchAccount("(default)".into()))
+    }
+
+    /// The cache directory: `general.cache-dir`, else the XDG cache dir.
+    pub fn cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.general.cache_dir {
+            return dir.clone();
+        }
+        project_dirs()
+            .map(|d| d.cache_dir().to_path_buf())
+            .unwrap_or_else(|| std::env::temp_dir().join("tern-cache"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

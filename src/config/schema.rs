@@ -1,0 +1,103 @@
+//! The serde structs of the config file. Key names are a contract with users.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub general: General,
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Account>,
+}
+
+/// `[general]`: settings shared by all accounts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct General {
+    pub cache_dir: Option<PathBuf>,
+    /// Megabytes of message bodies kept in the cache; the least recently read go first.
+    pub body_cache_mb: Option<u64>,
+}
+
+/// `[accounts.NAME]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Account {
+    #[serde(default)]
+    pub default: bool,
+    pub email: String,
+    pub name: Option<String>,
+    pub imap: ImapConfig,
+    #[serde(default)]
+    pub folders: FolderNames,
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    Tls,
+    Starttls,
+    Plain,
+}
+
+/// How tern proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    #[default]
+    Login,
+    Xoauth2,
+    Oauthbearer,
+}
+
+impl AuthMethod {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Login => "login",
+            AuthMethod::Xoauth2 => "xoauth2",
+            AuthMethod::Oauthbearer => "oauthbearer",
+        }
+    }
+}
+
+/// `[accounts.NAME.imap]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: String,
+    pub password_command: Option<String>,
+    #[serde(default)]
+    pub password_keyring: bool,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    pub ca_certificate: Option<PathBuf>,
+}
+
+impl ImapConfig {
+    /// The port, defaulted from the security mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 993,
+            Security::Starttls | Security::Plain => 143,
+        })
+    }
+}
+
+/// `[accounts.NAME.folders]`: overrides for the special folders.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FolderNames {
+    pub trash: Option<String>,
+    pub archive: Option<String>,
+    pub sent: Option<String>,
+    pub drafts: Option<String>,
+}

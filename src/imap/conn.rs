@@ -1,0 +1,370 @@
+//! One authenticated IMAP connection, driven raw: tern sends each command itself and
+//! reads every response up to the tagged one. So a tagged NO/BAD is always an error
+//! (never "no messages"), and no untagged EXISTS/VANISHED/FETCH is dropped.
+
+use super::changes::MailboxChanges;
+use super::error::ImapError;
+use super::transport::Traced;
+use async_imap::imap_proto::{Capability, Response, ResponseCode, Status};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// A piece of a command: text as is, or a literal sent with `{n}` framing.
+pub enum Part<'a> {
+    Text(&'a str),
+    Literal(&'a [u8]),
+}
+
+/// What the tagged OK carried that callers need (UIDPLUS results).
+#[derive(Debug, Default, Clone)]
+pub struct Completion {
+    /// COPYUID: (destination UIDVALIDITY, source UIDs, destination UIDs).
+    pub copy_uid: Option<(u32, Vec<u32>, Vec<u32>)>,
+    /// APPENDUID: (destination UIDVALIDITY, UID).
+    pub append_uid: Option<(u32, u32)>,
+    pub text: String,
+}
+
+/// An authenticated connection.
+pub struct Conn {
+    session: async_imap::Session<Traced>,
+    timeout: Duration,
+    label: String,
+    next_tag: u32,
+    caps: HashSet<String>,
+    pub(crate) qresync: bool,
+    pub(crate) condstore: bool,
+    /// Untagged changes to the selected folder not consumed by the command that got them.
+    pub(crate) changes: MailboxChanges,
+}
+
+/// Expands an IMAP UID set as parsed by imap-proto.
+pub(crate) fn expand_uid_set(set: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Vec<u32> {
+    use async_imap::imap_proto::rfc4315::UidSetMember as M;
+    let mut out = Vec::new();
+    for m in set {
+        match m {
+            M::Uid(u) => out.push(*u),
+            M::UidRange(r) => out.extend(r.clone()),
+        }
+    }
+    out
+}
+
+impl Conn {
+    pub(crate) fn new(session: async_imap::Session<Traced>, timeout: Duration, label: String) -> Conn {
+        Conn {
+            session,
+            timeout,
+            label,
+            next_tag: 0,
+            caps: HashSet::new(),
+            qresync: false,
+            condstore: false,
+            changes: MailboxChanges::default(),
+        }
+    }
+
+    /// Whether the server advertised a capability (case-insensitive).
+    pub fn has_cap(&self, cap: &str) -> bool {
+        self.caps.contains(&cap.to_ascii_uppercase())
+    }
+
+    /// The connection's label for logs.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Asks for CAPABILITY again (after login the set may grow).
+    pub async fn refresh_capabilities(&mut self) -> Result<(), ImapError> {
+        let mut caps = HashSet::new();
+        self.exec("CAPABILITY", |r| {
+            if let Response::Capabilities(list) = r {
+                for c in list {
+                    match c {
+                        Capability::Imap4rev1 => caps.insert("IMAP4REV1".to_string()),
+                        Capability::Auth(a) => caps.insert(format!("AUTH={}", a.to_ascii_uppercase())),
+                        Capability::Atom(a) => caps.insert(a.to_ascii_uppercase()),
+                    };
+                }
+                true
+            } else {
+                false
+            }
+        })
+        .await?;
+        self.caps = caps;
+        Ok(())
+    }
+
+    /// ENABLEs QRESYNC (or CONDSTORE) when offered; returns which took.
+    pub async fn enable_extensions(&mut self) -> Result<(), ImapError> {
+        let want = if self.has_cap("QRESYNC") {
+            "QRESYNC"
+        } else if self.has_cap("CONDSTORE") {
+            "CONDSTORE"
+        } else {
+            return Ok(());
+        };
+        if !self.has_cap("ENABLE") {
+            // CONDSTORE can be turned on by use; QRESYNC cannot without ENABLE.
+            self.condstore = want == "CONDSTORE";
+            return Ok(());
+        }
+        let mut enabled = Vec::new();
+        self.exec(&format!("ENABLE {want}"), |r| {
+            // imap-proto has no ENABLED variant; it surfaces as capability-like data.
+            if let Response::Capabilities(list) = r {
+                for c in list {
+                    if let Capability::Atom(a) = c {
+                        enabled.push(a.to_ascii_uppercase());
+                    }
+                }
+                return true;
+            }
+            false
+        })
+        .await?;
+        self.qresync = enabled.iter().any(|e| e == "QRESYNC");
+        self.condstore = self.qresync || enabled.iter().any(|e| e == "CONDSTORE");
+        if !self.condstore && want == "CONDSTORE" {
+            self.condstore = true;
+        }
+        Ok(())
+    }
+
+    fn tag(&mut self) -> String {
+        self.next_tag += 1;
+        format!("t{}", self.next_tag)
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), ImapError> {
+        let w = self.session.get_mut();
+        tokio::time::timeout(self.timeout, async {
+            w.write_all(bytes).await?;
+            w.flush().await
+        })
+        .await
+        .map_err(|_| ImapError::Timeout("sending a command".into()))?
+        .map_err(ImapError::from)
+    }
+
+    /// Sends a command; `on` sees each untagged response and returns whether it used it
+    /// (unused ones about the selected folder are kept in `changes`).
+    pub async fn exec(
+        &mut self,
+        command: &str,
+        on: impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<Completion, ImapError> {
+        self.exec_parts(&[Part::Text(command)], on).await
+    }
+
+    /// Like `exec`, with literals (non-ASCII search strings, APPEND bodies).
+    pub async fn exec_parts(
+        &mut self,
+        parts: &[Part<'_>],
+        mut on: impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<Completion, ImapError> {
+        let tag = self.tag();
+        let shown = describe(parts);
+        let mut buf: Vec<u8> = format!("{tag} ").into_bytes();
+        for part in parts {
+            match part {
+                Part::Text(t) => buf.extend_from_slice(t.as_bytes()),
+                Part::Literal(bytes) => {
+                    buf.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
+                    self.write(&buf).await?;
+                    buf.clear();
+                    self.wait_continuation(&tag, &shown, &mut on).await?;
+                    self.write(bytes).await?;
+                }
+            }
+        }
+        buf.extend_from_slice(b"\r\n");
+        self.write(&buf).await?;
+        self.read_until_tagged(&tag, &shown, &mut on).await
+    }
+
+    async fn wait_continuation(
+        &mut self,
+        tag: &str,
+        shown: &str,
+        on: &mut impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<(), ImapError> {
+        loop {
+            let changes = &mut self.changes;
+            let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
+                    Response::Continue(_) => Some(Ok(())),
+                    Response::Done { tag: t, status, outcome } if t.0 == tag => Some(Err(
+                        tagged_error(shown, status, outcome.information.as_deref()),
+                    )),
+                    other => {
+                        if !on(other) {
+                            changes.absorb(other);
+                        }
+                        None
+                    }
+                })
+                .await?;
+            if let Some(r) = step {
+                return r;
+            }
+        }
+    }
+
+    async fn read_until_tagged(
+        &mut self,
+        tag: &str,
+        shown: &str,
+        on: &mut impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<Completion, ImapError> {
+        let mut bye: Option<String> = None;
+        loop {
+            let changes = &mut self.changes;
+            let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
+                    Response::Done { tag: t, status, outcome } if t.0 == tag => {
+                        if *status != Status::Ok {
+                            return Some(Err(tagged_error(
+                                shown,
+                                status,
+                                outcome.information.as_deref(),
+                            )));
+                        }
+                        Some(Ok(completion(&outcome.code, outcome.information.as_deref())))
+                    }
+                    Response::Data { status: Status::Bye, outcome } => {
+                        bye = Some(outcome.information.as_deref().unwrap_or("").to_string());
+                        None
+                    }
+                    other => {
+                        if !on(other) {
+                            changes.absorb(other);
+                        }
+                        None
+                    }
+                })
+                .await;
+            match step {
+                Ok(Some(r)) => return r,
+                Ok(None) => {}
+                Err(ImapError::Lost(_)) if bye.is_some() => {
+                    return Err(ImapError::Bye(format!(": {}", bye.unwrap_or_default())))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Waits for the next untagged response (used while IDLE); `None` if `limit` passes.
+    pub(crate) async fn wait_untagged(
+        &mut self,
+        limit: Duration,
+        mut on: impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<Option<()>, ImapError> {
+        let read = self.session.read_response();
+        let resp = match tokio::time::timeout(limit, read).await {
+            Err(_) => return Ok(None),
+            Ok(r) => r
+                .map_err(ImapError::from)?
+                .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?,
+        };
+        let r = resp.parsed();
+        if let Response::Data { status: Status::Bye, outcome } = r {
+            return Err(ImapError::Bye(format!(
+                ": {}",
+                outcome.information.as_deref().unwrap_or("")
+            )));
+        }
+        if !on(r) {
+            self.changes.absorb(r);
+        }
+        Ok(Some(()))
+    }
+
+    /// Starts IDLE: sends the command and waits for the server's continuation.
+    pub(crate) async fn idle_start(&mut self) -> Result<String, ImapError> {
+        let tag = self.tag();
+        self.write(format!("{tag} IDLE\r\n").as_bytes()).await?;
+        self.wait_continuation(&tag, "IDLE", &mut |_| false).await?;
+        Ok(tag)
+    }
+
+    /// Ends IDLE and reads up to its tagged OK.
+    pub(crate) async fn idle_done(&mut self, tag: &str) -> Result<(), ImapError> {
+        self.write(b"DONE\r\n").await?;
+        self.read_until_tagged(tag, "IDLE", &mut |_| false).await.map(|_| ())
+    }
+
+    /// Logs out politely; errors are irrelevant at this point.
+    pub async fn logout(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.exec("LOGOUT", |_| false)).await;
+    }
+}
+
+async fn next_response<T>(
+    session: &mut async_imap::Session<Traced>,
+    timeout: Duration,
+    label: &str,
+    f: impl FnOnce(&Response<'_>) -> T,
+) -> Result<T, ImapError> {
+    let resp = tokio::time::timeout(timeout, session.read_response())
+        .await
+        .map_err(|_| ImapError::Timeout(format!("{label}: waiting for the server")))?
+        .map_err(ImapError::from)?
+        .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?;
+    Ok(f(resp.parsed()))
+}
+
+fn describe(parts: &[Part<'_>]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => s.push_str(t),
+            Part::Literal(b) => s.push_str(&format!("{{{} bytes}}", b.len())),
+        }
+    }
+    if s.len() > 80 {
+        let mut cut = 77;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}
+
+fn tagged_error(command: &str, status: &Status, words: Option<&str>) -> ImapError {
+    let words = words.unwrap_or("(no reason given)").trim().to_string();
+    match status {
+        Status::Bad => ImapError::Bad {
+            command: command.to_string(),
+            words,
+        },
+        _ => ImapError::No {
+            command: command.to_string(),
+            words,
+        },
+    }
+}
+
+fn completion(code: &Option<ResponseCode<'_>>, text: Option<&str>) -> Completion {
+    let mut c = Completion {
+        text: text.unwrap_or("").to_string(),
+        ..Completion::default()
+    };
+    match code {
+        Some(ResponseCode::CopyUid(v, src, dst)) => {
+            c.copy_uid = Some((*v, expand_uid_set(src), expand_uid_set(dst)));
+        }
+        Some(ResponseCode::AppendUid(v, uids)) => {
+            if let Some(u) = expand_uid_set(uids).first() {
+                c.append_uid = Some((*v, *u));
+            }
+        }
+        _ => {}
+    }
+    c
+}
+

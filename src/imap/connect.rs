@@ -1,0 +1,229 @@
+//! Opening an authenticated session: TCP, implicit TLS or STARTTLS (never a silent
+//! downgrade), strict certificate checks, then LOGIN / AUTHENTICATE.
+
+use super::conn::Conn;
+use super::error::ImapError;
+use super::transport::{Traced, Transport};
+use crate::config::{AuthMethod, Security};
+use crate::secrets::Secret;
+use async_imap::imap_proto::{Response, Status};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// Everything needed to open a session; plain data taken from the config.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    pub auth: AuthMethod,
+    pub ca_certificate: Option<PathBuf>,
+    pub secret: Secret,
+    /// Log the whole conversation (credentials redacted).
+    pub trace: bool,
+    /// How long any single step may stay silent before the link counts as dead.
+    pub timeout: Duration,
+    /// Names the connection in traces, e.g. `personal/cmd`.
+    pub label: String,
+}
+
+impl ConnectSettings {
+    fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+async fn with_timeout<T>(
+    d: Duration,
+    what: &str,
+    f: impl std::future::Future<Output = Result<T, ImapError>>,
+) -> Result<T, ImapError> {
+    tokio::time::timeout(d, f)
+        .await
+        .map_err(|_| ImapError::Timeout(what.to_string()))?
+}
+
+/// Connects, secures and logs in.
+pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
+    if s.security == Security::Plain && !crate::config::is_loopback_host(&s.host) {
+        return Err(ImapError::Tls {
+            host: s.host.clone(),
+            reason: "plain (unencrypted) connections are only allowed to a loopback address"
+                .into(),
+        });
+    }
+    let tcp = with_timeout(s.timeout, &format!("connecting to {}", s.addr()), async {
+        TcpStream::connect((s.host.as_str(), s.port))
+            .await
+            .map_err(|source| ImapError::Connect {
+                addr: s.addr(),
+                source,
+            })
+    })
+    .await?;
+    let _ = tcp.set_nodelay(true);
+    let transport = match s.security {
+        Security::Tls => with_timeout(s.timeout, "TLS handshake", tls_wrap(s, tcp)).await?,
+        Security::Plain => Transport::Plain(tcp),
+        Security::Starttls => with_timeout(s.timeout, "STARTTLS", starttls(s, tcp)).await?,
+    };
+    let mut client = async_imap::Client::new(Traced::new(transport, s.trace, &s.label));
+    if s.security != Security::Starttls {
+        with_timeout(s.timeout, "server greeting", read_greeting(&mut client)).await?;
+    }
+    let redact = client.get_ref().redactor();
+    redact.store(true, Ordering::Relaxed);
+    let login = with_timeout(s.timeout * 3, "login", authenticate(s, client)).await;
+    redact.store(false, Ordering::Relaxed);
+    let session = login?;
+    let mut conn = Conn::new(session, s.timeout, s.label.clone());
+    conn.refresh_capabilities().await?;
+    Ok(conn)
+}
+
+async fn read_greeting(client: &mut async_imap::Client<Traced>) -> Result<(), ImapError> {
+    let resp = client
+        .read_response()
+        .await?
+        .ok_or_else(|| ImapError::Lost("closed before the greeting".into()))?;
+    match resp.parsed() {
+        Response::Data {
+            status: Status::Ok | Status::PreAuth,
+            ..
+        } => Ok(()),
+        Response::Data {
+            status: Status::Bye,
+            outcome,
+        } => Err(ImapError::Bye(format!(
+            ": {}",
+            outcome.information.as_deref().unwrap_or("")
+        ))),
+        other => Err(ImapError::Protocol(format!("greeting: {other:?}"))),
+    }
+}
+
+fn tls_connector(s: &ConnectSettings) -> Result<async_native_tls::TlsConnector, ImapError> {
+    let mut c = async_native_tls::TlsConnector::new();
+    if let Some(path) = &s.ca_certificate {
+        let err = |reason: String| ImapError::CaCertificate {
+            path: path.display().to_string(),
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| err(e.to_string()))?;
+        c = c.add_root_certificate(cert);
+    }
+    Ok(c)
+}
+
+async fn tls_wrap(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, ImapError> {
+    let tls = tls_connector(s)?
+        .connect(s.host.as_str(), tcp)
+        .await
+        .map_err(|e| ImapError::Tls {
+            host: s.host.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(Transport::Tls(Box::new(tls)))
+}
+
+async fn starttls(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, ImapError> {
+    let mut client = async_imap::Client::new(Traced::new(Transport::Plain(tcp), s.trace, &s.label));
+    read_greeting(&mut client).await?;
+    {
+        use tokio::io::AsyncWriteExt;
+        let w = client.get_mut();
+        w.write_all(b"s1 CAPABILITY\r\n").await?;
+        w.flush().await?;
+    }
+    let mut offered = false;
+    loop {
+        let resp = client
+            .read_response()
+            .await?
+            .ok_or_else(|| ImapError::Lost("closed during CAPABILITY".into()))?;
+        match resp.parsed() {
+            Response::Capabilities(caps) => {
+                offered = caps.iter().any(|c| {
+                    matches!(c, async_imap::imap_proto::Capability::Atom(a) if a.eq_ignore_ascii_case("STARTTLS"))
+                });
+            }
+            Response::Done { tag, .. } if tag.0 == "s1" => break,
+            _ => {}
+        }
+    }
+    if !offered {
+        return Err(ImapError::StartTlsNotOffered {
+            host: s.host.clone(),
+        });
+    }
+    client
+        .run_command_and_check_ok("STARTTLS", None)
+        .await
+        .map_err(|_| ImapError::StartTlsNotOffered {
+            host: s.host.clone(),
+        })?;
+    // Anything the server sent before the handshake is discarded with the old client.
+    let Transport::Plain(tcp) = client.into_inner().into_inner() else {
+        return Err(ImapError::Protocol("STARTTLS on a TLS stream".into()));
+    };
+    tls_wrap(s, tcp).await
+}
+
+struct Plain<'a>(&'a str, &'a str);
+impl async_imap::Authenticator for Plain<'_> {
+    type Response = String;
+    fn process(&mut self, _: &[u8]) -> String {
+        format!("\0{}\0{}", self.0, self.1)
+    }
+}
+
+struct XOAuth2<'a>(&'a str, &'a str);
+impl async_imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&mut self, _: &[u8]) -> String {
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.0, self.1)
+    }
+}
+
+struct OAuthBearer<'a>(&'a str, &'a str);
+impl async_imap::Authenticator for OAuthBearer<'_> {
+    type Response = String;
+    fn process(&mut self, _: &[u8]) -> String {
+        format!("n,a={},\x01auth=Bearer {}\x01\x01", self.0, self.1)
+    }
+}
+
+async fn authenticate(
+    s: &ConnectSettings,
+    client: async_imap::Client<Traced>,
+) -> Result<async_imap::Session<Traced>, ImapError> {
+    let (user, pass) = (s.username.as_str(), s.secret.expose());
+    let result = match s.auth {
+        AuthMethod::Login => {
+            // LOGIN quotes as needed; characters it cannot quote go through AUTHENTICATE PLAIN.
+            if pass.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
+                && user.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
+            {
+                client.login(user, pass).await
+            } else {
+                client.authenticate("PLAIN", Plain(user, pass)).await
+            }
+        }
+        AuthMethod::Xoauth2 => client.authenticate("XOAUTH2", XOAuth2(user, pass)).await,
+        AuthMethod::Oauthbearer => {
+            client
+                .authenticate("OAUTHBEARER", OAuthBearer(user, pass))
+                .await
+        }
+    };
+    result.map_err(|(e, _)| match e {
+        async_imap::error::Error::No(w) | async_imap::error::Error::Bad(w) => {
+            ImapError::Auth(w.trim().to_string())
+        }
+        other => ImapError::from(other),
+    })
+}

@@ -1,0 +1,29 @@
+//! Everything that speaks IMAP. The only module that uses async-imap; it never touches
+//! the terminal.
+
+pub mod changes;
+pub mod conn;
+pub mod connect;
+pub mod error;
+pub mod folders;
+pub mod headers;
+pub mod sync;
+pub mod transport;
+
+pub use conn::Conn;
+pub use connect::{connect, ConnectSettings};
+pub use error::ImapError;
+
+/// Quotes a string for an IMAP command (folder names, search terms that are ASCII).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}

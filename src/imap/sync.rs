@@ -1,0 +1,424 @@
+//! Bringing a folder's cache to equal the server: QRESYNC, else CONDSTORE, else a
+//! UID/flags comparison. Newest messages first, so a screenful is ready before the rest.
+
+use super::changes::{flag_update, MailboxChanges};
+use super::conn::Conn;
+use super::error::ImapError;
+use super::headers::{fetch_items, summary_from_fetch};
+use super::quote;
+use crate::cache::{Batch, Cache, FolderState};
+use crate::mail::{Flags, MessageSummary, Uid};
+use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
+use std::collections::HashMap;
+
+/// Messages fetched before the first batch is committed (one screenful).
+pub const FIRST_CHUNK: u32 = 200;
+/// Messages per later batch.
+pub const CHUNK: u32 = 5000;
+
+/// What a sync did, for the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub folder: String,
+    pub messages: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub removed: u64,
+    /// The folder's UIDVALIDITY changed and its old rows were dropped.
+    pub reset: bool,
+}
+
+/// Progress while a folder syncs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub folder: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// What SELECT told us.
+#[derive(Debug, Default)]
+pub struct Selected {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highest_modseq: u64,
+    pub exists: u32,
+    pub vanished: Vec<Uid>,
+    pub flag_updates: Vec<(Uid, Flags, u64)>,
+}
+
+/// SELECTs a folder, with QRESYNC data when the cache has a usable state.
+pub async fn select(
+    conn: &mut Conn,
+    folder: &str,
+    known: Option<&FolderState>,
+) -> Result<Selected, ImapError> {
+    let mut cmd = format!("SELECT {}", quote(folder));
+    match known {
+        Some(st) if conn.qresync && st.complete && st.highest_modseq > 0 => {
+            cmd.push_str(&format!(
+                " (QRESYNC ({} {}))",
+                st.uidvalidity, st.highest_modseq
+            ));
+        }
+        _ if conn.condstore => cmd.push_str(" (CONDSTORE)"),
+        _ => {}
+    }
+    // Leftover news from a previously selected folder no longer applies.
+    conn.changes = MailboxChanges::default();
+    let mut sel = Selected::default();
+    conn.exec(&cmd, |r| match r {
+        Response::MailboxData(MailboxDatum::Exists(n)) => {
+            sel.exists = *n;
+            true
+        }
+        Response::Data { outcome, .. } => {
+            match &outcome.code {
+                Some(ResponseCode::UidValidity(v)) => sel.uidvalidity = *v,
+                Some(ResponseCode::UidNext(v)) => sel.uidnext = *v,
+                Some(ResponseCode::HighestModSeq(v)) => sel.highest_modseq = *v,
+                _ => {}
+            }
+            true
+        }
+        Response::Vanished { uids, .. } => {
+            for r in uids {
+                sel.vanished.extend(r.clone());
+            }
+            true
+        }
+        Response::Fetch(seq, attrs) => {
+            if let Some(u) = flag_update(*seq, attrs) {
+                if let Some(uid) = u.uid {
+                    sel.flag_updates.push((uid, u.flags, u.modseq));
+                }
+            }
+            true
+        }
+        _ => false,
+    })
+    .await?;
+    if sel.uidvalidity == 0 {
+        return Err(ImapError::Protocol(format!(
+            "SELECT {folder} gave no UIDVALIDITY"
+        )));
+    }
+    Ok(sel)
+}
+
+/// Syncs one folder into the cache. `progress` hears about each committed batch.
+pub async fn sync_folder(
+    conn: &mut Conn,
+    cache: &Cache,
+    folder: &str,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<SyncReport, ImapError> {
+    let mut report = SyncReport {
+        folder: folder.to_string(),
+        ..SyncReport::default()
+    };
+    let mut known = cache.folder_state(folder)?;
+    let sel = select(conn, folder, known.as_ref()).await?;
+    if let Some(st) = &known {
+        if st.uidvalidity != sel.uidvalidity {
+            tracing::info!(folder, old = st.uidvalidity, new = sel.uidvalidity, "UIDVALIDITY changed: dropping cached rows");
+            cache.reset_folder(folder)?;
+            report.reset = true;
+            known = None;
+        }
+    }
+    let uidv = sel.uidvalidity;
+    let quick = known
+        .as_ref()
+        .map(|st| st.complete && st.highest_modseq > 0 && conn.condstore)
+        .unwrap_or(false);
+    if quick {
+        let st = known.clone().unwrap_or_default();
+        quick_resync(conn, cache, folder, &st, &sel, &mut report).await?;
+    } else if known.is_some() || cache.count(folder, uidv)? > 0 {
+        full_compare(conn, cache, folder, uidv, &mut report, progress).await?;
+    } else {
+        cold_fetch(conn, cache, folder, &sel, &mut report, progress).await?;
+    }
+    // Whatever the server reported meanwhile (another client's changes) is applied too,
+    // then the result is checked: the count must equal EXISTS.
+    apply_pending(conn, cache, folder, uidv, &mut report).await?;
+    let exists = conn.changes.exists.take().unwrap_or(sel.exists);
+    let mut count = cache.count(folder, uidv)?;
+    if count != exists as u64 {
+        tracing::warn!(folder, count, exists, "cache differs from the server after sync; comparing UIDs");
+        full_compare(conn, cache, folder, uidv, &mut report, progress).await?;
+        count = cache.count(folder, uidv)?;
+    }
+    let state = FolderState {
+        uidvalidity: uidv,
+        uidnext: sel.uidnext,
+        highest_modseq: conn.changes.highest_modseq.take().unwrap_or(sel.highest_modseq).max(sel.highest_modseq),
+        complete: true,
+    };
+    cache.apply(folder, uidv, &Batch { state: Some(state), ..Batch::default() })?;
+    report.messages = count;
+    Ok(report)
+}
+
+/// QRESYNC (changes came with SELECT) or CONDSTORE (ask for them).
+async fn quick_resync(
+    conn: &mut Conn,
+    cache: &Cache,
+    folder: &str,
+    st: &FolderState,
+    sel: &Selected,
+    report: &mut SyncReport,
+) -> Result<(), ImapError> {
+    let uidv = sel.uidvalidity;
+    let mut batch = Batch::default();
+    let mut flag_updates = sel.flag_updates.clone();
+    let mut removals = sel.vanished.clone();
+    if !conn.qresync {
+        let cmd = format!("UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE {})", st.highest_modseq);
+        conn.exec(&cmd, |r| {
+            if let Response::Fetch(seq, attrs) = r {
+                if let Some(u) = flag_update(*seq, attrs) {
+                    if let Some(uid) = u.uid {
+                        flag_updates.push((uid, u.flags, u.modseq));
+                    }
+                }
+                return true;
+            }
+            false
+        })
+        .await?;
+    }
+    // New messages: everything at or above the old UIDNEXT.
+    let mut fresh = Vec::new();
+    if sel.uidnext > st.uidnext {
+        fetch_headers(conn, &format!("{}:*", st.uidnext.max(1)), true, &mut fresh).await?;
+        fresh.retain(|m| m.uid >= st.uidnext);
+    }
+    let fresh_uids: std::collections::HashSet<Uid> = fresh.iter().map(|m| m.uid).collect();
+    flag_updates.retain(|(uid, _, _)| !fresh_uids.contains(uid));
+    report.new += fresh.len() as u64;
+    report.changed += flag_updates.len() as u64;
+    batch.upserts = fresh;
+    batch.flag_updates = flag_updates;
+    if !conn.qresync {
+        // CONDSTORE tells no expunges: compare counts, and UIDs only if they differ.
+        let cached = cache.count(folder, uidv)? + batch.upserts.len() as u64;
+        let exists = conn.changes.exists.unwrap_or(sel.exists) as u64;
+        if cached != exists {
+            let server = uid_search_all(conn).await?;
+            let have = cache.uid_flags(folder, uidv)?;
+            removals.extend(have.iter().map(|(u, _)| *u).filter(|u| server.binary_search(u).is_err()));
+        }
+    }
+    report.removed += removals.len() as u64;
+    batch.removals = removals;
+    cache.apply(folder, uidv, &batch)?;
+    Ok(())
+}
+
+/// Every UID in the selected folder, sorted.
+pub async fn uid_search_all(conn: &mut Conn) -> Result<Vec<Uid>, ImapError> {
+    let mut uids = Vec::new();
+    conn.exec("UID SEARCH ALL", |r| {
+        if let Response::MailboxData(MailboxDatum::Search(found)) = r {
+            uids.extend(found.iter().copied());
+            return true;
+        }
+        false
+    })
+    .await?;
+    uids.sort_unstable();
+    Ok(uids)
+}
+
+/// Fetches header summaries for a UID (or sequence) set.
+pub async fn fetch_headers(
+    conn: &mut Conn,
+    set: &str,
+    by_uid: bool,
+    out: &mut Vec<MessageSummary>,
+) -> Result<(), ImapError> {
+    let cmd = format!(
+        "{}FETCH {set} {}",
+        if by_uid { "UID " } else { "" },
+        fetch_items(conn.condstore)
+    );
+    conn.exec(&cmd, |r| {
+        if let Response::Fetch(_, attrs) = r {
+            if let Some(m) = summary_from_fetch(attrs) {
+                out.push(m);
+                return true;
+            }
+        }
+        false
+    })
+    .await?;
+    Ok(())
+}
+
+/// First sync of a folder: sequence ranges from the newest down, a screenful first.
+async fn cold_fetch(
+    conn: &mut Conn,
+    cache: &Cache,
+    folder: &str,
+    sel: &Selected,
+    report: &mut SyncReport,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<(), ImapError> {
+    let total = sel.exists;
+    let mut hi = total;
+    let mut done = 0u64;
+    let mut chunk = FIRST_CHUNK;
+    let mut batch_rows = Vec::new();
+    while hi > 0 {
+        let lo = hi.saturating_sub(chunk - 1).max(1);
+        batch_rows.clear();
+        fetch_headers(conn, &format!("{lo}:{hi}"), false, &mut batch_rows).await?;
+        done += batch_rows.len() as u64;
+        report.new += batch_rows.len() as u64;
+        let batch = Batch {
+            upserts: std::mem::take(&mut batch_rows),
+            ..Batch::default()
+        };
+        cache.apply(folder, sel.uidvalidity, &batch)?;
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            done,
+            total: total as u64,
+        });
+        hi = lo - 1;
+        chunk = CHUNK;
+    }
+    Ok(())
+}
+
+/// Compares every UID and flag with the server; fetches what is missing, newest first.
+async fn full_compare(
+    conn: &mut Conn,
+    cache: &Cache,
+    folder: &str,
+    uidv: u32,
+    report: &mut SyncReport,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<(), ImapError> {
+    let mut server: HashMap<Uid, (Flags, u64)> = HashMap::new();
+    conn.exec("UID FETCH 1:* (UID FLAGS)", |r| {
+        if let Response::Fetch(seq, attrs) = r {
+            if let Some(u) = flag_update(*seq, attrs) {
+                if let Some(uid) = u.uid {
+                    server.insert(uid, (u.flags, u.modseq));
+                }
+            }
+            return true;
+        }
+        false
+    })
+    .await?;
+    let have = cache.uid_flags(folder, uidv)?;
+    let mut batch = Batch::default();
+    let mut known = std::collections::HashSet::with_capacity(have.len());
+    for (uid, flags) in have {
+        known.insert(uid);
+        match server.get(&uid) {
+            None => batch.removals.push(uid),
+            Some((f, m)) if *f != flags => batch.flag_updates.push((uid, f.clone(), *m)),
+            Some(_) => {}
+        }
+    }
+    let mut missing: Vec<Uid> = server.keys().copied().filter(|u| !known.contains(u)).collect();
+    missing.sort_unstable_by(|a, b| b.cmp(a));
+    report.removed += batch.removals.len() as u64;
+    report.changed += batch.flag_updates.len() as u64;
+    cache.apply(folder, uidv, &batch)?;
+    let total = missing.len() as u64;
+    let mut done = 0;
+    let mut rows = Vec::new();
+    let mut first = true;
+    let mut rest = missing.as_slice();
+    while !rest.is_empty() {
+        let n = if first { FIRST_CHUNK } else { CHUNK } as usize;
+        first = false;
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        rest = later;
+        rows.clear();
+        fetch_headers(conn, &uid_set(now), true, &mut rows).await?;
+        done += rows.len() as u64;
+        report.new += rows.len() as u64;
+        let batch = Batch {
+            upserts: std::mem::take(&mut rows),
+            ..Batch::default()
+        };
+        cache.apply(folder, uidv, &batch)?;
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            done,
+            total,
+        });
+    }
+    Ok(())
+}
+
+/// Applies untagged news gathered while working (VANISHED, flag FETCHes).
+pub async fn apply_pending(
+    conn: &mut Conn,
+    cache: &Cache,
+    folder: &str,
+    uidv: u32,
+    report: &mut SyncReport,
+) -> Result<(), ImapError> {
+    let ch = std::mem::take(&mut conn.changes.vanished);
+    let updates = std::mem::take(&mut conn.changes.flag_updates);
+    let mut batch = Batch {
+        removals: ch,
+        ..Batch::default()
+    };
+    for u in updates {
+        if let Some(uid) = u.uid {
+            batch.flag_updates.push((uid, u.flags, u.modseq));
+        }
+    }
+    if batch.removals.is_empty() && batch.flag_updates.is_empty() {
+        return Ok(());
+    }
+    report.removed += batch.removals.len() as u64;
+    report.changed += batch.flag_updates.len() as u64;
+    cache.apply(folder, uidv, &batch)?;
+    Ok(())
+}
+
+/// Compresses UIDs into an IMAP set like `1:5,9,12:14`.
+pub fn uid_set(uids: &[Uid]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uid_sets_compress() {
+        assert_eq!(super::uid_set(&[5, 1, 2, 3, 9, 12, 13, 14, 3]), "1:3,5,9,12:14");
+        assert_eq!(super::uid_set(&[]), "");
+    }
+}

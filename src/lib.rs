@@ -1,0 +1,13 @@
+//! tern: a terminal email client for fast keyboard triage over IMAP.
+//!
+//! The library holds everything but argument parsing and wiring, so integration tests,
+//! benchmarks and the binary share one implementation.
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+// pub mod dev;
+pub mod imap;
+pub mod logging;
+pub mod mail;
+pub mod secrets;

@@ -1,0 +1,117 @@
+//! Message flags: the system flags as bits, keywords kept by name.
+
+use serde::{Deserialize, Serialize};
+
+/// One IMAP system flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Flag {
+    Seen,
+    Answered,
+    Flagged,
+    Deleted,
+    Draft,
+}
+
+impl Flag {
+    const ALL: [Flag; 5] = [
+        Flag::Seen,
+        Flag::Answered,
+        Flag::Flagged,
+        Flag::Deleted,
+        Flag::Draft,
+    ];
+
+    fn bit(self) -> u8 {
+        match self {
+            Flag::Seen => 1,
+            Flag::Answered => 2,
+            Flag::Flagged => 4,
+            Flag::Deleted => 8,
+            Flag::Draft => 16,
+        }
+    }
+
+    /// The IMAP spelling, e.g. `\Seen`.
+    pub fn imap_name(self) -> &'static str {
+        match self {
+            Flag::Seen => "\\Seen",
+            Flag::Answered => "\\Answered",
+            Flag::Flagged => "\\Flagged",
+            Flag::Deleted => "\\Deleted",
+            Flag::Draft => "\\Draft",
+        }
+    }
+
+    fn from_imap(name: &str) -> Option<Flag> {
+        Flag::ALL
+            .into_iter()
+            .find(|f| f.imap_name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The flags of one message. `\Recent` is session-scoped and never stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    bits: u8,
+    keywords: Vec<String>,
+}
+
+impl Flags {
+    /// Builds flags from IMAP flag names as the server sends them.
+    pub fn from_imap<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Flags {
+        let mut f = Flags::default();
+        for n in names {
+            let n = n.as_ref();
+            if let Some(flag) = Flag::from_imap(n) {
+                f.bits |= flag.bit();
+            } else if !n.eq_ignore_ascii_case("\\Recent") && !n.starts_with('\\') {
+                if !f.keywords.iter().any(|k| k == n) {
+                    f.keywords.push(n.to_string());
+                }
+            }
+        }
+        f.keywords.sort();
+        f
+    }
+
+    /// Whether a system flag is set.
+    pub fn has(&self, flag: Flag) -> bool {
+        self.bits & flag.bit() != 0
+    }
+
+    /// Sets or clears a system flag.
+    pub fn set(&mut self, flag: Flag, on: bool) {
+        if on {
+            self.bits |= flag.bit();
+        } else {
+            self.bits &= !flag.bit();
+        }
+    }
+
+    /// Keywords (user flags such as `$Forwarded`).
+    pub fn keywords(&self) -> &[String] {
+        &self.keywords
+    }
+
+    /// Every flag in IMAP spelling, system flags first.
+    pub fn imap_names(&self) -> Vec<String> {
+        Flag::ALL
+            .into_iter()
+            .filter(|f| self.has(*f))
+            .map(|f| f.imap_name().to_string())
+            .chain(self.keywords.iter().cloned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_imap_names_and_drops_recent() {
+        let f = Flags::from_imap(["\\Seen", "\\Recent", "$Forwarded", "\\FLAGGED"]);
+        assert!(f.has(Flag::Seen) && f.has(Flag::Flagged) && !f.has(Flag::Answered));
+        assert_eq!(f.imap_names(), vec!["\\Seen", "\\Flagged", "$Forwarded"]);
+    }
+}

@@ -1,0 +1,37 @@
+//! Folders as the user sees them.
+
+use serde::{Deserialize, Serialize};
+
+/// A special purpose announced by the server (RFC 6154) or set in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpecialUse {
+    Inbox,
+    Drafts,
+    Sent,
+    Archive,
+    Junk,
+    Trash,
+    All,
+    Flagged,
+}
+
+/// Counts from STATUS / LIST-STATUS.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderStatus {
+    pub messages: u32,
+    pub unseen: u32,
+    pub uidnext: u32,
+    pub uidvalidity: u32,
+    pub highest_modseq: u64,
+}
+
+/// One folder of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderInfo {
+    /// The server's name (as used in commands).
+    pub name: String,
+    pub delimiter: Option<String>,
+    pub special: Option<SpecialUse>,
+    pub selectable: bool,
+    pub status: Option<FolderStatus>,
+}

@@ -1,0 +1,114 @@
+//! The `tern` binary: argument parsing, logging, runtime and wiring.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tern::cli;
+
+#[derive(Parser)]
+#[command(name = "tern", version, about = "A fast terminal email client for IMAP")]
+struct Args {
+    /// Config file (default: $TERN_CONFIG, else ~/.config/tern/config.toml)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Write the whole IMAP conversation to the log file (passwords redacted)
+    #[arg(long, global = true)]
+    trace_imap: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sync folders into the cache (default: all folders)
+    Sync {
+        #[arg(long)]
+        account: Option<String>,
+        /// A folder to sync; repeat for several
+        #[arg(long = "folder")]
+        folders: Vec<String>,
+    },
+    /// Print the newest messages of a folder from the cache
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        /// How many (0 = all)
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage stored passwords
+    Password {
+        #[command(subcommand)]
+        action: PasswordAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PasswordAction {
+    /// Store an account's password in the OS keyring (read without echo)
+    Set { account: String },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tern::logging::init(args.trace_imap);
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("tern: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let load = || -> anyhow::Result<tern::config::Config> {
+        let path = tern::config::locate(args.config.as_deref())?;
+        Ok(tern::config::load(&path)?)
+    };
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    match args.command {
+        Some(Command::Sync { account, folders }) => {
+            let config = load()?;
+            let ctx = cli::open_account(&config, account.as_deref())?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            rt.block_on(cli::sync(
+                &ctx,
+                &cli::SyncOptions {
+                    folders,
+                    trace_imap: args.trace_imap,
+                    interactive,
+                    progress,
+                },
+            ))
+        }
+        Some(Command::List {
+            account,
+            folder,
+            limit,
+            json,
+        }) => {
+            let config = load()?;
+            let ctx = cli::open_account(&config, account.as_deref())?;
+            cli::list(&ctx, &cli::ListOptions { folder, limit, json })
+        }
+        Some(Command::Password {
+            action: PasswordAction::Set { account },
+        }) => cli::password_set(&load()?, &account),
+        None => {
+            anyhow::bail!(
+                "the interactive interface is not built yet; use `tern sync` and `tern list` (see --help)"
+            )
+        }
+    }
+}
