@@ -7,6 +7,10 @@ pub mod connect;
 pub mod error;
 pub mod folders;
 pub mod headers;
+pub mod idle;
+pub mod ops;
+pub mod protocol;
+pub mod worker;
 pub mod sync;
 pub mod transport;
 

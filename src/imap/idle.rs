@@ -1,0 +1,112 @@
+//! Watching one folder on a connection of its own: IDLE where offered (renewed well
+//! before the 29-minute limit, with a liveness check), else NOOP polling.
+
+use super::conn::Conn;
+use super::error::ImapError;
+use super::quote;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Timings of the watcher; tests shorten them.
+#[derive(Debug, Clone, Copy)]
+pub struct IdleTimings {
+    /// Leave and re-enter IDLE this often (servers drop IDLE after 30 minutes).
+    pub renew: Duration,
+    /// Silence longer than this makes tern check the link with NOOP.
+    pub liveness: Duration,
+    /// Poll interval when the server has no IDLE.
+    pub poll: Duration,
+}
+
+impl Default for IdleTimings {
+    fn default() -> Self {
+        IdleTimings {
+            renew: Duration::from_secs(9 * 60),
+            liveness: Duration::from_secs(4 * 60),
+            poll: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Watches `folder` (following changes of it) and sends the folder's name on `news`
+/// whenever the server reports new, expunged or re-flagged messages. Returns on a dead
+/// link (the caller reconnects) or when `news` is closed.
+pub async fn watch_folder(
+    mut conn: Conn,
+    mut folder: watch::Receiver<String>,
+    news: mpsc::UnboundedSender<String>,
+    t: IdleTimings,
+) -> Result<(), ImapError> {
+    let mut current = folder.borrow_and_update().clone();
+    conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false).await?;
+    conn.changes.take();
+    let has_idle = conn.has_cap("IDLE");
+    loop {
+        if news.is_closed() {
+            return Ok(());
+        }
+        let switched = if has_idle {
+            idle_round(&mut conn, &mut folder, &t).await?
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(t.poll) => {
+                    conn.exec("NOOP", |_| false).await?;
+                    false
+                }
+                r = folder.changed() => { if r.is_err() { return Ok(()); } true }
+            }
+        };
+        if !conn.changes.take().is_empty() && news.send(current.clone()).is_err() {
+            return Ok(());
+        }
+        if switched {
+            current = folder.borrow_and_update().clone();
+            conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false).await?;
+            conn.changes.take();
+        }
+    }
+}
+
+/// One IDLE session: returns when news arrived, the renewal time came, or the folder
+/// to watch changed (then `Ok(true)`).
+async fn idle_round(
+    conn: &mut Conn,
+    folder: &mut watch::Receiver<String>,
+    t: &IdleTimings,
+) -> Result<bool, ImapError> {
+    let tag = conn.idle_start().await?;
+    let started = Instant::now();
+    let mut switched = false;
+    loop {
+        let left = t.renew.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        let wait = left.min(t.liveness);
+        tokio::select! {
+            r = conn.wait_untagged(wait, |_| false) => {
+                match r? {
+                    Some(()) if !conn.changes.is_empty() => break,
+                    Some(()) => {} // "* OK Still here" and the like: the link lives
+                    None if wait == t.liveness => {
+                        // Silence: leave IDLE and prove the link with NOOP (both time out
+                        // on a dead link, which ends this watcher with an error).
+                        conn.idle_done(&tag).await?;
+                        conn.exec("NOOP", |_| false).await?;
+                        return Ok(false);
+                    }
+                    None => {}
+                }
+            }
+            r = folder.changed() => {
+                if r.is_err() {
+                    break;
+                }
+                switched = true;
+                break;
+            }
+        }
+    }
+    conn.idle_done(&tag).await?;
+    Ok(switched)
+}

@@ -1,0 +1,177 @@
+//! Message operations on the selected folder, by UID, checked against the server's answer.
+
+use super::conn::{Completion, Conn, Part};
+use super::error::ImapError;
+use super::protocol::{CopyResult, SearchTerm};
+use super::quote;
+use super::sync::uid_set;
+use crate::mail::Uid;
+use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode};
+
+fn copy_result(c: &Completion, untagged: Option<(u32, Vec<u32>, Vec<u32>)>) -> CopyResult {
+    let (v, s, d) = c.copy_uid.clone().or(untagged).unwrap_or_default();
+    CopyResult {
+        dest_uidvalidity: v,
+        source: s,
+        dest: d,
+    }
+}
+
+/// Adds or removes flags.
+pub async fn store_flags(conn: &mut Conn, uids: &[Uid], flags: &[String], add: bool) -> Result<(), ImapError> {
+    let cmd = format!(
+        "UID STORE {} {}FLAGS.SILENT ({})",
+        uid_set(uids),
+        if add { "+" } else { "-" },
+        flags.join(" ")
+    );
+    conn.exec(&cmd, |_| false).await?;
+    Ok(())
+}
+
+/// UID COPY; the destination UIDs come from COPYUID.
+pub async fn copy(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
+    let c = conn
+        .exec(&format!("UID COPY {} {}", uid_set(uids), quote(dest)), |_| false)
+        .await?;
+    Ok(copy_result(&c, None))
+}
+
+/// UID MOVE, else COPY + `\Deleted` + UID EXPUNGE of exactly these UIDs (never a bare
+/// EXPUNGE, which would also remove other messages the user marked deleted).
+pub async fn move_messages(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
+    let set = uid_set(uids);
+    if conn.has_cap("MOVE") {
+        let mut untagged = None;
+        let c = conn
+            .exec(&format!("UID MOVE {set} {}", quote(dest)), |r| {
+                if let Response::Data { outcome, .. } = r {
+                    if let Some(ResponseCode::CopyUid(v, s, d)) = &outcome.code {
+                        untagged = Some((
+                            *v,
+                            super::conn::expand_uid_set(s),
+                            super::conn::expand_uid_set(d),
+                        ));
+                        return true;
+                    }
+                }
+                false
+            })
+            .await?;
+        return Ok(copy_result(&c, untagged));
+    }
+    if !conn.has_cap("UIDPLUS") {
+        return Err(ImapError::No {
+            command: "MOVE".into(),
+            words: "the server offers neither MOVE nor UIDPLUS, so the move cannot be done without risking other deleted messages".into(),
+        });
+    }
+    let result = copy(conn, uids, dest).await?;
+    store_flags(conn, uids, &["\\Deleted".to_string()], true).await?;
+    conn.exec(&format!("UID EXPUNGE {set}"), |_| false).await?;
+    Ok(result)
+}
+
+/// Marks `\Deleted` and expunges exactly these UIDs (inside Trash).
+pub async fn expunge_uids(conn: &mut Conn, uids: &[Uid]) -> Result<(), ImapError> {
+    if !conn.has_cap("UIDPLUS") {
+        return Err(ImapError::No {
+            command: "UID EXPUNGE".into(),
+            words: "the server lacks UIDPLUS; refusing a bare EXPUNGE that could remove other messages".into(),
+        });
+    }
+    store_flags(conn, uids, &["\\Deleted".to_string()], true).await?;
+    conn.exec(&format!("UID EXPUNGE {}", uid_set(uids)), |_| false).await?;
+    Ok(())
+}
+
+/// APPENDs a message; returns (UIDVALIDITY, UID) when the server reports APPENDUID.
+pub async fn append(conn: &mut Conn, folder: &str, flags: &[String], raw: &[u8]) -> Result<Option<(u32, Uid)>, ImapError> {
+    let head = format!("APPEND {} ({}) ", quote(folder), flags.join(" "));
+    let c = conn
+        .exec_parts(&[Part::Text(&head), Part::Literal(raw)], |_| false)
+        .await?;
+    Ok(c.append_uid)
+}
+
+fn imap_date(d: &chrono::NaiveDate) -> String {
+    d.format("%-d-%b-%Y").to_string()
+}
+
+/// UID SEARCH with CHARSET UTF-8; non-ASCII strings go as literals.
+pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, ImapError> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    // Build as alternating text / literal pieces.
+    let mut cur = String::from("UID SEARCH CHARSET UTF-8");
+    let push_str = |cur: &mut String, key: &str, v: &str, texts: &mut Vec<String>, lits: &mut Vec<Vec<u8>>| {
+        cur.push(' ');
+        cur.push_str(key);
+        cur.push(' ');
+        if v.is_ascii() && !v.chars().any(|c| c.is_ascii_control()) {
+            cur.push_str(&quote(v));
+        } else {
+            texts.push(std::mem::take(cur));
+            lits.push(v.as_bytes().to_vec());
+        }
+    };
+    if terms.is_empty() {
+        cur.push_str(" ALL");
+    }
+    for t in terms {
+        match t {
+            SearchTerm::From(v) => push_str(&mut cur, "FROM", v, &mut texts, &mut literals),
+            SearchTerm::To(v) => push_str(&mut cur, "TO", v, &mut texts, &mut literals),
+            SearchTerm::Subject(v) => push_str(&mut cur, "SUBJECT", v, &mut texts, &mut literals),
+            SearchTerm::Body(v) => push_str(&mut cur, "BODY", v, &mut texts, &mut literals),
+            SearchTerm::Text(v) => push_str(&mut cur, "TEXT", v, &mut texts, &mut literals),
+            SearchTerm::Since(d) => cur.push_str(&format!(" SINCE {}", imap_date(d))),
+            SearchTerm::Before(d) => cur.push_str(&format!(" BEFORE {}", imap_date(d))),
+            SearchTerm::Unseen => cur.push_str(" UNSEEN"),
+            SearchTerm::Flagged => cur.push_str(" FLAGGED"),
+        }
+    }
+    texts.push(cur);
+    let mut parts = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        parts.push(Part::Text(t));
+        if let Some(l) = literals.get(i) {
+            parts.push(Part::Literal(l));
+        }
+    }
+    let mut hits = Vec::new();
+    conn.exec_parts(&parts, |r| {
+        if let Response::MailboxData(MailboxDatum::Search(found)) = r {
+            hits.extend(found.iter().copied());
+            return true;
+        }
+        false
+    })
+    .await?;
+    hits.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(hits)
+}
+
+/// The whole raw message, without setting `\Seen`.
+pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError> {
+    let mut body = None;
+    conn.exec(&format!("UID FETCH {uid} (UID BODY.PEEK[])"), |r| {
+        if let Response::Fetch(_, attrs) = r {
+            let this_uid = attrs.iter().any(|a| matches!(a, AttributeValue::Uid(u) if *u == uid));
+            if this_uid {
+                for a in attrs {
+                    if let AttributeValue::BodySection { data: Some(d), .. } = a {
+                        body = Some(d.to_vec());
+                    }
+                }
+                return true;
+            }
+        }
+        false
+    })
+    .await?;
+    body.ok_or_else(|| ImapError::No {
+        command: format!("UID FETCH {uid}"),
+        words: "the message is no longer on the server".into(),
+    })
+}

@@ -1,0 +1,83 @@
+//! The typed messages between the UI and an account's worker. Plain data only.
+
+use crate::mail::{FolderInfo, Uid};
+use crate::imap::sync::{SyncProgress, SyncReport};
+
+/// Identifies a request so its answer can be matched.
+pub type RequestId = u64;
+
+/// One condition of a server search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    From(String),
+    To(String),
+    Subject(String),
+    Body(String),
+    Text(String),
+    /// Internal date on or after this day (YYYY-MM-DD).
+    Since(chrono::NaiveDate),
+    /// Internal date before this day.
+    Before(chrono::NaiveDate),
+    Unseen,
+    Flagged,
+}
+
+/// What the UI asks a worker to do. Every message is addressed by folder and UID.
+#[derive(Debug, Clone)]
+pub enum WorkerCommand {
+    /// Select a folder, sync it and watch it with IDLE.
+    OpenFolder { folder: String },
+    /// Sync these folders now (empty: the open one).
+    Sync { id: RequestId, folders: Vec<String> },
+    /// Add or remove flags (IMAP names such as `\Seen`).
+    SetFlags { id: RequestId, folder: String, uids: Vec<Uid>, flags: Vec<String>, add: bool },
+    Copy { id: RequestId, folder: String, uids: Vec<Uid>, dest: String },
+    Move { id: RequestId, folder: String, uids: Vec<Uid>, dest: String },
+    /// To Trash; inside Trash, `\Deleted` plus UID EXPUNGE of exactly these UIDs.
+    Delete { id: RequestId, folder: String, uids: Vec<Uid> },
+    Append { id: RequestId, folder: String, flags: Vec<String>, raw: Vec<u8> },
+    Search { id: RequestId, folder: String, terms: Vec<SearchTerm> },
+    CreateFolder { id: RequestId, name: String },
+    RenameFolder { id: RequestId, from: String, to: String },
+    DeleteFolder { id: RequestId, name: String },
+    /// The raw message, fetched with BODY.PEEK (opening never sets `\Seen`).
+    FetchBody { id: RequestId, folder: String, uid: Uid },
+    Shutdown,
+}
+
+/// The destination UIDs of a copy or move (for undo).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CopyResult {
+    pub dest_uidvalidity: u32,
+    pub source: Vec<Uid>,
+    pub dest: Vec<Uid>,
+}
+
+/// What a worker reports back.
+#[derive(Debug, Clone)]
+pub enum WorkerEvent {
+    Connecting,
+    Online,
+    /// The link is down; the next try is in `retry_in_secs`.
+    Offline { reason: String, retry_in_secs: u64 },
+    Folders(Vec<FolderInfo>),
+    SyncProgress(SyncProgress),
+    /// A folder's cache changed (sync, IDLE news): re-read it.
+    FolderSynced(SyncReport),
+    /// A request finished well.
+    Done { id: RequestId, result: DoneResult },
+    /// A request failed; `error` quotes the server where it can.
+    Failed { id: RequestId, error: String },
+    /// Something the user should read that belongs to no request.
+    Notice(String),
+}
+
+/// The payload of a finished request.
+#[derive(Debug, Clone)]
+pub enum DoneResult {
+    Ok,
+    Copied(CopyResult),
+    Appended { uidvalidity: u32, uid: Option<Uid> },
+    SearchHits(Vec<Uid>),
+    Body { folder: String, uid: Uid, raw: Vec<u8> },
+}

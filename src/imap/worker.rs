@@ -1,0 +1,389 @@
+//! One account's worker: a tokio task that owns the command connection, runs the UI's
+//! commands in order, keeps the cache equal to the server, watches the open folder on a
+//! second connection, and reconnects with backoff when the link dies.
+
+use super::connect::{connect, ConnectSettings};
+use super::error::ImapError;
+use super::idle::{watch_folder, IdleTimings};
+use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
+use super::sync::sync_folder;
+use super::{folders, ops, Conn};
+use crate::cache::Cache;
+use crate::config::FolderNames;
+use crate::mail::{FolderInfo, SpecialUse};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// The UI's end of a worker.
+pub struct WorkerHandle {
+    tx: mpsc::UnboundedSender<WorkerCommand>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Queues a command; never blocks.
+    pub fn send(&self, cmd: WorkerCommand) {
+        let _ = self.tx.send(cmd);
+    }
+
+    /// Asks the worker to log out and waits for it.
+    pub async fn shutdown(self) {
+        let _ = self.tx.send(WorkerCommand::Shutdown);
+        let _ = self.join.await;
+    }
+}
+
+/// Settings of a worker besides the connection.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub folders: FolderNames,
+    pub idle: IdleTimings,
+    /// Folder counts refresh interval.
+    pub status_every: Duration,
+    /// Longest wait between reconnection attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            folders: FolderNames::default(),
+            idle: IdleTimings::default(),
+            status_every: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Starts a worker for one account.
+pub fn spawn(
+    settings: ConnectSettings,
+    cache: Arc<Cache>,
+    opts: WorkerOptions,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+) -> WorkerHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let join = tokio::spawn(run(settings, cache, opts, rx, events));
+    WorkerHandle { tx, join }
+}
+
+struct State {
+    settings: ConnectSettings,
+    cache: Arc<Cache>,
+    opts: WorkerOptions,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+    open_folder: String,
+    folders: Vec<FolderInfo>,
+}
+
+enum Ended {
+    Shutdown,
+    Lost(ImapError),
+}
+
+/// Exponential backoff with jitter, capped.
+pub fn backoff(attempt: u32, cap: Duration) -> Duration {
+    let base = Duration::from_millis(500).saturating_mul(1u32 << attempt.min(10));
+    let capped = base.min(cap);
+    let jitter = rand::random_range(0.75..1.25);
+    capped.mul_f64(jitter).min(cap)
+}
+
+async fn run(
+    settings: ConnectSettings,
+    cache: Arc<Cache>,
+    opts: WorkerOptions,
+    mut rx: mpsc::UnboundedReceiver<WorkerCommand>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+) {
+    let mut st = State {
+        settings,
+        cache,
+        opts,
+        events,
+        open_folder: "INBOX".into(),
+        folders: Vec::new(),
+    };
+    let mut attempt = 0u32;
+    loop {
+        let _ = st.events.send(WorkerEvent::Connecting);
+        match session(&mut st, &mut rx, &mut attempt).await {
+            Ended::Shutdown => return,
+            Ended::Lost(e) => {
+                let delay = backoff(attempt, st.opts.max_backoff);
+                attempt = attempt.saturating_add(1);
+                tracing::warn!(error = %e, ?delay, "connection lost");
+                let _ = st.events.send(WorkerEvent::Offline {
+                    reason: e.to_string(),
+                    retry_in_secs: delay.as_secs().max(1),
+                });
+                if !wait_offline(&mut st, &mut rx, delay).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Waits out the backoff while answering commands; false on shutdown.
+async fn wait_offline(
+    st: &mut State,
+    rx: &mut mpsc::UnboundedReceiver<WorkerCommand>,
+    delay: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + delay;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => return true,
+            cmd = rx.recv() => match cmd {
+                None | Some(WorkerCommand::Shutdown) => return false,
+                Some(WorkerCommand::OpenFolder { folder }) => st.open_folder = folder,
+                Some(c) => {
+                    if let Some(id) = request_id(&c) {
+                        let _ = st.events.send(WorkerEvent::Failed {
+                            id,
+                            error: "offline: not done (tern is reconnecting)".into(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn request_id(c: &WorkerCommand) -> Option<u64> {
+    use WorkerCommand::*;
+    match c {
+        Sync { id, .. } | SetFlags { id, .. } | Copy { id, .. } | Move { id, .. }
+        | Delete { id, .. } | Append { id, .. } | Search { id, .. } | CreateFolder { id, .. }
+        | RenameFolder { id, .. } | DeleteFolder { id, .. } | FetchBody { id, .. } => Some(*id),
+        OpenFolder { .. } | Shutdown => None,
+    }
+}
+
+async fn open(st: &State) -> Result<Conn, ImapError> {
+    let mut conn = connect(&st.settings).await?;
+    conn.enable_extensions().await?;
+    Ok(conn)
+}
+
+async fn session(
+    st: &mut State,
+    rx: &mut mpsc::UnboundedReceiver<WorkerCommand>,
+    attempt: &mut u32,
+) -> Ended {
+    let mut conn = match open(st).await {
+        Ok(c) => c,
+        Err(e) => return Ended::Lost(e),
+    };
+    *attempt = 0;
+    let _ = st.events.send(WorkerEvent::Online);
+    if let Err(e) = refresh_folders(st, &mut conn).await {
+        return Ended::Lost(e);
+    }
+    if let Err(e) = sync_and_report(st, &mut conn, &st.open_folder.clone()).await {
+        if e.is_connection_problem() {
+            return Ended::Lost(e);
+        }
+        let _ = st.events.send(WorkerEvent::Notice(format!("{}: {e}", st.open_folder)));
+    }
+    let (folder_tx, folder_rx) = watch::channel(st.open_folder.clone());
+    let (news_tx, mut news_rx) = mpsc::unbounded_channel();
+    let mut idle_settings = st.settings.clone();
+    idle_settings.label = format!("{}-idle", st.settings.label);
+    let timings = st.opts.idle;
+    let idle = tokio::spawn(async move {
+        let conn = connect(&idle_settings).await?;
+        watch_folder(conn, folder_rx, news_tx, timings).await
+    });
+    let mut status_tick = tokio::time::interval(st.opts.status_every);
+    status_tick.tick().await;
+    let ended = loop {
+        let step = tokio::select! {
+            biased;
+            cmd = rx.recv() => match cmd {
+                None | Some(WorkerCommand::Shutdown) => break Ended::Shutdown,
+                Some(WorkerCommand::OpenFolder { folder }) => {
+                    st.open_folder = folder.clone();
+                    let _ = folder_tx.send(folder.clone());
+                    sync_and_report(st, &mut conn, &folder).await
+                }
+                Some(c) => handle(st, &mut conn, c).await,
+            },
+            Some(folder) = news_rx.recv() => {
+                if folder == st.open_folder {
+                    sync_and_report(st, &mut conn, &folder).await
+                } else {
+                    Ok(())
+                }
+            }
+            _ = status_tick.tick() => refresh_folders(st, &mut conn).await,
+            r = watch_idle_end(&idle) => Err(r),
+        };
+        if let Err(e) = step {
+            if e.is_connection_problem() {
+                break Ended::Lost(e);
+            }
+            let _ = st.events.send(WorkerEvent::Notice(e.to_string()));
+        }
+    };
+    idle.abort();
+    if matches!(ended, Ended::Shutdown) {
+        conn.logout().await;
+    }
+    ended
+}
+
+/// Resolves when the IDLE task has ended (its connection died).
+async fn watch_idle_end(idle: &tokio::task::JoinHandle<Result<(), ImapError>>) -> ImapError {
+    loop {
+        if idle.is_finished() {
+            return ImapError::Lost("the IDLE connection ended".into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
+    let list = folders::list_folders(conn).await?;
+    st.folders = list.clone();
+    let _ = st.events.send(WorkerEvent::Folders(list));
+    Ok(())
+}
+
+async fn sync_and_report(st: &State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+    let events = st.events.clone();
+    let mut progress = move |p| {
+        let _ = events.send(WorkerEvent::SyncProgress(p));
+    };
+    let report = sync_folder(conn, &st.cache, folder, &mut progress).await?;
+    let _ = st.events.send(WorkerEvent::FolderSynced(report));
+    Ok(())
+}
+
+/// The folder with a special use: the config's name first, then the server's attribute,
+/// then the common name.
+pub fn special_folder(folders: &[FolderInfo], configured: Option<&str>, use_: SpecialUse, common: &str) -> String {
+    if let Some(c) = configured {
+        return c.to_string();
+    }
+    folders
+        .iter()
+        .find(|f| f.special == Some(use_))
+        .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(common)))
+        .map(|f| f.name.clone())
+        .unwrap_or_else(|| common.to_string())
+}
+
+async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(), ImapError> {
+    let id = request_id(&cmd).unwrap_or(0);
+    match run_command(st, conn, cmd).await {
+        Ok(result) => {
+            let _ = st.events.send(WorkerEvent::Done { id, result });
+            Ok(())
+        }
+        Err(e) if e.is_connection_problem() => {
+            let _ = st.events.send(WorkerEvent::Failed {
+                id,
+                error: format!("not done: {e}"),
+            });
+            Err(e)
+        }
+        Err(e) => {
+            let _ = st.events.send(WorkerEvent::Failed {
+                id,
+                error: e.to_string(),
+            });
+            Ok(())
+        }
+    }
+}
+
+async fn run_command(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<DoneResult, ImapError> {
+    use WorkerCommand as C;
+    Ok(match cmd {
+        C::Sync { folders, .. } => {
+            let list = if folders.is_empty() {
+                vec![st.open_folder.clone()]
+            } else {
+                folders
+            };
+            for f in list {
+                sync_and_report(st, conn, &f).await?;
+            }
+            DoneResult::Ok
+        }
+        C::SetFlags { folder, uids, flags, add, .. } => {
+            sync_and_report(st, conn, &folder).await?;
+            ops::store_flags(conn, &uids, &flags, add).await?;
+            sync_and_report(st, conn, &folder).await?;
+            DoneResult::Ok
+        }
+        C::Copy { folder, uids, dest, .. } => {
+            sync_and_report(st, conn, &folder).await?;
+            DoneResult::Copied(ops::copy(conn, &uids, &dest).await?)
+        }
+        C::Move { folder, uids, dest, .. } => {
+            sync_and_report(st, conn, &folder).await?;
+            let r = ops::move_messages(conn, &uids, &dest).await?;
+            sync_and_report(st, conn, &folder).await?;
+            DoneResult::Copied(r)
+        }
+        C::Delete { folder, uids, .. } => {
+            let trash = special_folder(&st.folders, st.opts.folders.trash.as_deref(), SpecialUse::Trash, "Trash");
+            sync_and_report(st, conn, &folder).await?;
+            let r = if folder == trash {
+                ops::expunge_uids(conn, &uids).await?;
+                DoneResult::Ok
+            } else {
+                DoneResult::Copied(ops::move_messages(conn, &uids, &trash).await?)
+            };
+            sync_and_report(st, conn, &folder).await?;
+            r
+        }
+        C::Append { folder, flags, raw, .. } => {
+            let r = ops::append(conn, &folder, &flags, &raw).await?;
+            DoneResult::Appended {
+                uidvalidity: r.map(|x| x.0).unwrap_or(0),
+                uid: r.map(|x| x.1),
+            }
+        }
+        C::Search { folder, terms, .. } => {
+            sync_and_report(st, conn, &folder).await?;
+            DoneResult::SearchHits(ops::search(conn, &terms).await?)
+        }
+        C::CreateFolder { name, .. } => {
+            folders::create(conn, &name).await?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::RenameFolder { from, to, .. } => {
+            folders::rename(conn, &from, &to).await?;
+            st.cache.reset_folder(&from)?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::DeleteFolder { name, .. } => {
+            folders::delete(conn, &name).await?;
+            st.cache.reset_folder(&name)?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::FetchBody { folder, uid, .. } => {
+            let uidv = st.cache.folder_state(&folder)?.map(|s| s.uidvalidity);
+            if let Some(v) = uidv {
+                if let Some(raw) = st.cache.body(&folder, v, uid)? {
+                    return Ok(DoneResult::Body { folder, uid, raw });
+                }
+            }
+            sync_and_report(st, conn, &folder).await?;
+            let raw = ops::fetch_body(conn, uid).await?;
+            if let Some(s) = st.cache.folder_state(&folder)? {
+                st.cache.put_body(&folder, s.uidvalidity, uid, &raw)?;
+            }
+            DoneResult::Body { folder, uid, raw }
+        }
+        C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
+    })
+}
