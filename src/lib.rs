@@ -6,7 +6,7 @@
 pub mod cache;
 pub mod cli;
 pub mod config;
-// pub mod dev;
+pub mod dev;
 pub mod imap;
 pub mod logging;
 pub mod mail;

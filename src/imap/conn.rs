@@ -71,6 +71,11 @@ impl Conn {
         self.caps.contains(&cap.to_ascii_uppercase())
     }
 
+    /// Whether QRESYNC is enabled on this connection.
+    pub fn qresync_enabled(&self) -> bool {
+        self.qresync
+    }
+
     /// The connection's label for logs.
     pub fn label(&self) -> &str {
         &self.label

@@ -1,0 +1,645 @@
+//! A private throwaway Dovecot 2.3 IMAP server in a temp dir, for tests, demos and benchmarks.
+//!
+//! Dovecot 2.3 answers `ENABLE QRESYNC` (and accepts `MOVE`, `IDLE`, ...) even when the
+//! capability is not advertised, so when `disable_caps` is non-empty the listeners proxy
+//! (Dovecot's own login proxy) through a small in-process filter that rewrites `ENABLE`
+//! arguments and commands named after a disabled capability, so Dovecot really refuses them.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+pub use super::DevError;
+use super::{current_ids, lookup_user, make_certs, Filter, Ids};
+
+/// Options for [`Dovecot::start`].
+#[derive(Clone, Debug)]
+pub struct DovecotOptions {
+    /// (username, password) pairs; the first is used for the readiness LOGIN check.
+    pub users: Vec<(String, String)>,
+    /// Capabilities to remove from CAPABILITY (and to refuse), e.g. `["QRESYNC", "MOVE"]`.
+    pub disable_caps: Vec<String>,
+    /// SubjectAltNames of the server certificate (IP SAN for IPs, DNS SAN otherwise).
+    pub cert_hosts: Vec<String>,
+}
+
+impl Default for DovecotOptions {
+    fn default() -> Self {
+        DovecotOptions {
+            users: vec![("alice".into(), "secret".into())],
+            disable_caps: Vec::new(),
+            cert_hosts: vec!["127.0.0.1".into(), "localhost".into()],
+        }
+    }
+}
+
+/// Dovecot 2.3.19's default post-login CAPABILITY list (used when some are disabled).
+const DEFAULT_CAPS: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY \
+    THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT \
+    CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES \
+    WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE \
+    SAVEDATE LITERAL+ NOTIFY SPECIAL-USE";
+
+/// Config template; `@R@` is the temp dir. Special-use mailboxes are auto-created and subscribed.
+const CONFIG: &str = "base_dir = @R@/run
+state_dir = @R@/state
+log_path = @R@/dovecot.log
+info_log_path = @R@/dovecot.log
+instance_name = tern-@PLAIN@
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <@R@/server.pem
+ssl_key = <@R@/server.key
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = @UID@
+first_valid_gid = @GID@
+mail_location = maildir:@R@/mail/%u
+imap_idle_notify_interval = 1 secs
+mailbox_idle_check_interval = 1 secs
+passdb {
+  driver = passwd-file
+  args = @R@/passwd.%{lport}
+}
+userdb {
+  driver = passwd-file
+  args = @R@/passwd
+}
+protocol imap {
+  mail_max_userip_connections = 1000
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = @PLAIN@
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = @TLS@
+    ssl = yes
+  }
+  #BACKEND
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  #MAILBOXES
+}
+";
+
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(20);
+
+static DELIVERY_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A running private Dovecot instance; stopped (and its temp dir removed) on drop.
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    conf: PathBuf,
+    ca_pem: PathBuf,
+    dovecot_bin: PathBuf,
+    tls_port: u16,
+    plain_port: u16,
+    users: Vec<(String, String)>,
+    /// uid/gid owning the mail dirs; `Some` only when running as root (chown needed).
+    chown_to: Option<(u32, u32)>,
+    child: Option<Child>,
+    filter: Option<Filter>,
+}
+
+impl Dovecot {
+    /// Writes config, certificates and users to a fresh temp dir and starts Dovecot on free ports.
+    pub fn start(opts: DovecotOptions) -> Result<Dovecot, DevError> {
+        let dovecot_bin = find_binary("dovecot").ok_or_else(|| {
+            DevError::NotInstalled(
+                "dovecot not found; install it with `apt-get install -y dovecot-imapd`".into(),
+            )
+        })?;
+        if opts.users.is_empty() {
+            return Err(DevError::InvalidArgument(
+                "at least one user is needed".into(),
+            ));
+        }
+        let tmp_base = std::env::temp_dir();
+        // UNIX socket paths under base_dir must stay short (108 bytes).
+        let tmp_base = if tmp_base.as_os_str().len() > 40 {
+            PathBuf::from("/tmp")
+        } else {
+            tmp_base
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("tern-dovecot-")
+            .tempdir_in(tmp_base)?;
+        let root = dir.path().to_path_buf();
+        let euid = unsafe { libc::geteuid() };
+        let ids = if euid == 0 {
+            lookup_user("nobody")?
+        } else {
+            current_ids()?
+        };
+        let chown_to = (euid == 0).then_some((ids.uid, ids.gid));
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755))?;
+        let mail = root.join("mail");
+        fs::create_dir(&mail)?;
+        if let Some((uid, gid)) = chown_to {
+            std::os::unix::fs::chown(&mail, Some(uid), Some(gid))?;
+        }
+
+        let hosts = if opts.cert_hosts.is_empty() {
+            DovecotOptions::default().cert_hosts
+        } else {
+            opts.cert_hosts.clone()
+        };
+        let pems = make_certs(&hosts)?;
+        let ca_pem = root.join("ca.pem");
+        fs::write(&ca_pem, &pems.ca)?;
+        fs::write(root.join("server.pem"), &pems.chain)?;
+        let key_path = root.join("server.key");
+        fs::write(&key_path, &pems.key)?;
+        fs::set_permissions(&key_path, fs::Permissions::from_mode(0o600))?;
+
+        let disabled: Vec<String> = opts
+            .disable_caps
+            .iter()
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let filter = if disabled.is_empty() {
+            None
+        } else {
+            Some(Filter::start(disabled.clone())?)
+        };
+
+        let mut dc = Dovecot {
+            conf: root.join("dovecot.conf"),
+            dir,
+            ca_pem,
+            dovecot_bin,
+            tls_port: 0,
+            plain_port: 0,
+            users: opts.users.clone(),
+            chown_to,
+            child: None,
+            filter,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let backend_port = free_port()?;
+            dc.plain_port = free_port()?;
+            dc.tls_port = free_port()?;
+            let cfg = ConfigParams {
+                ids: &ids,
+                disabled: &disabled,
+                backend_port,
+                filter: dc.filter.as_ref(),
+            };
+            dc.write_config(&cfg)?;
+            if let Some(f) = &dc.filter {
+                f.set_backend(backend_port);
+            }
+            match dc.launch() {
+                Ok(()) => return Ok(dc),
+                Err(e) => {
+                    dc.stop();
+                    // Another process grabbed one of the ports between probe and bind: retry.
+                    if attempt >= 5 || !e.to_string().contains("Address already in use") {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Port of the implicit-TLS (imaps-style) listener on 127.0.0.1.
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port
+    }
+
+    /// Port of the plain IMAP listener on 127.0.0.1 (offers STARTTLS, allows plaintext LOGIN).
+    pub fn plain_port(&self) -> u16 {
+        self.plain_port
+    }
+
+    /// Path of the test CA certificate (PEM) that signed the server certificate.
+    pub fn ca_pem_path(&self) -> &Path {
+        &self.ca_pem
+    }
+
+    /// The instance's temp dir (config, certs, logs, mail).
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Path of Dovecot's log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.root().join("dovecot.log")
+    }
+
+    /// The configured (username, password) pairs.
+    pub fn users(&self) -> &[(String, String)] {
+        &self.users
+    }
+
+    /// Stops Dovecot and waits until its master process is gone and the port is closed.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let doveadm = find_binary("doveadm");
+        let asked = doveadm.is_some_and(|d| {
+            Command::new(d)
+                .arg("-c")
+                .arg(&self.conf)
+                .arg("stop")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        if !asked {
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if Instant::now() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                Ok(None) => thread::sleep(POLL),
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && connect(self.plain_port).is_ok() {
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Starts Dovecot again after [`Dovecot::stop`], on the same ports with the same mail.
+    pub fn restart(&mut self) -> Result<(), DevError> {
+        self.stop();
+        self.launch()
+    }
+
+    /// The Maildir root (INBOX) of `user`.
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        self.root().join("mail").join(user)
+    }
+
+    /// Fast bulk delivery straight into the Maildir (no IMAP), for thousands of messages.
+    ///
+    /// `folder` is "INBOX" or e.g. "Archive" / "Lists/rust" (Maildir++ `.Archive`, `.Lists.rust`),
+    /// created and subscribed if missing; `flags` are IMAP system flags like `\\Seen`;
+    /// `internal_date` becomes the file mtime, which is Dovecot's INTERNALDATE for maildir.
+    pub fn deliver(
+        &self,
+        user: &str,
+        folder: &str,
+        raw: &[u8],
+        flags: &[&str],
+        internal_date: DateTime<Utc>,
+    ) -> Result<(), DevError> {
+        if !self.users.iter().any(|(u, _)| u == user) {
+            return Err(DevError::InvalidArgument(format!("unknown user {user:?}")));
+        }
+        let mut letters: Vec<char> = Vec::new();
+        for f in flags {
+            let c = match f.to_ascii_lowercase().as_str() {
+                "\\seen" => 'S',
+                "\\answered" => 'R',
+                "\\flagged" => 'F',
+                "\\deleted" => 'T',
+                "\\draft" => 'D',
+                _ => return Err(DevError::InvalidArgument(format!("unsupported flag {f:?}"))),
+            };
+            if !letters.contains(&c) {
+                letters.push(c);
+            }
+        }
+        letters.sort_unstable();
+        let base = self.maildir(user);
+        self.ensure_dir(&base)?;
+        let dir = if folder.eq_ignore_ascii_case("INBOX") {
+            base.clone()
+        } else {
+            let ok = folder.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+                    && !p.contains(['.', '&', '~'])
+            });
+            if !ok {
+                return Err(DevError::InvalidArgument(format!(
+                    "unsupported folder name {folder:?}"
+                )));
+            }
+            let dir = base.join(format!(".{}", folder.replace('/', ".")));
+            if !dir.join("cur").exists() {
+                self.ensure_dir(&dir)?;
+                self.ensure_file(&dir.join("maildirfolder"), b"")?;
+                self.subscribe(&base, folder)?;
+            }
+            dir
+        };
+        for sub in ["cur", "new", "tmp"] {
+            self.ensure_dir(&dir.join(sub))?;
+        }
+        let n = DELIVERY_COUNTER.fetch_add(1, Ordering::Relaxed);
+        // Dovecot assigns UIDs to new files ordered by this leading timestamp.
+        let name = format!(
+            "{}.M{}P{}Q{}.tern,S={}",
+            internal_date.timestamp(),
+            internal_date.timestamp_subsec_micros(),
+            std::process::id(),
+            n,
+            raw.len()
+        );
+        let tmp = dir.join("tmp").join(&name);
+        fs::write(&tmp, raw)?;
+        if let Some((uid, gid)) = self.chown_to {
+            std::os::unix::fs::chown(&tmp, Some(uid), Some(gid))?;
+        }
+        let mtime = filetime::FileTime::from_unix_time(
+            internal_date.timestamp(),
+            internal_date.timestamp_subsec_nanos(),
+        );
+        filetime::set_file_times(&tmp, mtime, mtime)?;
+        let letters: String = letters.into_iter().collect();
+        fs::rename(&tmp, dir.join("cur").join(format!("{name}:2,{letters}")))?;
+        Ok(())
+    }
+
+    fn ensure_dir(&self, path: &Path) -> Result<(), DevError> {
+        if path.is_dir() {
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            self.ensure_dir(parent)?;
+        }
+        match fs::create_dir(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+        if let Some((uid, gid)) = self.chown_to {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
+        }
+        Ok(())
+    }
+
+    fn ensure_file(&self, path: &Path, contents: &[u8]) -> Result<(), DevError> {
+        fs::write(path, contents)?;
+        if let Some((uid, gid)) = self.chown_to {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
+        }
+        Ok(())
+    }
+
+    fn subscribe(&self, base: &Path, folder: &str) -> Result<(), DevError> {
+        let path = base.join("subscriptions");
+        let mut text = fs::read_to_string(&path).unwrap_or_default();
+        if text.is_empty() {
+            text.push_str("V\t2\n\n");
+        }
+        let entry = folder.replace('/', "\t");
+        if !text.lines().any(|l| l == entry) {
+            text.push_str(&entry);
+            text.push('\n');
+            self.ensure_file(&path, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn write_config(&self, p: &ConfigParams) -> Result<(), DevError> {
+        let root = self.root().to_path_buf();
+        let r = root.display();
+        let mut passwd = String::new();
+        for (u, pw) in &self.users {
+            if u.contains([':', '\n', '/']) || pw.contains([':', '\n']) || u == ".." {
+                return Err(DevError::InvalidArgument(format!(
+                    "unsupported user/password {u:?}"
+                )));
+            }
+            passwd.push_str(&format!(
+                "{u}:{{PLAIN}}{pw}:{uid}:{gid}::{r}/mail/{u}::userdb_mail=maildir:{r}/mail/{u}\n",
+                uid = p.ids.uid,
+                gid = p.ids.gid
+            ));
+        }
+        fs::write(root.join("passwd"), &passwd)?;
+        // passdb file per local port: the public listeners proxy through the filter if needed.
+        let public = match p.filter {
+            Some(f) => self
+                .users
+                .iter()
+                .map(|(u, pw)| {
+                    format!(
+                        "{u}:{{PLAIN}}{pw}::::::proxy host=127.0.0.1 port={}\n",
+                        f.port
+                    )
+                })
+                .collect(),
+            None => passwd.clone(),
+        };
+        fs::write(root.join(format!("passwd.{}", self.plain_port)), &public)?;
+        fs::write(root.join(format!("passwd.{}", self.tls_port)), &public)?;
+        fs::write(root.join(format!("passwd.{}", p.backend_port)), &passwd)?;
+
+        let mut c = CONFIG
+            .replace("@R@", &r.to_string())
+            .replace("@PLAIN@", &self.plain_port.to_string())
+            .replace("@TLS@", &self.tls_port.to_string())
+            .replace("@UID@", &p.ids.uid.to_string())
+            .replace("@GID@", &p.ids.gid.to_string());
+        if p.filter.is_some() {
+            let l = format!(
+                "inet_listener backend {{\n    address = 127.0.0.1\n    port = {}\n  }}\n",
+                p.backend_port
+            );
+            c = c.replace("#BACKEND\n", &l);
+        }
+        let boxes: String = ["Drafts", "Sent", "Trash", "Archive", "Junk"]
+            .iter()
+            .map(|b| {
+                format!("  mailbox {b} {{\n    special_use = \\{b}\n    auto = subscribe\n  }}\n")
+            })
+            .collect();
+        c = c.replace("  #MAILBOXES\n", &boxes);
+        if unsafe { libc::geteuid() } != 0 {
+            c.push_str(&format!(
+                "default_internal_user = {n}\ndefault_internal_group = {g}\ndefault_login_user = {n}\n",
+                n = p.ids.name,
+                g = p.ids.group
+            ));
+            for s in [
+                "imap-login",
+                "anvil",
+                "ipc",
+                "old-stats",
+                "aggregator",
+                "director",
+            ] {
+                c.push_str(&format!("service {s} {{\n  chroot =\n}}\n"));
+            }
+        }
+        if !p.disabled.is_empty() {
+            let caps = DEFAULT_CAPS
+                .split_whitespace()
+                .filter(|c| !p.disabled.iter().any(|d| d == c));
+            c.push_str(&format!(
+                "imap_capability = {}\n",
+                caps.collect::<Vec<_>>().join(" ")
+            ));
+        }
+        fs::write(&self.conf, c)?;
+        Ok(())
+    }
+
+    fn log_tail(&self) -> String {
+        let mut out = String::new();
+        for f in ["dovecot.out", "dovecot.log"] {
+            if let Ok(s) = fs::read_to_string(self.root().join(f)) {
+                let lines: Vec<&str> = s.lines().collect();
+                out.push_str(&lines[lines.len().saturating_sub(15)..].join("\n"));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Spawns `dovecot -F -c CONF` and waits until both ports greet and LOGIN succeeds.
+    fn launch(&mut self) -> Result<(), DevError> {
+        let out = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.root().join("dovecot.out"))?;
+        let child = Command::new(&self.dovecot_bin)
+            .arg("-F")
+            .arg("-c")
+            .arg(&self.conf)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()?;
+        self.child = Some(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        let (user, pass) = self.users[0].clone();
+        let mut stage = 0;
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Err(DevError::Startup(format!(
+                        "dovecot exited ({status}):\n{}",
+                        self.log_tail()
+                    )));
+                }
+            }
+            let done = match stage {
+                0 => greeting(self.plain_port).is_ok(),
+                1 => connect(self.tls_port).is_ok(),
+                _ => try_login(self.plain_port, &user, &pass).unwrap_or(false),
+            };
+            if done {
+                stage += 1;
+                if stage == 3 {
+                    return Ok(());
+                }
+                continue;
+            }
+            if Instant::now() > deadline {
+                return Err(DevError::Timeout(format!(
+                    "dovecot not ready after {START_TIMEOUT:?} (stage {stage}); log tail:\n{}",
+                    self.log_tail()
+                )));
+            }
+            thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(f) = self.filter.take() {
+            f.shutdown();
+        }
+    }
+}
+
+struct ConfigParams<'a> {
+    ids: &'a Ids,
+    disabled: &'a [String],
+    backend_port: u16,
+    filter: Option<&'a Filter>,
+}
+
+fn find_binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([
+            "/usr/sbin".into(),
+            "/usr/bin".into(),
+            "/usr/local/sbin".into(),
+        ])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn connect(port: u16) -> io::Result<TcpStream> {
+    let s = TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(500),
+    )?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
+    s.set_write_timeout(Some(Duration::from_secs(2)))?;
+    Ok(s)
+}
+
+fn greeting(port: u16) -> io::Result<BufReader<TcpStream>> {
+    let mut r = BufReader::new(connect(port)?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    if line.starts_with("* OK") {
+        Ok(r)
+    } else {
+        Err(io::Error::other(format!("unexpected greeting {line:?}")))
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn try_login(port: u16, user: &str, pass: &str) -> io::Result<bool> {
+    let mut r = greeting(port)?;
+    write!(r.get_mut(), "a LOGIN {} {}\r\n", quote(user), quote(pass))?;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(false);
+        }
+        if let Some(rest) = line.strip_prefix("a ") {
+            let ok = rest.starts_with("OK");
+            let _ = r.get_mut().write_all(b"b LOGOUT\r\n");
+            return Ok(ok);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Development helpers: a private throwaway Dovecot server and a realistic mail generator,
+//! used by integration tests, `tern demo` and benchmarks.
+
+pub mod dovecot;
+pub mod mailgen;
+
+pub use dovecot::{Dovecot, DovecotOptions};
+pub use mailgen::{generate, GeneratedMessage};
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+use chrono::Utc;
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::x509::extension::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    SubjectKeyIdentifier,
+};
+use openssl::x509::{X509Builder, X509NameBuilder, X509};
+
+/// Errors from the dev Dovecot helper.
+#[derive(thiserror::Error, Debug)]
+pub enum DevError {
+    /// Dovecot binaries are missing.
+    #[error("{0}")]
+    NotInstalled(String),
+    /// A filesystem or socket error.
+    #[error("io error: {0}")]
+    Io(#[from] io::Error),
+    /// Generating the test certificates failed.
+    #[error("certificate generation failed: {0}")]
+    Cert(#[from] openssl::error::ErrorStack),
+    /// Dovecot did not become ready (or stop) in time; includes the tail of its log.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// Dovecot exited or refused to start; includes the tail of its log.
+    #[error("dovecot failed to start: {0}")]
+    Startup(String),
+    /// A bad argument (unknown user or flag, unsupported folder name).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// A system user and its primary group.
+pub(crate) struct Ids {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) name: String,
+    pub(crate) group: String,
+}
+
+fn cstr(p: *const libc::c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn group_name(gid: u32) -> String {
+    let g = unsafe { libc::getgrgid(gid) };
+    if g.is_null() {
+        gid.to_string()
+    } else {
+        cstr(unsafe { (*g).gr_name })
+    }
+}
+
+pub(crate) fn lookup_user(name: &str) -> Result<Ids, DevError> {
+    let cname =
+        std::ffi::CString::new(name).map_err(|e| DevError::InvalidArgument(e.to_string()))?;
+    let pw = unsafe { libc::getpwnam(cname.as_ptr()) };
+    if pw.is_null() {
+        return Err(DevError::InvalidArgument(format!(
+            "system user {name:?} not found"
+        )));
+    }
+    let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    Ok(Ids {
+        uid,
+        gid,
+        name: name.to_string(),
+        group: group_name(gid),
+    })
+}
+
+pub(crate) fn current_ids() -> Result<Ids, DevError> {
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let pw = unsafe { libc::getpwuid(uid) };
+    if pw.is_null() {
+        return Err(DevError::InvalidArgument(format!(
+            "uid {uid} has no passwd entry"
+        )));
+    }
+    Ok(Ids {
+        uid,
+        gid,
+        name: cstr(unsafe { (*pw).pw_name }),
+        group: group_name(gid),
+    })
+}
+
+/// PEM files for a test server: the CA certificate, the server chain and the server key.
+pub(crate) struct CertPems {
+    pub(crate) ca: Vec<u8>,
+    pub(crate) chain: Vec<u8>,
+    pub(crate) key: Vec<u8>,
+}
+
+/// Makes a test CA and a server certificate signed by it with SANs for `hosts`.
+pub(crate) fn make_certs(hosts: &[String]) -> Result<CertPems, DevError> {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+    let ca_key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+    let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+    let ca = build_cert(&ca_key, &ca_key, None, "tern test CA", hosts)?;
+    let cert = build_cert(&key, &ca_key, Some(&ca), "tern test server", hosts)?;
+    let mut chain = cert.to_pem()?;
+    chain.extend(ca.to_pem()?);
+    Ok(CertPems {
+        ca: ca.to_pem()?,
+        chain,
+        key: key.private_key_to_pem_pkcs8()?,
+    })
+}
+
+fn build_cert(
+    key: &PKey<Private>,
+    signer: &PKey<Private>,
+    issuer: Option<&X509>,
+    cn: &str,
+    hosts: &[String],
+) -> Result<X509, DevError> {
+    let mut name = X509NameBuilder::new()?;
+    name.append_entry_by_nid(Nid::COMMONNAME, cn)?;
+    let name = name.build();
+    let mut b = X509Builder::new()?;
+    b.set_version(2)?;
+    let mut serial = BigNum::new()?;
+    serial.rand(63, MsbOption::MAYBE_ZERO, false)?;
+    let serial = serial.to_asn1_integer()?;
+    b.set_serial_number(&serial)?;
+    b.set_subject_name(&name)?;
+    b.set_issuer_name(issuer.map_or(&*name, |i| i.subject_name()))?;
+    b.set_pubkey(key)?;
+    let now = Utc::now().timestamp();
+    let (from, until) = (
+        Asn1Time::from_unix(now - 86_400)?,
+        Asn1Time::from_unix(now + 30 * 86_400)?,
+    );
+    b.set_not_before(&from)?;
+    b.set_not_after(&until)?;
+    let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer.map(|i| &**i), None))?;
+    b.append_extension(ski)?;
+    if let Some(ca) = issuer {
+        b.append_extension(BasicConstraints::new().critical().build()?)?;
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .key_agreement()
+                .build()?,
+        )?;
+        b.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
+        let mut san = SubjectAlternativeName::new();
+        for h in hosts {
+            if h.parse::<std::net::IpAddr>().is_ok() {
+                san.ip(h);
+            } else {
+                san.dns(h);
+            }
+        }
+        let san = san.build(&b.x509v3_context(Some(ca), None))?;
+        b.append_extension(san)?;
+        let aki = AuthorityKeyIdentifier::new()
+            .keyid(true)
+            .build(&b.x509v3_context(Some(ca), None))?;
+        b.append_extension(aki)?;
+    } else {
+        b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()?,
+        )?;
+    }
+    b.sign(signer, MessageDigest::sha256())?;
+    Ok(b.build())
+}
+
+/// In-process IMAP command filter between Dovecot's login proxy and its backend listener.
+pub(crate) struct Filter {
+    pub(crate) port: u16,
+    backend: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Filter {
+    pub(crate) fn start(disabled: Vec<String>) -> Result<Filter, DevError> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let backend = Arc::new(AtomicU64::new(0));
+        let (stop2, backend2) = (stop.clone(), backend.clone());
+        let disabled = Arc::new(disabled);
+        let thread = thread::Builder::new()
+            .name("dovecot-filter".into())
+            .spawn(move || {
+                for conn in listener.incoming() {
+                    if stop2.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(client) = conn else { continue };
+                    let port = backend2.load(Ordering::SeqCst) as u16;
+                    let disabled = disabled.clone();
+                    let _ = thread::Builder::new()
+                        .name("dovecot-filter-conn".into())
+                        .spawn(move || {
+                            let _ = filter_conn(client, port, &disabled);
+                        });
+                }
+            })?;
+        Ok(Filter {
+            port,
+            backend,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn set_backend(&self, port: u16) {
+        self.backend.store(u64::from(port), Ordering::SeqCst);
+    }
+
+    pub(crate) fn shutdown(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn filter_conn(client: TcpStream, port: u16, disabled: &[String]) -> io::Result<()> {
+    let backend = TcpStream::connect(("127.0.0.1", port))?;
+    let (mut b_read, mut c_write) = (backend.try_clone()?, client.try_clone()?);
+    let down = thread::spawn(move || {
+        let _ = io::copy(&mut b_read, &mut c_write);
+        let _ = c_write.shutdown(Shutdown::Both);
+    });
+    let mut reader = BufReader::new(client);
+    let mut up = backend;
+    let mut at_start = true;
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let out = if at_start {
+            rewrite_command(&line, disabled)
+        } else {
+            line.clone()
+        };
+        up.write_all(&out)?;
+        at_start = true;
+        if let Some(n) = literal_len(&line) {
+            io::copy(&mut (&mut reader).take(n), &mut up)?;
+            at_start = false;
+        }
+    }
+    let _ = up.shutdown(Shutdown::Both);
+    let _ = down.join();
+    Ok(())
+}
+
+/// Length of a `{N}` / `{N+}` literal announced at the end of a line.
+fn literal_len(line: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(line)
+        .ok()?
+        .trim_end_matches(['\r', '\n']);
+    let inner = s.strip_suffix('}')?;
+    let open = inner.rfind('{')?;
+    inner[open + 1..].trim_end_matches('+').parse().ok()
+}
+
+/// Rewrites `ENABLE` arguments and commands that name a disabled capability to unknown atoms.
+fn rewrite_command(line: &[u8], disabled: &[String]) -> Vec<u8> {
+    let Ok(s) = std::str::from_utf8(line) else {
+        return line.to_vec();
+    };
+    let mut words: Vec<String> = s.split(' ').map(str::to_string).collect();
+    if words.len() < 2 {
+        return line.to_vec();
+    }
+    let is_disabled = |w: &str| {
+        let w = w.trim_end_matches(['\r', '\n']).to_ascii_uppercase();
+        disabled.contains(&w)
+    };
+    let cmd = words[1].trim_end_matches(['\r', '\n']).to_ascii_uppercase();
+    let start = if cmd == "UID" { 2 } else { 1 };
+    if cmd == "ENABLE" {
+        for w in words.iter_mut().skip(2) {
+            if is_disabled(w) {
+                *w = format!("X-DISABLED-{w}");
+            }
+        }
+    } else if words.len() > start && is_disabled(&words[start]) {
+        words[start] = format!("X-DISABLED-{}", words[start]);
+    }
+    words.join(" ").into_bytes()
+}

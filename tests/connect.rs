@@ -1,0 +1,95 @@
+//! Connecting: TLS with the test CA, a wrong-host certificate, STARTTLS, plain, wrong
+//! password, and LIST with special-use.
+
+mod support;
+use support::*;
+use tern::config::Security;
+use tern::dev::DovecotOptions;
+use tern::imap::{connect, folders, ImapError};
+use tern::mail::SpecialUse;
+use tern::secrets::Secret;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_test_ca_logs_in_and_lists_special_use() {
+    let d = server(DovecotOptions::default());
+    let mut conn = connect(&settings(&d)).await.expect("TLS login");
+    conn.enable_extensions().await.unwrap();
+    assert!(conn.has_cap("IDLE"));
+    let list = folders::list_folders(&mut conn).await.unwrap();
+    let find = |u| list.iter().find(|f| f.special == Some(u)).map(|f| f.name.as_str());
+    assert_eq!(find(SpecialUse::Trash), Some("Trash"));
+    assert_eq!(find(SpecialUse::Archive), Some("Archive"));
+    assert_eq!(find(SpecialUse::Sent), Some("Sent"));
+    assert_eq!(find(SpecialUse::Drafts), Some("Drafts"));
+    assert_eq!(find(SpecialUse::Inbox), Some("INBOX"));
+    let inbox = list.iter().find(|f| f.name == "INBOX").unwrap();
+    assert!(inbox.status.is_some(), "counts come with the list");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_for_another_host_is_refused() {
+    let d = server(DovecotOptions {
+        cert_hosts: vec!["wrong.example".into()],
+        ..DovecotOptions::default()
+    });
+    let err = connect(&settings(&d)).await.err().expect("must be refused");
+    assert!(matches!(err, ImapError::Tls { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("TLS with 127.0.0.1 failed"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_ca_is_refused() {
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.ca_certificate = None;
+    let err = connect(&s).await.err().expect("self-made CA not trusted");
+    assert!(matches!(err, ImapError::Tls { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_upgrades_and_logs_in() {
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.security = Security::Starttls;
+    s.port = d.plain_port();
+    let mut conn = connect(&s).await.expect("STARTTLS login");
+    let st = folders::status(&mut conn, "INBOX").await.unwrap();
+    assert_eq!(st.messages, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_to_a_remote_host_is_refused_before_connecting() {
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.security = Security::Plain;
+    s.host = "192.0.2.1".into(); // never contacted: refused first
+    let err = connect(&s).await.err().expect("refused");
+    assert!(err.to_string().contains("loopback"), "{err}");
+    s.host = "127.0.0.1".into();
+    s.port = d.plain_port();
+    connect(&s).await.expect("plain to loopback is allowed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_quotes_the_server() {
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.secret = Secret::new("not-the-password");
+    let err = connect(&s).await.err().expect("refused");
+    match &err {
+        ImapError::Auth(words) => assert!(words.to_lowercase().contains("auth"), "{words}"),
+        other => panic!("expected an auth error, got {other}"),
+    }
+    assert!(err.to_string().starts_with("login refused by the server"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connection_is_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.port = port;
+    let err = connect(&s).await.err().expect("nothing listens");
+    assert!(err.to_string().contains(&format!("cannot connect to 127.0.0.1:{port}")), "{err}");
+}
