@@ -22,7 +22,10 @@ pub fn init(trace_imap: bool) -> Option<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let path = log_path();
     if let Some(dir) = path.parent() {
-        let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir);
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
     }
     let file = std::fs::OpenOptions::new()
         .create(true)

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use tern::cli;
 
 #[derive(Parser)]
-#[command(name = "tern", version, about = "A fast terminal email client for IMAP")]
+#[command(
+    name = "tern",
+    version,
+    about = "A fast terminal email client for IMAP"
+)]
 struct Args {
     /// Config file (default: $TERN_CONFIG, else ~/.config/tern/config.toml)
     #[arg(long, global = true)]
@@ -40,6 +44,12 @@ enum Command {
         /// One JSON object per line
         #[arg(long)]
         json: bool,
+    },
+    /// Start a throwaway local Dovecot with generated mail and show tern on it
+    Demo {
+        /// How many messages to generate in INBOX
+        #[arg(long, default_value_t = 3000)]
+        messages: usize,
     },
     /// Manage stored passwords
     Password {
@@ -100,8 +110,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         }) => {
             let config = load()?;
             let ctx = cli::open_account(&config, account.as_deref())?;
-            cli::list(&ctx, &cli::ListOptions { folder, limit, json })
+            cli::list(
+                &ctx,
+                &cli::ListOptions {
+                    folder,
+                    limit,
+                    json,
+                },
+            )
         }
+        Some(Command::Demo { messages }) => cli::demo(messages, None),
         Some(Command::Password {
             action: PasswordAction::Set { account },
         }) => cli::password_set(&load()?, &account),

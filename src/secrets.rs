@@ -161,7 +161,9 @@ mod tests {
 
     #[test]
     fn failing_command_says_so() {
-        let e = run_password_command("echo nope >&2; exit 3").unwrap_err().to_string();
+        let e = run_password_command("echo nope >&2; exit 3")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nope") && e.contains("failed"), "{e}");
     }
 }

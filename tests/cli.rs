@@ -18,12 +18,31 @@ fn sync_then_list_prints_newest_first_and_json() {
     let msgs = fill(&d, "INBOX", 120, 5);
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
-    let out = tern().arg("--config").arg(&cfg).arg("sync").output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("sync")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.lines().any(|l| l.starts_with("INBOX") && l.contains("120 messages")), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("INBOX") && l.contains("120 messages")),
+        "{stdout}"
+    );
     assert!(stdout.lines().any(|l| l.starts_with("total")), "{stdout}");
-    let out = tern().arg("--config").arg(&cfg).args(["list", "--limit", "3", "--json"]).output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["list", "--limit", "3", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -36,10 +55,20 @@ fn sync_then_list_prints_newest_first_and_json() {
         assert_eq!(line["subject"], m.subject.as_str());
         assert!(line["uid"].as_u64().unwrap() > 0);
         assert!(line["size"].as_u64().unwrap() > 0);
-        let flags: Vec<&str> = line["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        let flags: Vec<&str> = line["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
         assert_eq!(flags.contains(&"\\Seen"), m.flags.contains(&"\\Seen"));
     }
-    let out = tern().arg("--config").arg(&cfg).args(["list", "--limit", "0"]).output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["list", "--limit", "0"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 120);
 }
 
@@ -48,9 +77,16 @@ fn failed_login_is_a_clear_error_and_nonzero_exit() {
     let d = server(DovecotOptions::default());
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
-    let text = std::fs::read_to_string(&cfg).unwrap().replace("echo secret", "echo wrong");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("echo secret", "echo wrong");
     std::fs::write(&cfg, text).unwrap();
-    let out = tern().arg("--config").arg(&cfg).arg("sync").output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("sync")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("login refused by the server"), "{err}");
@@ -63,7 +99,12 @@ fn sigkilled_sync_leaves_a_cache_the_next_run_opens() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
     let cache_file = dir.path().join("cache").join("test.redb");
-    let mut child = tern().arg("--config").arg(&cfg).arg("sync").spawn().unwrap();
+    let mut child = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("sync")
+        .spawn()
+        .unwrap();
     // Kill it once it has committed something (the file grows past its empty size).
     let start = std::time::Instant::now();
     loop {
@@ -75,10 +116,24 @@ fn sigkilled_sync_leaves_a_cache_the_next_run_opens() {
     }
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
-    let out = tern().arg("--config").arg(&cfg).arg("sync").output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("sync")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("3000 messages"), "{stdout}");
-    let out = tern().arg("--config").arg(&cfg).args(["list", "--limit", "0"]).output().unwrap();
+    let out = tern()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["list", "--limit", "0"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3000);
 }

@@ -16,7 +16,11 @@ async fn tls_with_test_ca_logs_in_and_lists_special_use() {
     conn.enable_extensions().await.unwrap();
     assert!(conn.has_cap("IDLE"));
     let list = folders::list_folders(&mut conn).await.unwrap();
-    let find = |u| list.iter().find(|f| f.special == Some(u)).map(|f| f.name.as_str());
+    let find = |u| {
+        list.iter()
+            .find(|f| f.special == Some(u))
+            .map(|f| f.name.as_str())
+    };
     assert_eq!(find(SpecialUse::Trash), Some("Trash"));
     assert_eq!(find(SpecialUse::Archive), Some("Archive"));
     assert_eq!(find(SpecialUse::Sent), Some("Sent"));
@@ -86,10 +90,18 @@ async fn wrong_password_quotes_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connection_is_named() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
     s.port = port;
     let err = connect(&s).await.err().expect("nothing listens");
-    assert!(err.to_string().contains(&format!("cannot connect to 127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{err}"
+    );
 }

@@ -7,12 +7,18 @@ use support::*;
 use tern::dev::DovecotOptions;
 use tern::imap::{connect, ops, sync::sync_folder};
 
-async fn sync(d: &tern::dev::Dovecot, cache: &tern::cache::Cache, folder: &str) -> tern::imap::sync::SyncReport {
+async fn sync(
+    d: &tern::dev::Dovecot,
+    cache: &tern::cache::Cache,
+    folder: &str,
+) -> tern::imap::sync::SyncReport {
     let mut conn = connect(&settings(d)).await.unwrap();
     conn.enable_extensions().await.unwrap();
     let mut seen = Vec::new();
     let mut progress = |p: tern::imap::sync::SyncProgress| seen.push(p.done);
-    let r = sync_folder(&mut conn, cache, folder, &mut progress).await.unwrap();
+    let r = sync_folder(&mut conn, cache, folder, &mut progress)
+        .await
+        .unwrap();
     conn.logout().await;
     r
 }
@@ -27,12 +33,21 @@ async fn cold_sync_of_1000_equals_the_server_newest_first() {
     conn.enable_extensions().await.unwrap();
     let mut batches = Vec::new();
     let mut progress = |p: tern::imap::sync::SyncProgress| batches.push((p.done, p.total));
-    let r = sync_folder(&mut conn, &cache, "INBOX", &mut progress).await.unwrap();
+    let r = sync_folder(&mut conn, &cache, "INBOX", &mut progress)
+        .await
+        .unwrap();
     assert_eq!(r.messages, 1000);
-    assert_eq!(batches.first(), Some(&(200, 1000)), "a screenful arrives first");
+    assert_eq!(
+        batches.first(),
+        Some(&(200, 1000)),
+        "a screenful arrives first"
+    );
     assert_eq!(batches.last(), Some(&(1000, 1000)));
     let mut other = other_client(&d).await;
-    assert_eq!(cache_state(&cache, "INBOX"), server_state(&mut other, "INBOX").await);
+    assert_eq!(
+        cache_state(&cache, "INBOX"),
+        server_state(&mut other, "INBOX").await
+    );
     // The newest message by date is first, with its decoded subject and sender.
     let newest = &cache.newest("INBOX", 1).unwrap()[0];
     let latest = msgs.iter().max_by_key(|m| m.date).unwrap();
@@ -49,9 +64,15 @@ async fn resync_after_other_client_changes(opts: DovecotOptions, expect_qresync:
     let mut other = other_client(&d).await;
     assert_eq!(other.qresync_enabled(), expect_qresync);
     other.exec("SELECT INBOX", |_| false).await.unwrap();
-    ops::store_flags(&mut other, &[5, 6, 7], &["\\Flagged".into()], true).await.unwrap();
-    ops::store_flags(&mut other, &[8], &["\\Seen".into()], false).await.unwrap();
-    ops::store_flags(&mut other, &[9], &["\\Seen".into()], true).await.unwrap();
+    ops::store_flags(&mut other, &[5, 6, 7], &["\\Flagged".into()], true)
+        .await
+        .unwrap();
+    ops::store_flags(&mut other, &[8], &["\\Seen".into()], false)
+        .await
+        .unwrap();
+    ops::store_flags(&mut other, &[9], &["\\Seen".into()], true)
+        .await
+        .unwrap();
     ops::expunge_uids(&mut other, &[10, 11, 200]).await.unwrap();
     let raw = b"From: A <a@example.org>\r\nSubject: appended\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";
     ops::append(&mut other, "INBOX", &[], raw).await.unwrap();
@@ -59,7 +80,10 @@ async fn resync_after_other_client_changes(opts: DovecotOptions, expect_qresync:
     assert_eq!((r.new, r.removed), (1, 3), "{r:?}");
     assert!(r.changed >= 4, "{r:?}");
     assert_eq!(r.messages, 298);
-    assert_eq!(cache_state(&cache, "INBOX"), server_state(&mut other, "INBOX").await);
+    assert_eq!(
+        cache_state(&cache, "INBOX"),
+        server_state(&mut other, "INBOX").await
+    );
     // Nothing changed: nothing to do.
     let r = sync(&d, &cache, "INBOX").await;
     assert_eq!((r.new, r.changed, r.removed), (0, 0, 0));
@@ -83,23 +107,37 @@ async fn resync_without_qresync_or_condstore_equals_the_server() {
 async fn changed_uidvalidity_drops_old_rows() {
     let d = server(DovecotOptions::default());
     let mut other = other_client(&d).await;
-    tern::imap::folders::create(&mut other, "Lists").await.unwrap();
+    tern::imap::folders::create(&mut other, "Lists")
+        .await
+        .unwrap();
     fill(&d, "Lists", 20, 3);
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     sync(&d, &cache, "Lists").await;
     let old = cache.folder_state("Lists").unwrap().unwrap().uidvalidity;
     // Delete and re-create the folder with other mail: a new UIDVALIDITY.
-    tern::imap::folders::delete(&mut other, "Lists").await.unwrap();
-    tern::imap::folders::create(&mut other, "Lists").await.unwrap();
+    tern::imap::folders::delete(&mut other, "Lists")
+        .await
+        .unwrap();
+    tern::imap::folders::create(&mut other, "Lists")
+        .await
+        .unwrap();
     let fresh = fill(&d, "Lists", 5, 99);
     let r = sync(&d, &cache, "Lists").await;
     assert!(r.reset);
     let st = cache.folder_state("Lists").unwrap().unwrap();
     assert_ne!(st.uidvalidity, old);
     assert_eq!(cache.count("Lists", old).unwrap(), 0, "old rows are gone");
-    let subjects: std::collections::BTreeSet<_> = cache.newest("Lists", 0).unwrap().into_iter().map(|m| m.subject).collect();
+    let subjects: std::collections::BTreeSet<_> = cache
+        .newest("Lists", 0)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
     let expected: std::collections::BTreeSet<_> = fresh.into_iter().map(|m| m.subject).collect();
     assert_eq!(subjects, expected);
-    assert_eq!(cache_state(&cache, "Lists"), server_state(&mut other, "Lists").await);
+    assert_eq!(
+        cache_state(&cache, "Lists"),
+        server_state(&mut other, "Lists").await
+    );
 }

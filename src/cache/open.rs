@@ -30,7 +30,13 @@ pub fn open(
         })?;
     let safe: String = account
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = dir.join(format!("{safe}.redb"));
     match try_open(&path) {
@@ -148,5 +154,6 @@ fn check_schema(db: &redb::Database) -> Result<bool, CacheError> {
         Err(e) => return Err(e.into()),
     };
     let v = table.get("schema")?;
-    Ok(v.map(|v| v.value() == &SCHEMA_VERSION.to_le_bytes()[..]).unwrap_or(false))
+    Ok(v.map(|v| v.value() == &SCHEMA_VERSION.to_le_bytes()[..])
+        .unwrap_or(false))
 }

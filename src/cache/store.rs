@@ -178,7 +178,11 @@ impl Cache {
     }
 
     /// UIDs and flags of every cached message of a folder, in UID order.
-    pub fn uid_flags(&self, folder: &str, uidv: UidValidity) -> Result<Vec<(Uid, Flags)>, CacheError> {
+    pub fn uid_flags(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+    ) -> Result<Vec<(Uid, Flags)>, CacheError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(MESSAGES)?;
         let mut out = Vec::new();
@@ -210,7 +214,8 @@ impl Cache {
         let idx = tx.open_table(BY_DATE)?;
         let msgs = tx.open_table(MESSAGES)?;
         let mut out = Vec::new();
-        let range = idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
+        let range =
+            idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
         for row in range.rev() {
             let (k, _) = row?;
             let uid = k.value().3;
@@ -225,7 +230,12 @@ impl Cache {
     }
 
     /// One message's cached headers.
-    pub fn get(&self, folder: &str, uidv: UidValidity, uid: Uid) -> Result<Option<MessageSummary>, CacheError> {
+    pub fn get(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+        uid: Uid,
+    ) -> Result<Option<MessageSummary>, CacheError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(MESSAGES)?;
         let v = t.get((folder, uidv, uid))?;
@@ -233,7 +243,12 @@ impl Cache {
     }
 
     /// A cached body, marking it recently used.
-    pub fn body(&self, folder: &str, uidv: UidValidity, uid: Uid) -> Result<Option<Vec<u8>>, CacheError> {
+    pub fn body(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+        uid: Uid,
+    ) -> Result<Option<Vec<u8>>, CacheError> {
         let body = {
             let tx = self.db.begin_read()?;
             let t = tx.open_table(BODIES)?;
@@ -250,7 +265,13 @@ impl Cache {
     }
 
     /// Stores a body, dropping the least recently used ones beyond the budget.
-    pub fn put_body(&self, folder: &str, uidv: UidValidity, uid: Uid, raw: &[u8]) -> Result<(), CacheError> {
+    pub fn put_body(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+        uid: Uid,
+        raw: &[u8],
+    ) -> Result<(), CacheError> {
         if raw.len() as u64 > self.body_budget {
             return Ok(());
         }

@@ -17,14 +17,24 @@ fn rows_round_trip_newest_first_and_flags_update() {
     let dir = tempfile::tempdir().unwrap();
     let (cache, notice) = open(dir.path(), "acct", 1 << 20).unwrap();
     assert!(notice.is_none());
-    let state = FolderState { uidvalidity: 7, uidnext: 4, highest_modseq: 9, complete: true };
+    let state = FolderState {
+        uidvalidity: 7,
+        uidnext: 4,
+        highest_modseq: 9,
+        complete: true,
+    };
     let batch = Batch {
         upserts: vec![msg(1, 100), msg(2, 300), msg(3, 200)],
         state: Some(state.clone()),
         ..Batch::default()
     };
     cache.apply("INBOX", 7, &batch).unwrap();
-    let newest: Vec<u32> = cache.newest("INBOX", 0).unwrap().iter().map(|m| m.uid).collect();
+    let newest: Vec<u32> = cache
+        .newest("INBOX", 0)
+        .unwrap()
+        .iter()
+        .map(|m| m.uid)
+        .collect();
     assert_eq!(newest, vec![2, 3, 1]);
     let b = Batch {
         flag_updates: vec![(3, Flags::from_imap(["\\Flagged"]), 10)],
@@ -45,11 +55,19 @@ fn file_is_private_and_a_second_opener_is_told() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let (cache, _) = open(&dir.path().join("c"), "a", 0).unwrap();
-    let mode = std::fs::metadata(cache.path()).unwrap().permissions().mode();
+    let mode = std::fs::metadata(cache.path())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let dmode = std::fs::metadata(dir.path().join("c")).unwrap().permissions().mode();
+    let dmode = std::fs::metadata(dir.path().join("c"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(dmode & 0o777, 0o700);
-    let err = open(&dir.path().join("c"), "a", 0).err().expect("second open refused");
+    let err = open(&dir.path().join("c"), "a", 0)
+        .err()
+        .expect("second open refused");
     assert!(err.to_string().contains("in use by another tern"), "{err}");
 }
 

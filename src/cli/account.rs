@@ -18,7 +18,11 @@ pub const DEFAULT_BODY_CACHE_MB: u64 = 256;
 /// Opens the account's cache, printing any notice (for example a rebuild) to stderr.
 pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<AccountContext> {
     let (name, account) = config.account(name)?;
-    let budget = config.general.body_cache_mb.unwrap_or(DEFAULT_BODY_CACHE_MB) << 20;
+    let budget = config
+        .general
+        .body_cache_mb
+        .unwrap_or(DEFAULT_BODY_CACHE_MB)
+        << 20;
     let (cache, notice) = cache::open(&config.cache_dir(), name, budget)?;
     if let Some(n) = notice {
         eprintln!("tern: {}", n.0);
@@ -33,7 +37,11 @@ pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<Accou
 
 impl AccountContext {
     /// Connection settings with the secret resolved (may prompt when `interactive`).
-    pub fn connect_settings(&self, trace: bool, interactive: bool) -> anyhow::Result<ConnectSettings> {
+    pub fn connect_settings(
+        &self,
+        trace: bool,
+        interactive: bool,
+    ) -> anyhow::Result<ConnectSettings> {
         let imap = &self.account.imap;
         let secret = crate::secrets::resolve(&self.name, imap, interactive)?;
         Ok(ConnectSettings {

@@ -13,7 +13,10 @@ pub struct ListOptions {
 }
 
 fn addr_line(list: &[Address]) -> String {
-    list.iter().map(|a| a.display().to_string()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|a| a.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn date_string(ts: i64) -> String {
@@ -59,7 +62,11 @@ pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
                 "{}{}{}",
                 if m.flags.has(Flag::Seen) { ' ' } else { 'N' },
                 if m.flags.has(Flag::Flagged) { '!' } else { ' ' },
-                if m.flags.has(Flag::Answered) { 'r' } else { ' ' }
+                if m.flags.has(Flag::Answered) {
+                    'r'
+                } else {
+                    ' '
+                }
             );
             writeln!(
                 out,

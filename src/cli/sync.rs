@@ -58,7 +58,11 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
             r.changed,
             r.removed,
             t0.elapsed().as_secs_f64(),
-            if r.reset { "  (UIDVALIDITY changed: cache refilled)" } else { "" }
+            if r.reset {
+                "  (UIDVALIDITY changed: cache refilled)"
+            } else {
+                ""
+            }
         )?;
         total.messages += r.messages;
         total.new += r.new;

@@ -3,9 +3,7 @@
 
 mod schema;
 
-pub use schema::{
-    Account, AuthMethod, Config, FolderNames, General, ImapConfig, Security,
-};
+pub use schema::{Account, AuthMethod, Config, FolderNames, General, ImapConfig, Security};
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -22,7 +20,9 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("no config file found; tried {0}. Copy config.example.toml there, or pass --config FILE")]
+    #[error(
+        "no config file found; tried {0}. Copy config.example.toml there, or pass --config FILE"
+    )]
     Missing(PathBuf),
     #[error("no account named {0:?} in the config")]
     NoSuchAccount(String),
@@ -141,7 +141,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     if h.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    h.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 impl Config {

@@ -33,8 +33,13 @@ fn parses_the_documented_schema() {
 
 #[test]
 fn unknown_key_names_file_line_and_key() {
-    let bad = GOOD.replace("username = \"alice\"", "username = \"alice\"\nuser-name = \"x\"");
-    let err = parse(&bad, Path::new("/home/a/tern.toml")).unwrap_err().to_string();
+    let bad = GOOD.replace(
+        "username = \"alice\"",
+        "username = \"alice\"\nuser-name = \"x\"",
+    );
+    let err = parse(&bad, Path::new("/home/a/tern.toml"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/home/a/tern.toml"), "{err}");
     assert!(err.contains("line 14"), "{err}");
     assert!(err.contains("user-name"), "{err}");

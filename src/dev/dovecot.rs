@@ -194,9 +194,18 @@ impl Dovecot {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let backend_port = free_port()?;
-            dc.plain_port = free_port()?;
-            dc.tls_port = free_port()?;
+            // Hold all three probe sockets at once so the ports are distinct.
+            let probes = [bind_any()?, bind_any()?, bind_any()?];
+            let ports: Vec<u16> = probes
+                .iter()
+                .filter_map(|l| l.local_addr().ok())
+                .map(|a| a.port())
+                .collect();
+            drop(probes);
+            let [plain, tls, backend_port] = ports[..] else {
+                continue;
+            };
+            (dc.plain_port, dc.tls_port) = (plain, tls);
             let cfg = ConfigParams {
                 ids: &ids,
                 disabled: &disabled,
@@ -255,21 +264,9 @@ impl Dovecot {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let doveadm = find_binary("doveadm");
-        let asked = doveadm.is_some_and(|d| {
-            Command::new(d)
-                .arg("-c")
-                .arg(&self.conf)
-                .arg("stop")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        });
-        if !asked {
-            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-        }
+        // What `doveadm stop` does (SIGTERM to the master), but we are the master's parent and
+        // must reap it ourselves: doveadm would keep polling the zombie for ~3 s.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match child.try_wait() {
@@ -599,8 +596,8 @@ fn find_binary(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+fn bind_any() -> io::Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0")
 }
 
 fn connect(port: u16) -> io::Result<TcpStream> {

@@ -53,7 +53,11 @@ pub(crate) fn expand_uid_set(set: &[async_imap::imap_proto::rfc4315::UidSetMembe
 }
 
 impl Conn {
-    pub(crate) fn new(session: async_imap::Session<Traced>, timeout: Duration, label: String) -> Conn {
+    pub(crate) fn new(
+        session: async_imap::Session<Traced>,
+        timeout: Duration,
+        label: String,
+    ) -> Conn {
         Conn {
             session,
             timeout,
@@ -89,7 +93,9 @@ impl Conn {
                 for c in list {
                     match c {
                         Capability::Imap4rev1 => caps.insert("IMAP4REV1".to_string()),
-                        Capability::Auth(a) => caps.insert(format!("AUTH={}", a.to_ascii_uppercase())),
+                        Capability::Auth(a) => {
+                            caps.insert(format!("AUTH={}", a.to_ascii_uppercase()))
+                        }
                         Capability::Atom(a) => caps.insert(a.to_ascii_uppercase()),
                     };
                 }
@@ -200,18 +206,24 @@ impl Conn {
         loop {
             let changes = &mut self.changes;
             let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
-                    Response::Continue(_) => Some(Ok(())),
-                    Response::Done { tag: t, status, outcome } if t.0 == tag => Some(Err(
-                        tagged_error(shown, status, outcome.information.as_deref()),
-                    )),
-                    other => {
-                        if !on(other) {
-                            changes.absorb(other);
-                        }
-                        None
+                Response::Continue(_) => Some(Ok(())),
+                Response::Done {
+                    tag: t,
+                    status,
+                    outcome,
+                } if t.0 == tag => Some(Err(tagged_error(
+                    shown,
+                    status,
+                    outcome.information.as_deref(),
+                ))),
+                other => {
+                    if !on(other) {
+                        changes.absorb(other);
                     }
-                })
-                .await?;
+                    None
+                }
+            })
+            .await?;
             if let Some(r) = step {
                 return r;
             }
@@ -228,28 +240,38 @@ impl Conn {
         loop {
             let changes = &mut self.changes;
             let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
-                    Response::Done { tag: t, status, outcome } if t.0 == tag => {
-                        if *status != Status::Ok {
-                            return Some(Err(tagged_error(
-                                shown,
-                                status,
-                                outcome.information.as_deref(),
-                            )));
-                        }
-                        Some(Ok(completion(&outcome.code, outcome.information.as_deref())))
+                Response::Done {
+                    tag: t,
+                    status,
+                    outcome,
+                } if t.0 == tag => {
+                    if *status != Status::Ok {
+                        return Some(Err(tagged_error(
+                            shown,
+                            status,
+                            outcome.information.as_deref(),
+                        )));
                     }
-                    Response::Data { status: Status::Bye, outcome } => {
-                        bye = Some(outcome.information.as_deref().unwrap_or("").to_string());
-                        None
+                    Some(Ok(completion(
+                        &outcome.code,
+                        outcome.information.as_deref(),
+                    )))
+                }
+                Response::Data {
+                    status: Status::Bye,
+                    outcome,
+                } => {
+                    bye = Some(outcome.information.as_deref().unwrap_or("").to_string());
+                    None
+                }
+                other => {
+                    if !on(other) {
+                        changes.absorb(other);
                     }
-                    other => {
-                        if !on(other) {
-                            changes.absorb(other);
-                        }
-                        None
-                    }
-                })
-                .await;
+                    None
+                }
+            })
+            .await;
             match step {
                 Ok(Some(r)) => return r,
                 Ok(None) => {}
@@ -275,7 +297,11 @@ impl Conn {
                 .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?,
         };
         let r = resp.parsed();
-        if let Response::Data { status: Status::Bye, outcome } = r {
+        if let Response::Data {
+            status: Status::Bye,
+            outcome,
+        } = r
+        {
             return Err(ImapError::Bye(format!(
                 ": {}",
                 outcome.information.as_deref().unwrap_or("")
@@ -298,7 +324,9 @@ impl Conn {
     /// Ends IDLE and reads up to its tagged OK.
     pub(crate) async fn idle_done(&mut self, tag: &str) -> Result<(), ImapError> {
         self.write(b"DONE\r\n").await?;
-        self.read_until_tagged(tag, "IDLE", &mut |_| false).await.map(|_| ())
+        self.read_until_tagged(tag, "IDLE", &mut |_| false)
+            .await
+            .map(|_| ())
     }
 
     /// Logs out politely; errors are irrelevant at this point.
@@ -372,4 +400,3 @@ fn completion(code: &Option<ResponseCode<'_>>, text: Option<&str>) -> Completion
     }
     c
 }
-

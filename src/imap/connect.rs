@@ -51,8 +51,7 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
     if s.security == Security::Plain && !crate::config::is_loopback_host(&s.host) {
         return Err(ImapError::Tls {
             host: s.host.clone(),
-            reason: "plain (unencrypted) connections are only allowed to a loopback address"
-                .into(),
+            reason: "plain (unencrypted) connections are only allowed to a loopback address".into(),
         });
     }
     let tcp = with_timeout(s.timeout, &format!("connecting to {}", s.addr()), async {

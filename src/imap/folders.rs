@@ -122,8 +122,11 @@ pub async fn status(conn: &mut Conn, folder: &str) -> Result<FolderStatus, ImapE
 
 /// Creates a folder.
 pub async fn create(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
-    conn.exec(&format!("CREATE {}", quote(folder)), |_| false).await?;
-    let _ = conn.exec(&format!("SUBSCRIBE {}", quote(folder)), |_| false).await;
+    conn.exec(&format!("CREATE {}", quote(folder)), |_| false)
+        .await?;
+    let _ = conn
+        .exec(&format!("SUBSCRIBE {}", quote(folder)), |_| false)
+        .await;
     Ok(())
 }
 
@@ -131,13 +134,18 @@ pub async fn create(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
 pub async fn rename(conn: &mut Conn, from: &str, to: &str) -> Result<(), ImapError> {
     conn.exec(&format!("RENAME {} {}", quote(from), quote(to)), |_| false)
         .await?;
-    let _ = conn.exec(&format!("SUBSCRIBE {}", quote(to)), |_| false).await;
+    let _ = conn
+        .exec(&format!("SUBSCRIBE {}", quote(to)), |_| false)
+        .await;
     Ok(())
 }
 
 /// Deletes a folder.
 pub async fn delete(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
-    let _ = conn.exec(&format!("UNSUBSCRIBE {}", quote(folder)), |_| false).await;
-    conn.exec(&format!("DELETE {}", quote(folder)), |_| false).await?;
+    let _ = conn
+        .exec(&format!("UNSUBSCRIBE {}", quote(folder)), |_| false)
+        .await;
+    conn.exec(&format!("DELETE {}", quote(folder)), |_| false)
+        .await?;
     Ok(())
 }

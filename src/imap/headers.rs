@@ -1,6 +1,8 @@
 //! Turning FETCH responses into cached message summaries.
 
-use crate::mail::{decode_header_text, decode_message_ids, parse_date, Address, Flags, MessageSummary};
+use crate::mail::{
+    decode_header_text, decode_message_ids, parse_date, Address, Flags, MessageSummary,
+};
 use async_imap::imap_proto::{self, AttributeValue};
 
 /// The FETCH items that fill a `MessageSummary`.
@@ -23,7 +25,9 @@ pub fn summary_from_fetch(attrs: &[AttributeValue<'_>]) -> Option<MessageSummary
                 have_uid = true;
             }
             AttributeValue::Flags(f) => m.flags = Flags::from_imap(f.iter()),
-            AttributeValue::InternalDate(d) => m.internal_date = parse_internal_date(d).unwrap_or(0),
+            AttributeValue::InternalDate(d) => {
+                m.internal_date = parse_internal_date(d).unwrap_or(0)
+            }
             AttributeValue::Rfc822Size(s) => m.size = *s,
             AttributeValue::ModSeq(s) => m.modseq = *s,
             AttributeValue::Envelope(env) => apply_envelope(&mut m, env),
@@ -36,7 +40,11 @@ pub fn summary_from_fetch(attrs: &[AttributeValue<'_>]) -> Option<MessageSummary
 
 fn apply_envelope(m: &mut MessageSummary, env: &imap_proto::Envelope<'_>) {
     m.date = env.date.as_deref().and_then(parse_date);
-    m.subject = env.subject.as_deref().map(decode_header_text).unwrap_or_default();
+    m.subject = env
+        .subject
+        .as_deref()
+        .map(decode_header_text)
+        .unwrap_or_default();
     m.from = addresses(&env.from);
     m.to = addresses(&env.to);
     m.cc = addresses(&env.cc);
@@ -87,7 +95,9 @@ fn apply_header_fields(m: &mut MessageSummary, raw: &[u8]) {
         }
     }
     for h in unfolded {
-        let Some((name, value)) = h.split_once(':') else { continue };
+        let Some((name, value)) = h.split_once(':') else {
+            continue;
+        };
         if name.eq_ignore_ascii_case("references") {
             m.references = decode_message_ids(value.as_bytes());
         } else if name.eq_ignore_ascii_case("content-type") {
@@ -115,7 +125,10 @@ mod tests {
     #[test]
     fn internal_dates() {
         assert_eq!(parse_internal_date(" 1-Jan-1970 00:00:10 +0000"), Some(10));
-        assert_eq!(parse_internal_date("17-Jul-1996 02:44:25 -0700"), Some(837_596_665));
+        assert_eq!(
+            parse_internal_date("17-Jul-1996 02:44:25 -0700"),
+            Some(837_596_665)
+        );
         assert_eq!(parse_internal_date("garbage"), None);
     }
 

@@ -38,7 +38,8 @@ pub async fn watch_folder(
     t: IdleTimings,
 ) -> Result<(), ImapError> {
     let mut current = folder.borrow_and_update().clone();
-    conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false).await?;
+    conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false)
+        .await?;
     conn.changes.take();
     let has_idle = conn.has_cap("IDLE");
     loop {
@@ -61,7 +62,8 @@ pub async fn watch_folder(
         }
         if switched {
             current = folder.borrow_and_update().clone();
-            conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false).await?;
+            conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false)
+                .await?;
             conn.changes.take();
         }
     }

@@ -10,9 +10,9 @@ pub mod headers;
 pub mod idle;
 pub mod ops;
 pub mod protocol;
-pub mod worker;
 pub mod sync;
 pub mod transport;
+pub mod worker;
 
 pub use conn::Conn;
 pub use connect::{connect, ConnectSettings};

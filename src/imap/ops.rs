@@ -18,7 +18,12 @@ fn copy_result(c: &Completion, untagged: Option<(u32, Vec<u32>, Vec<u32>)>) -> C
 }
 
 /// Adds or removes flags.
-pub async fn store_flags(conn: &mut Conn, uids: &[Uid], flags: &[String], add: bool) -> Result<(), ImapError> {
+pub async fn store_flags(
+    conn: &mut Conn,
+    uids: &[Uid],
+    flags: &[String],
+    add: bool,
+) -> Result<(), ImapError> {
     let cmd = format!(
         "UID STORE {} {}FLAGS.SILENT ({})",
         uid_set(uids),
@@ -32,14 +37,21 @@ pub async fn store_flags(conn: &mut Conn, uids: &[Uid], flags: &[String], add: b
 /// UID COPY; the destination UIDs come from COPYUID.
 pub async fn copy(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
     let c = conn
-        .exec(&format!("UID COPY {} {}", uid_set(uids), quote(dest)), |_| false)
+        .exec(
+            &format!("UID COPY {} {}", uid_set(uids), quote(dest)),
+            |_| false,
+        )
         .await?;
     Ok(copy_result(&c, None))
 }
 
 /// UID MOVE, else COPY + `\Deleted` + UID EXPUNGE of exactly these UIDs (never a bare
 /// EXPUNGE, which would also remove other messages the user marked deleted).
-pub async fn move_messages(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
+pub async fn move_messages(
+    conn: &mut Conn,
+    uids: &[Uid],
+    dest: &str,
+) -> Result<CopyResult, ImapError> {
     let set = uid_set(uids);
     if conn.has_cap("MOVE") {
         let mut untagged = None;
@@ -77,16 +89,24 @@ pub async fn expunge_uids(conn: &mut Conn, uids: &[Uid]) -> Result<(), ImapError
     if !conn.has_cap("UIDPLUS") {
         return Err(ImapError::No {
             command: "UID EXPUNGE".into(),
-            words: "the server lacks UIDPLUS; refusing a bare EXPUNGE that could remove other messages".into(),
+            words:
+                "the server lacks UIDPLUS; refusing a bare EXPUNGE that could remove other messages"
+                    .into(),
         });
     }
     store_flags(conn, uids, &["\\Deleted".to_string()], true).await?;
-    conn.exec(&format!("UID EXPUNGE {}", uid_set(uids)), |_| false).await?;
+    conn.exec(&format!("UID EXPUNGE {}", uid_set(uids)), |_| false)
+        .await?;
     Ok(())
 }
 
 /// APPENDs a message; returns (UIDVALIDITY, UID) when the server reports APPENDUID.
-pub async fn append(conn: &mut Conn, folder: &str, flags: &[String], raw: &[u8]) -> Result<Option<(u32, Uid)>, ImapError> {
+pub async fn append(
+    conn: &mut Conn,
+    folder: &str,
+    flags: &[String],
+    raw: &[u8],
+) -> Result<Option<(u32, Uid)>, ImapError> {
     let head = format!("APPEND {} ({}) ", quote(folder), flags.join(" "));
     let c = conn
         .exec_parts(&[Part::Text(&head), Part::Literal(raw)], |_| false)
@@ -104,17 +124,18 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
     let mut literals: Vec<Vec<u8>> = Vec::new();
     // Build as alternating text / literal pieces.
     let mut cur = String::from("UID SEARCH CHARSET UTF-8");
-    let push_str = |cur: &mut String, key: &str, v: &str, texts: &mut Vec<String>, lits: &mut Vec<Vec<u8>>| {
-        cur.push(' ');
-        cur.push_str(key);
-        cur.push(' ');
-        if v.is_ascii() && !v.chars().any(|c| c.is_ascii_control()) {
-            cur.push_str(&quote(v));
-        } else {
-            texts.push(std::mem::take(cur));
-            lits.push(v.as_bytes().to_vec());
-        }
-    };
+    let push_str =
+        |cur: &mut String, key: &str, v: &str, texts: &mut Vec<String>, lits: &mut Vec<Vec<u8>>| {
+            cur.push(' ');
+            cur.push_str(key);
+            cur.push(' ');
+            if v.is_ascii() && !v.chars().any(|c| c.is_ascii_control()) {
+                cur.push_str(&quote(v));
+            } else {
+                texts.push(std::mem::take(cur));
+                lits.push(v.as_bytes().to_vec());
+            }
+        };
     if terms.is_empty() {
         cur.push_str(" ALL");
     }
@@ -157,7 +178,9 @@ pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError>
     let mut body = None;
     conn.exec(&format!("UID FETCH {uid} (UID BODY.PEEK[])"), |r| {
         if let Response::Fetch(_, attrs) = r {
-            let this_uid = attrs.iter().any(|a| matches!(a, AttributeValue::Uid(u) if *u == uid));
+            let this_uid = attrs
+                .iter()
+                .any(|a| matches!(a, AttributeValue::Uid(u) if *u == uid));
             if this_uid {
                 for a in attrs {
                     if let AttributeValue::BodySection { data: Some(d), .. } = a {

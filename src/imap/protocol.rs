@@ -1,7 +1,7 @@
 //! The typed messages between the UI and an account's worker. Plain data only.
 
-use crate::mail::{FolderInfo, Uid};
 use crate::imap::sync::{SyncProgress, SyncReport};
+use crate::mail::{FolderInfo, Uid};
 
 /// Identifies a request so its answer can be matched.
 pub type RequestId = u64;
@@ -26,22 +26,70 @@ pub enum SearchTerm {
 #[derive(Debug, Clone)]
 pub enum WorkerCommand {
     /// Select a folder, sync it and watch it with IDLE.
-    OpenFolder { folder: String },
+    OpenFolder {
+        folder: String,
+    },
     /// Sync these folders now (empty: the open one).
-    Sync { id: RequestId, folders: Vec<String> },
+    Sync {
+        id: RequestId,
+        folders: Vec<String>,
+    },
     /// Add or remove flags (IMAP names such as `\Seen`).
-    SetFlags { id: RequestId, folder: String, uids: Vec<Uid>, flags: Vec<String>, add: bool },
-    Copy { id: RequestId, folder: String, uids: Vec<Uid>, dest: String },
-    Move { id: RequestId, folder: String, uids: Vec<Uid>, dest: String },
+    SetFlags {
+        id: RequestId,
+        folder: String,
+        uids: Vec<Uid>,
+        flags: Vec<String>,
+        add: bool,
+    },
+    Copy {
+        id: RequestId,
+        folder: String,
+        uids: Vec<Uid>,
+        dest: String,
+    },
+    Move {
+        id: RequestId,
+        folder: String,
+        uids: Vec<Uid>,
+        dest: String,
+    },
     /// To Trash; inside Trash, `\Deleted` plus UID EXPUNGE of exactly these UIDs.
-    Delete { id: RequestId, folder: String, uids: Vec<Uid> },
-    Append { id: RequestId, folder: String, flags: Vec<String>, raw: Vec<u8> },
-    Search { id: RequestId, folder: String, terms: Vec<SearchTerm> },
-    CreateFolder { id: RequestId, name: String },
-    RenameFolder { id: RequestId, from: String, to: String },
-    DeleteFolder { id: RequestId, name: String },
+    Delete {
+        id: RequestId,
+        folder: String,
+        uids: Vec<Uid>,
+    },
+    Append {
+        id: RequestId,
+        folder: String,
+        flags: Vec<String>,
+        raw: Vec<u8>,
+    },
+    Search {
+        id: RequestId,
+        folder: String,
+        terms: Vec<SearchTerm>,
+    },
+    CreateFolder {
+        id: RequestId,
+        name: String,
+    },
+    RenameFolder {
+        id: RequestId,
+        from: String,
+        to: String,
+    },
+    DeleteFolder {
+        id: RequestId,
+        name: String,
+    },
     /// The raw message, fetched with BODY.PEEK (opening never sets `\Seen`).
-    FetchBody { id: RequestId, folder: String, uid: Uid },
+    FetchBody {
+        id: RequestId,
+        folder: String,
+        uid: Uid,
+    },
     Shutdown,
 }
 
@@ -59,15 +107,24 @@ pub enum WorkerEvent {
     Connecting,
     Online,
     /// The link is down; the next try is in `retry_in_secs`.
-    Offline { reason: String, retry_in_secs: u64 },
+    Offline {
+        reason: String,
+        retry_in_secs: u64,
+    },
     Folders(Vec<FolderInfo>),
     SyncProgress(SyncProgress),
     /// A folder's cache changed (sync, IDLE news): re-read it.
     FolderSynced(SyncReport),
     /// A request finished well.
-    Done { id: RequestId, result: DoneResult },
+    Done {
+        id: RequestId,
+        result: DoneResult,
+    },
     /// A request failed; `error` quotes the server where it can.
-    Failed { id: RequestId, error: String },
+    Failed {
+        id: RequestId,
+        error: String,
+    },
     /// Something the user should read that belongs to no request.
     Notice(String),
 }
@@ -77,7 +134,14 @@ pub enum WorkerEvent {
 pub enum DoneResult {
     Ok,
     Copied(CopyResult),
-    Appended { uidvalidity: u32, uid: Option<Uid> },
+    Appended {
+        uidvalidity: u32,
+        uid: Option<Uid>,
+    },
     SearchHits(Vec<Uid>),
-    Body { folder: String, uid: Uid, raw: Vec<u8> },
+    Body {
+        folder: String,
+        uid: Uid,
+        raw: Vec<u8>,
+    },
 }

@@ -121,7 +121,12 @@ pub async fn sync_folder(
     let sel = select(conn, folder, known.as_ref()).await?;
     if let Some(st) = &known {
         if st.uidvalidity != sel.uidvalidity {
-            tracing::info!(folder, old = st.uidvalidity, new = sel.uidvalidity, "UIDVALIDITY changed: dropping cached rows");
+            tracing::info!(
+                folder,
+                old = st.uidvalidity,
+                new = sel.uidvalidity,
+                "UIDVALIDITY changed: dropping cached rows"
+            );
             cache.reset_folder(folder)?;
             report.reset = true;
             known = None;
@@ -146,17 +151,34 @@ pub async fn sync_folder(
     let exists = conn.changes.exists.take().unwrap_or(sel.exists);
     let mut count = cache.count(folder, uidv)?;
     if count != exists as u64 {
-        tracing::warn!(folder, count, exists, "cache differs from the server after sync; comparing UIDs");
+        tracing::warn!(
+            folder,
+            count,
+            exists,
+            "cache differs from the server after sync; comparing UIDs"
+        );
         full_compare(conn, cache, folder, uidv, &mut report, progress).await?;
         count = cache.count(folder, uidv)?;
     }
     let state = FolderState {
         uidvalidity: uidv,
         uidnext: sel.uidnext,
-        highest_modseq: conn.changes.highest_modseq.take().unwrap_or(sel.highest_modseq).max(sel.highest_modseq),
+        highest_modseq: conn
+            .changes
+            .highest_modseq
+            .take()
+            .unwrap_or(sel.highest_modseq)
+            .max(sel.highest_modseq),
         complete: true,
     };
-    cache.apply(folder, uidv, &Batch { state: Some(state), ..Batch::default() })?;
+    cache.apply(
+        folder,
+        uidv,
+        &Batch {
+            state: Some(state),
+            ..Batch::default()
+        },
+    )?;
     report.messages = count;
     Ok(report)
 }
@@ -175,7 +197,10 @@ async fn quick_resync(
     let mut flag_updates = sel.flag_updates.clone();
     let mut removals = sel.vanished.clone();
     if !conn.qresync {
-        let cmd = format!("UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE {})", st.highest_modseq);
+        let cmd = format!(
+            "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE {})",
+            st.highest_modseq
+        );
         conn.exec(&cmd, |r| {
             if let Response::Fetch(seq, attrs) = r {
                 if let Some(u) = flag_update(*seq, attrs) {
@@ -208,7 +233,11 @@ async fn quick_resync(
         if cached != exists {
             let server = uid_search_all(conn).await?;
             let have = cache.uid_flags(folder, uidv)?;
-            removals.extend(have.iter().map(|(u, _)| *u).filter(|u| server.binary_search(u).is_err()));
+            removals.extend(
+                have.iter()
+                    .map(|(u, _)| *u)
+                    .filter(|u| server.binary_search(u).is_err()),
+            );
         }
     }
     report.removed += removals.len() as u64;
@@ -326,7 +355,11 @@ async fn full_compare(
             Some(_) => {}
         }
     }
-    let mut missing: Vec<Uid> = server.keys().copied().filter(|u| !known.contains(u)).collect();
+    let mut missing: Vec<Uid> = server
+        .keys()
+        .copied()
+        .filter(|u| !known.contains(u))
+        .collect();
     missing.sort_unstable_by(|a, b| b.cmp(a));
     report.removed += batch.removals.len() as u64;
     report.changed += batch.flag_updates.len() as u64;
@@ -418,7 +451,10 @@ pub fn uid_set(uids: &[Uid]) -> String {
 mod tests {
     #[test]
     fn uid_sets_compress() {
-        assert_eq!(super::uid_set(&[5, 1, 2, 3, 9, 12, 13, 14, 3]), "1:3,5,9,12:14");
+        assert_eq!(
+            super::uid_set(&[5, 1, 2, 3, 9, 12, 13, 14, 3]),
+            "1:3,5,9,12:14"
+        );
         assert_eq!(super::uid_set(&[]), "");
     }
 }

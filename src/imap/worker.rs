@@ -155,9 +155,17 @@ async fn wait_offline(
 fn request_id(c: &WorkerCommand) -> Option<u64> {
     use WorkerCommand::*;
     match c {
-        Sync { id, .. } | SetFlags { id, .. } | Copy { id, .. } | Move { id, .. }
-        | Delete { id, .. } | Append { id, .. } | Search { id, .. } | CreateFolder { id, .. }
-        | RenameFolder { id, .. } | DeleteFolder { id, .. } | FetchBody { id, .. } => Some(*id),
+        Sync { id, .. }
+        | SetFlags { id, .. }
+        | Copy { id, .. }
+        | Move { id, .. }
+        | Delete { id, .. }
+        | Append { id, .. }
+        | Search { id, .. }
+        | CreateFolder { id, .. }
+        | RenameFolder { id, .. }
+        | DeleteFolder { id, .. }
+        | FetchBody { id, .. } => Some(*id),
         OpenFolder { .. } | Shutdown => None,
     }
 }
@@ -186,7 +194,9 @@ async fn session(
         if e.is_connection_problem() {
             return Ended::Lost(e);
         }
-        let _ = st.events.send(WorkerEvent::Notice(format!("{}: {e}", st.open_folder)));
+        let _ = st
+            .events
+            .send(WorkerEvent::Notice(format!("{}: {e}", st.open_folder)));
     }
     let (folder_tx, folder_rx) = watch::channel(st.open_folder.clone());
     let (news_tx, mut news_rx) = mpsc::unbounded_channel();
@@ -264,7 +274,12 @@ async fn sync_and_report(st: &State, conn: &mut Conn, folder: &str) -> Result<()
 
 /// The folder with a special use: the config's name first, then the server's attribute,
 /// then the common name.
-pub fn special_folder(folders: &[FolderInfo], configured: Option<&str>, use_: SpecialUse, common: &str) -> String {
+pub fn special_folder(
+    folders: &[FolderInfo],
+    configured: Option<&str>,
+    use_: SpecialUse,
+    common: &str,
+) -> String {
     if let Some(c) = configured {
         return c.to_string();
     }
@@ -300,7 +315,11 @@ async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(
     }
 }
 
-async fn run_command(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<DoneResult, ImapError> {
+async fn run_command(
+    st: &mut State,
+    conn: &mut Conn,
+    cmd: WorkerCommand,
+) -> Result<DoneResult, ImapError> {
     use WorkerCommand as C;
     Ok(match cmd {
         C::Sync { folders, .. } => {
@@ -314,24 +333,39 @@ async fn run_command(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Res
             }
             DoneResult::Ok
         }
-        C::SetFlags { folder, uids, flags, add, .. } => {
+        C::SetFlags {
+            folder,
+            uids,
+            flags,
+            add,
+            ..
+        } => {
             sync_and_report(st, conn, &folder).await?;
             ops::store_flags(conn, &uids, &flags, add).await?;
             sync_and_report(st, conn, &folder).await?;
             DoneResult::Ok
         }
-        C::Copy { folder, uids, dest, .. } => {
+        C::Copy {
+            folder, uids, dest, ..
+        } => {
             sync_and_report(st, conn, &folder).await?;
             DoneResult::Copied(ops::copy(conn, &uids, &dest).await?)
         }
-        C::Move { folder, uids, dest, .. } => {
+        C::Move {
+            folder, uids, dest, ..
+        } => {
             sync_and_report(st, conn, &folder).await?;
             let r = ops::move_messages(conn, &uids, &dest).await?;
             sync_and_report(st, conn, &folder).await?;
             DoneResult::Copied(r)
         }
         C::Delete { folder, uids, .. } => {
-            let trash = special_folder(&st.folders, st.opts.folders.trash.as_deref(), SpecialUse::Trash, "Trash");
+            let trash = special_folder(
+                &st.folders,
+                st.opts.folders.trash.as_deref(),
+                SpecialUse::Trash,
+                "Trash",
+            );
             sync_and_report(st, conn, &folder).await?;
             let r = if folder == trash {
                 ops::expunge_uids(conn, &uids).await?;
@@ -342,7 +376,9 @@ async fn run_command(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Res
             sync_and_report(st, conn, &folder).await?;
             r
         }
-        C::Append { folder, flags, raw, .. } => {
+        C::Append {
+            folder, flags, raw, ..
+        } => {
             let r = ops::append(conn, &folder, &flags, &raw).await?;
             DoneResult::Appended {
                 uidvalidity: r.map(|x| x.0).unwrap_or(0),

@@ -46,7 +46,10 @@ mod tests {
             decode_header_text(b"=?UTF-8?B?Sm9zw6kgTcO8bGxlcg==?="),
             "José Müller"
         );
-        assert_eq!(decode_header_text(b"=?iso-8859-1?Q?caf=E9?= time"), "café time");
+        assert_eq!(
+            decode_header_text(b"=?iso-8859-1?Q?caf=E9?= time"),
+            "café time"
+        );
         assert_eq!(decode_header_text(b"plain subject"), "plain subject");
     }
 

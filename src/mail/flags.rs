@@ -64,10 +64,9 @@ impl Flags {
             let n = n.as_ref();
             if let Some(flag) = Flag::from_imap(n) {
                 f.bits |= flag.bit();
-            } else if !n.eq_ignore_ascii_case("\\Recent") && !n.starts_with('\\') {
-                if !f.keywords.iter().any(|k| k == n) {
-                    f.keywords.push(n.to_string());
-                }
+            } else if !n.starts_with('\\') && !f.keywords.iter().any(|k| k == n) {
+                // `\Recent` and unknown system flags are session-scoped or meaningless here.
+                f.keywords.push(n.to_string());
             }
         }
         f.keywords.sort();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tern::cache::Cache;
 use tern::config::{AuthMethod, Security};
 use tern::dev::{Dovecot, DovecotOptions};
-use tern::imap::{connect, ConnectSettings, Conn};
+use tern::imap::{connect, Conn, ConnectSettings};
 use tern::mail::Flags;
 use tern::secrets::Secret;
 

@@ -1,0 +1,178 @@
+//! Sync benchmark on a generated 100,000-message INBOX (override with TERN_BENCH_MESSAGES).
+//! Measures the raw floor (one `UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE
+//! ENVELOPE)` read to its tagged OK without parsing), `tern sync` cold, again with nothing
+//! changed, again after 1% of flags changed, and peak RSS. Dovecot's own cache is warmed
+//! first. Run: `cargo bench --bench sync`. Figures go to BENCHMARKS.md by hand.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tern::dev::{Dovecot, DovecotOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn floor(d: &Dovecot) -> f64 {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", d.tls_port()))
+        .await
+        .unwrap();
+    let pem = std::fs::read(d.ca_pem_path()).unwrap();
+    let tls = async_native_tls::TlsConnector::new()
+        .add_root_certificate(native_tls::Certificate::from_pem(&pem).unwrap());
+    let mut s = tls.connect("127.0.0.1", tcp).await.unwrap();
+    let (u, p) = d.users()[0].clone();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut read_until = async |s: &mut async_native_tls::TlsStream<tokio::net::TcpStream>,
+                                pat: &[u8]| {
+        let mut tail: Vec<u8> = Vec::new();
+        loop {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed");
+            tail.extend_from_slice(&buf[..n]);
+            if tail.windows(pat.len()).any(|w| w == pat) {
+                return;
+            }
+            let keep = tail.len().saturating_sub(pat.len());
+            tail.drain(..keep);
+        }
+    };
+    s.write_all(format!("a LOGIN {u} {p}\r\nb SELECT INBOX\r\n").as_bytes())
+        .await
+        .unwrap();
+    read_until(&mut s, b"\r\nb OK").await;
+    let t = Instant::now();
+    s.write_all(b"f UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)\r\n")
+        .await
+        .unwrap();
+    read_until(&mut s, b"\r\nf OK").await;
+    t.elapsed().as_secs_f64()
+}
+
+/// Runs the binary; returns (seconds, peak RSS in KiB).
+fn run_tern(args: &[&str]) -> (f64, i64) {
+    let t = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let secs = t.elapsed().as_secs_f64();
+    let _ = child.try_wait();
+    assert!(status == 0, "tern {args:?} failed");
+    (secs, ru.ru_maxrss)
+}
+
+fn main() {
+    let n: usize = std::env::var("TERN_BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let d = Dovecot::start(DovecotOptions::default()).expect("dovecot");
+    let user = d.users()[0].0.clone();
+    let t = Instant::now();
+    for m in tern::dev::generate(n, 42, chrono::Utc::now()) {
+        d.deliver(&user, "INBOX", &m.raw, &m.flags, m.date).unwrap();
+    }
+    eprintln!(
+        "delivered {n} messages in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let warm = rt.block_on(floor(&d));
+    eprintln!("warm-up floor pass (Dovecot builds its cache): {warm:.2}s");
+    // Also warm the header fields tern asks for.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path(), "warm");
+    run_tern(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "sync",
+        "--folder",
+        "INBOX",
+    ]);
+
+    let mut floors = Vec::new();
+    let mut colds = Vec::new();
+    let mut rss = 0;
+    let mut nochange = Vec::new();
+    for i in 0..3 {
+        floors.push(rt.block_on(floor(&d)));
+        let cfg = write_config(&d, dir.path(), &format!("run{i}"));
+        let c = cfg.to_str().unwrap();
+        let (secs, r) = run_tern(&["--config", c, "sync", "--folder", "INBOX"]);
+        colds.push(secs);
+        rss = rss.max(r);
+        let (secs, r) = run_tern(&["--config", c, "sync", "--folder", "INBOX"]);
+        nochange.push(secs);
+        rss = rss.max(r);
+    }
+    // 1% of flags changed by another client, then a resync.
+    let cfg = write_config(&d, dir.path(), "run0");
+    let changed = rt.block_on(async {
+        let mut s = tern::imap::ConnectSettings {
+            host: "127.0.0.1".into(),
+            port: d.tls_port(),
+            security: tern::config::Security::Tls,
+            username: user.clone(),
+            auth: tern::config::AuthMethod::Login,
+            ca_certificate: Some(d.ca_pem_path().to_path_buf()),
+            secret: tern::secrets::Secret::new(d.users()[0].1.clone()),
+            trace: false,
+            timeout: Duration::from_secs(60),
+            label: "bench".into(),
+        };
+        s.label = "bench-other".into();
+        let mut c = tern::imap::connect(&s).await.unwrap();
+        c.enable_extensions().await.unwrap();
+        c.exec("SELECT INBOX", |_| false).await.unwrap();
+        let uids: Vec<u32> = (1..=n as u32).step_by(100).collect();
+        tern::imap::ops::store_flags(&mut c, &uids, &["\\Flagged".into()], true)
+            .await
+            .unwrap();
+        uids.len()
+    });
+    let (flag_secs, r) = run_tern(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "sync",
+        "--folder",
+        "INBOX",
+    ]);
+    rss = rss.max(r);
+    let f = median(floors);
+    let c = median(colds);
+    println!("messages: {n}");
+    println!("floor (raw UID FETCH, unparsed), median of 3: {f:.3} s");
+    println!(
+        "tern sync cold, median of 3:                 {c:.3} s  ({:.2}x floor)",
+        c / f
+    );
+    println!(
+        "tern sync, nothing changed, median of 3:     {:.3} s",
+        median(nochange)
+    );
+    println!("tern sync after {changed} flags changed (1%):  {flag_secs:.3} s");
+    println!(
+        "peak RSS of tern sync:                        {:.1} MiB",
+        rss as f64 / 1024.0
+    );
+}
+
+fn write_config(d: &Dovecot, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let (user, pass) = &d.users()[0];
+    let path = dir.join(format!("{name}.toml"));
+    let text = format!(
+        "[general]\ncache-dir = {cache:?}\n\n[accounts.bench]\nemail = \"{user}@example.org\"\n\n[accounts.bench.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {ca:?}\n",
+        cache = dir.join(name).display().to_string(),
+        port = d.tls_port(),
+        ca = d.ca_pem_path().display().to_string(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}

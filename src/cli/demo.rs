@@ -1,0 +1,62 @@
+//! `tern demo`: a throwaway local Dovecot filled with realistic generated mail, a config
+//! pointing at it, then a sync and a listing, so anyone can see tern work in one command.
+
+use crate::dev::{Dovecot, DovecotOptions};
+use std::path::Path;
+
+/// Runs the demo with `messages` generated messages; the server lives while this runs.
+pub fn demo(messages: usize, keep: Option<&Path>) -> anyhow::Result<()> {
+    let mut dovecot = Dovecot::start(DovecotOptions::default())?;
+    let (user, pass) = dovecot.users()[0].clone();
+    eprintln!(
+        "demo: started a private Dovecot on 127.0.0.1:{} (TLS)",
+        dovecot.tls_port()
+    );
+    let end = chrono::Utc::now();
+    for m in crate::dev::generate(messages, 2026, end) {
+        dovecot.deliver(&user, "INBOX", &m.raw, &m.flags, m.date)?;
+    }
+    for m in crate::dev::generate(messages / 10, 77, end - chrono::Duration::days(400)) {
+        dovecot.deliver(&user, "Archive", &m.raw, &m.flags, m.date)?;
+    }
+    eprintln!("demo: delivered {} messages", messages + messages / 10);
+    let dir = match keep {
+        Some(p) => p.to_path_buf(),
+        None => dovecot.root().join("tern"),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let config_path = dir.join("config.toml");
+    let pass_file = dir.join("password");
+    std::fs::write(&pass_file, format!("{pass}\n"))?;
+    let config = format!(
+        "[general]\ncache-dir = {cache:?}\n\n[accounts.demo]\nemail = \"{user}@example.org\"\nname = \"Demo User\"\n\n\
+         [accounts.demo.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\n\
+         password-command = {cmd:?}\nca-certificate = {ca:?}\n",
+        cache = dir.join("cache").display().to_string(),
+        port = dovecot.tls_port(),
+        cmd = format!("cat '{}'", pass_file.display()),
+        ca = dovecot.ca_pem_path().display().to_string(),
+    );
+    std::fs::write(&config_path, config)?;
+    eprintln!("demo: config written to {}", config_path.display());
+    let exe = std::env::current_exe()?;
+    let status = std::process::Command::new(&exe)
+        .arg("--config")
+        .arg(&config_path)
+        .arg("sync")
+        .status()?;
+    anyhow::ensure!(status.success(), "tern sync failed");
+    let status = std::process::Command::new(&exe)
+        .arg("--config")
+        .arg(&config_path)
+        .args(["list", "--limit", "25"])
+        .status()?;
+    anyhow::ensure!(status.success(), "tern list failed");
+    eprintln!(
+        "demo: done. The interactive interface comes next; meanwhile try\n  {} --config {} list --limit 10 --json",
+        exe.display(),
+        config_path.display()
+    );
+    dovecot.stop();
+    Ok(())
+}
