@@ -2,14 +2,32 @@
 //! sync that leaves a cache the next run opens.
 
 mod support;
+use std::path::Path;
 use std::process::Command;
 use support::*;
 use tern::dev::DovecotOptions;
 
-fn tern() -> Command {
+/// Runs tern with this config; asserts success and returns stdout.
+fn run_ok(cfg: &Path, args: &[&str]) -> String {
+    let out = tern(cfg).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "tern {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The binary with this config, logging next to it.
+fn tern(cfg: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
-    c.env("TERN_LOG", std::env::temp_dir().join("tern-test.log"));
+    c.env("TERN_LOG", log_of(cfg)).arg("--config").arg(cfg);
     c
+}
+
+fn log_of(cfg: &Path) -> std::path::PathBuf {
+    cfg.with_file_name("tern.log")
 }
 
 #[test]
@@ -18,18 +36,7 @@ fn sync_then_list_prints_newest_first_and_json() {
     let msgs = fill(&d, "INBOX", 120, 5);
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("sync")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_ok(&cfg, &["sync"]);
     assert!(
         stdout
             .lines()
@@ -37,14 +44,7 @@ fn sync_then_list_prints_newest_first_and_json() {
         "{stdout}"
     );
     assert!(stdout.lines().any(|l| l.starts_with("total")), "{stdout}");
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["list", "--limit", "3", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let lines: Vec<serde_json::Value> = run_ok(&cfg, &["list", "--limit", "3", "--json"])
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -63,13 +63,7 @@ fn sync_then_list_prints_newest_first_and_json() {
             .collect();
         assert_eq!(flags.contains(&"\\Seen"), m.flags.contains(&"\\Seen"));
     }
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["list", "--limit", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 120);
+    assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 120);
 }
 
 #[test]
@@ -81,12 +75,7 @@ fn failed_login_is_a_clear_error_and_nonzero_exit() {
         .unwrap()
         .replace("echo secret", "echo wrong");
     std::fs::write(&cfg, text).unwrap();
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("sync")
-        .output()
-        .unwrap();
+    let out = tern(&cfg).arg("sync").output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("login refused by the server"), "{err}");
@@ -98,42 +87,38 @@ fn sigkilled_sync_leaves_a_cache_the_next_run_opens() {
     fill(&d, "INBOX", 3000, 8);
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
-    let cache_file = dir.path().join("cache").join("test.redb");
-    let mut child = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("sync")
-        .spawn()
-        .unwrap();
-    // Kill it once it has committed something (the file grows past its empty size).
+    let mut child = tern(&cfg).arg("sync").spawn().unwrap();
+    // Kill it right after its first batch reached the cache (it logs each commit).
+    let log = log_of(&cfg);
     let start = std::time::Instant::now();
-    loop {
-        let len = std::fs::metadata(&cache_file).map(|m| m.len()).unwrap_or(0);
-        if len > 64 * 1024 || start.elapsed().as_secs() > 30 {
-            break;
-        }
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("sync batch committed")
+    {
+        assert!(start.elapsed().as_secs() < 60, "no batch committed in 60 s");
         std::thread::yield_now();
     }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sync ended before it could be killed mid-way"
+    );
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("sync")
-        .output()
+    let stdout = run_ok(&cfg, &["sync"]);
+    let inbox = stdout.lines().find(|l| l.starts_with("INBOX")).unwrap();
+    assert!(inbox.contains("3000 messages"), "{stdout}");
+    let new: u64 = inbox
+        .split_whitespace()
+        .skip_while(|w| *w != "messages")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        new < 3000,
+        "what the killed run committed survived: {inbox}"
     );
-    assert!(stdout.contains("3000 messages"), "{stdout}");
-    let out = tern()
-        .arg("--config")
-        .arg(&cfg)
-        .args(["list", "--limit", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3000);
+    assert_eq!(
+        run_ok(&cfg, &["list", "--limit", "0"]).lines().count(),
+        3000
+    );
 }

@@ -5,9 +5,9 @@
 //! (Dovecot's own login proxy) through a small in-process filter that rewrites `ENABLE`
 //! arguments and commands named after a disabled capability, so Dovecot really refuses them.
 
+use super::probe::{bind_any, connect, find_binary, greeting, try_login};
 use std::fs;
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -582,61 +582,4 @@ struct ConfigParams<'a> {
     disabled: &'a [String],
     backend_port: u16,
     filter: Option<&'a Filter>,
-}
-
-fn find_binary(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([
-            "/usr/sbin".into(),
-            "/usr/bin".into(),
-            "/usr/local/sbin".into(),
-        ])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn bind_any() -> io::Result<TcpListener> {
-    TcpListener::bind("127.0.0.1:0")
-}
-
-fn connect(port: u16) -> io::Result<TcpStream> {
-    let s = TcpStream::connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], port)),
-        Duration::from_millis(500),
-    )?;
-    s.set_read_timeout(Some(Duration::from_secs(2)))?;
-    s.set_write_timeout(Some(Duration::from_secs(2)))?;
-    Ok(s)
-}
-
-fn greeting(port: u16) -> io::Result<BufReader<TcpStream>> {
-    let mut r = BufReader::new(connect(port)?);
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    if line.starts_with("* OK") {
-        Ok(r)
-    } else {
-        Err(io::Error::other(format!("unexpected greeting {line:?}")))
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-fn try_login(port: u16, user: &str, pass: &str) -> io::Result<bool> {
-    let mut r = greeting(port)?;
-    write!(r.get_mut(), "a LOGIN {} {}\r\n", quote(user), quote(pass))?;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(false);
-        }
-        if let Some(rest) = line.strip_prefix("a ") {
-            let ok = rest.starts_with("OK");
-            let _ = r.get_mut().write_all(b"b LOGOUT\r\n");
-            return Ok(ok);
-        }
-    }
 }

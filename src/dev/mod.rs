@@ -3,6 +3,8 @@
 
 pub mod dovecot;
 pub mod mailgen;
+mod mime_encode;
+mod probe;
 
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use mailgen::{generate, GeneratedMessage};

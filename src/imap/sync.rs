@@ -311,6 +311,7 @@ async fn cold_fetch(
             ..Batch::default()
         };
         cache.apply(folder, sel.uidvalidity, &batch)?;
+        tracing::info!(folder, done, total, "sync batch committed");
         progress(SyncProgress {
             folder: folder.to_string(),
             done,
@@ -383,6 +384,7 @@ async fn full_compare(
             ..Batch::default()
         };
         cache.apply(folder, uidv, &batch)?;
+        tracing::info!(folder, done, total, "sync batch committed");
         progress(SyncProgress {
             folder: folder.to_string(),
             done,
