@@ -37,35 +37,58 @@ pub async fn watch_folder(
     news: mpsc::UnboundedSender<String>,
     t: IdleTimings,
 ) -> Result<(), ImapError> {
-    let mut current = folder.borrow_and_update().clone();
-    conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false)
-        .await?;
-    conn.changes.take();
     let has_idle = conn.has_cap("IDLE");
     loop {
-        if news.is_closed() {
-            return Ok(());
-        }
-        let switched = if has_idle {
-            idle_round(&mut conn, &mut folder, &t).await?
-        } else {
-            tokio::select! {
-                _ = tokio::time::sleep(t.poll) => {
-                    conn.exec("NOOP", |_| false).await?;
-                    false
-                }
-                r = folder.changed() => { if r.is_err() { return Ok(()); } true }
+        let current = folder.borrow_and_update().clone();
+        if !examine(&mut conn, &current).await? {
+            // The server refuses this folder (deleted, no rights): wait for another one.
+            if folder.changed().await.is_err() {
+                return Ok(());
             }
-        };
-        if !conn.changes.take().is_empty() && news.send(current.clone()).is_err() {
+            continue;
+        }
+        // Mail that arrived between the worker's sync and this EXAMINE produced no news
+        // here: ask for one resync so nothing falls into that gap.
+        if news.send(current.clone()).is_err() {
             return Ok(());
         }
-        if switched {
-            current = folder.borrow_and_update().clone();
-            conn.exec(&format!("EXAMINE {}", quote(&current)), |_| false)
-                .await?;
-            conn.changes.take();
+        loop {
+            let switched = if has_idle {
+                idle_round(&mut conn, &mut folder, &t).await?
+            } else {
+                tokio::select! {
+                    _ = tokio::time::sleep(t.poll) => {
+                        conn.exec("NOOP", |_| false).await?;
+                        false
+                    }
+                    r = folder.changed() => { if r.is_err() { return Ok(()); } true }
+                }
+            };
+            if !conn.changes.take().is_empty() && news.send(current.clone()).is_err() {
+                return Ok(());
+            }
+            if switched {
+                break;
+            }
         }
+    }
+}
+
+/// EXAMINEs a folder; `Ok(false)` when the server refuses it (the link is fine).
+async fn examine(conn: &mut Conn, folder: &str) -> Result<bool, ImapError> {
+    match conn
+        .exec(&format!("EXAMINE {}", quote(folder)), |_| false)
+        .await
+    {
+        Ok(_) => {
+            conn.changes.take();
+            Ok(true)
+        }
+        Err(e) if !e.is_connection_problem() => {
+            tracing::warn!(folder, error = %e, "cannot watch folder");
+            Ok(false)
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -163,12 +163,9 @@ pub async fn sync_folder(
     let state = FolderState {
         uidvalidity: uidv,
         uidnext: sel.uidnext,
-        highest_modseq: conn
-            .changes
-            .highest_modseq
-            .take()
-            .unwrap_or(sel.highest_modseq)
-            .max(sel.highest_modseq),
+        // The value from SELECT time: anything later is asked for again next time, which
+        // is harmless, whereas a later value could skip changes never applied.
+        highest_modseq: sel.highest_modseq,
         complete: true,
     };
     cache.apply(

@@ -203,7 +203,7 @@ async fn session(
     let mut idle_settings = st.settings.clone();
     idle_settings.label = format!("{}-idle", st.settings.label);
     let timings = st.opts.idle;
-    let idle = tokio::spawn(async move {
+    let mut idle = tokio::spawn(async move {
         let conn = connect(&idle_settings).await?;
         watch_folder(conn, folder_rx, news_tx, timings).await
     });
@@ -229,7 +229,10 @@ async fn session(
                 }
             }
             _ = status_tick.tick() => refresh_folders(st, &mut conn).await,
-            r = watch_idle_end(&idle) => Err(r),
+            r = &mut idle => break Ended::Lost(match r {
+                Ok(Err(e)) => e,
+                _ => ImapError::Lost("the IDLE connection ended".into()),
+            }),
         };
         if let Err(e) = step {
             if e.is_connection_problem() {
@@ -243,16 +246,6 @@ async fn session(
         conn.logout().await;
     }
     ended
-}
-
-/// Resolves when the IDLE task has ended (its connection died).
-async fn watch_idle_end(idle: &tokio::task::JoinHandle<Result<(), ImapError>>) -> ImapError {
-    loop {
-        if idle.is_finished() {
-            return ImapError::Lost("the IDLE connection ended".into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
