@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 use tern::dev::{Dovecot, DovecotOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+const FLOOR_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)";
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
-async fn floor(d: &Dovecot) -> f64 {
+async fn floor(d: &Dovecot, items: &str) -> f64 {
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", d.tls_port()))
         .await
         .unwrap();
@@ -43,7 +45,7 @@ async fn floor(d: &Dovecot) -> f64 {
         .unwrap();
     read_until(&mut s, b"\r\nb OK").await;
     let t = Instant::now();
-    s.write_all(b"f UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)\r\n")
+    s.write_all(format!("f UID FETCH 1:* {items}\r\n").as_bytes())
         .await
         .unwrap();
     read_until(&mut s, b"\r\nf OK").await;
@@ -84,7 +86,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let warm = rt.block_on(floor(&d));
+    let warm = rt.block_on(floor(&d, FLOOR_ITEMS));
     eprintln!("warm-up floor pass (Dovecot builds its cache): {warm:.2}s");
     // Also warm the header fields tern asks for.
     let dir = tempfile::tempdir().unwrap();
@@ -97,12 +99,20 @@ fn main() {
         "INBOX",
     ]);
 
+    if let Some(path) = std::env::var_os("TERN_BENCH_SERVE") {
+        // Keep the warmed server for profiling: write a config and wait for Enter.
+        let cfg = write_config(&d, dir.path(), "serve");
+        std::fs::copy(&cfg, &path).unwrap();
+        eprintln!("serving; config at {path:?}; press Enter to stop");
+        let _ = std::io::stdin().read_line(&mut String::new());
+        return;
+    }
     let mut floors = Vec::new();
     let mut colds = Vec::new();
     let mut rss = 0;
     let mut nochange = Vec::new();
     for i in 0..3 {
-        floors.push(rt.block_on(floor(&d)));
+        floors.push(rt.block_on(floor(&d, FLOOR_ITEMS)));
         let cfg = write_config(&d, dir.path(), &format!("run{i}"));
         let c = cfg.to_str().unwrap();
         let (secs, r) = run_tern(&["--config", c, "sync", "--folder", "INBOX"]);
@@ -145,10 +155,20 @@ fn main() {
         "INBOX",
     ]);
     rss = rss.max(r);
+    let tern_items = tern::imap::headers::fetch_items(true);
+    let wide = median(
+        (0..3)
+            .map(|_| rt.block_on(floor(&d, &tern_items)))
+            .collect(),
+    );
     let f = median(floors);
     let c = median(colds);
     println!("messages: {n}");
     println!("floor (raw UID FETCH, unparsed), median of 3: {f:.3} s");
+    println!(
+        "raw UID FETCH of tern's items, unparsed:      {wide:.3} s  ({:.2}x floor)",
+        wide / f
+    );
     println!(
         "tern sync cold, median of 3:                 {c:.3} s  ({:.2}x floor)",
         c / f

@@ -202,22 +202,36 @@ async fn flags_search_body_and_folders() {
     h.worker.send(C::RenameFolder {
         id: 6,
         from: "Projects".into(),
-        to: "Projects 2026".into(),
+        to: "Entwürfe 2026".into(),
     });
     h.done(6).await;
+    // On the wire (and so on Dovecot's disk) the name is modified UTF-7.
+    let on_disk: Vec<String> = std::fs::read_dir(d.maildir(&d.users()[0].0))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        on_disk.iter().any(|n| n.contains("Entw&APw-rfe 2026")),
+        "{on_disk:?}"
+    );
     let names = |l: Vec<tern::mail::FolderInfo>| l.into_iter().map(|f| f.name).collect::<Vec<_>>();
     let list = names(tern::imap::folders::list_folders(&mut other).await.unwrap());
     assert!(
-        list.contains(&"Projects 2026".to_string()) && !list.contains(&"Projects".to_string()),
+        list.contains(&"Entwürfe 2026".to_string()) && !list.contains(&"Projects".to_string()),
         "{list:?}"
     );
     h.worker.send(C::DeleteFolder {
         id: 7,
-        name: "Projects 2026".into(),
+        name: "Entwürfe 2026".into(),
     });
     h.done(7).await;
     let list = names(tern::imap::folders::list_folders(&mut other).await.unwrap());
-    assert!(!list.iter().any(|n| n.starts_with("Projects")), "{list:?}");
+    assert!(
+        !list
+            .iter()
+            .any(|n| n.starts_with("Projects") || n.starts_with("Entw")),
+        "{list:?}"
+    );
     h.worker.shutdown().await;
 }
 

@@ -9,7 +9,7 @@ use tern::imap::{connect, ops, sync::sync_folder};
 
 async fn sync(
     d: &tern::dev::Dovecot,
-    cache: &tern::cache::Cache,
+    cache: &std::sync::Arc<tern::cache::Cache>,
     folder: &str,
 ) -> tern::imap::sync::SyncReport {
     let mut conn = connect(&settings(d)).await.unwrap();

@@ -3,13 +3,14 @@
 use crate::cache::{self, Cache};
 use crate::config::{Account, Config};
 use crate::imap::ConnectSettings;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An account ready to use: its name, settings and cache.
 pub struct AccountContext {
     pub name: String,
     pub account: Account,
-    pub cache: Cache,
+    pub cache: Arc<Cache>,
 }
 
 /// Default bytes of bodies kept in the cache.
@@ -31,7 +32,7 @@ pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<Accou
     Ok(AccountContext {
         name: name.to_string(),
         account: account.clone(),
-        cache,
+        cache: Arc::new(cache),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::conn::Conn;
 use super::error::ImapError;
-use super::quote;
+use super::mailbox_arg;
 use crate::mail::{FolderInfo, FolderStatus, SpecialUse};
 use async_imap::imap_proto::{MailboxDatum, NameAttribute, Response, StatusAttribute};
 
@@ -29,6 +29,17 @@ fn special(attrs: &[NameAttribute<'_>], name: &str) -> Option<SpecialUse> {
         NameAttribute::All => Some(SpecialUse::All),
         NameAttribute::Flagged => Some(SpecialUse::Flagged),
         _ => None,
+    })
+}
+
+/// A folder name from the server, decoded for people (kept as sent if malformed).
+fn wire_name(raw: &str) -> String {
+    crate::mail::mutf7::decode(raw).unwrap_or_else(|| {
+        tracing::warn!(
+            raw,
+            "folder name is not valid modified UTF-7; shown as sent"
+        );
+        raw.to_string()
     })
 }
 
@@ -74,7 +85,7 @@ pub async fn list_folders(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError>
                     |a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\NonExistent")),
                 );
             folders.push(FolderInfo {
-                name: l.name.to_string(),
+                name: wire_name(&l.name),
                 delimiter: l.delimiter.as_ref().map(|d| d.to_string()),
                 special: special(&l.name_attributes, &l.name),
                 selectable,
@@ -85,7 +96,7 @@ pub async fn list_folders(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError>
         Response::MailboxData(MailboxDatum::Status { mailbox, status }) => {
             let mut st = FolderStatus::default();
             apply_status(&mut st, status);
-            statuses.push((mailbox.to_string(), st));
+            statuses.push((wire_name(mailbox), st));
             true
         }
         _ => false,
@@ -107,7 +118,7 @@ pub async fn list_folders(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError>
 /// STATUS of one folder.
 pub async fn status(conn: &mut Conn, folder: &str) -> Result<FolderStatus, ImapError> {
     let mut st = FolderStatus::default();
-    let cmd = format!("STATUS {} ({})", quote(folder), status_items(conn));
+    let cmd = format!("STATUS {} ({})", mailbox_arg(folder), status_items(conn));
     conn.exec(&cmd, |r| {
         if let Response::MailboxData(MailboxDatum::Status { status, .. }) = r {
             apply_status(&mut st, status);
@@ -122,20 +133,23 @@ pub async fn status(conn: &mut Conn, folder: &str) -> Result<FolderStatus, ImapE
 
 /// Creates a folder.
 pub async fn create(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
-    conn.exec(&format!("CREATE {}", quote(folder)), |_| false)
+    conn.exec(&format!("CREATE {}", mailbox_arg(folder)), |_| false)
         .await?;
     let _ = conn
-        .exec(&format!("SUBSCRIBE {}", quote(folder)), |_| false)
+        .exec(&format!("SUBSCRIBE {}", mailbox_arg(folder)), |_| false)
         .await;
     Ok(())
 }
 
 /// Renames a folder.
 pub async fn rename(conn: &mut Conn, from: &str, to: &str) -> Result<(), ImapError> {
-    conn.exec(&format!("RENAME {} {}", quote(from), quote(to)), |_| false)
-        .await?;
+    conn.exec(
+        &format!("RENAME {} {}", mailbox_arg(from), mailbox_arg(to)),
+        |_| false,
+    )
+    .await?;
     let _ = conn
-        .exec(&format!("SUBSCRIBE {}", quote(to)), |_| false)
+        .exec(&format!("SUBSCRIBE {}", mailbox_arg(to)), |_| false)
         .await;
     Ok(())
 }
@@ -143,9 +157,9 @@ pub async fn rename(conn: &mut Conn, from: &str, to: &str) -> Result<(), ImapErr
 /// Deletes a folder.
 pub async fn delete(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
     let _ = conn
-        .exec(&format!("UNSUBSCRIBE {}", quote(folder)), |_| false)
+        .exec(&format!("UNSUBSCRIBE {}", mailbox_arg(folder)), |_| false)
         .await;
-    conn.exec(&format!("DELETE {}", quote(folder)), |_| false)
+    conn.exec(&format!("DELETE {}", mailbox_arg(folder)), |_| false)
         .await?;
     Ok(())
 }

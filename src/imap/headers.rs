@@ -1,17 +1,21 @@
-//! Turning FETCH responses into cached message summaries.
+//! Turning FETCH responses into cached message summaries. The headers come as one raw
+//! HEADER.FIELDS block parsed by mail-parser rather than as ENVELOPE: Dovecot produces it
+//! in about half the time, and it carries References and Content-Type too.
 
-use crate::mail::{
-    decode_header_text, decode_message_ids, parse_date, Address, Flags, MessageSummary,
-};
-use async_imap::imap_proto::{self, AttributeValue};
+use crate::mail::{Address, Flags, MessageSummary};
+use async_imap::imap_proto::AttributeValue;
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+
+/// The header fields a summary is built from.
+const FIELDS: &str =
+    "BODY.PEEK[HEADER.FIELDS (DATE FROM TO CC REPLY-TO SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)]";
 
 /// The FETCH items that fill a `MessageSummary`.
-pub fn fetch_items(condstore: bool) -> &'static str {
-    if condstore {
-        "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE MODSEQ BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)])"
-    } else {
-        "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES CONTENT-TYPE)])"
-    }
+pub fn fetch_items(condstore: bool) -> String {
+    format!(
+        "(UID FLAGS INTERNALDATE RFC822.SIZE{} {FIELDS})",
+        if condstore { " MODSEQ" } else { "" }
+    )
 }
 
 /// Builds a summary from a FETCH response; `None` without a UID.
@@ -30,92 +34,93 @@ pub fn summary_from_fetch(attrs: &[AttributeValue<'_>]) -> Option<MessageSummary
             }
             AttributeValue::Rfc822Size(s) => m.size = *s,
             AttributeValue::ModSeq(s) => m.modseq = *s,
-            AttributeValue::Envelope(env) => apply_envelope(&mut m, env),
-            AttributeValue::BodySection { data: Some(d), .. } => apply_header_fields(&mut m, d),
+            AttributeValue::BodySection { data: Some(d), .. } => apply_headers(&mut m, d),
             _ => {}
         }
     }
     have_uid.then_some(m)
 }
 
-fn apply_envelope(m: &mut MessageSummary, env: &imap_proto::Envelope<'_>) {
-    m.date = env.date.as_deref().and_then(parse_date);
-    m.subject = env
-        .subject
-        .as_deref()
-        .map(decode_header_text)
-        .unwrap_or_default();
-    m.from = addresses(&env.from);
-    m.to = addresses(&env.to);
-    m.cc = addresses(&env.cc);
-    m.reply_to = addresses(&env.reply_to);
-    m.message_id = env
-        .message_id
-        .as_deref()
-        .and_then(|v| decode_message_ids(v).into_iter().next());
-    m.in_reply_to = env
-        .in_reply_to
-        .as_deref()
-        .and_then(|v| decode_message_ids(v).into_iter().next());
-}
-
-fn addresses(list: &Option<Vec<imap_proto::Address<'_>>>) -> Vec<Address> {
+fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     let Some(list) = list else { return Vec::new() };
     list.iter()
         .filter_map(|a| {
-            let mailbox = a.mailbox.as_deref()?;
-            let host = a.host.as_deref()?; // group start/end markers have no host
-            let email = format!(
-                "{}@{}",
-                String::from_utf8_lossy(mailbox),
-                String::from_utf8_lossy(host)
-            );
+            let email = a.address()?.to_string();
             let name = a
-                .name
-                .as_deref()
-                .map(decode_header_text)
-                .filter(|n| !n.is_empty());
+                .name()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(String::from);
             Some(Address { name, email })
         })
         .collect()
 }
 
-/// Reads References and Content-Type out of a HEADER.FIELDS section.
-fn apply_header_fields(m: &mut MessageSummary, raw: &[u8]) {
-    let text = String::from_utf8_lossy(raw);
-    let mut unfolded: Vec<String> = Vec::new();
-    for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = unfolded.last_mut() {
-                last.push(' ');
-                last.push_str(line.trim());
-            }
-        } else if !line.is_empty() {
-            unfolded.push(line.to_string());
-        }
-    }
-    for h in unfolded {
-        let Some((name, value)) = h.split_once(':') else {
-            continue;
-        };
-        if name.eq_ignore_ascii_case("references") {
-            m.references = decode_message_ids(value.as_bytes());
-        } else if name.eq_ignore_ascii_case("content-type") {
-            let ct = value.trim().to_ascii_lowercase();
-            m.has_attachments = ct.starts_with("multipart/mixed")
-                || ct.starts_with("application/")
-                || ct.starts_with("image/")
-                || ct.starts_with("audio/")
-                || ct.starts_with("video/");
-        }
+fn ids(v: &HeaderValue<'_>) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
     }
 }
 
-/// Parses an INTERNALDATE like `17-Jul-1996 02:44:25 -0700`.
+/// Fills the header-derived fields from a raw header block.
+pub fn apply_headers(m: &mut MessageSummary, raw: &[u8]) {
+    let Some(msg) = MessageParser::new().parse_headers(raw) else {
+        return;
+    };
+    m.subject = msg.subject().unwrap_or("").trim().to_string();
+    m.date = msg
+        .date()
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp());
+    m.from = addresses(msg.from());
+    m.to = addresses(msg.to());
+    m.cc = addresses(msg.cc());
+    m.reply_to = addresses(msg.reply_to());
+    m.message_id = msg.message_id().map(String::from);
+    m.in_reply_to = ids(msg.in_reply_to()).into_iter().next();
+    m.references = ids(msg.references());
+    if let Some(ct) = msg.content_type() {
+        let t = ct.ctype();
+        let sub = ct.subtype().unwrap_or("");
+        m.has_attachments = (t.eq_ignore_ascii_case("multipart")
+            && sub.eq_ignore_ascii_case("mixed"))
+            || ["application", "image", "audio", "video"]
+                .iter()
+                .any(|x| t.eq_ignore_ascii_case(x));
+    }
+}
+
+/// Parses an INTERNALDATE like `17-Jul-1996 02:44:25 -0700` (fixed format, hot path).
 pub fn parse_internal_date(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_str(s.trim(), "%d-%b-%Y %H:%M:%S %z")
-        .ok()
-        .map(|d| d.timestamp())
+    let s = s.trim();
+    let (day, rest) = s.split_once('-')?;
+    let (mon, rest) = rest.split_once('-')?;
+    let (year, rest) = rest.split_once(' ')?;
+    let (time, zone) = rest.split_once(' ')?;
+    let month = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| m.eq_ignore_ascii_case(mon))? as u32
+        + 1;
+    let mut hms = time.split(':').map(|p| p.parse::<u32>().ok());
+    let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    let date =
+        chrono::NaiveDate::from_ymd_opt(year.parse().ok()?, month, day.trim().parse().ok()?)?;
+    let local = date.and_hms_opt(h, mi, sec)?.and_utc().timestamp();
+    let zone = zone.as_bytes();
+    if zone.len() != 5 || !zone[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let digit = |i: usize| i64::from(zone[i] - b'0');
+    let offset = (digit(1) * 10 + digit(2)) * 3600 + (digit(3) * 10 + digit(4)) * 60;
+    match zone[0] {
+        b'+' => Some(local - offset),
+        b'-' => Some(local + offset),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -130,16 +135,39 @@ mod tests {
             Some(837_596_665)
         );
         assert_eq!(parse_internal_date("garbage"), None);
+        assert_eq!(parse_internal_date("31-Feb-2026 00:00:00 +0000"), None);
+        assert_eq!(parse_internal_date("1-Jan-1970 00:00:10 +01x0"), None);
     }
 
     #[test]
-    fn header_fields() {
+    fn header_block() {
         let mut m = MessageSummary::default();
-        apply_header_fields(
+        apply_headers(
             &mut m,
-            b"References: <a@x>\r\n <b@y>\r\nContent-Type: multipart/mixed;\r\n boundary=z\r\n\r\n",
+            b"From: =?UTF-8?B?Sm9zw6kgTcO8bGxlcg==?= <jose@example.org>\r\n\
+              To: a@x.org, \"B, C\" <b@y.org>\r\n\
+              Subject: =?iso-8859-1?Q?caf=E9?= time\r\n\
+              Date: Thu, 1 Jan 1970 00:01:00 +0000\r\n\
+              Message-ID: <m1@x>\r\nIn-Reply-To: <p@x>\r\n\
+              References: <a@x>\r\n <b@y>\r\nContent-Type: multipart/mixed;\r\n boundary=z\r\n\r\n",
         );
+        assert_eq!(m.from[0].name.as_deref(), Some("José Müller"));
+        assert_eq!(m.from[0].email, "jose@example.org");
+        assert_eq!(m.to.len(), 2);
+        assert_eq!(m.to[1].name.as_deref(), Some("B, C"));
+        assert_eq!(m.subject, "café time");
+        assert_eq!(m.date, Some(60));
+        assert_eq!(m.message_id.as_deref(), Some("m1@x"));
+        assert_eq!(m.in_reply_to.as_deref(), Some("p@x"));
         assert_eq!(m.references, vec!["a@x", "b@y"]);
         assert!(m.has_attachments);
+    }
+
+    #[test]
+    fn garbage_headers_do_not_panic() {
+        let mut m = MessageSummary::default();
+        apply_headers(&mut m, b"\0\xff\r\n:::\r\nFrom: <<<\r\nDate: never\r\n");
+        assert_eq!(m.date, None);
+        apply_headers(&mut m, b"");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::conn::Conn;
 use super::error::ImapError;
-use super::quote;
+use super::mailbox_arg;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
@@ -77,7 +77,7 @@ pub async fn watch_folder(
 /// EXAMINEs a folder; `Ok(false)` when the server refuses it (the link is fine).
 async fn examine(conn: &mut Conn, folder: &str) -> Result<bool, ImapError> {
     match conn
-        .exec(&format!("EXAMINE {}", quote(folder)), |_| false)
+        .exec(&format!("EXAMINE {}", mailbox_arg(folder)), |_| false)
         .await
     {
         Ok(_) => {

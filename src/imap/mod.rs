@@ -2,6 +2,7 @@
 //! the terminal.
 
 pub mod changes;
+pub mod committer;
 pub mod conn;
 pub mod connect;
 pub mod error;
@@ -17,6 +18,11 @@ pub mod worker;
 pub use conn::Conn;
 pub use connect::{connect, ConnectSettings};
 pub use error::ImapError;
+
+/// A folder name (UTF-8, as users see it) as an IMAP command argument.
+pub fn mailbox_arg(name: &str) -> String {
+    quote(&crate::mail::mutf7::encode(name))
+}
 
 /// Quotes a string for an IMAP command (folder names, search terms that are ASCII).
 pub fn quote(s: &str) -> String {

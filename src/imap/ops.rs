@@ -3,8 +3,8 @@
 use super::conn::{Completion, Conn, Part};
 use super::error::ImapError;
 use super::protocol::{CopyResult, SearchTerm};
-use super::quote;
 use super::sync::uid_set;
+use super::{mailbox_arg, quote};
 use crate::mail::Uid;
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode};
 
@@ -38,7 +38,7 @@ pub async fn store_flags(
 pub async fn copy(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
     let c = conn
         .exec(
-            &format!("UID COPY {} {}", uid_set(uids), quote(dest)),
+            &format!("UID COPY {} {}", uid_set(uids), mailbox_arg(dest)),
             |_| false,
         )
         .await?;
@@ -56,7 +56,7 @@ pub async fn move_messages(
     if conn.has_cap("MOVE") {
         let mut untagged = None;
         let c = conn
-            .exec(&format!("UID MOVE {set} {}", quote(dest)), |r| {
+            .exec(&format!("UID MOVE {set} {}", mailbox_arg(dest)), |r| {
                 if let Response::Data { outcome, .. } = r {
                     if let Some(ResponseCode::CopyUid(v, s, d)) = &outcome.code {
                         untagged = Some((
@@ -107,7 +107,7 @@ pub async fn append(
     flags: &[String],
     raw: &[u8],
 ) -> Result<Option<(u32, Uid)>, ImapError> {
-    let head = format!("APPEND {} ({}) ", quote(folder), flags.join(" "));
+    let head = format!("APPEND {} ({}) ", mailbox_arg(folder), flags.join(" "));
     let c = conn
         .exec_parts(&[Part::Text(&head), Part::Literal(raw)], |_| false)
         .await?;

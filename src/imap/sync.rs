@@ -2,14 +2,16 @@
 //! UID/flags comparison. Newest messages first, so a screenful is ready before the rest.
 
 use super::changes::{flag_update, MailboxChanges};
+use super::committer::{fetch_in_batches, Committer};
 use super::conn::Conn;
 use super::error::ImapError;
 use super::headers::{fetch_items, summary_from_fetch};
-use super::quote;
+use super::mailbox_arg;
 use crate::cache::{Batch, Cache, FolderState};
 use crate::mail::{Flags, MessageSummary, Uid};
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Messages fetched before the first batch is committed (one screenful).
 pub const FIRST_CHUNK: u32 = 200;
@@ -53,7 +55,7 @@ pub async fn select(
     folder: &str,
     known: Option<&FolderState>,
 ) -> Result<Selected, ImapError> {
-    let mut cmd = format!("SELECT {}", quote(folder));
+    let mut cmd = format!("SELECT {}", mailbox_arg(folder));
     match known {
         Some(st) if conn.qresync && st.complete && st.highest_modseq > 0 => {
             cmd.push_str(&format!(
@@ -109,7 +111,7 @@ pub async fn select(
 /// Syncs one folder into the cache. `progress` hears about each committed batch.
 pub async fn sync_folder(
     conn: &mut Conn,
-    cache: &Cache,
+    cache: &Arc<Cache>,
     folder: &str,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, ImapError> {
@@ -286,44 +288,30 @@ pub async fn fetch_headers(
 /// First sync of a folder: sequence ranges from the newest down, a screenful first.
 async fn cold_fetch(
     conn: &mut Conn,
-    cache: &Cache,
+    cache: &Arc<Cache>,
     folder: &str,
     sel: &Selected,
     report: &mut SyncReport,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<(), ImapError> {
     let total = sel.exists;
+    let mut sets = Vec::new();
     let mut hi = total;
-    let mut done = 0u64;
     let mut chunk = FIRST_CHUNK;
-    let mut batch_rows = Vec::new();
     while hi > 0 {
         let lo = hi.saturating_sub(chunk - 1).max(1);
-        batch_rows.clear();
-        fetch_headers(conn, &format!("{lo}:{hi}"), false, &mut batch_rows).await?;
-        done += batch_rows.len() as u64;
-        report.new += batch_rows.len() as u64;
-        let batch = Batch {
-            upserts: std::mem::take(&mut batch_rows),
-            ..Batch::default()
-        };
-        cache.apply(folder, sel.uidvalidity, &batch)?;
-        tracing::info!(folder, done, total, "sync batch committed");
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            done,
-            total: total as u64,
-        });
+        sets.push(format!("{lo}:{hi}"));
         hi = lo - 1;
         chunk = CHUNK;
     }
-    Ok(())
+    let mut committer = Committer::new(cache, folder, sel.uidvalidity, total as u64);
+    fetch_in_batches(conn, &mut committer, sets, false, report, progress).await
 }
 
 /// Compares every UID and flag with the server; fetches what is missing, newest first.
 async fn full_compare(
     conn: &mut Conn,
-    cache: &Cache,
+    cache: &Arc<Cache>,
     folder: &str,
     uidv: u32,
     report: &mut SyncReport,
@@ -362,33 +350,14 @@ async fn full_compare(
     report.removed += batch.removals.len() as u64;
     report.changed += batch.flag_updates.len() as u64;
     cache.apply(folder, uidv, &batch)?;
-    let total = missing.len() as u64;
-    let mut done = 0;
-    let mut rows = Vec::new();
-    let mut first = true;
-    let mut rest = missing.as_slice();
-    while !rest.is_empty() {
-        let n = if first { FIRST_CHUNK } else { CHUNK } as usize;
-        first = false;
-        let (now, later) = rest.split_at(n.min(rest.len()));
-        rest = later;
-        rows.clear();
-        fetch_headers(conn, &uid_set(now), true, &mut rows).await?;
-        done += rows.len() as u64;
-        report.new += rows.len() as u64;
-        let batch = Batch {
-            upserts: std::mem::take(&mut rows),
-            ..Batch::default()
-        };
-        cache.apply(folder, uidv, &batch)?;
-        tracing::info!(folder, done, total, "sync batch committed");
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            done,
-            total,
-        });
-    }
-    Ok(())
+    let first = missing.len().min(FIRST_CHUNK as usize);
+    let sets = std::iter::once(&missing[..first])
+        .chain(missing[first..].chunks(CHUNK as usize))
+        .filter(|s| !s.is_empty())
+        .map(uid_set)
+        .collect();
+    let mut committer = Committer::new(cache, folder, uidv, missing.len() as u64);
+    fetch_in_batches(conn, &mut committer, sets, true, report, progress).await
 }
 
 /// Applies untagged news gathered while working (VANISHED, flag FETCHes).

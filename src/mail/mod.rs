@@ -1,12 +1,11 @@
 //! Domain types shared by the cache, the worker and the UI. No IO here.
 
-mod decode;
 mod flags;
 mod folder;
+pub mod mutf7;
 mod sanitize;
 mod summary;
 
-pub use decode::{decode_header_text, decode_message_ids, parse_date};
 pub use flags::{Flag, Flags};
 pub use folder::{FolderInfo, FolderStatus, SpecialUse};
 pub use sanitize::sanitize;
