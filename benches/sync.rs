@@ -20,14 +20,13 @@ async fn floor(d: &Dovecot, items: &str) -> f64 {
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", d.tls_port()))
         .await
         .unwrap();
-    let pem = std::fs::read(d.ca_pem_path()).unwrap();
-    let tls = async_native_tls::TlsConnector::new()
-        .add_root_certificate(native_tls::Certificate::from_pem(&pem).unwrap());
-    let mut s = tls.connect("127.0.0.1", tcp).await.unwrap();
+    let ctx = tern::imap::tls::context(Some(d.ca_pem_path())).unwrap();
+    let mut s = tern::imap::tls::handshake(&ctx, "127.0.0.1", tcp)
+        .await
+        .unwrap();
     let (u, p) = d.users()[0].clone();
     let mut buf = vec![0u8; 1 << 16];
-    let mut read_until = async |s: &mut async_native_tls::TlsStream<tokio::net::TcpStream>,
-                                pat: &[u8]| {
+    let mut read_until = async |s: &mut tern::imap::tls::TlsStream, pat: &[u8]| {
         let mut tail: Vec<u8> = Vec::new();
         loop {
             let n = s.read(&mut buf).await.unwrap();

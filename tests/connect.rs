@@ -40,6 +40,7 @@ async fn certificate_for_another_host_is_refused() {
     assert!(matches!(err, ImapError::Tls { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("TLS with 127.0.0.1 failed"), "{msg}");
+    assert!(msg.contains("mismatch"), "names the problem: {msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,6 +50,11 @@ async fn untrusted_ca_is_refused() {
     s.ca_certificate = None;
     let err = connect(&s).await.err().expect("self-made CA not trusted");
     assert!(matches!(err, ImapError::Tls { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("certificate rejected: self-signed"),
+        "names the problem: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 use super::conn::Conn;
 use super::error::ImapError;
+use super::headers::Fetched;
 use super::sync::{fetch_headers, SyncProgress, SyncReport};
 use crate::cache::{Batch, Cache, CacheError};
 use std::sync::Arc;
@@ -52,16 +53,23 @@ impl Committer {
         Ok(())
     }
 
-    /// Hands a batch to the writer once the previous one is on disk.
+    /// Hands fetched rows to the writer (which parses their headers and stores them) once
+    /// the previous batch is on disk.
     pub async fn submit(
         &mut self,
-        batch: Batch,
+        fetched: Vec<Fetched>,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<(), ImapError> {
         self.flush(progress).await?;
-        let rows = batch.upserts.len() as u64;
+        let rows = fetched.len() as u64;
         let (cache, folder, v) = (self.cache.clone(), self.folder.clone(), self.uidvalidity);
-        let handle = tokio::task::spawn_blocking(move || cache.apply(&folder, v, &batch));
+        let handle = tokio::task::spawn_blocking(move || {
+            let batch = Batch {
+                upserts: fetched.into_iter().map(Fetched::finish).collect(),
+                ..Batch::default()
+            };
+            cache.apply(&folder, v, &batch)
+        });
         self.pending = Some((handle, rows));
         Ok(())
     }
@@ -81,15 +89,7 @@ pub async fn fetch_in_batches(
         let mut rows = Vec::new();
         fetch_headers(conn, &set, by_uid, &mut rows).await?;
         report.new += rows.len() as u64;
-        committer
-            .submit(
-                Batch {
-                    upserts: rows,
-                    ..Batch::default()
-                },
-                progress,
-            )
-            .await?;
+        committer.submit(rows, progress).await?;
         if i == 0 {
             committer.flush(progress).await?;
         }

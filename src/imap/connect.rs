@@ -104,28 +104,17 @@ async fn read_greeting(client: &mut async_imap::Client<Traced>) -> Result<(), Im
     }
 }
 
-fn tls_connector(s: &ConnectSettings) -> Result<async_native_tls::TlsConnector, ImapError> {
-    let mut c = async_native_tls::TlsConnector::new();
-    if let Some(path) = &s.ca_certificate {
-        let err = |reason: String| ImapError::CaCertificate {
-            path: path.display().to_string(),
-            reason,
-        };
-        let pem = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| err(e.to_string()))?;
-        c = c.add_root_certificate(cert);
-    }
-    Ok(c)
-}
-
 async fn tls_wrap(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, ImapError> {
-    let tls = tls_connector(s)?
-        .connect(s.host.as_str(), tcp)
-        .await
-        .map_err(|e| ImapError::Tls {
+    use super::tls::{context, handshake, TlsError};
+    let as_imap = |e: TlsError| match e {
+        TlsError::CaCertificate { path, reason } => ImapError::CaCertificate { path, reason },
+        other => ImapError::Tls {
             host: s.host.clone(),
-            reason: e.to_string(),
-        })?;
+            reason: other.to_string(),
+        },
+    };
+    let ctx = context(s.ca_certificate.as_deref()).map_err(as_imap)?;
+    let tls = handshake(&ctx, &s.host, tcp).await.map_err(as_imap)?;
     Ok(Transport::Tls(Box::new(tls)))
 }
 

@@ -18,9 +18,26 @@ pub fn fetch_items(condstore: bool) -> String {
     )
 }
 
-/// Builds a summary from a FETCH response; `None` without a UID.
-pub fn summary_from_fetch(attrs: &[AttributeValue<'_>]) -> Option<MessageSummary> {
+/// A FETCH result whose header block is not parsed yet, so the parsing can happen off
+/// the thread that reads the network.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub summary: MessageSummary,
+    pub raw_headers: Vec<u8>,
+}
+
+impl Fetched {
+    /// Parses the header block into the summary.
+    pub fn finish(mut self) -> MessageSummary {
+        apply_headers(&mut self.summary, &self.raw_headers);
+        self.summary
+    }
+}
+
+/// Takes what a FETCH response carries; `None` without a UID.
+pub fn fetched_from(attrs: &[AttributeValue<'_>]) -> Option<Fetched> {
     let mut m = MessageSummary::default();
+    let mut raw_headers = Vec::new();
     let mut have_uid = false;
     for a in attrs {
         match a {
@@ -34,11 +51,14 @@ pub fn summary_from_fetch(attrs: &[AttributeValue<'_>]) -> Option<MessageSummary
             }
             AttributeValue::Rfc822Size(s) => m.size = *s,
             AttributeValue::ModSeq(s) => m.modseq = *s,
-            AttributeValue::BodySection { data: Some(d), .. } => apply_headers(&mut m, d),
+            AttributeValue::BodySection { data: Some(d), .. } => raw_headers = d.to_vec(),
             _ => {}
         }
     }
-    have_uid.then_some(m)
+    have_uid.then_some(Fetched {
+        summary: m,
+        raw_headers,
+    })
 }
 
 fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {

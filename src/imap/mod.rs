@@ -12,6 +12,7 @@ pub mod idle;
 pub mod ops;
 pub mod protocol;
 pub mod sync;
+pub mod tls;
 pub mod transport;
 pub mod worker;
 

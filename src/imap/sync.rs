@@ -5,7 +5,7 @@ use super::changes::{flag_update, MailboxChanges};
 use super::committer::{fetch_in_batches, Committer};
 use super::conn::Conn;
 use super::error::ImapError;
-use super::headers::{fetch_items, summary_from_fetch};
+use super::headers::{fetch_items, fetched_from, Fetched};
 use super::mailbox_arg;
 use crate::cache::{Batch, Cache, FolderState};
 use crate::mail::{Flags, MessageSummary, Uid};
@@ -170,14 +170,17 @@ pub async fn sync_folder(
         highest_modseq: sel.highest_modseq,
         complete: true,
     };
-    cache.apply(
-        folder,
-        uidv,
-        &Batch {
-            state: Some(state),
-            ..Batch::default()
-        },
-    )?;
+    // An unchanged state is not written again: a commit costs two fsyncs.
+    if known.as_ref() != Some(&state) {
+        cache.apply(
+            folder,
+            uidv,
+            &Batch {
+                state: Some(state),
+                ..Batch::default()
+            },
+        )?;
+    }
     report.messages = count;
     Ok(report)
 }
@@ -217,8 +220,9 @@ async fn quick_resync(
     let mut fresh = Vec::new();
     if sel.uidnext > st.uidnext {
         fetch_headers(conn, &format!("{}:*", st.uidnext.max(1)), true, &mut fresh).await?;
-        fresh.retain(|m| m.uid >= st.uidnext);
+        fresh.retain(|m| m.summary.uid >= st.uidnext);
     }
+    let fresh: Vec<MessageSummary> = fresh.into_iter().map(Fetched::finish).collect();
     let fresh_uids: std::collections::HashSet<Uid> = fresh.iter().map(|m| m.uid).collect();
     flag_updates.retain(|(uid, _, _)| !fresh_uids.contains(uid));
     report.new += fresh.len() as u64;
@@ -260,12 +264,12 @@ pub async fn uid_search_all(conn: &mut Conn) -> Result<Vec<Uid>, ImapError> {
     Ok(uids)
 }
 
-/// Fetches header summaries for a UID (or sequence) set.
+/// Fetches headers for a UID (or sequence) set, unparsed (see `Fetched::finish`).
 pub async fn fetch_headers(
     conn: &mut Conn,
     set: &str,
     by_uid: bool,
-    out: &mut Vec<MessageSummary>,
+    out: &mut Vec<Fetched>,
 ) -> Result<(), ImapError> {
     let cmd = format!(
         "{}FETCH {set} {}",
@@ -274,7 +278,7 @@ pub async fn fetch_headers(
     );
     conn.exec(&cmd, |r| {
         if let Response::Fetch(_, attrs) = r {
-            if let Some(m) = summary_from_fetch(attrs) {
+            if let Some(m) = fetched_from(attrs) {
                 out.push(m);
                 return true;
             }

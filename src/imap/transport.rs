@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 #[derive(Debug)]
 pub enum Transport {
     Plain(TcpStream),
-    Tls(Box<async_native_tls::TlsStream<TcpStream>>),
+    Tls(Box<super::tls::TlsStream>),
 }
 
 /// A transport that can log what passes through it.
