@@ -146,3 +146,47 @@ fn trace_imap_logs_the_conversation_without_the_password() {
     assert!(log.contains("credentials redacted"));
     assert!(!log.contains(pass), "the password leaked into the log");
 }
+
+#[test]
+fn password_set_stores_in_a_keyring_that_sync_then_uses_or_names_the_alternatives() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "password-command = \"echo secret\"",
+        "password-keyring = true",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let mut child = tern(&cfg)
+        .args(["password", "set", "test"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        // Stored (the kernel keyring here, with no D-Bus session): sync reads it back.
+        assert!(said.contains("kernel keyring"), "{said}");
+        let stdout = run_ok(&cfg, &["sync", "--folder", "INBOX"]);
+        assert!(stdout.contains("2 messages"), "{stdout}");
+        // The password is not in the log.
+        let log = std::fs::read_to_string(log_of(&cfg)).unwrap_or_default();
+        assert!(!log.contains("secret"));
+    } else {
+        assert!(said.contains("no keyring is reachable"), "{said}");
+        assert!(
+            said.contains("password-command"),
+            "names the alternative: {said}"
+        );
+    }
+}
