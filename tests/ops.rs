@@ -110,6 +110,35 @@ async fn move_without_move_capability_uses_uid_expunge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_and_flags_without_move_qresync_or_condstore() {
+    let opts = DovecotOptions {
+        disable_caps: vec!["MOVE".into(), "QRESYNC".into(), "CONDSTORE".into()],
+        ..DovecotOptions::default()
+    };
+    move_keeps_other_deleted(opts.clone()).await;
+    // Flag changes reach the cache from the server's replies (sequence numbers only).
+    let d = server(opts);
+    fill(&d, "INBOX", 5, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::start(&d, cache.clone());
+    h.synced("INBOX").await;
+    h.worker.send(C::SetFlags {
+        id: 1,
+        folder: "INBOX".into(),
+        uids: vec![2, 4],
+        flags: vec!["\\Flagged".into()],
+        add: true,
+    });
+    h.done(1).await;
+    let mut other = other_client(&d).await;
+    let server_now = server_state(&mut other, "INBOX").await;
+    assert!(server_now[1].1.has(Flag::Flagged) && server_now[3].1.has(Flag::Flagged));
+    assert_eq!(cache_state(&cache, "INBOX"), server_now);
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flags_search_body_and_folders() {
     let d = server(DovecotOptions::default());
     let msgs = fill(&d, "INBOX", 30, 2);

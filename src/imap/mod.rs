@@ -2,6 +2,7 @@
 //! the terminal.
 
 pub mod changes;
+mod commands;
 pub mod committer;
 pub mod conn;
 pub mod connect;

@@ -17,7 +17,8 @@ fn copy_result(c: &Completion, untagged: Option<(u32, Vec<u32>, Vec<u32>)>) -> C
     }
 }
 
-/// Adds or removes flags.
+/// Adds or removes flags. Not SILENT: the server's FETCH replies carry the resulting
+/// flags, which the caller applies to the cache.
 pub async fn store_flags(
     conn: &mut Conn,
     uids: &[Uid],
@@ -25,7 +26,7 @@ pub async fn store_flags(
     add: bool,
 ) -> Result<(), ImapError> {
     let cmd = format!(
-        "UID STORE {} {}FLAGS.SILENT ({})",
+        "UID STORE {} {}FLAGS ({})",
         uid_set(uids),
         if add { "+" } else { "-" },
         flags.join(" ")

@@ -5,12 +5,12 @@
 use super::connect::{connect, ConnectSettings};
 use super::error::ImapError;
 use super::idle::{watch_folder, IdleTimings};
-use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
-use super::sync::sync_folder;
-use super::{folders, ops, Conn};
+use super::commands::{run_command, sync_and_report};
+use super::protocol::{WorkerCommand, WorkerEvent};
+use super::{folders, Conn};
 use crate::cache::Cache;
 use crate::config::FolderNames;
-use crate::mail::{FolderInfo, SpecialUse};
+use crate::mail::FolderInfo;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -68,13 +68,16 @@ pub fn spawn(
     WorkerHandle { tx, join }
 }
 
-struct State {
-    settings: ConnectSettings,
-    cache: Arc<Cache>,
-    opts: WorkerOptions,
-    events: mpsc::UnboundedSender<WorkerEvent>,
-    open_folder: String,
-    folders: Vec<FolderInfo>,
+/// What a worker keeps between commands.
+pub(super) struct State {
+    pub(super) settings: ConnectSettings,
+    pub(super) cache: Arc<Cache>,
+    pub(super) opts: WorkerOptions,
+    pub(super) events: mpsc::UnboundedSender<WorkerEvent>,
+    pub(super) open_folder: String,
+    pub(super) folders: Vec<FolderInfo>,
+    /// The folder selected on the command connection, in step with the cache.
+    pub(super) selected: Option<String>,
 }
 
 enum Ended {
@@ -104,6 +107,7 @@ async fn run(
         events,
         open_folder: "INBOX".into(),
         folders: Vec::new(),
+        selected: None,
     };
     let mut attempt = 0u32;
     loop {
@@ -186,6 +190,7 @@ async fn session(
         Err(e) => return Ended::Lost(e),
     };
     *attempt = 0;
+    st.selected = None;
     let _ = st.events.send(WorkerEvent::Online);
     if let Err(e) = refresh_folders(st, &mut conn).await {
         return Ended::Lost(e);
@@ -248,40 +253,11 @@ async fn session(
     ended
 }
 
-async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
+pub(super) async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
     let list = folders::list_folders(conn).await?;
     st.folders = list.clone();
     let _ = st.events.send(WorkerEvent::Folders(list));
     Ok(())
-}
-
-async fn sync_and_report(st: &State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
-    let events = st.events.clone();
-    let mut progress = move |p| {
-        let _ = events.send(WorkerEvent::SyncProgress(p));
-    };
-    let report = sync_folder(conn, &st.cache, folder, &mut progress).await?;
-    let _ = st.events.send(WorkerEvent::FolderSynced(report));
-    Ok(())
-}
-
-/// The folder with a special use: the config's name first, then the server's attribute,
-/// then the common name.
-pub fn special_folder(
-    folders: &[FolderInfo],
-    configured: Option<&str>,
-    use_: SpecialUse,
-    common: &str,
-) -> String {
-    if let Some(c) = configured {
-        return c.to_string();
-    }
-    folders
-        .iter()
-        .find(|f| f.special == Some(use_))
-        .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(common)))
-        .map(|f| f.name.clone())
-        .unwrap_or_else(|| common.to_string())
 }
 
 async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(), ImapError> {
@@ -306,113 +282,4 @@ async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(
             Ok(())
         }
     }
-}
-
-async fn run_command(
-    st: &mut State,
-    conn: &mut Conn,
-    cmd: WorkerCommand,
-) -> Result<DoneResult, ImapError> {
-    use WorkerCommand as C;
-    Ok(match cmd {
-        C::Sync { folders, .. } => {
-            let list = if folders.is_empty() {
-                vec![st.open_folder.clone()]
-            } else {
-                folders
-            };
-            for f in list {
-                sync_and_report(st, conn, &f).await?;
-            }
-            DoneResult::Ok
-        }
-        C::SetFlags {
-            folder,
-            uids,
-            flags,
-            add,
-            ..
-        } => {
-            sync_and_report(st, conn, &folder).await?;
-            ops::store_flags(conn, &uids, &flags, add).await?;
-            sync_and_report(st, conn, &folder).await?;
-            DoneResult::Ok
-        }
-        C::Copy {
-            folder, uids, dest, ..
-        } => {
-            sync_and_report(st, conn, &folder).await?;
-            DoneResult::Copied(ops::copy(conn, &uids, &dest).await?)
-        }
-        C::Move {
-            folder, uids, dest, ..
-        } => {
-            sync_and_report(st, conn, &folder).await?;
-            let r = ops::move_messages(conn, &uids, &dest).await?;
-            sync_and_report(st, conn, &folder).await?;
-            DoneResult::Copied(r)
-        }
-        C::Delete { folder, uids, .. } => {
-            let trash = special_folder(
-                &st.folders,
-                st.opts.folders.trash.as_deref(),
-                SpecialUse::Trash,
-                "Trash",
-            );
-            sync_and_report(st, conn, &folder).await?;
-            let r = if folder == trash {
-                ops::expunge_uids(conn, &uids).await?;
-                DoneResult::Ok
-            } else {
-                DoneResult::Copied(ops::move_messages(conn, &uids, &trash).await?)
-            };
-            sync_and_report(st, conn, &folder).await?;
-            r
-        }
-        C::Append {
-            folder, flags, raw, ..
-        } => {
-            let r = ops::append(conn, &folder, &flags, &raw).await?;
-            DoneResult::Appended {
-                uidvalidity: r.map(|x| x.0).unwrap_or(0),
-                uid: r.map(|x| x.1),
-            }
-        }
-        C::Search { folder, terms, .. } => {
-            sync_and_report(st, conn, &folder).await?;
-            DoneResult::SearchHits(ops::search(conn, &terms).await?)
-        }
-        C::CreateFolder { name, .. } => {
-            folders::create(conn, &name).await?;
-            refresh_folders(st, conn).await?;
-            DoneResult::Ok
-        }
-        C::RenameFolder { from, to, .. } => {
-            folders::rename(conn, &from, &to).await?;
-            st.cache.reset_folder(&from)?;
-            refresh_folders(st, conn).await?;
-            DoneResult::Ok
-        }
-        C::DeleteFolder { name, .. } => {
-            folders::delete(conn, &name).await?;
-            st.cache.reset_folder(&name)?;
-            refresh_folders(st, conn).await?;
-            DoneResult::Ok
-        }
-        C::FetchBody { folder, uid, .. } => {
-            let uidv = st.cache.folder_state(&folder)?.map(|s| s.uidvalidity);
-            if let Some(v) = uidv {
-                if let Some(raw) = st.cache.body(&folder, v, uid)? {
-                    return Ok(DoneResult::Body { folder, uid, raw });
-                }
-            }
-            sync_and_report(st, conn, &folder).await?;
-            let raw = ops::fetch_body(conn, uid).await?;
-            if let Some(s) = st.cache.folder_state(&folder)? {
-                st.cache.put_body(&folder, s.uidvalidity, uid, &raw)?;
-            }
-            DoneResult::Body { folder, uid, raw }
-        }
-        C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
-    })
 }

@@ -1,0 +1,201 @@
+//! Carrying out the UI's commands on the command connection. The worker keeps the folder
+//! it has selected in step with the cache, so an operation costs its own round trips plus
+//! applying what the server answered, not a resync.
+
+use super::error::ImapError;
+use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
+use super::sync::{apply_pending, sync_folder, SyncReport};
+use super::worker::{refresh_folders, State};
+use super::{folders, ops, Conn};
+use crate::mail::{FolderInfo, SpecialUse};
+
+/// Syncs a folder (which SELECTs it) and tells the UI.
+pub(super) async fn sync_and_report(
+    st: &mut State,
+    conn: &mut Conn,
+    folder: &str,
+) -> Result<(), ImapError> {
+    st.selected = None;
+    let events = st.events.clone();
+    let mut progress = move |p| {
+        let _ = events.send(WorkerEvent::SyncProgress(p));
+    };
+    let report = sync_folder(conn, &st.cache, folder, &mut progress).await?;
+    st.selected = Some(folder.to_string());
+    let _ = st.events.send(WorkerEvent::FolderSynced(report));
+    Ok(())
+}
+
+/// Makes `folder` the selected one, syncing it if it was not.
+async fn select(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+    if st.selected.as_deref() == Some(folder) {
+        return Ok(());
+    }
+    sync_and_report(st, conn, folder).await
+}
+
+/// Applies what the server reported during an operation on the selected folder: flag
+/// FETCHes and VANISHED directly; sequence-numbered EXPUNGEs (no QRESYNC) or new mail
+/// by a resync.
+async fn settle(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+    let unmapped = conn.changes.flag_updates.iter().any(|u| u.uid.is_none());
+    if unmapped || !conn.changes.expunged_seqs.is_empty() || conn.changes.exists.is_some() {
+        return sync_and_report(st, conn, folder).await;
+    }
+    let Some(state) = st.cache.folder_state(folder)? else {
+        return sync_and_report(st, conn, folder).await;
+    };
+    let mut report = SyncReport {
+        folder: folder.to_string(),
+        ..SyncReport::default()
+    };
+    apply_pending(conn, &st.cache, folder, state.uidvalidity, &mut report).await?;
+    if report.changed + report.removed > 0 {
+        report.messages = st.cache.count(folder, state.uidvalidity)?;
+        let _ = st.events.send(WorkerEvent::FolderSynced(report));
+    }
+    Ok(())
+}
+
+/// The folder with a special use: the config's name first, then the server's attribute,
+/// then the common name.
+pub fn special_folder(
+    folders: &[FolderInfo],
+    configured: Option<&str>,
+    use_: SpecialUse,
+    common: &str,
+) -> String {
+    if let Some(c) = configured {
+        return c.to_string();
+    }
+    folders
+        .iter()
+        .find(|f| f.special == Some(use_))
+        .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(common)))
+        .map(|f| f.name.clone())
+        .unwrap_or_else(|| common.to_string())
+}
+
+/// Runs one command; its answer becomes a Done or Failed event.
+pub(super) async fn run_command(
+    st: &mut State,
+    conn: &mut Conn,
+    cmd: WorkerCommand,
+) -> Result<DoneResult, ImapError> {
+    use WorkerCommand as C;
+    Ok(match cmd {
+        C::Sync { folders, .. } => {
+            let list = if folders.is_empty() {
+                vec![st.open_folder.clone()]
+            } else {
+                folders
+            };
+            for f in list {
+                sync_and_report(st, conn, &f).await?;
+            }
+            DoneResult::Ok
+        }
+        C::SetFlags {
+            folder,
+            uids,
+            flags,
+            add,
+            ..
+        } => {
+            select(st, conn, &folder).await?;
+            ops::store_flags(conn, &uids, &flags, add).await?;
+            settle(st, conn, &folder).await?;
+            DoneResult::Ok
+        }
+        C::Copy {
+            folder, uids, dest, ..
+        } => {
+            select(st, conn, &folder).await?;
+            DoneResult::Copied(ops::copy(conn, &uids, &dest).await?)
+        }
+        C::Move {
+            folder, uids, dest, ..
+        } => {
+            select(st, conn, &folder).await?;
+            let r = ops::move_messages(conn, &uids, &dest).await?;
+            settle(st, conn, &folder).await?;
+            DoneResult::Copied(r)
+        }
+        C::Delete { folder, uids, .. } => {
+            let trash = special_folder(
+                &st.folders,
+                st.opts.folders.trash.as_deref(),
+                SpecialUse::Trash,
+                "Trash",
+            );
+            select(st, conn, &folder).await?;
+            let r = if folder == trash {
+                ops::expunge_uids(conn, &uids).await?;
+                DoneResult::Ok
+            } else {
+                DoneResult::Copied(ops::move_messages(conn, &uids, &trash).await?)
+            };
+            settle(st, conn, &folder).await?;
+            r
+        }
+        C::Append {
+            folder, flags, raw, ..
+        } => {
+            let r = ops::append(conn, &folder, &flags, &raw).await?;
+            DoneResult::Appended {
+                uidvalidity: r.map(|x| x.0).unwrap_or(0),
+                uid: r.map(|x| x.1),
+            }
+        }
+        C::Search { folder, terms, .. } => {
+            select(st, conn, &folder).await?;
+            DoneResult::SearchHits(ops::search(conn, &terms).await?)
+        }
+        C::CreateFolder { name, .. } => {
+            folders::create(conn, &name).await?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::RenameFolder { from, to, .. } => {
+            folders::rename(conn, &from, &to).await?;
+            forget_folder(st, &from)?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::DeleteFolder { name, .. } => {
+            folders::delete(conn, &name).await?;
+            forget_folder(st, &name)?;
+            refresh_folders(st, conn).await?;
+            DoneResult::Ok
+        }
+        C::FetchBody { folder, uid, .. } => fetch_body(st, conn, folder, uid).await?,
+        C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
+    })
+}
+
+fn forget_folder(st: &mut State, name: &str) -> Result<(), ImapError> {
+    st.cache.reset_folder(name)?;
+    if st.selected.as_deref() == Some(name) {
+        st.selected = None;
+    }
+    Ok(())
+}
+
+async fn fetch_body(
+    st: &mut State,
+    conn: &mut Conn,
+    folder: String,
+    uid: u32,
+) -> Result<DoneResult, ImapError> {
+    if let Some(s) = st.cache.folder_state(&folder)? {
+        if let Some(raw) = st.cache.body(&folder, s.uidvalidity, uid)? {
+            return Ok(DoneResult::Body { folder, uid, raw });
+        }
+    }
+    select(st, conn, &folder).await?;
+    let raw = ops::fetch_body(conn, uid).await?;
+    if let Some(s) = st.cache.folder_state(&folder)? {
+        st.cache.put_body(&folder, s.uidvalidity, uid, &raw)?;
+    }
+    Ok(DoneResult::Body { folder, uid, raw })
+}
