@@ -105,6 +105,7 @@ async fn idle_round(
     loop {
         let left = t.renew.saturating_sub(started.elapsed());
         if left.is_zero() {
+            tracing::debug!(target: "tern::imap::idle", conn = conn.label(), "renewing IDLE");
             break;
         }
         let wait = left.min(t.liveness);
@@ -116,6 +117,7 @@ async fn idle_round(
                     None if wait == t.liveness => {
                         // Silence: leave IDLE and prove the link with NOOP (both time out
                         // on a dead link, which ends this watcher with an error).
+                        tracing::debug!(target: "tern::imap::idle", conn = conn.label(), "silence: checking the link with NOOP");
                         conn.idle_done(&tag).await?;
                         conn.exec("NOOP", |_| false).await?;
                         return Ok(false);
