@@ -35,7 +35,11 @@ fn captured() -> &'static Arc<Captured> {
 struct Writer(Arc<Captured>);
 impl std::io::Write for Writer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.text.lock().unwrap().push_str(&String::from_utf8_lossy(buf));
+        self.0
+            .text
+            .lock()
+            .unwrap()
+            .push_str(&String::from_utf8_lossy(buf));
         self.0.changed.notify_waiters();
         Ok(buf.len())
     }
@@ -82,7 +86,9 @@ async fn watcher_delivers_after(timings: IdleTimings, label: &str, what: &str) {
     wait_for_lines(label, what, 3).await;
     let mut other = other_client(&d).await;
     let raw = b"From: a@example.org\r\nSubject: after quiet\r\n\r\nx\r\n";
-    tern::imap::ops::append(&mut other, "INBOX", &[], raw).await.unwrap();
+    tern::imap::ops::append(&mut other, "INBOX", &[], raw)
+        .await
+        .unwrap();
     let got = tokio::time::timeout(Duration::from_secs(30), news.recv()).await;
     assert_eq!(got.expect("news within 30 s").as_deref(), Some("INBOX"));
     assert!(!task.is_finished(), "the watcher is still running");

@@ -18,11 +18,19 @@ struct Harness {
 
 impl Harness {
     fn start(d: &tern::dev::Dovecot, cache: std::sync::Arc<tern::cache::Cache>) -> Harness {
-        let (tx, events) = mpsc::unbounded_channel();
         let opts = WorkerOptions {
             max_backoff: Duration::from_millis(500),
             ..WorkerOptions::default()
         };
+        Harness::with(d, cache, opts)
+    }
+
+    fn with(
+        d: &tern::dev::Dovecot,
+        cache: std::sync::Arc<tern::cache::Cache>,
+        opts: WorkerOptions,
+    ) -> Harness {
+        let (tx, events) = mpsc::unbounded_channel();
         let worker = spawn(settings(d), cache, opts, tx);
         Harness { events, worker }
     }
@@ -50,6 +58,13 @@ impl Harness {
         })
         .await
         .unwrap_or_else(|e| panic!("request {id} failed: {e}"))
+    }
+
+    /// Waits for the start-up sync and the watcher's catch-up sync after its EXAMINE, so
+    /// that what follows can only be seen through IDLE or polling.
+    async fn watching(&mut self) {
+        self.synced("INBOX").await;
+        self.synced("INBOX").await;
     }
 
     async fn synced(&mut self, folder: &str) {
@@ -271,7 +286,7 @@ async fn idle_delivers_another_connections_append() {
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::start(&d, cache.clone());
-    h.synced("INBOX").await;
+    h.watching().await;
     let mut other = other_client(&d).await;
     let raw = b"From: Bob <bob@example.org>\r\nSubject: arrives by IDLE\r\nDate: Tue, 3 Nov 2026 09:00:00 +0000\r\n\r\nhello\r\n";
     tern::imap::ops::append(&mut other, "INBOX", &[], raw)
@@ -312,5 +327,61 @@ async fn worker_reconnects_after_dovecot_restarts() {
         cache_state(&cache, "INBOX"),
         server_state(&mut other, "INBOX").await
     );
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_idle_new_mail_arrives_by_polling() {
+    let d = server(DovecotOptions {
+        disable_caps: vec!["IDLE".into()],
+        ..DovecotOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let opts = WorkerOptions {
+        idle: tern::imap::idle::IdleTimings {
+            poll: Duration::from_millis(200),
+            ..Default::default()
+        },
+        ..WorkerOptions::default()
+    };
+    let mut h = Harness::with(&d, cache.clone(), opts);
+    h.watching().await;
+    let mut other = other_client(&d).await;
+    let raw = b"From: a@example.org\r\nSubject: polled\r\n\r\nx\r\n";
+    tern::imap::ops::append(&mut other, "INBOX", &[], raw)
+        .await
+        .unwrap();
+    h.wait(|e| match e {
+        E::FolderSynced(r) if r.folder == "INBOX" && r.messages == 1 => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(cache.newest("INBOX", 1).unwrap()[0].subject, "polled");
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_folders_counts_refresh_on_a_timer() {
+    let d = server(DovecotOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let opts = WorkerOptions {
+        status_every: Duration::from_millis(200),
+        ..WorkerOptions::default()
+    };
+    let mut h = Harness::with(&d, cache, opts);
+    h.synced("INBOX").await;
+    fill(&d, "Archive", 3, 5);
+    h.wait(|e| match e {
+        E::Folders(list) => list
+            .iter()
+            .find(|f| f.name == "Archive")
+            .and_then(|f| f.status.as_ref())
+            .filter(|s| s.messages == 3)
+            .map(|_| ()),
+        _ => None,
+    })
+    .await;
     h.worker.shutdown().await;
 }

@@ -95,6 +95,15 @@ async fn resync_with_qresync_equals_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_with_condstore_only_equals_the_server() {
+    let opts = DovecotOptions {
+        disable_caps: vec!["QRESYNC".into()],
+        ..DovecotOptions::default()
+    };
+    resync_after_other_client_changes(opts, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_without_qresync_or_condstore_equals_the_server() {
     let opts = DovecotOptions {
         disable_caps: vec!["QRESYNC".into(), "CONDSTORE".into()],

@@ -2,10 +2,10 @@
 //! commands in order, keeps the cache equal to the server, watches the open folder on a
 //! second connection, and reconnects with backoff when the link dies.
 
+use super::commands::{run_command, sync_and_report};
 use super::connect::{connect, ConnectSettings};
 use super::error::ImapError;
 use super::idle::{watch_folder, IdleTimings};
-use super::commands::{run_command, sync_and_report};
 use super::protocol::{WorkerCommand, WorkerEvent};
 use super::{folders, Conn};
 use crate::cache::Cache;
