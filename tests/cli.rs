@@ -190,3 +190,54 @@ fn password_set_stores_in_a_keyring_that_sync_then_uses_or_names_the_alternative
         );
     }
 }
+
+/// The `tern sync` output line of one folder.
+fn line_of<'a>(out: &'a str, folder: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(folder))
+        .unwrap_or_else(|| panic!("no line for {folder}: {out}"))
+}
+
+#[test]
+fn unchanged_folders_are_skipped_and_changed_ones_synced() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 20, 1);
+    fill(&d, "Archive", 10, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    run_ok(&cfg, &["sync"]);
+    let out = run_ok(&cfg, &["sync"]);
+    for folder in ["INBOX", "Archive", "Trash"] {
+        assert!(line_of(&out, folder).ends_with("(unchanged)"), "{out}");
+    }
+    // Another client flags a message in Archive: only Archive is synced, and it shows.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        other.exec("SELECT Archive", |_| false).await.unwrap();
+        tern::imap::ops::store_flags(&mut other, &[3], &["\\Flagged".into()], true)
+            .await
+            .unwrap();
+    });
+    let out = run_ok(&cfg, &["sync"]);
+    let archive = line_of(&out, "Archive");
+    assert!(
+        !archive.ends_with("(unchanged)") && archive.contains(" 1 changed"),
+        "{out}"
+    );
+    assert!(line_of(&out, "INBOX").ends_with("(unchanged)"), "{out}");
+}
+
+#[test]
+fn without_condstore_folders_are_never_skipped() {
+    let d = server(DovecotOptions {
+        disable_caps: vec!["QRESYNC".into(), "CONDSTORE".into()],
+        ..DovecotOptions::default()
+    });
+    fill(&d, "INBOX", 5, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    run_ok(&cfg, &["sync"]);
+    let out = run_ok(&cfg, &["sync"]);
+    assert!(!out.contains("(unchanged)"), "{out}");
+}

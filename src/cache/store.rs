@@ -6,7 +6,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const FOLDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("folders");
@@ -27,6 +27,8 @@ pub struct FolderState {
     pub highest_modseq: u64,
     /// Whether the rows are a full copy of the folder as of `highest_modseq`/`uidnext`.
     pub complete: bool,
+    /// Messages cached when the sync ended.
+    pub messages: u64,
 }
 
 /// Changes to one folder, written in one transaction.
@@ -84,6 +86,16 @@ impl Cache {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_schema_for_test(&self, version: u32) {
+        let tx = self.db.begin_write().unwrap();
+        tx.open_table(META)
+            .unwrap()
+            .insert("schema", &version.to_le_bytes()[..])
+            .unwrap();
+        tx.commit().unwrap();
     }
 
     /// The sync state of a folder, if it was ever synced.

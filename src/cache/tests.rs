@@ -22,6 +22,7 @@ fn rows_round_trip_newest_first_and_flags_update() {
         uidnext: 4,
         highest_modseq: 9,
         complete: true,
+        messages: 3,
     };
     let batch = Batch {
         upserts: vec![msg(1, 100), msg(2, 300), msg(3, 200)],
@@ -94,4 +95,26 @@ fn bodies_are_evicted_least_recently_used_first() {
     assert!(cache.body("INBOX", 1, 2).unwrap().is_none());
     assert!(cache.body("INBOX", 1, 1).unwrap().is_some());
     assert!(cache.body("INBOX", 1, 3).unwrap().is_some());
+}
+
+#[test]
+fn a_cache_of_another_schema_version_is_rebuilt_and_the_user_told() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (cache, _) = open(dir.path(), "a", 0).unwrap();
+        cache
+            .apply(
+                "INBOX",
+                1,
+                &Batch {
+                    upserts: vec![msg(1, 1)],
+                    ..Batch::default()
+                },
+            )
+            .unwrap();
+        cache.set_schema_for_test(1);
+    }
+    let (cache, notice) = open(dir.path(), "a", 0).unwrap();
+    assert!(notice.expect("told").0.contains("another version of tern"));
+    assert_eq!(cache.count("INBOX", 1).unwrap(), 0);
 }

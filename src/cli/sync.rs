@@ -1,7 +1,9 @@
 //! `tern sync`: bring folders into the cache and report per folder.
 
 use super::AccountContext;
-use crate::imap::{self, folders, sync::sync_folder};
+use crate::imap::sync::{sync_folder, unchanged_since_sync};
+use crate::imap::{self, folders};
+use crate::mail::FolderStatus;
 use std::io::Write;
 use std::time::Instant;
 
@@ -20,23 +22,43 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
     let started = Instant::now();
     let mut conn = imap::connect(&settings).await?;
     conn.enable_extensions().await?;
-    let names: Vec<String> = if opts.folders.is_empty() {
+    // Names with their STATUS: a folder whose counters match the cache is skipped.
+    let folders: Vec<(String, Option<FolderStatus>)> = if opts.folders.is_empty() {
         folders::list_folders(&mut conn)
             .await?
             .into_iter()
             .filter(|f| f.selectable)
-            .map(|f| f.name)
+            .map(|f| (f.name, f.status))
             .collect()
     } else {
-        opts.folders.clone()
+        let mut named = Vec::new();
+        for name in &opts.folders {
+            let status = folders::status(&mut conn, name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            named.push((name.clone(), Some(status)));
+        }
+        named
     };
     let mut total = crate::imap::sync::SyncReport {
         folder: "total".into(),
         ..Default::default()
     };
     let mut out = std::io::stdout().lock();
-    for name in &names {
+    for (name, status) in &folders {
         let t0 = Instant::now();
+        let known = ctx.cache.folder_state(name)?;
+        if let (Some(k), Some(st)) = (&known, status) {
+            if unchanged_since_sync(Some(k), st) {
+                writeln!(
+                    out,
+                    "{:<24} {:>8} messages {:>7} new {:>7} changed {:>7} removed {:>7.2}s  (unchanged)",
+                    name, k.messages, 0, 0, 0, t0.elapsed().as_secs_f64()
+                )?;
+                total.messages += k.messages;
+                continue;
+            }
+        }
         let show = opts.progress;
         let mut progress = move |p: crate::imap::sync::SyncProgress| {
             if show {

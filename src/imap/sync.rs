@@ -8,7 +8,7 @@ use super::error::ImapError;
 use super::headers::{fetch_items, fetched_from, Fetched};
 use super::mailbox_arg;
 use crate::cache::{Batch, Cache, FolderState};
-use crate::mail::{Flags, MessageSummary, Uid};
+use crate::mail::{Flags, FolderStatus, MessageSummary, Uid};
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -169,6 +169,7 @@ pub async fn sync_folder(
         // is harmless, whereas a later value could skip changes never applied.
         highest_modseq: sel.highest_modseq,
         complete: true,
+        messages: count,
     };
     // An unchanged state is not written again: a commit costs two fsyncs.
     if known.as_ref() != Some(&state) {
@@ -183,6 +184,23 @@ pub async fn sync_folder(
     }
     report.messages = count;
     Ok(report)
+}
+
+/// Whether a folder's STATUS shows nothing changed since its last sync, so it need not
+/// be selected at all. Only with CONDSTORE: without HIGHESTMODSEQ flag changes are
+/// invisible to STATUS.
+pub fn unchanged_since_sync(known: Option<&FolderState>, status: &FolderStatus) -> bool {
+    match known {
+        Some(k) => {
+            k.complete
+                && status.highest_modseq != 0
+                && k.uidvalidity == status.uidvalidity
+                && k.uidnext == status.uidnext
+                && k.highest_modseq == status.highest_modseq
+                && k.messages == u64::from(status.messages)
+        }
+        None => false,
+    }
 }
 
 /// QRESYNC (changes came with SELECT) or CONDSTORE (ask for them).
