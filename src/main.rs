@@ -119,7 +119,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 },
             )
         }
-        Some(Command::Demo { messages }) => cli::demo(messages, None),
+        Some(Command::Demo { messages }) => cli::demo(messages),
         Some(Command::Password {
             action: PasswordAction::Set { account },
         }) => cli::password_set(&load()?, &account),

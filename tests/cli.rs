@@ -241,3 +241,28 @@ fn without_condstore_folders_are_never_skipped() {
     let out = run_ok(&cfg, &["sync"]);
     assert!(!out.contains("(unchanged)"), "{out}");
 }
+
+#[test]
+fn demo_syncs_generated_mail_and_lists_it_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .env("TERN_LOG", dir.path().join("tern.log"))
+        .env("TMPDIR", dir.path())
+        .args(["demo", "--messages", "60"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        line_of(&stdout, "INBOX").contains(" 60 messages"),
+        "{stdout}"
+    );
+    assert!(
+        line_of(&stdout, "Archive").contains(" 6 messages"),
+        "{stdout}"
+    );
+    // After the server is gone, the cache still answers.
+    let cfg = dir.path().join("tern-demo").join("config.toml");
+    assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 60);
+}

@@ -2,10 +2,9 @@
 //! pointing at it, then a sync and a listing, so anyone can see tern work in one command.
 
 use crate::dev::{Dovecot, DovecotOptions};
-use std::path::Path;
 
 /// Runs the demo with `messages` generated messages; the server lives while this runs.
-pub fn demo(messages: usize, keep: Option<&Path>) -> anyhow::Result<()> {
+pub fn demo(messages: usize) -> anyhow::Result<()> {
     let mut dovecot = Dovecot::start(DovecotOptions::default())?;
     let (user, pass) = dovecot.users()[0].clone();
     eprintln!(
@@ -20,10 +19,11 @@ pub fn demo(messages: usize, keep: Option<&Path>) -> anyhow::Result<()> {
         dovecot.deliver(&user, "Archive", &m.raw, &m.flags, m.date)?;
     }
     eprintln!("demo: delivered {} messages", messages + messages / 10);
-    let dir = match keep {
-        Some(p) => p.to_path_buf(),
-        None => dovecot.root().join("tern"),
-    };
+    // Outside the server's temporary folder, so the cache stays readable after the demo.
+    let dir = std::env::temp_dir().join("tern-demo");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
     std::fs::create_dir_all(&dir)?;
     let config_path = dir.join("config.toml");
     let pass_file = dir.join("password");
@@ -53,7 +53,7 @@ pub fn demo(messages: usize, keep: Option<&Path>) -> anyhow::Result<()> {
         .status()?;
     anyhow::ensure!(status.success(), "tern list failed");
     eprintln!(
-        "demo: done. The interactive interface comes next; meanwhile try\n  {} --config {} list --limit 10 --json",
+        "demo: done; the server is gone, the cache stays. Read it offline:\n  {} --config {} list --limit 10 --json",
         exe.display(),
         config_path.display()
     );

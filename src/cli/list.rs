@@ -1,7 +1,7 @@
 //! `tern list`: the newest messages of a folder, straight from the cache.
 
 use super::AccountContext;
-use crate::mail::{sanitize, Address, MessageSummary};
+use crate::mail::{fit, sanitize, Address, MessageSummary};
 use std::io::Write;
 
 /// Options of `tern list`.
@@ -70,9 +70,9 @@ pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
             );
             writeln!(
                 out,
-                "{} {:<24.24} {} {}",
+                "{} {} {} {}",
                 date_string(m.sort_date()),
-                sanitize(&addr_line(&m.from)),
+                fit(&sanitize(&addr_line(&m.from)), 24),
                 flags,
                 sanitize(&m.subject)
             )?;

@@ -5,11 +5,13 @@ mod folder;
 pub mod mutf7;
 mod sanitize;
 mod summary;
+mod width;
 
 pub use flags::{Flag, Flags};
 pub use folder::{FolderInfo, FolderStatus, SpecialUse};
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};
+pub use width::fit;
 
 /// An IMAP UID: unique inside one folder for one UIDVALIDITY.
 pub type Uid = u32;
