@@ -6,10 +6,26 @@ mod support;
 use std::time::Duration;
 use support::*;
 use tern::dev::DovecotOptions;
-use tern::imap::protocol::{DoneResult, SearchTerm, WorkerCommand as C, WorkerEvent as E};
+use tern::imap::protocol::{
+    DoneResult, Messages, SearchTerm, WorkerCommand as C, WorkerEvent as E,
+};
 use tern::imap::worker::{spawn, WorkerOptions};
 use tern::mail::Flag;
 use tokio::sync::mpsc;
+
+/// INBOX messages by UID, with the UIDVALIDITY the cache has for it.
+fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
+    let uidvalidity = cache
+        .folder_state("INBOX")
+        .unwrap()
+        .expect("synced")
+        .uidvalidity;
+    Messages {
+        folder: "INBOX".into(),
+        uidvalidity,
+        uids,
+    }
+}
 
 struct Harness {
     events: mpsc::UnboundedReceiver<E>,
@@ -67,6 +83,16 @@ impl Harness {
         self.synced("INBOX").await;
     }
 
+    /// Waits for request `id` to fail and returns the error the user would read.
+    async fn failed(&mut self, id: u64) -> String {
+        self.wait(|e| match e {
+            E::Done { id: i, .. } if *i == id => panic!("request {id} was carried out"),
+            E::Failed { id: i, error } if *i == id => Some(error.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     async fn synced(&mut self, folder: &str) {
         self.wait(|e| matches!(e, E::FolderSynced(r) if r.folder == folder).then_some(()))
             .await
@@ -87,8 +113,7 @@ async fn move_keeps_other_deleted(opts: DovecotOptions) {
     h.synced("INBOX").await;
     h.worker.send(C::Move {
         id: 1,
-        folder: "INBOX".into(),
-        uids: vec![4, 5],
+        messages: inbox(&cache, vec![4, 5]),
         dest: "Archive".into(),
     });
     let DoneResult::Copied(r) = h.done(1).await else {
@@ -140,8 +165,7 @@ async fn move_and_flags_without_move_qresync_or_condstore() {
     h.synced("INBOX").await;
     h.worker.send(C::SetFlags {
         id: 1,
-        folder: "INBOX".into(),
-        uids: vec![2, 4],
+        messages: inbox(&cache, vec![2, 4]),
         flags: vec!["\\Flagged".into()],
         add: true,
     });
@@ -173,6 +197,7 @@ async fn flags_search_body_and_folders() {
     h.worker.send(C::FetchBody {
         id: 1,
         folder: "INBOX".into(),
+        uidvalidity: inbox(&cache, vec![]).uidvalidity,
         uid: unseen,
     });
     let DoneResult::Body { raw, .. } = h.done(1).await else {
@@ -190,8 +215,7 @@ async fn flags_search_body_and_folders() {
     // Flags.
     h.worker.send(C::SetFlags {
         id: 2,
-        folder: "INBOX".into(),
-        uids: vec![unseen],
+        messages: inbox(&cache, vec![unseen]),
         flags: vec!["\\Seen".into(), "\\Flagged".into()],
         add: true,
     });
@@ -383,5 +407,43 @@ async fn other_folders_counts_refresh_on_a_timer() {
         _ => None,
     })
     .await;
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_uidvalidity_and_bad_input_are_refused_and_nothing_changes() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 3, 6);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::start(&d, cache.clone());
+    h.synced("INBOX").await;
+    let mut other = other_client(&d).await;
+    let before = server_state(&mut other, "INBOX").await;
+
+    let mut stale = inbox(&cache, vec![1, 2]);
+    stale.uidvalidity += 1;
+    h.worker.send(C::Delete {
+        id: 1,
+        messages: stale,
+    });
+    assert!(h.failed(1).await.contains("UIDVALIDITY changed"));
+
+    h.worker.send(C::SetFlags {
+        id: 2,
+        messages: inbox(&cache, vec![1]),
+        flags: vec!["\\Seen) (\\Deleted".into()],
+        add: true,
+    });
+    assert!(h.failed(2).await.contains("not a valid IMAP flag"));
+
+    h.worker.send(C::Move {
+        id: 3,
+        messages: inbox(&cache, vec![]),
+        dest: "Archive".into(),
+    });
+    assert!(h.failed(3).await.contains("no messages given"));
+
+    assert_eq!(server_state(&mut other, "INBOX").await, before);
     h.worker.shutdown().await;
 }

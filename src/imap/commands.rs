@@ -3,7 +3,7 @@
 //! applying what the server answered, not a resync.
 
 use super::error::ImapError;
-use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
+use super::protocol::{DoneResult, Messages, WorkerCommand, WorkerEvent};
 use super::sync::{apply_pending, sync_folder, SyncReport};
 use super::worker::{refresh_folders, State};
 use super::{folders, ops, Conn};
@@ -23,6 +23,26 @@ pub(super) async fn sync_and_report(
     let report = sync_folder(conn, &st.cache, folder, &mut progress).await?;
     st.selected = Some(folder.to_string());
     let _ = st.events.send(WorkerEvent::FolderSynced(report));
+    Ok(())
+}
+
+/// Selects the folder of `m` and checks that its UIDs still name the messages the UI
+/// meant (same UIDVALIDITY), and that there are some.
+async fn select_messages(st: &mut State, conn: &mut Conn, m: &Messages) -> Result<(), ImapError> {
+    if m.uids.is_empty() {
+        return Err(ImapError::Invalid("no messages given".into()));
+    }
+    select(st, conn, &m.folder).await?;
+    check_uidvalidity(st, &m.folder, m.uidvalidity)
+}
+
+fn check_uidvalidity(st: &State, folder: &str, uidvalidity: u32) -> Result<(), ImapError> {
+    let current = st.cache.folder_state(folder)?.map(|s| s.uidvalidity);
+    if current != Some(uidvalidity) {
+        return Err(ImapError::Invalid(format!(
+            "{folder} was replaced on the server (UIDVALIDITY changed); its list was reloaded, try again"
+        )));
+    }
     Ok(())
 }
 
@@ -96,46 +116,45 @@ pub(super) async fn run_command(
             DoneResult::Ok
         }
         C::SetFlags {
-            folder,
-            uids,
+            messages: m,
             flags,
             add,
             ..
         } => {
-            select(st, conn, &folder).await?;
-            ops::store_flags(conn, &uids, &flags, add).await?;
-            settle(st, conn, &folder).await?;
+            select_messages(st, conn, &m).await?;
+            ops::store_flags(conn, &m.uids, &flags, add).await?;
+            settle(st, conn, &m.folder).await?;
             DoneResult::Ok
         }
         C::Copy {
-            folder, uids, dest, ..
+            messages: m, dest, ..
         } => {
-            select(st, conn, &folder).await?;
-            DoneResult::Copied(ops::copy(conn, &uids, &dest).await?)
+            select_messages(st, conn, &m).await?;
+            DoneResult::Copied(ops::copy(conn, &m.uids, &dest).await?)
         }
         C::Move {
-            folder, uids, dest, ..
+            messages: m, dest, ..
         } => {
-            select(st, conn, &folder).await?;
-            let r = ops::move_messages(conn, &uids, &dest).await?;
-            settle(st, conn, &folder).await?;
+            select_messages(st, conn, &m).await?;
+            let r = ops::move_messages(conn, &m.uids, &dest).await?;
+            settle(st, conn, &m.folder).await?;
             DoneResult::Copied(r)
         }
-        C::Delete { folder, uids, .. } => {
+        C::Delete { messages: m, .. } => {
             let trash = special_folder(
                 &st.folders,
                 st.opts.folders.trash.as_deref(),
                 SpecialUse::Trash,
                 "Trash",
             );
-            select(st, conn, &folder).await?;
-            let r = if folder == trash {
-                ops::expunge_uids(conn, &uids).await?;
+            select_messages(st, conn, &m).await?;
+            let r = if m.folder == trash {
+                ops::expunge_uids(conn, &m.uids).await?;
                 DoneResult::Ok
             } else {
-                DoneResult::Copied(ops::move_messages(conn, &uids, &trash).await?)
+                DoneResult::Copied(ops::move_messages(conn, &m.uids, &trash).await?)
             };
-            settle(st, conn, &folder).await?;
+            settle(st, conn, &m.folder).await?;
             r
         }
         C::Append {
@@ -168,7 +187,12 @@ pub(super) async fn run_command(
             refresh_folders(st, conn).await?;
             DoneResult::Ok
         }
-        C::FetchBody { folder, uid, .. } => fetch_body(st, conn, folder, uid).await?,
+        C::FetchBody {
+            folder,
+            uidvalidity,
+            uid,
+            ..
+        } => fetch_body(st, conn, folder, uidvalidity, uid).await?,
         C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
     })
 }
@@ -185,17 +209,16 @@ async fn fetch_body(
     st: &mut State,
     conn: &mut Conn,
     folder: String,
+    uidvalidity: u32,
     uid: u32,
 ) -> Result<DoneResult, ImapError> {
-    if let Some(s) = st.cache.folder_state(&folder)? {
-        if let Some(raw) = st.cache.body(&folder, s.uidvalidity, uid)? {
-            return Ok(DoneResult::Body { folder, uid, raw });
-        }
+    // Bodies are cached under the UIDVALIDITY they were fetched with, so a hit is right.
+    if let Some(raw) = st.cache.body(&folder, uidvalidity, uid)? {
+        return Ok(DoneResult::Body { folder, uid, raw });
     }
     select(st, conn, &folder).await?;
+    check_uidvalidity(st, &folder, uidvalidity)?;
     let raw = ops::fetch_body(conn, uid).await?;
-    if let Some(s) = st.cache.folder_state(&folder)? {
-        st.cache.put_body(&folder, s.uidvalidity, uid, &raw)?;
-    }
+    st.cache.put_body(&folder, uidvalidity, uid, &raw)?;
     Ok(DoneResult::Body { folder, uid, raw })
 }

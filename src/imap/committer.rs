@@ -87,7 +87,11 @@ pub async fn fetch_in_batches(
 ) -> Result<(), ImapError> {
     for (i, set) in sets.into_iter().enumerate() {
         let mut rows = Vec::new();
-        fetch_headers(conn, &set, by_uid, &mut rows).await?;
+        if let Err(e) = fetch_headers(conn, &set, by_uid, &mut rows).await {
+            // Let the batch in flight land before anything else touches the folder.
+            let _ = committer.flush(progress).await;
+            return Err(e);
+        }
         report.new += rows.len() as u64;
         committer.submit(rows, progress).await?;
         if i == 0 {

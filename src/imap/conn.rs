@@ -16,6 +16,17 @@ pub enum Part<'a> {
     Literal(&'a [u8]),
 }
 
+/// What a wait during IDLE brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waited {
+    /// Nothing within the time limit.
+    Silence,
+    /// An untagged response (recorded in `changes` when it is news).
+    Response,
+    /// The server's tagged reply to IDLE: it left IDLE on its own.
+    Ended,
+}
+
 /// What the tagged OK carried that callers need (UIDPLUS results).
 #[derive(Debug, Default, Clone)]
 pub struct Completion {
@@ -283,34 +294,31 @@ impl Conn {
         }
     }
 
-    /// Waits for the next untagged response (used while IDLE); `None` if `limit` passes.
-    pub(crate) async fn wait_untagged(
-        &mut self,
-        limit: Duration,
-        mut on: impl FnMut(&Response<'_>) -> bool,
-    ) -> Result<Option<()>, ImapError> {
+    /// Waits for the next response while IDLE, up to `limit`.
+    pub(crate) async fn wait_idle(&mut self, limit: Duration) -> Result<Waited, ImapError> {
         let read = self.session.read_response();
         let resp = match tokio::time::timeout(limit, read).await {
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(Waited::Silence),
             Ok(r) => r
                 .map_err(ImapError::from)?
                 .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?,
         };
         let r = resp.parsed();
-        if let Response::Data {
-            status: Status::Bye,
-            outcome,
-        } = r
-        {
-            return Err(ImapError::Bye(format!(
+        match r {
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => Err(ImapError::Bye(format!(
                 ": {}",
                 outcome.information.as_deref().unwrap_or("")
-            )));
+            ))),
+            // The server ended IDLE by itself: no DONE may follow.
+            Response::Done { .. } => Ok(Waited::Ended),
+            other => {
+                self.changes.absorb(other);
+                Ok(Waited::Response)
+            }
         }
-        if !on(r) {
-            self.changes.absorb(r);
-        }
-        Ok(Some(()))
     }
 
     /// Starts IDLE: sends the command and waits for the server's continuation.

@@ -28,6 +28,8 @@ pub enum ImapError {
     Lost(String),
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    #[error("not sent: {0}")]
+    Invalid(String),
     #[error("cache: {0}")]
     Cache(#[from] crate::cache::CacheError),
 }

@@ -34,10 +34,11 @@ impl Fetched {
     }
 }
 
-/// Takes what a FETCH response carries; `None` without a UID.
+/// Takes what a FETCH response to our header fetch carries; `None` for any other FETCH
+/// (an unsolicited flag change carries a UID too, and must not become a blank row).
 pub fn fetched_from(attrs: &[AttributeValue<'_>]) -> Option<Fetched> {
     let mut m = MessageSummary::default();
-    let mut raw_headers = Vec::new();
+    let mut raw_headers = None;
     let mut have_uid = false;
     for a in attrs {
         match a {
@@ -51,14 +52,19 @@ pub fn fetched_from(attrs: &[AttributeValue<'_>]) -> Option<Fetched> {
             }
             AttributeValue::Rfc822Size(s) => m.size = *s,
             AttributeValue::ModSeq(s) => m.modseq = *s,
-            AttributeValue::BodySection { data: Some(d), .. } => raw_headers = d.to_vec(),
+            AttributeValue::BodySection { data, .. } => {
+                raw_headers = Some(data.as_deref().unwrap_or_default().to_vec())
+            }
             _ => {}
         }
     }
-    have_uid.then_some(Fetched {
-        summary: m,
-        raw_headers,
-    })
+    match (have_uid, raw_headers) {
+        (true, Some(raw_headers)) => Some(Fetched {
+            summary: m,
+            raw_headers,
+        }),
+        _ => None,
+    }
 }
 
 fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
@@ -181,6 +187,31 @@ mod tests {
         assert_eq!(m.in_reply_to.as_deref(), Some("p@x"));
         assert_eq!(m.references, vec!["a@x", "b@y"]);
         assert!(m.has_attachments);
+    }
+
+    #[test]
+    fn only_header_fetches_become_rows() {
+        use std::borrow::Cow;
+        let flags_only = [
+            AttributeValue::Uid(5),
+            AttributeValue::Flags(vec![Cow::Borrowed("\\Seen")]),
+        ];
+        assert!(
+            fetched_from(&flags_only).is_none(),
+            "a flag change is not a new row"
+        );
+        let with_headers = [
+            AttributeValue::Uid(5),
+            AttributeValue::BodySection {
+                section: None,
+                index: None,
+                data: Some(Cow::Borrowed(b"Subject: hi\r\n\r\n")),
+            },
+        ];
+        let row = fetched_from(&with_headers)
+            .expect("a header fetch")
+            .finish();
+        assert_eq!((row.uid, row.subject.as_str()), (5, "hi"));
     }
 
     #[test]

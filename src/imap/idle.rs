@@ -1,7 +1,7 @@
 //! Watching one folder on a connection of its own: IDLE where offered (renewed well
 //! before the 29-minute limit, with a liveness check), else NOOP polling.
 
-use super::conn::Conn;
+use super::conn::{Conn, Waited};
 use super::error::ImapError;
 use super::mailbox_arg;
 use std::time::{Duration, Instant};
@@ -102,6 +102,11 @@ async fn idle_round(
     let tag = conn.idle_start().await?;
     let started = Instant::now();
     let mut switched = false;
+    // News that came before the server's "+ idling" must not wait for the next one.
+    if !conn.changes.is_empty() {
+        conn.idle_done(&tag).await?;
+        return Ok(false);
+    }
     loop {
         let left = t.renew.saturating_sub(started.elapsed());
         if left.is_zero() {
@@ -110,11 +115,12 @@ async fn idle_round(
         }
         let wait = left.min(t.liveness);
         tokio::select! {
-            r = conn.wait_untagged(wait, |_| false) => {
+            r = conn.wait_idle(wait) => {
                 match r? {
-                    Some(()) if !conn.changes.is_empty() => break,
-                    Some(()) => {} // "* OK Still here" and the like: the link lives
-                    None if wait == t.liveness => {
+                    Waited::Ended => return Ok(false),
+                    Waited::Response if !conn.changes.is_empty() => break,
+                    Waited::Response => {} // "* OK Still here" and the like: the link lives
+                    Waited::Silence if wait == t.liveness => {
                         // Silence: leave IDLE and prove the link with NOOP (both time out
                         // on a dead link, which ends this watcher with an error).
                         tracing::debug!(target: "tern::imap::idle", conn = conn.label(), "silence: checking the link with NOOP");
@@ -122,7 +128,7 @@ async fn idle_round(
                         conn.exec("NOOP", |_| false).await?;
                         return Ok(false);
                     }
-                    None => {}
+                    Waited::Silence => {}
                 }
             }
             r = folder.changed() => {

@@ -17,6 +17,24 @@ fn copy_result(c: &Completion, untagged: Option<(u32, Vec<u32>, Vec<u32>)>) -> C
     }
 }
 
+/// Checks that each flag is a system flag or a keyword atom, so that no text from the
+/// caller can change the command (a space, parenthesis or line break).
+pub fn check_flags(flags: &[String]) -> Result<(), ImapError> {
+    for f in flags {
+        let body = f.strip_prefix('\\').unwrap_or(f);
+        let atom = !body.is_empty()
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
+        if !atom {
+            return Err(ImapError::Invalid(format!(
+                "{f:?} is not a valid IMAP flag"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Adds or removes flags. Not SILENT: the server's FETCH replies carry the resulting
 /// flags, which the caller applies to the cache.
 pub async fn store_flags(
@@ -25,6 +43,10 @@ pub async fn store_flags(
     flags: &[String],
     add: bool,
 ) -> Result<(), ImapError> {
+    check_flags(flags)?;
+    if uids.is_empty() {
+        return Ok(());
+    }
     let cmd = format!(
         "UID STORE {} {}FLAGS ({})",
         uid_set(uids),
@@ -108,6 +130,7 @@ pub async fn append(
     flags: &[String],
     raw: &[u8],
 ) -> Result<Option<(u32, Uid)>, ImapError> {
+    check_flags(flags)?;
     let head = format!("APPEND {} ({}) ", mailbox_arg(folder), flags.join(" "));
     let c = conn
         .exec_parts(&[Part::Text(&head), Part::Literal(raw)], |_| false)

@@ -22,6 +22,15 @@ pub enum SearchTerm {
     Flagged,
 }
 
+/// Messages of one folder, by UID, as the UI knew them: the worker refuses the request if
+/// the folder's UIDVALIDITY has changed since (the UIDs would name other messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messages {
+    pub folder: String,
+    pub uidvalidity: u32,
+    pub uids: Vec<Uid>,
+}
+
 /// What the UI asks a worker to do. Every message is addressed by folder and UID.
 #[derive(Debug, Clone)]
 pub enum WorkerCommand {
@@ -37,28 +46,24 @@ pub enum WorkerCommand {
     /// Add or remove flags (IMAP names such as `\Seen`).
     SetFlags {
         id: RequestId,
-        folder: String,
-        uids: Vec<Uid>,
+        messages: Messages,
         flags: Vec<String>,
         add: bool,
     },
     Copy {
         id: RequestId,
-        folder: String,
-        uids: Vec<Uid>,
+        messages: Messages,
         dest: String,
     },
     Move {
         id: RequestId,
-        folder: String,
-        uids: Vec<Uid>,
+        messages: Messages,
         dest: String,
     },
     /// To Trash; inside Trash, `\Deleted` plus UID EXPUNGE of exactly these UIDs.
     Delete {
         id: RequestId,
-        folder: String,
-        uids: Vec<Uid>,
+        messages: Messages,
     },
     Append {
         id: RequestId,
@@ -88,6 +93,7 @@ pub enum WorkerCommand {
     FetchBody {
         id: RequestId,
         folder: String,
+        uidvalidity: u32,
         uid: Uid,
     },
     Shutdown,

@@ -143,7 +143,7 @@ pub async fn sync_folder(
         let st = known.clone().unwrap_or_default();
         quick_resync(conn, cache, folder, &st, &sel, &mut report).await?;
     } else if known.is_some() || cache.count(folder, uidv)? > 0 {
-        full_compare(conn, cache, folder, uidv, &mut report, progress).await?;
+        full_compare(conn, cache, folder, uidv, sel.exists, &mut report, progress).await?;
     } else {
         cold_fetch(conn, cache, folder, &sel, &mut report, progress).await?;
     }
@@ -151,15 +151,18 @@ pub async fn sync_folder(
     // then the result is checked: the count must equal EXISTS.
     apply_pending(conn, cache, folder, uidv, &mut report).await?;
     let exists = conn.changes.exists.take().unwrap_or(sel.exists);
+    // Sequence-numbered EXPUNGEs (no QRESYNC) cannot be mapped to UIDs, and they make
+    // any EXISTS seen before them stale: only a UID comparison settles them.
+    let expunged = !std::mem::take(&mut conn.changes.expunged_seqs).is_empty();
     let mut count = cache.count(folder, uidv)?;
-    if count != exists as u64 {
+    if expunged || count != exists as u64 {
         tracing::warn!(
             folder,
             count,
             exists,
             "cache differs from the server after sync; comparing UIDs"
         );
-        full_compare(conn, cache, folder, uidv, &mut report, progress).await?;
+        full_compare(conn, cache, folder, uidv, exists, &mut report, progress).await?;
         count = cache.count(folder, uidv)?;
     }
     let state = FolderState {
@@ -216,7 +219,7 @@ async fn quick_resync(
     let mut batch = Batch::default();
     let mut flag_updates = sel.flag_updates.clone();
     let mut removals = sel.vanished.clone();
-    if !conn.qresync {
+    if !conn.qresync && sel.exists > 0 {
         let cmd = format!(
             "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE {})",
             st.highest_modseq
@@ -336,22 +339,31 @@ async fn full_compare(
     cache: &Arc<Cache>,
     folder: &str,
     uidv: u32,
+    exists: u32,
     report: &mut SyncReport,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<(), ImapError> {
     let mut server: HashMap<Uid, (Flags, u64)> = HashMap::new();
-    conn.exec("UID FETCH 1:* (UID FLAGS)", |r| {
-        if let Response::Fetch(seq, attrs) = r {
-            if let Some(u) = flag_update(*seq, attrs) {
-                if let Some(uid) = u.uid {
-                    server.insert(uid, (u.flags, u.modseq));
+    // `1:*` on an empty folder is an error on some servers: there is nothing to ask.
+    let cmd = if exists == 0 {
+        None
+    } else {
+        Some("UID FETCH 1:* (UID FLAGS)")
+    };
+    if let Some(cmd) = cmd {
+        conn.exec(cmd, |r| {
+            if let Response::Fetch(seq, attrs) = r {
+                if let Some(u) = flag_update(*seq, attrs) {
+                    if let Some(uid) = u.uid {
+                        server.insert(uid, (u.flags, u.modseq));
+                    }
                 }
+                return true;
             }
-            return true;
-        }
-        false
-    })
-    .await?;
+            false
+        })
+        .await?;
+    }
     let have = cache.uid_flags(folder, uidv)?;
     let mut batch = Batch::default();
     let mut known = std::collections::HashSet::with_capacity(have.len());

@@ -89,12 +89,8 @@ impl AsyncWrite for Traced {
         if this.trace {
             if let Poll::Ready(Ok(n)) = res {
                 if this.redact.load(Ordering::Relaxed) {
-                    let tag: String = buf
-                        .iter()
-                        .take_while(|b| b.is_ascii_alphanumeric())
-                        .map(|b| *b as char)
-                        .collect();
-                    tracing::trace!(target: "tern::imap::wire", "{} C: {tag} <credentials redacted, {n} bytes>", this.label);
+                    // Only a length: any part of these bytes may be a credential.
+                    tracing::trace!(target: "tern::imap::wire", "{} C: <credentials redacted, {n} bytes>", this.label);
                 } else {
                     log_bytes(&this.label, "C:", &buf[..n]);
                 }
