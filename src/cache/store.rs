@@ -206,6 +206,30 @@ impl Cache {
         Ok(out)
     }
 
+    /// The cached UIDs that fall in these ranges (work bounded by what is cached, however
+    /// wide the ranges).
+    pub fn uids_in(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+        ranges: &[std::ops::RangeInclusive<Uid>],
+    ) -> Result<Vec<Uid>, CacheError> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(MESSAGES)?;
+        let mut out = Vec::new();
+        for r in ranges {
+            for row in t.range((folder, uidv, *r.start())..=(folder, uidv, *r.end()))? {
+                out.push(row?.0.value().2);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Number of cached messages in a folder.
     pub fn count(&self, folder: &str, uidv: UidValidity) -> Result<u64, CacheError> {
         let tx = self.db.begin_read()?;

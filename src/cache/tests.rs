@@ -118,3 +118,20 @@ fn a_cache_of_another_schema_version_is_rebuilt_and_the_user_told() {
     assert!(notice.expect("told").0.contains("another version of tern"));
     assert_eq!(cache.count("INBOX", 1).unwrap(), 0);
 }
+
+#[test]
+fn uids_in_wide_ranges_costs_only_what_is_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "a", 0).unwrap();
+    let batch = Batch {
+        upserts: vec![msg(3, 1), msg(7, 2), msg(4_000_000_000, 3)],
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 1, &batch).unwrap();
+    assert_eq!(
+        cache.uids_in("INBOX", 1, &[1..=u32::MAX]).unwrap(),
+        vec![3, 7, 4_000_000_000]
+    );
+    assert_eq!(cache.uids_in("INBOX", 1, &[4..=7, 7..=7]).unwrap(), vec![7]);
+    assert!(cache.uids_in("INBOX", 2, &[1..=10]).unwrap().is_empty());
+}

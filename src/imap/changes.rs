@@ -2,6 +2,7 @@
 
 use crate::mail::{Flags, Uid};
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response};
+use std::ops::RangeInclusive;
 
 /// A flag change the server reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +20,9 @@ pub struct MailboxChanges {
     pub exists: Option<u32>,
     /// Sequence numbers expunged (only without QRESYNC); the UID map must be redone.
     pub expunged_seqs: Vec<u32>,
-    /// UIDs reported VANISHED (QRESYNC).
-    pub vanished: Vec<Uid>,
+    /// UID ranges reported VANISHED (QRESYNC), low to high; kept as ranges because a
+    /// server may name far more UIDs than exist.
+    pub vanished: Vec<RangeInclusive<Uid>>,
     /// Flag changes, with the UID when the server included it.
     pub flag_updates: Vec<FlagUpdate>,
     /// HIGHESTMODSEQ announced in an untagged OK.
@@ -47,9 +49,7 @@ impl MailboxChanges {
             Response::MailboxData(MailboxDatum::Exists(n)) => self.exists = Some(*n),
             Response::Expunge(seq) => self.expunged_seqs.push(*seq),
             Response::Vanished { uids, .. } => {
-                for range in uids {
-                    self.vanished.extend(range.clone());
-                }
+                self.vanished.extend(uids.iter().map(normalized));
             }
             Response::Fetch(seq, attrs) => {
                 if let Some(u) = flag_update(*seq, attrs) {
@@ -65,6 +65,12 @@ impl MailboxChanges {
             _ => {}
         }
     }
+}
+
+/// A UID range low to high (a server may send `9:5`).
+pub fn normalized(r: &RangeInclusive<u32>) -> RangeInclusive<u32> {
+    let (a, b) = (*r.start(), *r.end());
+    a.min(b)..=a.max(b)
 }
 
 /// Reads UID/FLAGS/MODSEQ out of a FETCH response, if it carries FLAGS.
@@ -86,4 +92,29 @@ pub fn flag_update(seq: u32, attrs: &[AttributeValue<'_>]) -> Option<FlagUpdate>
         flags,
         modseq,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descending_vanished_ranges_are_kept_not_lost() {
+        let mut c = MailboxChanges::default();
+        c.absorb(&Response::Vanished {
+            earlier: false,
+            uids: vec![9..=5, 12..=12],
+        });
+        assert_eq!(c.vanished, vec![5..=9, 12..=12]);
+    }
+
+    #[test]
+    fn a_hostile_copyuid_is_not_expanded() {
+        use async_imap::imap_proto::rfc4315::UidSetMember as M;
+        assert!(crate::imap::conn::expand_uid_set(&[M::UidRange(1..=u32::MAX)]).is_none());
+        assert_eq!(
+            crate::imap::conn::expand_uid_set(&[M::UidRange(5..=3), M::Uid(9)]),
+            Some(vec![3, 4, 5, 9])
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! Message operations on the selected folder, by UID, checked against the server's answer.
 
-use super::conn::{Completion, Conn, Part};
+use super::conn::{expand_uid_set, Completion, Conn, Part};
 use super::error::ImapError;
 use super::protocol::{CopyResult, SearchTerm};
 use super::sync::uid_set;
@@ -82,11 +82,10 @@ pub async fn move_messages(
             .exec(&format!("UID MOVE {set} {}", mailbox_arg(dest)), |r| {
                 if let Response::Data { outcome, .. } = r {
                     if let Some(ResponseCode::CopyUid(v, s, d)) = &outcome.code {
-                        untagged = Some((
-                            *v,
-                            super::conn::expand_uid_set(s),
-                            super::conn::expand_uid_set(d),
-                        ));
+                        let (s, d) = (expand_uid_set(s), expand_uid_set(d));
+                        if let (Some(s), Some(d)) = (s, d) {
+                            untagged = Some((*v, s, d));
+                        }
                         return true;
                     }
                 }

@@ -1,7 +1,7 @@
 //! Bringing a folder's cache to equal the server: QRESYNC, else CONDSTORE, else a
 //! UID/flags comparison. Newest messages first, so a screenful is ready before the rest.
 
-use super::changes::{flag_update, MailboxChanges};
+use super::changes::{flag_update, normalized, MailboxChanges};
 use super::committer::{fetch_in_batches, Committer};
 use super::conn::Conn;
 use super::error::ImapError;
@@ -45,7 +45,7 @@ pub struct Selected {
     pub uidnext: u32,
     pub highest_modseq: u64,
     pub exists: u32,
-    pub vanished: Vec<Uid>,
+    pub vanished: Vec<std::ops::RangeInclusive<Uid>>,
     pub flag_updates: Vec<(Uid, Flags, u64)>,
 }
 
@@ -66,9 +66,13 @@ pub async fn select(
         _ if conn.condstore => cmd.push_str(" (CONDSTORE)"),
         _ => {}
     }
-    // Leftover news from a previously selected folder no longer applies.
+    // Leftover news from a previously selected folder no longer applies: what it did not
+    // apply is asked for again at its next sync (its stored HIGHESTMODSEQ is older).
     conn.changes = MailboxChanges::default();
     let mut sel = Selected::default();
+    // Before the new folder's UIDVALIDITY, VANISHED and FETCH replies may still concern
+    // the previous folder (RFC 7162's `[CLOSED]`): only later ones are this folder's.
+    let mut ours = false;
     conn.exec(&cmd, |r| match r {
         Response::MailboxData(MailboxDatum::Exists(n)) => {
             sel.exists = *n;
@@ -76,17 +80,19 @@ pub async fn select(
         }
         Response::Data { outcome, .. } => {
             match &outcome.code {
-                Some(ResponseCode::UidValidity(v)) => sel.uidvalidity = *v,
+                Some(ResponseCode::UidValidity(v)) => {
+                    sel.uidvalidity = *v;
+                    ours = true;
+                }
                 Some(ResponseCode::UidNext(v)) => sel.uidnext = *v,
                 Some(ResponseCode::HighestModSeq(v)) => sel.highest_modseq = *v,
                 _ => {}
             }
             true
         }
+        Response::Vanished { .. } | Response::Fetch(..) if !ours => true,
         Response::Vanished { uids, .. } => {
-            for r in uids {
-                sel.vanished.extend(r.clone());
-            }
+            sel.vanished.extend(uids.iter().map(normalized));
             true
         }
         Response::Fetch(seq, attrs) => {
@@ -218,7 +224,7 @@ async fn quick_resync(
     let uidv = sel.uidvalidity;
     let mut batch = Batch::default();
     let mut flag_updates = sel.flag_updates.clone();
-    let mut removals = sel.vanished.clone();
+    let mut removals = cache.uids_in(folder, uidv, &sel.vanished)?;
     if !conn.qresync && sel.exists > 0 {
         let cmd = format!(
             "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE {})",
@@ -402,10 +408,10 @@ pub async fn apply_pending(
     uidv: u32,
     report: &mut SyncReport,
 ) -> Result<(), ImapError> {
-    let ch = std::mem::take(&mut conn.changes.vanished);
+    let vanished = std::mem::take(&mut conn.changes.vanished);
     let updates = std::mem::take(&mut conn.changes.flag_updates);
     let mut batch = Batch {
-        removals: ch,
+        removals: cache.uids_in(folder, uidv, &vanished)?,
         ..Batch::default()
     };
     for u in updates {
