@@ -99,6 +99,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::reversed_empty_ranges)] // what a server may send
     fn descending_vanished_ranges_are_kept_not_lost() {
         let mut c = MailboxChanges::default();
         c.absorb(&Response::Vanished {
@@ -109,6 +110,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::reversed_empty_ranges)]
     fn a_hostile_copyuid_is_not_expanded() {
         use async_imap::imap_proto::rfc4315::UidSetMember as M;
         assert!(crate::imap::conn::expand_uid_set(&[M::UidRange(1..=u32::MAX)]).is_none());
