@@ -132,6 +132,7 @@ fn main() {
             auth: tern::config::AuthMethod::Login,
             ca_certificate: Some(d.ca_pem_path().to_path_buf()),
             secret: tern::secrets::Secret::new(d.users()[0].1.clone()),
+            password_command: None,
             trace: false,
             timeout: Duration::from_secs(60),
             label: "bench".into(),

@@ -447,3 +447,39 @@ async fn stale_uidvalidity_and_bad_input_are_refused_and_nothing_changes() {
     assert_eq!(server_state(&mut other, "INBOX").await, before);
     h.worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_login_waits_for_the_user_and_rereads_the_password() {
+    let d = server(DovecotOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let pass_file = dir.path().join("pass");
+    std::fs::write(&pass_file, "wrong\n").unwrap();
+    let mut s = settings(&d);
+    s.secret = tern::secrets::Secret::new("wrong");
+    s.password_command = Some(format!("cat '{}'", pass_file.display()));
+    let (tx, events) = mpsc::unbounded_channel();
+    let worker = spawn(s, new_cache(dir.path()), WorkerOptions::default(), tx);
+    let mut h = Harness { events, worker };
+    let words = h
+        .wait(|e| match e {
+            E::LoginRefused(w) => Some(w.clone()),
+            E::Online => panic!("logged in with a wrong password"),
+            _ => None,
+        })
+        .await;
+    assert!(words.to_lowercase().contains("auth"), "{words}");
+    // Fixed where the command reads it; tern tries again when asked, and gets in.
+    std::fs::write(&pass_file, format!("{}\n", d.users()[0].1)).unwrap();
+    h.worker.send(C::Sync {
+        id: 1,
+        folders: vec![],
+    });
+    h.wait(|e| match e {
+        E::Online => Some(()),
+        E::LoginRefused(w) => panic!("refused again: {w}"),
+        _ => None,
+    })
+    .await;
+    h.synced("INBOX").await;
+    h.worker.shutdown().await;
+}

@@ -53,6 +53,7 @@ impl AccountContext {
             auth: imap.auth,
             ca_certificate: imap.ca_certificate.clone(),
             secret,
+            password_command: imap.password_command.clone(),
             trace,
             timeout: Duration::from_secs(30),
             label: format!("{}/sync", self.name),

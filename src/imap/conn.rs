@@ -7,6 +7,7 @@ use super::error::ImapError;
 use super::transport::Traced;
 use async_imap::imap_proto::{Capability, Response, ResponseCode, Status};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
@@ -176,14 +177,16 @@ impl Conn {
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), ImapError> {
+        let progress = self.session.get_ref().progress();
         let w = self.session.get_mut();
-        tokio::time::timeout(self.timeout, async {
+        let send = async {
             w.write_all(bytes).await?;
             w.flush().await
-        })
-        .await
-        .map_err(|_| ImapError::Timeout("sending a command".into()))?
-        .map_err(ImapError::from)
+        };
+        until_inactive(&progress, self.timeout, send)
+            .await
+            .map_err(|_| ImapError::Timeout(format!("{}: sending to the server", self.label)))?
+            .map_err(ImapError::from)
     }
 
     /// Sends a command; `on` sees each untagged response and returns whether it used it
@@ -357,13 +360,37 @@ impl Conn {
     }
 }
 
+/// Runs `fut` until it ends, or until no byte has moved on the link for `limit`: a big
+/// message on a slow link is fine, a silent one is not.
+async fn until_inactive<F: std::future::Future>(
+    progress: &AtomicU64,
+    limit: Duration,
+    fut: F,
+) -> Result<F::Output, ()> {
+    tokio::pin!(fut);
+    let mut seen = progress.load(Ordering::Relaxed);
+    loop {
+        tokio::select! {
+            out = &mut fut => return Ok(out),
+            _ = tokio::time::sleep(limit) => {
+                let now = progress.load(Ordering::Relaxed);
+                if now == seen {
+                    return Err(());
+                }
+                seen = now;
+            }
+        }
+    }
+}
+
 async fn next_response<T>(
     session: &mut async_imap::Session<Traced>,
     timeout: Duration,
     label: &str,
     f: impl FnOnce(&Response<'_>) -> T,
 ) -> Result<T, ImapError> {
-    let resp = tokio::time::timeout(timeout, session.read_response())
+    let progress = session.get_ref().progress();
+    let resp = until_inactive(&progress, timeout, session.read_response())
         .await
         .map_err(|_| ImapError::Timeout(format!("{label}: waiting for the server")))?
         .map_err(ImapError::from)?

@@ -22,6 +22,9 @@ pub struct ConnectSettings {
     pub auth: AuthMethod,
     pub ca_certificate: Option<PathBuf>,
     pub secret: Secret,
+    /// The command that gives the secret, run again for each OAuth login (tokens expire)
+    /// and after a refused login.
+    pub password_command: Option<String>,
     /// Log the whole conversation (credentials redacted).
     pub trace: bool,
     /// How long any single step may stay silent before the link counts as dead.
@@ -31,6 +34,20 @@ pub struct ConnectSettings {
 }
 
 impl ConnectSettings {
+    /// A copy with the secret read again from `password_command` (if there is one).
+    pub async fn with_fresh_secret(&self) -> Result<ConnectSettings, ImapError> {
+        let mut s = self.clone();
+        if let Some(cmd) = self.password_command.clone() {
+            let secret =
+                tokio::task::spawn_blocking(move || crate::secrets::run_password_command(&cmd))
+                    .await
+                    .map_err(|e| ImapError::Auth(format!("password command: {e}")))?
+                    .map_err(|e| ImapError::Auth(e.to_string()))?;
+            s.secret = secret;
+        }
+        Ok(s)
+    }
+
     fn addr(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
@@ -73,6 +90,13 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
     if s.security != Security::Starttls {
         with_timeout(s.timeout, "server greeting", read_greeting(&mut client)).await?;
     }
+    let fresh;
+    let s = if s.auth != AuthMethod::Login && s.password_command.is_some() {
+        fresh = s.with_fresh_secret().await?;
+        &fresh
+    } else {
+        s
+    };
     let redact = client.get_ref().redactor();
     redact.store(true, Ordering::Relaxed);
     let login = with_timeout(s.timeout * 3, "login", authenticate(s, client)).await;

@@ -112,6 +112,9 @@ pub struct CopyResult {
 pub enum WorkerEvent {
     Connecting,
     Online,
+    /// The server refused the login (its words); tern tries again only when asked
+    /// (a Sync or OpenFolder command).
+    LoginRefused(String),
     /// The link is down; the next try is in `retry_in_secs`.
     Offline {
         reason: String,

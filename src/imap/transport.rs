@@ -3,7 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -24,6 +24,8 @@ pub struct Traced {
     /// While set, what tern writes is a credential and is logged only by its length.
     redact: Arc<AtomicBool>,
     label: Arc<str>,
+    /// Bytes moved either way; a stalled link is one where this stops growing.
+    progress: Arc<AtomicU64>,
 }
 
 impl Traced {
@@ -34,7 +36,13 @@ impl Traced {
             trace,
             redact: Arc::new(AtomicBool::new(false)),
             label: Arc::from(label),
+            progress: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// A counter of bytes moved, for inactivity timeouts.
+    pub fn progress(&self) -> Arc<AtomicU64> {
+        self.progress.clone()
     }
 
     /// A switch that hides what is written while it is on (around LOGIN/AUTHENTICATE).
@@ -66,9 +74,11 @@ impl AsyncRead for Traced {
             Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         };
-        if this.trace {
-            if let Poll::Ready(Ok(())) = res {
-                log_bytes(&this.label, "S:", &buf.filled()[before..]);
+        if let Poll::Ready(Ok(())) = res {
+            let got = &buf.filled()[before..];
+            this.progress.fetch_add(got.len() as u64, Ordering::Relaxed);
+            if this.trace {
+                log_bytes(&this.label, "S:", got);
             }
         }
         res
@@ -86,6 +96,9 @@ impl AsyncWrite for Traced {
             Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         };
+        if let Poll::Ready(Ok(n)) = res {
+            this.progress.fetch_add(n as u64, Ordering::Relaxed);
+        }
         if this.trace {
             if let Poll::Ready(Ok(n)) = res {
                 if this.redact.load(Ordering::Relaxed) {

@@ -112,8 +112,29 @@ async fn run(
     let mut attempt = 0u32;
     loop {
         let _ = st.events.send(WorkerEvent::Connecting);
-        match session(&mut st, &mut rx, &mut attempt).await {
+        let started = tokio::time::Instant::now();
+        let ended = session(&mut st, &mut rx).await;
+        // Only a session that lasted resets the backoff: one that logs in and dies at
+        // once (a refused LIST, a connection limit) must not reconnect in a tight loop.
+        if started.elapsed() >= STABLE_SESSION {
+            attempt = 0;
+        }
+        match ended {
             Ended::Shutdown => return,
+            Ended::Lost(ImapError::Auth(words)) => {
+                // Retrying a refused login by itself could lock the account: wait for
+                // the user to ask again.
+                tracing::warn!(%words, "login refused");
+                let _ = st.events.send(WorkerEvent::LoginRefused(words));
+                if !wait_offline(&mut st, &mut rx, None).await {
+                    return;
+                }
+                // The password may have been fixed where the command reads it.
+                match st.settings.with_fresh_secret().await {
+                    Ok(fresh) => st.settings = fresh,
+                    Err(e) => tracing::warn!(error = %e, "password command failed"),
+                }
+            }
             Ended::Lost(e) => {
                 let delay = backoff(attempt, st.opts.max_backoff);
                 attempt = attempt.saturating_add(1);
@@ -122,7 +143,7 @@ async fn run(
                     reason: e.to_string(),
                     retry_in_secs: delay.as_secs().max(1),
                 });
-                if !wait_offline(&mut st, &mut rx, delay).await {
+                if !wait_offline(&mut st, &mut rx, Some(delay)).await {
                     return;
                 }
             }
@@ -130,19 +151,41 @@ async fn run(
     }
 }
 
-/// Waits out the backoff while answering commands; false on shutdown.
+/// How long a session must last before its end no longer counts as a failed attempt.
+const STABLE_SESSION: Duration = Duration::from_secs(60);
+
+/// Waits out the backoff (or, with `None`, until the user asks to sync or open a folder)
+/// while answering commands; false on shutdown.
 async fn wait_offline(
     st: &mut State,
     rx: &mut mpsc::UnboundedReceiver<WorkerCommand>,
-    delay: Duration,
+    delay: Option<Duration>,
 ) -> bool {
-    let deadline = tokio::time::Instant::now() + delay;
+    let deadline = delay.map(|d| tokio::time::Instant::now() + d);
     loop {
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return true,
+            _ = sleep => return true,
             cmd = rx.recv() => match cmd {
                 None | Some(WorkerCommand::Shutdown) => return false,
-                Some(WorkerCommand::OpenFolder { folder }) => st.open_folder = folder,
+                Some(WorkerCommand::OpenFolder { folder }) => {
+                    st.open_folder = folder;
+                    if deadline.is_none() {
+                        return true;
+                    }
+                }
+                Some(WorkerCommand::Sync { id, .. }) if deadline.is_none() => {
+                    let _ = st.events.send(WorkerEvent::Failed {
+                        id,
+                        error: "not done yet: logging in again first".into(),
+                    });
+                    return true;
+                }
                 Some(c) => {
                     if let Some(id) = request_id(&c) {
                         let _ = st.events.send(WorkerEvent::Failed {
@@ -180,16 +223,11 @@ async fn open(st: &State) -> Result<Conn, ImapError> {
     Ok(conn)
 }
 
-async fn session(
-    st: &mut State,
-    rx: &mut mpsc::UnboundedReceiver<WorkerCommand>,
-    attempt: &mut u32,
-) -> Ended {
+async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>) -> Ended {
     let mut conn = match open(st).await {
         Ok(c) => c,
         Err(e) => return Ended::Lost(e),
     };
-    *attempt = 0;
     st.selected = None;
     let _ = st.events.send(WorkerEvent::Online);
     if let Err(e) = refresh_folders(st, &mut conn).await {

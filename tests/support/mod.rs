@@ -30,6 +30,7 @@ pub fn settings(d: &Dovecot) -> ConnectSettings {
         auth: AuthMethod::Login,
         ca_certificate: Some(d.ca_pem_path().to_path_buf()),
         secret: Secret::new(d.users()[0].1.clone()),
+        password_command: None,
         trace: false,
         timeout: Duration::from_secs(20),
         label: "test".into(),
