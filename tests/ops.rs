@@ -483,3 +483,37 @@ async fn refused_login_waits_for_the_user_and_rereads_the_password() {
     h.synced("INBOX").await;
     h.worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_a_folder_drops_the_cache_of_it_and_its_children() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "Projects/Q1", 4, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::start(&d, cache.clone());
+    h.synced("INBOX").await;
+    h.worker.send(C::Sync {
+        id: 1,
+        folders: vec!["Projects/Q1".into()],
+    });
+    h.done(1).await;
+    assert_eq!(cache_state(&cache, "Projects/Q1").len(), 4);
+    h.worker.send(C::RenameFolder {
+        id: 2,
+        from: "Projects".into(),
+        to: "Done".into(),
+    });
+    h.done(2).await;
+    assert!(cache.folder_state("Projects/Q1").unwrap().is_none());
+    h.worker.send(C::Sync {
+        id: 3,
+        folders: vec!["Done/Q1".into()],
+    });
+    h.done(3).await;
+    let mut other = other_client(&d).await;
+    assert_eq!(
+        cache_state(&cache, "Done/Q1"),
+        server_state(&mut other, "Done/Q1").await
+    );
+    h.worker.shutdown().await;
+}

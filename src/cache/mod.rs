@@ -1,7 +1,7 @@
 //! The on-disk cache: one redb file per account holding message headers, bodies and
 //! per-folder sync state, keyed by (folder, UIDVALIDITY, UID). redb is ACID, so a kill at
-//! any moment leaves the last committed state; a damaged or outdated file is set aside and
-//! rebuilt from the server, and the caller is told.
+//! any moment leaves the last committed state. A damaged file is set aside and rebuilt
+//! from the server, one from another schema version rebuilt; either way the caller is told.
 
 mod open;
 mod store;

@@ -38,7 +38,13 @@ pub fn open(
             }
         })
         .collect();
-    let path = dir.join(format!("{safe}.redb"));
+    // Names that had to be changed get a hash of the original, so that `a.b` and `a_b`
+    // never share a file.
+    let path = if safe == account {
+        dir.join(format!("{safe}.redb"))
+    } else {
+        dir.join(format!("{safe}-{:016x}.redb", fnv1a(account.as_bytes())))
+    };
     match try_open(&path) {
         Ok(db) => match check_schema(&db) {
             Ok(true) => Ok((Cache::new(db, path, body_budget), None)),
@@ -61,6 +67,13 @@ pub fn open(
         Err(CacheError::InUse { path }) => Err(CacheError::InUse { path }),
         Err(e) => set_aside_and_rebuild(&path, body_budget, &e.to_string()),
     }
+}
+
+/// FNV-1a: a stable hash (the standard library's may change between releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn set_aside_and_rebuild(

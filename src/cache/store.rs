@@ -6,7 +6,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const FOLDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("folders");
@@ -15,6 +15,8 @@ const MESSAGES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("messages"
 /// (folder, uidvalidity, sort date, uid): newest-first listing without loading a folder.
 const BY_DATE: TableDefinition<(&str, u32, i64, u32), ()> = TableDefinition::new("by_date");
 const BODIES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("bodies");
+/// Messages cached per (folder, uidvalidity), kept with every change so counting is free.
+const COUNTS: TableDefinition<(&str, u32), u64> = TableDefinition::new("counts");
 /// (last use tick, size) of each cached body, for least-recently-used eviction.
 const BODY_USE: TableDefinition<MsgKey, (u64, u64)> = TableDefinition::new("body_use");
 
@@ -83,6 +85,7 @@ impl Cache {
             tx.open_table(BY_DATE)?;
             tx.open_table(BODIES)?;
             tx.open_table(BODY_USE)?;
+            tx.open_table(COUNTS)?;
         }
         tx.commit()?;
         Ok(())
@@ -130,6 +133,8 @@ impl Cache {
             msgs.retain_in(all.clone(), |_, _| false)?;
             bodies.retain_in(all.clone(), |_, _| false)?;
             body_use.retain_in(all, |_, _| false)?;
+            tx.open_table(COUNTS)?
+                .retain_in((folder, 0u32)..=(folder, u32::MAX), |_, _| false)?;
             by_date.retain_in(
                 (folder, 0u32, i64::MIN, 0u32)..=(folder, u32::MAX, i64::MAX, u32::MAX),
                 |_, _| false,
@@ -146,13 +151,17 @@ impl Cache {
         {
             let mut msgs = tx.open_table(MESSAGES)?;
             let mut by_date = tx.open_table(BY_DATE)?;
+            let mut delta: i64 = 0;
             for m in &batch.upserts {
                 let old = msgs
                     .insert((folder, uidv, m.uid), encode(m)?.as_slice())?
                     .map(|v| decode::<MessageSummary>(v.value()))
                     .transpose()?;
-                if let Some(old) = old {
-                    by_date.remove((folder, uidv, old.sort_date(), m.uid))?;
+                match old {
+                    Some(old) => {
+                        by_date.remove((folder, uidv, old.sort_date(), m.uid))?;
+                    }
+                    None => delta += 1,
                 }
                 by_date.insert((folder, uidv, m.sort_date(), m.uid), ())?;
             }
@@ -176,9 +185,15 @@ impl Cache {
                     .transpose()?;
                 if let Some(old) = old {
                     by_date.remove((folder, uidv, old.sort_date(), *uid))?;
+                    delta -= 1;
                 }
                 bodies.remove((folder, uidv, *uid))?;
                 body_use.remove((folder, uidv, *uid))?;
+            }
+            if delta != 0 {
+                let mut counts = tx.open_table(COUNTS)?;
+                let now = counts.get((folder, uidv))?.map(|v| v.value()).unwrap_or(0);
+                counts.insert((folder, uidv), now.saturating_add_signed(delta))?;
             }
             if let Some(state) = &batch.state {
                 tx.open_table(FOLDERS)?
@@ -233,11 +248,9 @@ impl Cache {
     /// Number of cached messages in a folder.
     pub fn count(&self, folder: &str, uidv: UidValidity) -> Result<u64, CacheError> {
         let tx = self.db.begin_read()?;
-        let t = tx.open_table(BY_DATE)?;
-        let n = t
-            .range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?
-            .count();
-        Ok(n as u64)
+        let t = tx.open_table(COUNTS)?;
+        let n = t.get((folder, uidv))?.map(|v| v.value()).unwrap_or(0);
+        Ok(n)
     }
 
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.

@@ -30,6 +30,9 @@ fn rows_round_trip_newest_first_and_flags_update() {
         ..Batch::default()
     };
     cache.apply("INBOX", 7, &batch).unwrap();
+    assert_eq!(cache.count("INBOX", 7).unwrap(), 3);
+    cache.apply("INBOX", 7, &batch).unwrap(); // the same rows again: no double count
+    assert_eq!(cache.count("INBOX", 7).unwrap(), 3);
     let newest: Vec<u32> = cache
         .newest("INBOX", 0)
         .unwrap()
@@ -45,10 +48,12 @@ fn rows_round_trip_newest_first_and_flags_update() {
     cache.apply("INBOX", 7, &b).unwrap();
     let rows = cache.uid_flags("INBOX", 7).unwrap();
     assert_eq!(rows.len(), 2);
+    assert_eq!(cache.count("INBOX", 7).unwrap(), 2);
     assert!(rows[1].1.has(Flag::Flagged) && !rows[1].1.has(Flag::Seen));
     assert_eq!(cache.folder_state("INBOX").unwrap(), Some(state));
     cache.reset_folder("INBOX").unwrap();
     assert!(cache.newest("INBOX", 0).unwrap().is_empty());
+    assert_eq!(cache.count("INBOX", 7).unwrap(), 0);
 }
 
 #[test]
@@ -134,4 +139,15 @@ fn uids_in_wide_ranges_costs_only_what_is_cached() {
     );
     assert_eq!(cache.uids_in("INBOX", 1, &[4..=7, 7..=7]).unwrap(), vec![7]);
     assert!(cache.uids_in("INBOX", 2, &[1..=10]).unwrap().is_empty());
+}
+
+#[test]
+fn accounts_whose_names_differ_never_share_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = open(dir.path(), "work.mail", 0).unwrap();
+    let (b, _) = open(dir.path(), "work_mail", 0).unwrap();
+    let (c, _) = open(dir.path(), "work mail", 0).unwrap();
+    assert_ne!(a.path(), b.path());
+    assert_ne!(a.path(), c.path());
+    assert_ne!(b.path(), c.path());
 }

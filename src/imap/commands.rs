@@ -177,13 +177,13 @@ pub(super) async fn run_command(
         }
         C::RenameFolder { from, to, .. } => {
             folders::rename(conn, &from, &to).await?;
-            forget_folder(st, &from)?;
+            forget_folder(st, &from, Some(&to))?;
             refresh_folders(st, conn).await?;
             DoneResult::Ok
         }
         C::DeleteFolder { name, .. } => {
             folders::delete(conn, &name).await?;
-            forget_folder(st, &name)?;
+            forget_folder(st, &name, None)?;
             refresh_folders(st, conn).await?;
             DoneResult::Ok
         }
@@ -197,10 +197,36 @@ pub(super) async fn run_command(
     })
 }
 
-fn forget_folder(st: &mut State, name: &str) -> Result<(), ImapError> {
-    st.cache.reset_folder(name)?;
-    if st.selected.as_deref() == Some(name) {
+/// After a folder was renamed (to `renamed`) or deleted on the server: drops the cache of
+/// it and of the folders under it, and moves the open folder (and IDLE) along.
+fn forget_folder(st: &mut State, name: &str, renamed: Option<&str>) -> Result<(), ImapError> {
+    let delim = st
+        .folders
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.delimiter.clone());
+    let under = |n: &str| {
+        n == name
+            || delim
+                .as_deref()
+                .is_some_and(|d| n.strip_prefix(name).is_some_and(|rest| rest.starts_with(d)))
+    };
+    for (cached, _) in st.cache.folders()? {
+        if under(&cached) {
+            st.cache.reset_folder(&cached)?;
+        }
+    }
+    if st.selected.as_deref().is_some_and(under) {
         st.selected = None;
+    }
+    if under(&st.open_folder) {
+        st.open_folder = match renamed {
+            Some(to) => format!("{to}{}", &st.open_folder[name.len()..]),
+            None => "INBOX".to_string(),
+        };
+        if let Some(w) = &st.watch {
+            let _ = w.send(st.open_folder.clone());
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One authenticated IMAP connection, driven raw: tern sends each command itself and
 //! reads every response up to the tagged one. So a tagged NO/BAD is always an error
-//! (never "no messages"), and no untagged EXISTS/VANISHED/FETCH is dropped.
+//! (never "no messages"), and every untagged response reaches either the command that
+//! asked for it or `changes`, nothing is dropped by a full channel.
 
 use super::changes::MailboxChanges;
 use super::error::ImapError;
@@ -135,7 +136,7 @@ impl Conn {
         Ok(())
     }
 
-    /// ENABLEs QRESYNC (or CONDSTORE) when offered; returns which took.
+    /// ENABLEs QRESYNC (or CONDSTORE) when offered, recording which took.
     pub async fn enable_extensions(&mut self) -> Result<(), ImapError> {
         let want = if self.has_cap("QRESYNC") {
             "QRESYNC"

@@ -391,11 +391,10 @@ async fn full_compare(
     report.changed += batch.flag_updates.len() as u64;
     cache.apply(folder, uidv, &batch)?;
     let first = missing.len().min(FIRST_CHUNK as usize);
-    let sets = std::iter::once(&missing[..first])
-        .chain(missing[first..].chunks(CHUNK as usize))
-        .filter(|s| !s.is_empty())
-        .map(uid_set)
-        .collect();
+    let mut sets = Vec::new();
+    for chunk in std::iter::once(&missing[..first]).chain(missing[first..].chunks(CHUNK as usize)) {
+        bounded_sets(chunk, &mut sets);
+    }
     let mut committer = Committer::new(cache, folder, uidv, missing.len() as u64);
     fetch_in_batches(conn, &mut committer, sets, true, report, progress).await
 }
@@ -428,6 +427,24 @@ pub async fn apply_pending(
     Ok(())
 }
 
+/// Longest UID set tern puts in one command; some servers refuse longer lines.
+const MAX_SET_LEN: usize = 8000;
+
+/// UID sets for these UIDs, split so that none is longer than `MAX_SET_LEN`.
+fn bounded_sets(uids: &[Uid], out: &mut Vec<String>) {
+    if uids.is_empty() {
+        return;
+    }
+    let set = uid_set(uids);
+    if set.len() <= MAX_SET_LEN || uids.len() == 1 {
+        out.push(set);
+    } else {
+        let (a, b) = uids.split_at(uids.len() / 2);
+        bounded_sets(a, out);
+        bounded_sets(b, out);
+    }
+}
+
 /// Compresses UIDs into an IMAP set like `1:5,9,12:14`.
 pub fn uid_set(uids: &[Uid]) -> String {
     let mut sorted = uids.to_vec();
@@ -457,6 +474,19 @@ pub fn uid_set(uids: &[Uid]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sparse_uids_make_several_short_sets() {
+        let sparse: Vec<u32> = (0..5000).map(|i| 1_000_000 + i * 7).collect();
+        let mut sets = Vec::new();
+        super::bounded_sets(&sparse, &mut sets);
+        assert!(sets.len() > 1 && sets.iter().all(|s| s.len() <= super::MAX_SET_LEN));
+        let back: usize = sets.iter().map(|s| s.split(',').count()).sum();
+        assert_eq!(back, 5000);
+        let mut dense = Vec::new();
+        super::bounded_sets(&(1..=5000).collect::<Vec<_>>(), &mut dense);
+        assert_eq!(dense, vec!["1:5000"]);
+    }
+
     #[test]
     fn uid_sets_compress() {
         assert_eq!(

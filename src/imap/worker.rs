@@ -78,6 +78,8 @@ pub(super) struct State {
     pub(super) folders: Vec<FolderInfo>,
     /// The folder selected on the command connection, in step with the cache.
     pub(super) selected: Option<String>,
+    /// Tells the IDLE watcher which folder to watch (while a session runs).
+    pub(super) watch: Option<watch::Sender<String>>,
 }
 
 enum Ended {
@@ -108,6 +110,7 @@ async fn run(
         open_folder: "INBOX".into(),
         folders: Vec::new(),
         selected: None,
+        watch: None,
     };
     let mut attempt = 0u32;
     loop {
@@ -242,6 +245,7 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
             .send(WorkerEvent::Notice(format!("{}: {e}", st.open_folder)));
     }
     let (folder_tx, folder_rx) = watch::channel(st.open_folder.clone());
+    st.watch = Some(folder_tx.clone());
     let (news_tx, mut news_rx) = mpsc::unbounded_channel();
     let mut idle_settings = st.settings.clone();
     idle_settings.label = format!("{}-idle", st.settings.label);
