@@ -261,6 +261,25 @@ async fn flags_search_body_and_folders() {
         .collect();
     assert_eq!(hits, flagged);
 
+    // A non-ASCII search string goes as a literal with CHARSET UTF-8.
+    let word = msgs
+        .iter()
+        .flat_map(|m| m.from.split_whitespace())
+        .find(|w| !w.is_ascii() && !w.contains('<'))
+        .expect("a non-ASCII sender")
+        .to_string();
+    h.worker.send(C::Search {
+        id: 40,
+        folder: "INBOX".into(),
+        terms: vec![SearchTerm::From(word.clone())],
+    });
+    let DoneResult::SearchHits(hits) = h.done(40).await else {
+        panic!()
+    };
+    let expected = msgs.iter().filter(|m| m.from.contains(&word)).count();
+    assert!(expected > 0);
+    assert_eq!(hits.len(), expected, "search from:{word}");
+
     // Folders: create, rename, delete.
     h.worker.send(C::CreateFolder {
         id: 5,
