@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 /// The UI's end of a worker.
 pub struct WorkerHandle {
     tx: mpsc::UnboundedSender<WorkerCommand>,
-    join: tokio::task::JoinHandle<()>,
+    done: tokio::sync::oneshot::Receiver<()>,
 }
 
 impl WorkerHandle {
@@ -30,7 +30,7 @@ impl WorkerHandle {
     /// Asks the worker to log out and waits for it.
     pub async fn shutdown(self) {
         let _ = self.tx.send(WorkerCommand::Shutdown);
-        let _ = self.join.await;
+        let _ = self.done.await;
     }
 }
 
@@ -56,7 +56,8 @@ impl Default for WorkerOptions {
     }
 }
 
-/// Starts a worker for one account.
+/// Starts a worker for one account on a thread of its own, with its own runtime: its
+/// cache writes and TLS work can never hold up the UI's event loop.
 pub fn spawn(
     settings: ConnectSettings,
     cache: Arc<Cache>,
@@ -64,8 +65,25 @@ pub fn spawn(
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) -> WorkerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    let join = tokio::spawn(run(settings, cache, opts, rx, events));
-    WorkerHandle { tx, join }
+    let (done_tx, done) = tokio::sync::oneshot::channel();
+    let name = format!("tern-worker-{}", settings.label);
+    let failed = events.clone();
+    let started = std::thread::Builder::new().name(name).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(run(settings, cache, opts, rx, events)),
+            Err(e) => {
+                let _ = events.send(WorkerEvent::Notice(format!("cannot start the worker: {e}")));
+            }
+        }
+        let _ = done_tx.send(());
+    });
+    if let Err(e) = started {
+        let _ = failed.send(WorkerEvent::Notice(format!("cannot start the worker: {e}")));
+    }
+    WorkerHandle { tx, done }
 }
 
 /// What a worker keeps between commands.
