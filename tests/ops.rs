@@ -83,6 +83,31 @@ impl Harness {
         self.synced("INBOX").await;
     }
 
+    /// Another client appends a message to INBOX; waits until a sync brings it into the
+    /// cache (so it can only have come through IDLE or polling after `watching`).
+    async fn sees_mail_from_another_client(
+        &mut self,
+        d: &tern::dev::Dovecot,
+        cache: &tern::cache::Cache,
+        subject: &str,
+    ) {
+        let mut other = other_client(d).await;
+        let raw = format!("From: Bob <bob@example.org>\r\nSubject: {subject}\r\n\r\nhello\r\n");
+        tern::imap::ops::append(&mut other, "INBOX", &[], raw.as_bytes())
+            .await
+            .unwrap();
+        self.wait(|e| match e {
+            E::FolderSynced(r) if r.folder == "INBOX" && r.new == 1 => Some(()),
+            _ => None,
+        })
+        .await;
+        let all = cache.newest("INBOX", 0).unwrap();
+        assert!(
+            all.iter().any(|m| m.subject == subject),
+            "{subject} not cached"
+        );
+    }
+
     /// Waits for request `id` to fail and returns the error the user would read.
     async fn failed(&mut self, id: u64) -> String {
         self.wait(|e| match e {
@@ -330,19 +355,14 @@ async fn idle_delivers_another_connections_append() {
     let cache = new_cache(dir.path());
     let mut h = Harness::start(&d, cache.clone());
     h.watching().await;
-    let mut other = other_client(&d).await;
-    let raw = b"From: Bob <bob@example.org>\r\nSubject: arrives by IDLE\r\nDate: Tue, 3 Nov 2026 09:00:00 +0000\r\n\r\nhello\r\n";
-    tern::imap::ops::append(&mut other, "INBOX", &[], raw)
-        .await
-        .unwrap();
-    h.wait(|e| match e {
-        E::FolderSynced(r) if r.folder == "INBOX" && r.new == 1 => Some(()),
-        _ => None,
-    })
-    .await;
-    let all = cache.newest("INBOX", 0).unwrap();
-    assert_eq!(all.len(), 6);
-    assert!(all.iter().any(|m| m.subject == "arrives by IDLE"));
+    h.sees_mail_from_another_client(&d, &cache, "arrives by IDLE")
+        .await;
+    assert_eq!(
+        cache
+            .count("INBOX", inbox(&cache, vec![]).uidvalidity)
+            .unwrap(),
+        6
+    );
     h.worker.shutdown().await;
 }
 
@@ -390,17 +410,7 @@ async fn without_idle_new_mail_arrives_by_polling() {
     };
     let mut h = Harness::with(&d, cache.clone(), opts);
     h.watching().await;
-    let mut other = other_client(&d).await;
-    let raw = b"From: a@example.org\r\nSubject: polled\r\n\r\nx\r\n";
-    tern::imap::ops::append(&mut other, "INBOX", &[], raw)
-        .await
-        .unwrap();
-    h.wait(|e| match e {
-        E::FolderSynced(r) if r.folder == "INBOX" && r.messages == 1 => Some(()),
-        _ => None,
-    })
-    .await;
-    assert_eq!(cache.newest("INBOX", 1).unwrap()[0].subject, "polled");
+    h.sees_mail_from_another_client(&d, &cache, "polled").await;
     h.worker.shutdown().await;
 }
 
