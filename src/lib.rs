@@ -3,6 +3,8 @@
 //! The library holds everything but argument parsing and wiring, so integration tests,
 //! benchmarks and the binary share one implementation.
 
+pub mod action;
+pub mod app;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -11,3 +13,5 @@ pub mod imap;
 pub mod logging;
 pub mod mail;
 pub mod secrets;
+pub mod tui;
+pub mod ui;

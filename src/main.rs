@@ -124,9 +124,19 @@ fn run(args: Args) -> anyhow::Result<()> {
             action: PasswordAction::Set { account },
         }) => cli::password_set(&load()?, &account),
         None => {
-            anyhow::bail!(
-                "the interactive interface is not built yet; use `tern sync` and `tern list` (see --help)"
-            )
+            let config = load()?;
+            let ctx = cli::open_account(&config, None)?;
+            // Asked before the screen is taken over, when there is no command or keyring.
+            let settings = ctx.connect_settings(args.trace_imap, interactive)?;
+            let opts = tern::imap::worker::WorkerOptions {
+                folders: ctx.account.folders.clone(),
+                ..Default::default()
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(tern::app::run(&ctx.name, ctx.cache.clone(), settings, opts))
         }
     }
 }

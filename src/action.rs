@@ -1,0 +1,29 @@
+//! Every user intent, as data: the keymap in the config names these (snake_case).
+
+use serde::Deserialize;
+
+/// What a key (or key sequence) asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Move the cursor down one message.
+    Down,
+    /// Move the cursor up one message.
+    Up,
+    /// Jump to the first (newest) message.
+    First,
+    /// Jump to the last (oldest) message.
+    Last,
+    /// Move down half a screen.
+    HalfPageDown,
+    /// Move up half a screen.
+    HalfPageUp,
+    /// Move down a screen.
+    PageDown,
+    /// Move up a screen.
+    PageUp,
+    /// Sync the open folder now.
+    SyncNow,
+    /// Close the current view, or quit from the message list.
+    Quit,
+}

@@ -1,0 +1,209 @@
+//! Everything the screen shows, and how actions and worker events change it. No IO:
+//! the loop turns the returned effects into commands and cache reads.
+
+use crate::action::Action;
+use crate::imap::protocol::WorkerEvent;
+use crate::mail::MessageSummary;
+
+/// The account's link as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Online,
+    Offline { reason: String, retry_in_secs: u64 },
+    LoginRefused(String),
+}
+
+/// What the loop must do after a change of state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read the open folder from the cache again.
+    ReloadFolder,
+    /// Ask the worker to sync the open folder.
+    Sync,
+    Quit,
+}
+
+/// The state of the whole screen.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub account: String,
+    pub folder: String,
+    /// The open folder, newest first.
+    pub messages: Vec<MessageSummary>,
+    /// Index of the message under the cursor.
+    pub cursor: usize,
+    /// Index of the first message shown.
+    pub top: usize,
+    /// Rows the message list has on screen (set by the loop from the terminal size).
+    pub rows: usize,
+    pub link: Link,
+    /// Sync progress of the open folder: (done, total).
+    pub progress: Option<(u64, u64)>,
+    /// The last thing the user should read (an error in plain words, a notice).
+    pub status: Option<String>,
+    /// A key sequence is half typed.
+    pub pending_keys: bool,
+    /// The current time and the local UTC offset (seconds), set by the loop, so that
+    /// drawing reads no clock.
+    pub now: i64,
+    pub utc_offset: i32,
+}
+
+impl AppState {
+    /// A fresh state for an account's folder.
+    pub fn new(account: &str, folder: &str) -> AppState {
+        AppState {
+            account: account.to_string(),
+            folder: folder.to_string(),
+            messages: Vec::new(),
+            cursor: 0,
+            top: 0,
+            rows: 20,
+            link: Link::Connecting,
+            progress: None,
+            status: None,
+            pending_keys: false,
+            now: 0,
+            utc_offset: 0,
+        }
+    }
+
+    /// Replaces the list (after a cache read), keeping the cursor on the same message.
+    pub fn set_messages(&mut self, messages: Vec<MessageSummary>) {
+        let uid = self.messages.get(self.cursor).map(|m| m.uid);
+        self.messages = messages;
+        self.cursor = uid
+            .and_then(|u| self.messages.iter().position(|m| m.uid == u))
+            .unwrap_or(self.cursor)
+            .min(self.messages.len().saturating_sub(1));
+        self.scroll_to_cursor();
+    }
+
+    fn move_cursor(&mut self, delta: isize) {
+        let last = self.messages.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        let rows = self.rows.max(1);
+        if self.cursor < self.top {
+            self.top = self.cursor;
+        } else if self.cursor >= self.top + rows {
+            self.top = self.cursor + 1 - rows;
+        }
+    }
+
+    /// Applies a user action.
+    pub fn apply(&mut self, action: Action) -> Option<Effect> {
+        let half = (self.rows / 2).max(1) as isize;
+        let page = self.rows.max(1) as isize;
+        match action {
+            Action::Down => self.move_cursor(1),
+            Action::Up => self.move_cursor(-1),
+            Action::First => self.move_cursor(isize::MIN / 2),
+            Action::Last => self.move_cursor(isize::MAX / 2),
+            Action::HalfPageDown => self.move_cursor(half),
+            Action::HalfPageUp => self.move_cursor(-half),
+            Action::PageDown => self.move_cursor(page),
+            Action::PageUp => self.move_cursor(-page),
+            Action::SyncNow => return Some(Effect::Sync),
+            Action::Quit => return Some(Effect::Quit),
+        }
+        None
+    }
+
+    /// Applies a worker event.
+    pub fn on_worker(&mut self, event: WorkerEvent) -> Option<Effect> {
+        match event {
+            WorkerEvent::Connecting => self.link = Link::Connecting,
+            WorkerEvent::Online => self.link = Link::Online,
+            WorkerEvent::Offline {
+                reason,
+                retry_in_secs,
+            } => {
+                self.link = Link::Offline {
+                    reason,
+                    retry_in_secs,
+                }
+            }
+            WorkerEvent::LoginRefused(words) => self.link = Link::LoginRefused(words),
+            WorkerEvent::SyncProgress(p) if p.folder == self.folder => {
+                self.progress = Some((p.done, p.total));
+                return Some(Effect::ReloadFolder);
+            }
+            WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
+                self.progress = None;
+                return Some(Effect::ReloadFolder);
+            }
+            WorkerEvent::Failed { error, .. } => self.status = Some(error),
+            WorkerEvent::Notice(text) => self.status = Some(text),
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(n: u32) -> AppState {
+        let mut s = AppState::new("acct", "INBOX");
+        s.rows = 10;
+        s.set_messages(
+            (0..n)
+                .map(|i| MessageSummary {
+                    uid: n - i,
+                    ..MessageSummary::default()
+                })
+                .collect(),
+        );
+        s
+    }
+
+    #[test]
+    fn cursor_moves_and_scrolls_within_bounds() {
+        let mut s = state(100);
+        s.apply(Action::Up);
+        assert_eq!((s.cursor, s.top), (0, 0));
+        for _ in 0..12 {
+            s.apply(Action::Down);
+        }
+        assert_eq!((s.cursor, s.top), (12, 3));
+        s.apply(Action::Last);
+        assert_eq!((s.cursor, s.top), (99, 90));
+        s.apply(Action::HalfPageUp);
+        assert_eq!(s.cursor, 94);
+        s.apply(Action::First);
+        assert_eq!((s.cursor, s.top), (0, 0));
+        assert_eq!(s.apply(Action::Quit), Some(Effect::Quit));
+    }
+
+    #[test]
+    fn reload_keeps_the_cursor_on_its_message() {
+        let mut s = state(50);
+        s.apply(Action::PageDown); // cursor on uid 40
+        let uid = s.messages[s.cursor].uid;
+        let mut more: Vec<MessageSummary> = (51..=53)
+            .rev()
+            .map(|u| MessageSummary {
+                uid: u,
+                ..MessageSummary::default()
+            })
+            .collect();
+        more.extend(s.messages.clone());
+        s.set_messages(more);
+        assert_eq!(s.messages[s.cursor].uid, uid);
+    }
+
+    #[test]
+    fn empty_folder_is_fine() {
+        let mut s = state(0);
+        for a in [Action::Down, Action::Last, Action::PageUp, Action::First] {
+            s.apply(a);
+        }
+        assert_eq!(s.cursor, 0);
+    }
+}

@@ -1,0 +1,71 @@
+//! The status bar: account, folder, position, link state, progress, last message.
+
+use crate::app::state::{AppState, Link};
+use crate::mail::sanitize;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// A count with thousands separators, as in `12,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The status line's text.
+pub fn text(state: &AppState) -> String {
+    let link = match &state.link {
+        Link::Connecting => "connecting".to_string(),
+        Link::Online => "online".to_string(),
+        Link::Offline { retry_in_secs, .. } => format!("offline, retry in {retry_in_secs}s"),
+        Link::LoginRefused(_) => "login refused ($ to retry)".to_string(),
+    };
+    let mut parts = vec![
+        format!("{} {}", state.account, state.folder),
+        if state.messages.is_empty() {
+            "0/0".into()
+        } else {
+            format!(
+                "{}/{}",
+                state.cursor + 1,
+                thousands(state.messages.len() as u64)
+            )
+        },
+        link,
+    ];
+    if let Some((done, total)) = state.progress {
+        parts.push(format!(
+            "syncing {} {}/{}",
+            state.folder,
+            thousands(done),
+            thousands(total)
+        ));
+    }
+    let why = match &state.link {
+        Link::Offline { reason, .. } => Some(reason.clone()),
+        Link::LoginRefused(words) => Some(words.clone()),
+        _ => None,
+    };
+    if let Some(msg) = state.status.clone().or(why) {
+        parts.push(msg);
+    }
+    sanitize(&parts.join(" | "))
+}
+
+/// Draws the status bar.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let line = Line::styled(
+        text(state),
+        Style::default().add_modifier(Modifier::REVERSED),
+    );
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,87 @@
+use super::*;
+use crate::app::state::{AppState, Link};
+use crate::mail::{Address, Flags, MessageSummary};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const NOW: i64 = 1_795_000_000; // 2026-11-18
+
+fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> MessageSummary {
+    MessageSummary {
+        uid,
+        from: vec![Address {
+            name: Some(from.into()),
+            email: "x@example.org".into(),
+        }],
+        subject: subject.into(),
+        date: Some(NOW - age_secs),
+        flags: Flags::from_imap(flags.iter().copied()),
+        has_attachments: uid % 3 == 0,
+        ..MessageSummary::default()
+    }
+}
+
+fn state() -> AppState {
+    let mut s = AppState::new("personal", "INBOX");
+    s.now = NOW;
+    s.link = Link::Online;
+    s.rows = 23;
+    s.set_messages(vec![
+        msg(9, "Alice Example", "Quarterly report draft", 60, &[]),
+        msg(8, "李雷", "会议记录 meeting notes", 3_600, &["\\Seen"]),
+        msg(7, "Zoë Ångström", "Re: Hiking trip this weekend 🏔️", 90_000, &["\\Seen", "\\Flagged"]),
+        msg(6, "Evil\u{1b}]0;pwned\u{7} Corp\u{202e}", "\u{1b}[2Jclear\u{9b}31mred\u{0}", 200_000, &["\\Seen"]),
+        msg(5, "A very long sender name that will not fit in its column", "A very long subject line that goes on and on well past the right edge of any reasonable terminal", 40_000_000, &["\\Seen", "\\Answered"]),
+    ]);
+    s
+}
+
+fn draw(width: u16, height: u16, state: &AppState) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| render(f, state)).unwrap();
+    terminal
+}
+
+#[test]
+fn list_at_80x24() {
+    let mut s = state();
+    s.apply(crate::action::Action::Down);
+    insta::assert_snapshot!(draw(80, 24, &s).backend());
+}
+
+#[test]
+fn list_at_200x50_while_syncing() {
+    let mut s = state();
+    s.progress = Some((12_000, 100_000));
+    insta::assert_snapshot!(draw(200, 50, &s).backend());
+}
+
+#[test]
+fn hostile_strings_never_reach_the_buffer() {
+    let t = draw(80, 24, &state());
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn offline_status_says_why_and_when() {
+    let mut s = state();
+    s.link = Link::Offline {
+        reason: "cannot connect to imap.example.org:993: Connection refused".into(),
+        retry_in_secs: 8,
+    };
+    let line = status_bar::text(&s);
+    assert!(
+        line.contains("offline, retry in 8s") && line.contains("Connection refused"),
+        "{line}"
+    );
+}
