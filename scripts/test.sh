@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test. Installs Debian's Dovecot (the tests start private instances of it)
-# when it is missing. Usage: scripts/test.sh
+# Runs every test. Installs what the tests drive when missing: Debian's Dovecot (the
+# tests start private instances of it) and tmux (the terminal tests run tern in it).
+# Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+missing=()
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Dovecot is needed by the tests: apt-get install -y dovecot-imapd" >&2
+    echo "The tests need: ${missing[*]} (apt-get install -y ${missing[*]})" >&2
     exit 1
   fi
 fi

@@ -46,6 +46,22 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
         .arg("sync")
         .status()?;
     anyhow::ensure!(status.success(), "tern sync failed");
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        // On a terminal: the interactive client, against the live server.
+        let status = std::process::Command::new(&exe)
+            .arg("--config")
+            .arg(&config_path)
+            .status()?;
+        dovecot.stop();
+        anyhow::ensure!(status.success(), "tern exited with {status}");
+        eprintln!(
+            "demo: done; the server is gone, the cache stays:\n  {} --config {}",
+            exe.display(),
+            config_path.display()
+        );
+        return Ok(());
+    }
     let status = std::process::Command::new(&exe)
         .arg("--config")
         .arg(&config_path)

@@ -1,0 +1,136 @@
+//! The real binary in a terminal (tmux) against the test Dovecot: it opens on the newest
+//! message, moves with keys, shows new mail delivered by IDLE, and quits cleanly.
+
+mod support;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::*;
+use tern::dev::DovecotOptions;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(cfg: &std::path::Path, log: &std::path::Path) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "tmux is needed by this test: apt-get install -y tmux"
+        );
+        let session = format!("tern-test-{}", std::process::id());
+        let cmd = format!(
+            "TERN_LOG='{}' '{}' --config '{}'",
+            log.display(),
+            env!("CARGO_BIN_EXE_tern"),
+            cfg.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        Tmux { session }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    /// Waits (up to 30 s) until the screen shows `what`; returns the screen.
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{what:?} never shown:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .output();
+    }
+}
+
+#[test]
+fn opens_moves_shows_new_mail_and_quits() {
+    let d = server(DovecotOptions::default());
+    let msgs = fill(&d, "INBOX", 30, 12);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    let newest = msgs.iter().max_by_key(|m| m.date).unwrap();
+    let screen = t.wait_for("| online");
+    let screen = if screen.contains("1/30") {
+        screen
+    } else {
+        t.wait_for("1/30")
+    };
+    let first_subject: String = newest.subject.chars().take(20).collect();
+    assert!(
+        screen.lines().next().unwrap_or("").contains(&first_subject),
+        "{screen}"
+    );
+    t.keys(&["j", "j", "G"]);
+    t.wait_for("30/30");
+    t.keys(&["g", "g"]);
+    t.wait_for("1/30");
+    // New mail from another client appears by itself (IDLE), at the top.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        let date = chrono::Utc::now().to_rfc2822();
+        let raw = format!("From: Newcomer <new@example.org>\r\nDate: {date}\r\nSubject: fresh from IDLE\r\n\r\nhi\r\n");
+        tern::imap::ops::append(&mut other, "INBOX", &[], raw.as_bytes())
+            .await
+            .unwrap();
+    });
+    let screen = t.wait_for("fresh from IDLE");
+    assert!(screen.contains("/31"), "{screen}");
+    t.keys(&["q"]);
+    let start = Instant::now();
+    while t.alive() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "tern did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
