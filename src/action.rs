@@ -22,6 +22,12 @@ pub enum Action {
     PageDown,
     /// Move up a screen.
     PageUp,
+    /// Open the message under the cursor in the reader.
+    Open,
+    /// In the reader: show the next (older) message.
+    NextMessage,
+    /// In the reader: show the previous (newer) message.
+    PreviousMessage,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.

@@ -124,6 +124,39 @@ fn opens_moves_shows_new_mail_and_quits() {
     });
     let screen = t.wait_for("fresh from IDLE");
     assert!(screen.contains("/31"), "{screen}");
+    // Enter opens the message under the cursor; the server then holds it as \Seen.
+    t.keys(&["g", "g"]);
+    t.wait_for("1/31");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Subject: fresh from IDLE");
+    assert!(
+        screen.contains("From: Newcomer <new@example.org>"),
+        "{screen}"
+    );
+    assert!(screen.contains("hi"), "{screen}");
+    let seen = rt.block_on(async {
+        let mut other = other_client(&d).await;
+        let start = Instant::now();
+        loop {
+            let state = server_state(&mut other, "INBOX").await;
+            if state
+                .last()
+                .is_some_and(|(_, f)| f.has(tern::mail::Flag::Seen))
+            {
+                return true;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(
+        seen,
+        "opening the message did not mark it \\Seen on the server"
+    );
+    t.keys(&["q"]);
+    t.wait_for("1/31");
     t.keys(&["q"]);
     let start = Instant::now();
     while t.alive() {

@@ -102,14 +102,43 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("PageUp", Action::PageUp),
     ("$", Action::SyncNow),
     ("C-r", Action::SyncNow),
+    ("Enter", Action::Open),
+    ("q", Action::Quit),
+];
+
+/// The default bindings of the reader (pager keys).
+pub const DEFAULT_READER_KEYS: &[(&str, Action)] = &[
+    ("j", Action::Down),
+    ("Down", Action::Down),
+    ("k", Action::Up),
+    ("Up", Action::Up),
+    ("Space", Action::PageDown),
+    ("PageDown", Action::PageDown),
+    ("b", Action::PageUp),
+    ("PageUp", Action::PageUp),
+    ("C-d", Action::HalfPageDown),
+    ("C-u", Action::HalfPageUp),
+    ("g g", Action::First),
+    ("G", Action::Last),
+    ("J", Action::NextMessage),
+    ("K", Action::PreviousMessage),
     ("q", Action::Quit),
 ];
 
 impl Keymap {
     /// The default message-list keymap.
     pub fn list_defaults() -> Keymap {
+        Keymap::from_table(DEFAULT_LIST_KEYS)
+    }
+
+    /// The default reader keymap.
+    pub fn reader_defaults() -> Keymap {
+        Keymap::from_table(DEFAULT_READER_KEYS)
+    }
+
+    fn from_table(table: &[(&str, Action)]) -> Keymap {
         let mut k = Keymap::default();
-        for (seq, action) in DEFAULT_LIST_KEYS {
+        for (seq, action) in table {
             if let Some(keys) = parse_sequence(seq) {
                 k.bindings.insert(keys, *action);
             }

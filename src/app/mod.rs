@@ -2,10 +2,11 @@
 //! loop changes the state, and it redraws only when something changed.
 
 pub mod keymap;
+pub mod reader;
 pub mod state;
 
 use crate::cache::Cache;
-use crate::imap::protocol::{WorkerCommand, WorkerEvent};
+use crate::imap::protocol::{Messages, WorkerCommand, WorkerEvent};
 use crate::imap::worker::{self, WorkerOptions};
 use crate::imap::ConnectSettings;
 use crate::mail::MessageSummary;
@@ -19,7 +20,7 @@ use tokio::sync::mpsc;
 /// Reads a folder from the cache off the loop; at most one read in flight.
 struct Loader {
     cache: Arc<Cache>,
-    tx: mpsc::UnboundedSender<Vec<MessageSummary>>,
+    tx: mpsc::UnboundedSender<(u32, Vec<MessageSummary>)>,
     busy: bool,
     again: bool,
 }
@@ -33,11 +34,18 @@ impl Loader {
         self.busy = true;
         let (cache, tx, folder) = (self.cache.clone(), self.tx.clone(), folder.to_string());
         tokio::task::spawn_blocking(move || {
-            let list = cache.newest(&folder, 0).unwrap_or_else(|e| {
+            let read = || -> Result<(u32, Vec<MessageSummary>), crate::cache::CacheError> {
+                let uidv = cache
+                    .folder_state(&folder)?
+                    .map(|s| s.uidvalidity)
+                    .unwrap_or(0);
+                Ok((uidv, cache.newest(&folder, 0)?))
+            };
+            let got = read().unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "reading the cache");
-                Vec::new()
+                (0, Vec::new())
             });
-            let _ = tx.send(list);
+            let _ = tx.send(got);
         });
     }
 
@@ -62,7 +70,7 @@ pub async fn run(
     settings: ConnectSettings,
     opts: WorkerOptions,
 ) -> anyhow::Result<()> {
-    let (mut terminal, _guard) = crate::tui::init()?;
+    let (mut terminal, guard) = crate::tui::init()?;
     let (ev_tx, mut events) = mpsc::unbounded_channel::<WorkerEvent>();
     let worker = worker::spawn(settings, cache.clone(), opts, ev_tx);
     let mut state = AppState::new(account, "INBOX");
@@ -75,69 +83,113 @@ pub async fn run(
     };
     loader.request(&state.folder);
     let mut keys = EventStream::new();
-    let mut keymap = Keymap::list_defaults();
+    let mut list_keys = Keymap::list_defaults();
+    let mut reader_keys = Keymap::reader_defaults();
+    let (render_tx, mut rendered) = mpsc::unbounded_channel();
     let mut dirty = true;
     let mut next_id = 1u64;
     loop {
         if dirty {
             (state.now, state.utc_offset) = clock();
-            state.rows = crate::ui::list_rows(terminal.size()?.height);
+            let size = terminal.size()?;
+            state.rows = crate::ui::list_rows(size.height);
+            if let Some(r) = state.reader.as_mut() {
+                crate::ui::layout_reader(r, size.width, size.height);
+            }
             terminal.draw(|f| crate::ui::render(f, &state))?;
             dirty = false;
         }
-        let effect = tokio::select! {
+        let effects: Vec<Effect> = tokio::select! {
             biased;
             ev = keys.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
+                    let keymap = if state.reader.is_some() { &mut reader_keys } else { &mut list_keys };
                     match keymap.feed(k.into()) {
                         Matched::Action(a) => {
                             state.pending_keys = false;
-                            state.apply(a)
+                            state.act(a)
                         }
                         Matched::Pending => {
                             state.pending_keys = true;
-                            None
+                            Vec::new()
                         }
                         Matched::Nothing => {
                             state.pending_keys = false;
-                            None
+                            Vec::new()
                         }
                     }
                 }
                 Some(Ok(Event::Resize(..))) => {
                     dirty = true;
-                    None
+                    Vec::new()
                 }
-                Some(Ok(_)) => None,
+                Some(Ok(_)) => Vec::new(),
                 Some(Err(e)) => return Err(e.into()),
-                None => Some(Effect::Quit),
+                None => vec![Effect::Quit],
             },
-            Some(list) = loaded.recv() => {
+            Some((uid, r)) = rendered.recv() => {
+                state.set_rendered(uid, r);
+                dirty = true;
+                Vec::new()
+            }
+            Some((uidv, list)) = loaded.recv() => {
+                state.uidvalidity = uidv;
                 state.set_messages(list);
                 loader.done(&state.folder);
                 dirty = true;
-                None
+                Vec::new()
             }
             Some(ev) = events.recv() => {
                 dirty = true;
-                state.on_worker(ev)
+                state.on_worker(ev).into_iter().collect()
             }
         };
-        match effect {
-            Some(Effect::Quit) => break,
-            Some(Effect::ReloadFolder) => loader.request(&state.folder),
-            Some(Effect::Sync) => {
-                worker.send(WorkerCommand::Sync {
-                    id: next_id,
+        for effect in effects {
+            let id = next_id;
+            next_id += 1;
+            match effect {
+                Effect::Quit => {
+                    drop(guard);
+                    let _ =
+                        tokio::time::timeout(std::time::Duration::from_secs(3), worker.shutdown())
+                            .await;
+                    return Ok(());
+                }
+                Effect::ReloadFolder => loader.request(&state.folder),
+                Effect::Sync => worker.send(WorkerCommand::Sync {
+                    id,
                     folders: Vec::new(),
-                });
-                next_id += 1;
+                }),
+                Effect::FetchBody(uid) => {
+                    if let Some(r) = state.reader.as_mut() {
+                        r.request = Some(id);
+                    }
+                    worker.send(WorkerCommand::FetchBody {
+                        id,
+                        folder: state.folder.clone(),
+                        uidvalidity: state.uidvalidity,
+                        uid,
+                    })
+                }
+                Effect::MarkSeen(uid) => worker.send(WorkerCommand::SetFlags {
+                    id,
+                    messages: Messages {
+                        folder: state.folder.clone(),
+                        uidvalidity: state.uidvalidity,
+                        uids: vec![uid],
+                    },
+                    flags: vec!["\\Seen".into()],
+                    add: true,
+                }),
+                Effect::Render(uid, raw) => {
+                    let width = usize::from(terminal.size()?.width).saturating_sub(2);
+                    let tx = render_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send((uid, crate::mail::render_message(&raw, width)));
+                    });
+                }
             }
-            None => {}
         }
     }
-    drop(_guard);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), worker.shutdown()).await;
-    Ok(())
 }

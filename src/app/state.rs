@@ -1,9 +1,10 @@
 //! Everything the screen shows, and how actions and worker events change it. No IO:
 //! the loop turns the returned effects into commands and cache reads.
 
+use super::reader::Reader;
 use crate::action::Action;
-use crate::imap::protocol::WorkerEvent;
-use crate::mail::MessageSummary;
+use crate::imap::protocol::{DoneResult, WorkerEvent};
+use crate::mail::{Flag, MessageSummary, Rendered, Uid};
 
 /// The account's link as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,12 @@ pub enum Effect {
     ReloadFolder,
     /// Ask the worker to sync the open folder.
     Sync,
+    /// Fetch a message's body (it is shown when it arrives).
+    FetchBody(Uid),
+    /// Tell the server a message was read (already shown as read).
+    MarkSeen(Uid),
+    /// Lay out a fetched message off the loop.
+    Render(Uid, Vec<u8>),
     Quit,
 }
 
@@ -29,8 +36,12 @@ pub enum Effect {
 pub struct AppState {
     pub account: String,
     pub folder: String,
+    /// The open folder's UIDVALIDITY (0 until read from the cache).
+    pub uidvalidity: u32,
     /// The open folder, newest first.
     pub messages: Vec<MessageSummary>,
+    /// The message open in the reader, if any (the reader then has the screen).
+    pub reader: Option<Reader>,
     /// Index of the message under the cursor.
     pub cursor: usize,
     /// Index of the first message shown.
@@ -56,7 +67,9 @@ impl AppState {
         AppState {
             account: account.to_string(),
             folder: folder.to_string(),
+            uidvalidity: 0,
             messages: Vec::new(),
+            reader: None,
             cursor: 0,
             top: 0,
             rows: 20,
@@ -95,7 +108,59 @@ impl AppState {
         }
     }
 
-    /// Applies a user action.
+    /// Opens the message under the cursor: shown as read at once, fetched, and marked
+    /// read on the server.
+    fn open(&mut self) -> Vec<Effect> {
+        let Some(m) = self.messages.get_mut(self.cursor) else {
+            return Vec::new();
+        };
+        let mut effects = vec![Effect::FetchBody(m.uid)];
+        if !m.flags.has(Flag::Seen) {
+            m.flags.set(Flag::Seen, true);
+            effects.push(Effect::MarkSeen(m.uid));
+        }
+        self.reader = Some(Reader::new(m.uid));
+        effects
+    }
+
+    /// A rendered message arrived for the reader.
+    pub fn set_rendered(&mut self, uid: Uid, rendered: Rendered) {
+        if let Some(r) = self.reader.as_mut().filter(|r| r.uid == uid) {
+            r.rendered = Some(rendered);
+            r.scroll = 0;
+        }
+    }
+
+    /// Applies a user action; the reader takes it first when open.
+    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(reader) = self.reader.as_mut() {
+            match action {
+                Action::Quit => {
+                    self.reader = None;
+                    return Vec::new();
+                }
+                Action::NextMessage | Action::PreviousMessage => {
+                    let before = self.cursor;
+                    self.move_cursor(if action == Action::NextMessage { 1 } else { -1 });
+                    return if self.cursor == before {
+                        Vec::new()
+                    } else {
+                        self.open()
+                    };
+                }
+                a => {
+                    reader.apply(a);
+                    return Vec::new();
+                }
+            }
+        }
+        if action == Action::Open {
+            return self.open();
+        }
+        self.apply(action).into_iter().collect()
+    }
+
+    /// Applies a user action in the message list.
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
         let half = (self.rows / 2).max(1) as isize;
         let page = self.rows.max(1) as isize;
@@ -110,6 +175,7 @@ impl AppState {
             Action::PageUp => self.move_cursor(-page),
             Action::SyncNow => return Some(Effect::Sync),
             Action::Quit => return Some(Effect::Quit),
+            Action::Open | Action::NextMessage | Action::PreviousMessage => {}
         }
         None
     }
@@ -137,7 +203,21 @@ impl AppState {
                 self.progress = None;
                 return Some(Effect::ReloadFolder);
             }
-            WorkerEvent::Failed { error, .. } => self.status = Some(error),
+            WorkerEvent::Done {
+                result: DoneResult::Body { folder, uid, raw },
+                ..
+            } if folder == self.folder && self.reader.as_ref().is_some_and(|r| r.uid == uid) => {
+                return Some(Effect::Render(uid, raw));
+            }
+            WorkerEvent::Failed { id, error } => {
+                if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {
+                    r.rendered = Some(Rendered {
+                        note: Some(format!("the message could not be fetched: {error}")),
+                        ..Rendered::default()
+                    });
+                }
+                self.status = Some(error);
+            }
             WorkerEvent::Notice(text) => self.status = Some(text),
             _ => {}
         }
@@ -196,6 +276,30 @@ mod tests {
         more.extend(s.messages.clone());
         s.set_messages(more);
         assert_eq!(s.messages[s.cursor].uid, uid);
+    }
+
+    #[test]
+    fn open_shows_read_at_once_fetches_and_marks_seen_once() {
+        let mut s = state(5);
+        let uid = s.messages[0].uid;
+        assert_eq!(
+            s.act(Action::Open),
+            vec![Effect::FetchBody(uid), Effect::MarkSeen(uid)]
+        );
+        assert!(s.messages[0].flags.has(Flag::Seen));
+        assert_eq!(s.reader.as_ref().map(|r| r.uid), Some(uid));
+        // Next message from inside the reader; the list cursor follows.
+        let next = s.messages[1].uid;
+        assert_eq!(
+            s.act(Action::NextMessage),
+            vec![Effect::FetchBody(next), Effect::MarkSeen(next)]
+        );
+        assert_eq!(s.cursor, 1);
+        assert_eq!(s.act(Action::PreviousMessage), vec![Effect::FetchBody(uid)]);
+        // q closes the reader, and only then quits.
+        assert!(s.act(Action::Quit).is_empty());
+        assert!(s.reader.is_none());
+        assert_eq!(s.act(Action::Quit), vec![Effect::Quit]);
     }
 
     #[test]

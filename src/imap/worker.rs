@@ -6,7 +6,7 @@ use super::commands::{run_command, sync_and_report};
 use super::connect::{connect, ConnectSettings};
 use super::error::ImapError;
 use super::idle::{watch_folder, IdleTimings};
-use super::protocol::{WorkerCommand, WorkerEvent};
+use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
 use super::{folders, Conn};
 use crate::cache::Cache;
 use crate::config::FolderNames;
@@ -206,6 +206,20 @@ async fn wait_offline(
                         error: "not done yet: logging in again first".into(),
                     });
                     return true;
+                }
+                Some(WorkerCommand::FetchBody { id, folder, uidvalidity, uid }) => {
+                    // Offline reading: a body the cache holds is served from it.
+                    let event = match st.cache.body(&folder, uidvalidity, uid) {
+                        Ok(Some(raw)) => WorkerEvent::Done {
+                            id,
+                            result: DoneResult::Body { folder, uid, raw },
+                        },
+                        _ => WorkerEvent::Failed {
+                            id,
+                            error: "offline, and this message is not in the cache yet".into(),
+                        },
+                    };
+                    let _ = st.events.send(event);
                 }
                 Some(c) => {
                     if let Some(id) = request_id(&c) {

@@ -3,15 +3,17 @@
 mod flags;
 mod folder;
 pub mod mutf7;
+mod render;
 mod sanitize;
 mod summary;
 mod width;
 
 pub use flags::{Flag, Flags};
 pub use folder::{FolderInfo, FolderStatus, SpecialUse};
+pub use render::{render_message, AttachmentInfo, Rendered};
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};
-pub use width::fit;
+pub use width::{fit, wrap};
 
 /// An IMAP UID: unique inside one folder for one UIDVALIDITY.
 pub type Uid = u32;

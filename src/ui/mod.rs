@@ -1,6 +1,7 @@
 //! Drawing: pure functions of `&AppState` (no IO, no clock), one widget per file.
 
 mod message_list;
+mod reader;
 mod status_bar;
 
 use crate::app::state::AppState;
@@ -11,8 +12,16 @@ use ratatui::Frame;
 pub fn render(frame: &mut Frame, state: &AppState) {
     let [list, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
-    message_list::render(frame, list, state);
+    match &state.reader {
+        Some(r) => reader::render(frame, list, r),
+        None => message_list::render(frame, list, state),
+    }
     status_bar::render(frame, status, state);
+}
+
+/// Sizes the reader for a screen of `width` x `height`.
+pub fn layout_reader(r: &mut crate::app::reader::Reader, width: u16, height: u16) {
+    reader::layout(r, width, height);
 }
 
 /// Rows the message list gets on a screen of `height` rows.

@@ -85,3 +85,21 @@ fn offline_status_says_why_and_when() {
         "{line}"
     );
 }
+
+#[test]
+fn reader_at_80x24() {
+    let mut s = state();
+    s.act(crate::action::Action::Open);
+    let raw = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: me@example.org\r\n\
+Subject: Hiking\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\n\
+Shall we go on Saturday? The weather looks good and the trail should be dry by then.\r\n\r\n\
+> Are you free this weekend?\r\n> \x1b[31mred\r\n\r\nZoë\r\n";
+    let uid = s.reader.as_ref().unwrap().uid;
+    s.set_rendered(uid, crate::mail::render_message(raw.as_bytes(), 80));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    if let Some(r) = s.reader.as_mut() {
+        layout_reader(r, 80, 24);
+    }
+    terminal.draw(|f| render(f, &s)).unwrap();
+    insta::assert_snapshot!(terminal.backend());
+}
