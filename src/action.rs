@@ -28,6 +28,14 @@ pub enum Action {
     NextMessage,
     /// In the reader: show the previous (newer) message.
     PreviousMessage,
+    /// Flag or unflag the message.
+    ToggleFlagged,
+    /// Mark the message read or unread.
+    ToggleUnread,
+    /// Move the message to Trash.
+    Delete,
+    /// Move the message to the archive folder.
+    Archive,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.

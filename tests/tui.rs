@@ -18,7 +18,9 @@ impl Tmux {
             found.is_ok_and(|o| o.status.success()),
             "tmux is needed by this test: apt-get install -y tmux"
         );
-        let session = format!("tern-test-{}", std::process::id());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("tern-test-{}-{n}", std::process::id());
         let cmd = format!(
             "TERN_LOG='{}' '{}' --config '{}'",
             log.display(),
@@ -163,6 +165,53 @@ fn opens_moves_shows_new_mail_and_quits() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "tern did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn flag_delete_and_archive_reach_the_server() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 6, 21);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    t.wait_for("| online");
+    t.wait_for("1/6");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = |folder: &'static str| {
+        rt.block_on(async {
+            let mut other = other_client(&d).await;
+            server_state(&mut other, folder).await
+        })
+    };
+    let newest_uid = 6; // delivered oldest first, so the newest has the highest UID
+                        // F flags the message under the cursor.
+    t.keys(&["F"]);
+    wait_until(|| {
+        server("INBOX")
+            .iter()
+            .any(|(u, f)| *u == newest_uid && f.has(tern::mail::Flag::Flagged))
+    });
+    // d moves it to Trash; a moves the next one to Archive.
+    t.keys(&["d"]);
+    t.wait_for("1/5");
+    wait_until(|| server("Trash").len() == 1);
+    t.keys(&["a"]);
+    t.wait_for("1/4");
+    wait_until(|| server("Archive").len() == 1);
+    assert_eq!(server("INBOX").len(), 4);
+    assert!(!server("INBOX").iter().any(|(u, _)| *u == newest_uid));
+}
+
+/// Waits (up to 30 s) until the server shows what `check` wants.
+fn wait_until(mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server never showed it"
         );
         std::thread::sleep(Duration::from_millis(50));
     }

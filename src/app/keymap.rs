@@ -103,6 +103,10 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("$", Action::SyncNow),
     ("C-r", Action::SyncNow),
     ("Enter", Action::Open),
+    ("F", Action::ToggleFlagged),
+    ("U", Action::ToggleUnread),
+    ("d", Action::Delete),
+    ("a", Action::Archive),
     ("q", Action::Quit),
 ];
 

@@ -4,6 +4,7 @@
 pub mod keymap;
 pub mod reader;
 pub mod state;
+pub mod triage;
 
 use crate::cache::Cache;
 use crate::imap::protocol::{Messages, WorkerCommand, WorkerEvent};
@@ -182,6 +183,40 @@ pub async fn run(
                     flags: vec!["\\Seen".into()],
                     add: true,
                 }),
+                Effect::SetFlags {
+                    uids,
+                    flag,
+                    add,
+                    rollback,
+                } => {
+                    state.in_flight.insert(id, rollback);
+                    worker.send(WorkerCommand::SetFlags {
+                        id,
+                        messages: Messages {
+                            folder: state.folder.clone(),
+                            uidvalidity: state.uidvalidity,
+                            uids,
+                        },
+                        flags: vec![flag],
+                        add,
+                    });
+                }
+                Effect::Remove {
+                    uids,
+                    dest,
+                    rollback,
+                } => {
+                    state.in_flight.insert(id, rollback);
+                    let messages = Messages {
+                        folder: state.folder.clone(),
+                        uidvalidity: state.uidvalidity,
+                        uids,
+                    };
+                    worker.send(match dest {
+                        Some(dest) => WorkerCommand::Move { id, messages, dest },
+                        None => WorkerCommand::Delete { id, messages },
+                    });
+                }
                 Effect::Render(uid, raw) => {
                     let width = usize::from(terminal.size()?.width).saturating_sub(2);
                     let tx = render_tx.clone();

@@ -2,9 +2,11 @@
 //! the loop turns the returned effects into commands and cache reads.
 
 use super::reader::Reader;
+use super::triage::Rollback;
 use crate::action::Action;
 use crate::imap::protocol::{DoneResult, WorkerEvent};
-use crate::mail::{Flag, MessageSummary, Rendered, Uid};
+use crate::mail::{special_folder, Flag, FolderInfo, MessageSummary, Rendered, SpecialUse, Uid};
+use std::collections::HashMap;
 
 /// The account's link as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,19 @@ pub enum Effect {
     MarkSeen(Uid),
     /// Lay out a fetched message off the loop.
     Render(Uid, Vec<u8>),
+    /// Add or remove a flag on the server (already shown).
+    SetFlags {
+        uids: Vec<Uid>,
+        flag: String,
+        add: bool,
+        rollback: Rollback,
+    },
+    /// Move messages away (`dest` None: to Trash), already gone from the list.
+    Remove {
+        uids: Vec<Uid>,
+        dest: Option<String>,
+        rollback: Rollback,
+    },
     Quit,
 }
 
@@ -55,6 +70,10 @@ pub struct AppState {
     pub status: Option<String>,
     /// A key sequence is half typed.
     pub pending_keys: bool,
+    /// The account's folders, as last listed by the worker.
+    pub folders: Vec<FolderInfo>,
+    /// Requests shown before the server answered, with how to undo each.
+    pub in_flight: HashMap<u64, Rollback>,
     /// The current time and the local UTC offset (seconds), set by the loop, so that
     /// drawing reads no clock.
     pub now: i64,
@@ -77,13 +96,16 @@ impl AppState {
             progress: None,
             status: None,
             pending_keys: false,
+            folders: Vec::new(),
+            in_flight: HashMap::new(),
             now: 0,
             utc_offset: 0,
         }
     }
 
     /// Replaces the list (after a cache read), keeping the cursor on the same message.
-    pub fn set_messages(&mut self, messages: Vec<MessageSummary>) {
+    pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) {
+        self.overlay_in_flight(&mut messages);
         let uid = self.messages.get(self.cursor).map(|m| m.uid);
         self.messages = messages;
         self.cursor = uid
@@ -154,8 +176,28 @@ impl AppState {
                 }
             }
         }
-        if action == Action::Open {
-            return self.open();
+        match action {
+            Action::Open => return self.open(),
+            Action::ToggleFlagged => return self.toggle(Flag::Flagged),
+            Action::ToggleUnread => return self.toggle(Flag::Seen),
+            Action::Archive => {
+                let dest = special_folder(&self.folders, None, SpecialUse::Archive, "Archive");
+                if dest == self.folder {
+                    self.status = Some("already in the archive folder".into());
+                    return Vec::new();
+                }
+                return self.remove_to(Some(dest));
+            }
+            Action::Delete => {
+                let trash = special_folder(&self.folders, None, SpecialUse::Trash, "Trash");
+                if trash == self.folder {
+                    // Permanent deletion needs a confirmation prompt, which comes later.
+                    self.status = Some("deleting from Trash for good is not available yet".into());
+                    return Vec::new();
+                }
+                return self.remove_to(None);
+            }
+            _ => {}
         }
         self.apply(action).into_iter().collect()
     }
@@ -175,7 +217,13 @@ impl AppState {
             Action::PageUp => self.move_cursor(-page),
             Action::SyncNow => return Some(Effect::Sync),
             Action::Quit => return Some(Effect::Quit),
-            Action::Open | Action::NextMessage | Action::PreviousMessage => {}
+            Action::Open
+            | Action::NextMessage
+            | Action::PreviousMessage
+            | Action::ToggleFlagged
+            | Action::ToggleUnread
+            | Action::Delete
+            | Action::Archive => {}
         }
         None
     }
@@ -209,7 +257,14 @@ impl AppState {
             } if folder == self.folder && self.reader.as_ref().is_some_and(|r| r.uid == uid) => {
                 return Some(Effect::Render(uid, raw));
             }
+            WorkerEvent::Folders(list) => self.folders = list,
+            WorkerEvent::Done { id, .. } if self.in_flight.contains_key(&id) => {
+                self.in_flight.remove(&id);
+            }
             WorkerEvent::Failed { id, error } => {
+                if let Some(rollback) = self.in_flight.remove(&id) {
+                    self.roll_back(rollback);
+                }
                 if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {
                     r.rendered = Some(Rendered {
                         note: Some(format!("the message could not be fetched: {error}")),
@@ -300,6 +355,51 @@ mod tests {
         assert!(s.act(Action::Quit).is_empty());
         assert!(s.reader.is_none());
         assert_eq!(s.act(Action::Quit), vec![Effect::Quit]);
+    }
+
+    #[test]
+    fn triage_shows_at_once_and_rolls_back_when_refused() {
+        let mut s = state(5);
+        let uid = s.messages[0].uid;
+        let effects = s.act(Action::ToggleFlagged);
+        assert!(s.messages[0].flags.has(Flag::Flagged));
+        let Some(Effect::SetFlags {
+            rollback,
+            add: true,
+            ..
+        }) = effects.into_iter().next()
+        else {
+            panic!("no flag request")
+        };
+        s.in_flight.insert(7, rollback);
+        s.on_worker(WorkerEvent::Failed {
+            id: 7,
+            error: "NO [READ-ONLY]".into(),
+        });
+        assert!(!s.messages[0].flags.has(Flag::Flagged), "rolled back");
+        assert_eq!(s.status.as_deref(), Some("NO [READ-ONLY]"));
+
+        s.apply(Action::Down);
+        let gone = s.messages[1].uid;
+        let effects = s.act(Action::Archive);
+        assert_eq!(s.messages.len(), 4);
+        assert!(!s.messages.iter().any(|m| m.uid == gone));
+        let Some(Effect::Remove {
+            rollback,
+            dest: Some(dest),
+            ..
+        }) = effects.into_iter().next()
+        else {
+            panic!("no move request")
+        };
+        assert_eq!(dest, "Archive");
+        s.in_flight.insert(8, rollback);
+        s.on_worker(WorkerEvent::Failed {
+            id: 8,
+            error: "no such folder".into(),
+        });
+        assert_eq!(s.messages[1].uid, gone, "back where it was");
+        assert_eq!(s.messages[0].uid, uid);
     }
 
     #[test]

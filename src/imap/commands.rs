@@ -7,7 +7,7 @@ use super::protocol::{DoneResult, Messages, WorkerCommand, WorkerEvent};
 use super::sync::{apply_pending, sync_folder, SyncReport};
 use super::worker::{refresh_folders, State};
 use super::{folders, ops, Conn};
-use crate::mail::{FolderInfo, SpecialUse};
+use crate::mail::{special_folder, SpecialUse};
 
 /// Syncs a folder (which SELECTs it) and tells the UI.
 pub(super) async fn sync_and_report(
@@ -75,25 +75,6 @@ async fn settle(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), Ima
         let _ = st.events.send(WorkerEvent::FolderSynced(report));
     }
     Ok(())
-}
-
-/// The folder with a special use: the config's name first, then the server's attribute,
-/// then the common name.
-pub fn special_folder(
-    folders: &[FolderInfo],
-    configured: Option<&str>,
-    use_: SpecialUse,
-    common: &str,
-) -> String {
-    if let Some(c) = configured {
-        return c.to_string();
-    }
-    folders
-        .iter()
-        .find(|f| f.special == Some(use_))
-        .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(common)))
-        .map(|f| f.name.clone())
-        .unwrap_or_else(|| common.to_string())
 }
 
 /// Runs one command; its answer becomes a Done or Failed event.

@@ -35,3 +35,22 @@ pub struct FolderInfo {
     pub selectable: bool,
     pub status: Option<FolderStatus>,
 }
+
+/// The folder with a special use: the config's name first, then the server's attribute,
+/// then the common name.
+pub fn special_folder(
+    folders: &[FolderInfo],
+    configured: Option<&str>,
+    use_: SpecialUse,
+    common: &str,
+) -> String {
+    if let Some(c) = configured {
+        return c.to_string();
+    }
+    folders
+        .iter()
+        .find(|f| f.special == Some(use_))
+        .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(common)))
+        .map(|f| f.name.clone())
+        .unwrap_or_else(|| common.to_string())
+}
