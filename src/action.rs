@@ -36,6 +36,10 @@ pub enum Action {
     Delete,
     /// Move the message to the archive folder.
     Archive,
+    /// Open the next folder of the sidebar.
+    NextFolder,
+    /// Open the previous folder of the sidebar.
+    PreviousFolder,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.

@@ -203,6 +203,11 @@ fn flag_delete_and_archive_reach_the_server() {
     wait_until(|| server("Archive").len() == 1);
     assert_eq!(server("INBOX").len(), 4);
     assert!(!server("INBOX").iter().any(|(u, _)| *u == newest_uid));
+    // J walks the sidebar (INBOX, Drafts, Sent, Archive): the archived message is there.
+    t.keys(&["J", "J", "J"]);
+    t.wait_for("test Archive | 1/1");
+    t.keys(&["K", "K", "K"]);
+    t.wait_for("test INBOX | 1/4");
 }
 
 /// Waits (up to 30 s) until the server shows what `check` wants.

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 /// Reads a folder from the cache off the loop; at most one read in flight.
 struct Loader {
     cache: Arc<Cache>,
-    tx: mpsc::UnboundedSender<(u32, Vec<MessageSummary>)>,
+    tx: mpsc::UnboundedSender<(String, u32, Vec<MessageSummary>)>,
     busy: bool,
     again: bool,
 }
@@ -42,11 +42,11 @@ impl Loader {
                     .unwrap_or(0);
                 Ok((uidv, cache.newest(&folder, 0)?))
             };
-            let got = read().unwrap_or_else(|e| {
+            let (uidv, list) = read().unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "reading the cache");
                 (0, Vec::new())
             });
-            let _ = tx.send(got);
+            let _ = tx.send((folder, uidv, list));
         });
     }
 
@@ -134,9 +134,14 @@ pub async fn run(
                 dirty = true;
                 Vec::new()
             }
-            Some((uidv, list)) = loaded.recv() => {
-                state.uidvalidity = uidv;
-                state.set_messages(list);
+            Some((folder, uidv, list)) = loaded.recv() => {
+                // A read for a folder left meanwhile is dropped.
+                if folder == state.folder {
+                    state.uidvalidity = uidv;
+                    state.set_messages(list);
+                } else {
+                    loader.again = true;
+                }
                 loader.done(&state.folder);
                 dirty = true;
                 Vec::new()
@@ -158,6 +163,7 @@ pub async fn run(
                     return Ok(());
                 }
                 Effect::ReloadFolder => loader.request(&state.folder),
+                Effect::OpenFolder(folder) => worker.send(WorkerCommand::OpenFolder { folder }),
                 Effect::Sync => worker.send(WorkerCommand::Sync {
                     id,
                     folders: Vec::new(),

@@ -5,7 +5,9 @@ use super::reader::Reader;
 use super::triage::Rollback;
 use crate::action::Action;
 use crate::imap::protocol::{DoneResult, WorkerEvent};
-use crate::mail::{special_folder, Flag, FolderInfo, MessageSummary, Rendered, SpecialUse, Uid};
+use crate::mail::{
+    sidebar_order, special_folder, Flag, FolderInfo, MessageSummary, Rendered, SpecialUse, Uid,
+};
 use std::collections::HashMap;
 
 /// The account's link as the status bar shows it.
@@ -22,6 +24,8 @@ pub enum Link {
 pub enum Effect {
     /// Read the open folder from the cache again.
     ReloadFolder,
+    /// Tell the worker which folder is open (it syncs and watches it).
+    OpenFolder(String),
     /// Ask the worker to sync the open folder.
     Sync,
     /// Fetch a message's body (it is shown when it arrives).
@@ -153,6 +157,30 @@ impl AppState {
         }
     }
 
+    /// Opens the folder `delta` places away in the sidebar (wrapping around).
+    fn switch_folder(&mut self, delta: isize) -> Vec<Effect> {
+        let order = sidebar_order(&self.folders);
+        if order.is_empty() {
+            return Vec::new();
+        }
+        let here = order
+            .iter()
+            .position(|f| f.name == self.folder)
+            .unwrap_or(0) as isize;
+        let n = order.len() as isize;
+        let next = order[(here + delta).rem_euclid(n) as usize].name.clone();
+        if next == self.folder {
+            return Vec::new();
+        }
+        self.folder = next.clone();
+        self.messages.clear();
+        self.uidvalidity = 0;
+        self.cursor = 0;
+        self.top = 0;
+        self.progress = None;
+        vec![Effect::OpenFolder(next), Effect::ReloadFolder]
+    }
+
     /// Applies a user action; the reader takes it first when open.
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
         if let Some(reader) = self.reader.as_mut() {
@@ -178,6 +206,8 @@ impl AppState {
         }
         match action {
             Action::Open => return self.open(),
+            Action::NextFolder => return self.switch_folder(1),
+            Action::PreviousFolder => return self.switch_folder(-1),
             Action::ToggleFlagged => return self.toggle(Flag::Flagged),
             Action::ToggleUnread => return self.toggle(Flag::Seen),
             Action::Archive => {
@@ -223,7 +253,9 @@ impl AppState {
             | Action::ToggleFlagged
             | Action::ToggleUnread
             | Action::Delete
-            | Action::Archive => {}
+            | Action::Archive
+            | Action::NextFolder
+            | Action::PreviousFolder => {}
         }
         None
     }
@@ -400,6 +432,35 @@ mod tests {
         });
         assert_eq!(s.messages[1].uid, gone, "back where it was");
         assert_eq!(s.messages[0].uid, uid);
+    }
+
+    #[test]
+    fn folders_cycle_in_sidebar_order() {
+        use crate::mail::{FolderInfo, SpecialUse};
+        let mut s = state(3);
+        let f = |name: &str, special| FolderInfo {
+            name: name.into(),
+            delimiter: None,
+            special,
+            selectable: true,
+            status: None,
+        };
+        s.folders = vec![
+            f("Zeta", None),
+            f("Trash", Some(SpecialUse::Trash)),
+            f("INBOX", Some(SpecialUse::Inbox)),
+        ];
+        assert_eq!(
+            s.act(Action::NextFolder),
+            vec![Effect::OpenFolder("Trash".into()), Effect::ReloadFolder]
+        );
+        assert!(s.messages.is_empty() && s.folder == "Trash");
+        s.act(Action::NextFolder);
+        assert_eq!(s.folder, "Zeta");
+        s.act(Action::NextFolder);
+        assert_eq!(s.folder, "INBOX");
+        s.act(Action::PreviousFolder);
+        assert_eq!(s.folder, "Zeta");
     }
 
     #[test]

@@ -54,3 +54,20 @@ pub fn special_folder(
         .map(|f| f.name.clone())
         .unwrap_or_else(|| common.to_string())
 }
+
+/// The order of the sidebar: INBOX, then the special folders, then the rest by name;
+/// folders that cannot be opened are left out.
+pub fn sidebar_order(folders: &[FolderInfo]) -> Vec<&FolderInfo> {
+    let rank = |f: &FolderInfo| match f.special {
+        Some(SpecialUse::Inbox) => 0,
+        Some(SpecialUse::Drafts) => 1,
+        Some(SpecialUse::Sent) => 2,
+        Some(SpecialUse::Archive) => 3,
+        Some(SpecialUse::Junk) => 4,
+        Some(SpecialUse::Trash) => 5,
+        _ => 6,
+    };
+    let mut list: Vec<&FolderInfo> = folders.iter().filter(|f| f.selectable).collect();
+    list.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name)));
+    list
+}

@@ -9,7 +9,7 @@ mod summary;
 mod width;
 
 pub use flags::{Flag, Flags};
-pub use folder::{special_folder, FolderInfo, FolderStatus, SpecialUse};
+pub use folder::{sidebar_order, special_folder, FolderInfo, FolderStatus, SpecialUse};
 pub use render::{render_message, AttachmentInfo, Rendered};
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of `&AppState` (no IO, no clock), one widget per file.
 
+mod folder_list;
 mod message_list;
 mod reader;
 mod status_bar;
@@ -10,8 +11,18 @@ use ratatui::Frame;
 
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState) {
-    let [list, status] =
+    let [main, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
+    // The sidebar folds away on narrow screens (80 columns keeps the list readable).
+    let list = if main.width >= 100 && state.reader.is_none() {
+        let [side, list] =
+            Layout::horizontal([Constraint::Length(folder_list::WIDTH), Constraint::Min(1)])
+                .areas(main);
+        folder_list::render(frame, side, state);
+        list
+    } else {
+        main
+    };
     match &state.reader {
         Some(r) => reader::render(frame, list, r),
         None => message_list::render(frame, list, state),

@@ -1,6 +1,6 @@
 use super::*;
 use crate::app::state::{AppState, Link};
-use crate::mail::{Address, Flags, MessageSummary};
+use crate::mail::{Address, Flags, FolderInfo, FolderStatus, MessageSummary, SpecialUse};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -21,8 +21,29 @@ fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> Me
     }
 }
 
+fn folder(name: &str, special: Option<SpecialUse>, unseen: u32, messages: u32) -> FolderInfo {
+    FolderInfo {
+        name: name.into(),
+        delimiter: Some("/".into()),
+        special,
+        selectable: true,
+        status: Some(FolderStatus {
+            messages,
+            unseen,
+            ..FolderStatus::default()
+        }),
+    }
+}
+
 fn state() -> AppState {
     let mut s = AppState::new("personal", "INBOX");
+    s.folders = vec![
+        folder("Trash", Some(SpecialUse::Trash), 0, 12),
+        folder("Lists/rust \u{1b}[2J", None, 3, 1_200),
+        folder("INBOX", Some(SpecialUse::Inbox), 1, 5),
+        folder("Archive", Some(SpecialUse::Archive), 0, 30_000),
+        folder("Sent", Some(SpecialUse::Sent), 0, 40),
+    ];
     s.now = NOW;
     s.link = Link::Online;
     s.rows = 23;
