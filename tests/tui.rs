@@ -61,10 +61,16 @@ impl Tmux {
 
     /// Waits (up to 30 s) until the screen shows `what`; returns the screen.
     fn wait_for(&self, what: &str) -> String {
+        self.wait_for_all(&[what])
+    }
+
+    /// Waits until one capture shows all of `what` (a capture can catch a frame half
+    /// drawn, so each expectation is waited for, not asserted on one capture).
+    fn wait_for_all(&self, what: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(what) {
+            if what.iter().all(|w| s.contains(w)) {
                 return s;
             }
             assert!(
@@ -124,8 +130,7 @@ fn opens_moves_shows_new_mail_and_quits() {
             .await
             .unwrap();
     });
-    let screen = t.wait_for("fresh from IDLE");
-    assert!(screen.contains("/31"), "{screen}");
+    t.wait_for_all(&["fresh from IDLE", "/31"]);
     // Enter opens the message under the cursor; the server then holds it as \Seen.
     t.keys(&["g", "g"]);
     t.wait_for("1/31");
@@ -177,8 +182,7 @@ fn flag_delete_and_archive_reach_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
     let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
-    t.wait_for("| online");
-    t.wait_for("1/6");
+    t.wait_for_all(&["| online", "1/6"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = |folder: &'static str| {
         rt.block_on(async {
