@@ -40,6 +40,10 @@ pub enum Action {
     NextFolder,
     /// Open the previous folder of the sidebar.
     PreviousFolder,
+    /// Filter the list: bare words match subject and sender.
+    Search,
+    /// Clear the filter.
+    ClearSearch,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.

@@ -212,6 +212,11 @@ fn flag_delete_and_archive_reach_the_server() {
     t.wait_for("test Archive | 1/1");
     t.keys(&["K", "K", "K"]);
     t.wait_for("test INBOX | 1/4");
+    // `/` filters from the cache; Esc shows everything again.
+    t.keys(&["/", "zzz-no-such-thing", "Enter"]);
+    t.wait_for_all(&["0/0", "filter: zzz-no-such-thing"]);
+    t.keys(&["Escape"]);
+    t.wait_for("test INBOX | 1/4");
 }
 
 /// Waits (up to 30 s) until the server shows what `check` wants.

@@ -103,6 +103,8 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("$", Action::SyncNow),
     ("C-r", Action::SyncNow),
     ("Enter", Action::Open),
+    ("/", Action::Search),
+    ("Esc", Action::ClearSearch),
     ("J", Action::NextFolder),
     ("K", Action::PreviousFolder),
     ("F", Action::ToggleFlagged),

@@ -1,6 +1,7 @@
 //! The interactive client: one loop over keys, worker events and cache reads; only this
 //! loop changes the state, and it redraws only when something changed.
 
+pub mod filter;
 pub mod keymap;
 pub mod reader;
 pub mod state;
@@ -103,6 +104,11 @@ pub async fn run(
         let effects: Vec<Effect> = tokio::select! {
             biased;
             ev = keys.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release && state.prompt.is_some() => {
+                    dirty = true;
+                    state.prompt_key(k);
+                    Vec::new()
+                }
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
                     let keymap = if state.reader.is_some() { &mut reader_keys } else { &mut list_keys };

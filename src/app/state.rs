@@ -57,8 +57,14 @@ pub struct AppState {
     pub folder: String,
     /// The open folder's UIDVALIDITY (0 until read from the cache).
     pub uidvalidity: u32,
-    /// The open folder, newest first.
+    /// The open folder as shown (the filter applied), newest first.
     pub messages: Vec<MessageSummary>,
+    /// The open folder, all of it.
+    pub all: Vec<MessageSummary>,
+    /// The `/` filter in force.
+    pub filter: Option<String>,
+    /// The text being typed at the `/` prompt, while it is open.
+    pub prompt: Option<String>,
     /// The message open in the reader, if any (the reader then has the screen).
     pub reader: Option<Reader>,
     /// Index of the message under the cursor.
@@ -92,6 +98,9 @@ impl AppState {
             folder: folder.to_string(),
             uidvalidity: 0,
             messages: Vec::new(),
+            all: Vec::new(),
+            filter: None,
+            prompt: None,
             reader: None,
             cursor: 0,
             top: 0,
@@ -111,7 +120,8 @@ impl AppState {
     pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) {
         self.overlay_in_flight(&mut messages);
         let uid = self.messages.get(self.cursor).map(|m| m.uid);
-        self.messages = messages;
+        self.messages = self.filtered(&messages);
+        self.all = messages;
         self.cursor = uid
             .and_then(|u| self.messages.iter().position(|m| m.uid == u))
             .unwrap_or(self.cursor)
@@ -174,6 +184,8 @@ impl AppState {
         }
         self.folder = next.clone();
         self.messages.clear();
+        self.all.clear();
+        self.filter = None;
         self.uidvalidity = 0;
         self.cursor = 0;
         self.top = 0;
@@ -206,6 +218,14 @@ impl AppState {
         }
         match action {
             Action::Open => return self.open(),
+            Action::Search => {
+                self.start_prompt();
+                return Vec::new();
+            }
+            Action::ClearSearch => {
+                self.set_filter(None);
+                return Vec::new();
+            }
             Action::NextFolder => return self.switch_folder(1),
             Action::PreviousFolder => return self.switch_folder(-1),
             Action::ToggleFlagged => return self.toggle(Flag::Flagged),
@@ -255,7 +275,9 @@ impl AppState {
             | Action::Delete
             | Action::Archive
             | Action::NextFolder
-            | Action::PreviousFolder => {}
+            | Action::PreviousFolder
+            | Action::Search
+            | Action::ClearSearch => {}
         }
         None
     }
@@ -461,6 +483,34 @@ mod tests {
         assert_eq!(s.folder, "INBOX");
         s.act(Action::PreviousFolder);
         assert_eq!(s.folder, "Zeta");
+    }
+
+    #[test]
+    fn slash_filters_by_subject_and_sender_and_esc_clears() {
+        use crate::mail::Address;
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut s = state(3);
+        let mut all = s.messages.clone();
+        all[0].subject = "Quarterly report".into();
+        all[1].from = vec![Address {
+            name: Some("José Müller".into()),
+            email: "j@x.de".into(),
+        }];
+        all[2].subject = "Lunch".into();
+        s.set_messages(all);
+        s.act(Action::Search);
+        for c in "müller".chars() {
+            assert!(s.prompt_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        }
+        assert!(!s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        assert_eq!(s.messages.len(), 1);
+        assert_eq!(s.messages[0].from[0].email, "j@x.de");
+        // A reload from the cache keeps the filter.
+        let again = s.all.clone();
+        s.set_messages(again);
+        assert_eq!(s.messages.len(), 1);
+        s.act(Action::ClearSearch);
+        assert_eq!(s.messages.len(), 3);
     }
 
     #[test]

@@ -22,6 +22,11 @@ impl AppState {
         let before = m.flags.clone();
         let on = !before.has(flag);
         m.flags.set(flag, on);
+        let (uid, shown) = (m.uid, m.flags.clone());
+        if let Some(a) = self.all.iter_mut().find(|a| a.uid == uid) {
+            a.flags = shown;
+        }
+        let m = &self.messages[self.cursor];
         vec![Effect::SetFlags {
             uids: vec![m.uid],
             flag: flag.imap_name().to_string(),
@@ -38,6 +43,7 @@ impl AppState {
         }
         let at = self.cursor;
         let m = self.messages.remove(at);
+        self.all.retain(|x| x.uid != m.uid);
         self.cursor = self.cursor.min(self.messages.len().saturating_sub(1));
         vec![Effect::Remove {
             uids: vec![m.uid],

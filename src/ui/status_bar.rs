@@ -23,6 +23,9 @@ pub fn thousands(n: u64) -> String {
 
 /// The status line's text.
 pub fn text(state: &AppState) -> String {
+    if let Some(typed) = &state.prompt {
+        return format!("/{}", sanitize(typed));
+    }
     let link = match &state.link {
         Link::Connecting => "connecting".to_string(),
         Link::Online => "online".to_string(),
@@ -42,6 +45,9 @@ pub fn text(state: &AppState) -> String {
         },
         link,
     ];
+    if let Some(f) = &state.filter {
+        parts.push(format!("filter: {f} (Esc clears)"));
+    }
     if let Some((done, total)) = state.progress {
         parts.push(format!(
             "syncing {} {}/{}",
