@@ -19,12 +19,21 @@ use state::{AppState, Effect};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+/// A cache read: the folder, its UIDVALIDITY, the messages newest first, and whether
+/// this is the whole folder or only its first screens.
+type Loaded = (String, u32, Vec<MessageSummary>, bool);
+
+/// Messages read first, so the first screen is drawn before the whole folder is read.
+const FIRST_READ: usize = 300;
+
 /// Reads a folder from the cache off the loop; at most one read in flight.
 struct Loader {
     cache: Arc<Cache>,
-    tx: mpsc::UnboundedSender<(String, u32, Vec<MessageSummary>)>,
+    tx: mpsc::UnboundedSender<Loaded>,
     busy: bool,
     again: bool,
+    /// Whether the open folder was shown yet (the first read comes in two steps).
+    shown_once: bool,
 }
 
 impl Loader {
@@ -35,19 +44,30 @@ impl Loader {
         }
         self.busy = true;
         let (cache, tx, folder) = (self.cache.clone(), self.tx.clone(), folder.to_string());
+        let first = !self.shown_once;
+        self.shown_once = true;
         tokio::task::spawn_blocking(move || {
-            let read = || -> Result<(u32, Vec<MessageSummary>), crate::cache::CacheError> {
+            let read = |limit| -> Result<(u32, Vec<MessageSummary>), crate::cache::CacheError> {
                 let uidv = cache
                     .folder_state(&folder)?
                     .map(|s| s.uidvalidity)
                     .unwrap_or(0);
-                Ok((uidv, cache.newest(&folder, 0)?))
+                Ok((uidv, cache.newest(&folder, limit)?))
             };
-            let (uidv, list) = read().unwrap_or_else(|e| {
+            let fallback = |e: crate::cache::CacheError| {
                 tracing::warn!(error = %e, "reading the cache");
                 (0, Vec::new())
-            });
-            let _ = tx.send((folder, uidv, list));
+            };
+            if first {
+                let (uidv, head) = read(FIRST_READ).unwrap_or_else(fallback);
+                if head.len() < FIRST_READ {
+                    let _ = tx.send((folder, uidv, head, true));
+                    return;
+                }
+                let _ = tx.send((folder.clone(), uidv, head, false));
+            }
+            let (uidv, list) = read(0).unwrap_or_else(fallback);
+            let _ = tx.send((folder, uidv, list, true));
         });
     }
 
@@ -82,6 +102,7 @@ pub async fn run(
         tx: load_tx,
         busy: false,
         again: false,
+        shown_once: false,
     };
     loader.request(&state.folder);
     let mut keys = EventStream::new();
@@ -140,7 +161,7 @@ pub async fn run(
                 dirty = true;
                 Vec::new()
             }
-            Some((folder, uidv, list)) = loaded.recv() => {
+            Some((folder, uidv, list, whole)) = loaded.recv() => {
                 // A read for a folder left meanwhile is dropped.
                 if folder == state.folder {
                     state.uidvalidity = uidv;
@@ -148,7 +169,9 @@ pub async fn run(
                 } else {
                     loader.again = true;
                 }
-                loader.done(&state.folder);
+                if whole {
+                    loader.done(&state.folder);
+                }
                 dirty = true;
                 Vec::new()
             }
@@ -169,7 +192,10 @@ pub async fn run(
                     return Ok(());
                 }
                 Effect::ReloadFolder => loader.request(&state.folder),
-                Effect::OpenFolder(folder) => worker.send(WorkerCommand::OpenFolder { folder }),
+                Effect::OpenFolder(folder) => {
+                    loader.shown_once = false;
+                    worker.send(WorkerCommand::OpenFolder { folder })
+                }
                 Effect::Sync => worker.send(WorkerCommand::Sync {
                     id,
                     folders: Vec::new(),
