@@ -44,8 +44,40 @@ pub enum Action {
     Search,
     /// Clear the filter.
     ClearSearch,
+    /// Show or hide the list of keys.
+    Help,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.
     Quit,
+}
+
+impl Action {
+    /// A few words for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Down => "down",
+            Action::Up => "up",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::HalfPageDown => "half a page down",
+            Action::HalfPageUp => "half a page up",
+            Action::PageDown => "page down",
+            Action::PageUp => "page up",
+            Action::Open => "open the message",
+            Action::NextMessage => "next message",
+            Action::PreviousMessage => "previous message",
+            Action::ToggleFlagged => "flag / unflag",
+            Action::ToggleUnread => "read / unread",
+            Action::Delete => "delete (to Trash)",
+            Action::Archive => "archive",
+            Action::NextFolder => "next folder",
+            Action::PreviousFolder => "previous folder",
+            Action::Search => "filter by subject and sender",
+            Action::ClearSearch => "clear the filter",
+            Action::Help => "this help",
+            Action::SyncNow => "sync now",
+            Action::Quit => "close / quit",
+        }
+    }
 }

@@ -103,6 +103,7 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("$", Action::SyncNow),
     ("C-r", Action::SyncNow),
     ("Enter", Action::Open),
+    ("?", Action::Help),
     ("/", Action::Search),
     ("Esc", Action::ClearSearch),
     ("J", Action::NextFolder),

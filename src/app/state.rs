@@ -65,6 +65,8 @@ pub struct AppState {
     pub filter: Option<String>,
     /// The text being typed at the `/` prompt, while it is open.
     pub prompt: Option<String>,
+    /// The key help is shown.
+    pub help: bool,
     /// The message open in the reader, if any (the reader then has the screen).
     pub reader: Option<Reader>,
     /// Index of the message under the cursor.
@@ -101,6 +103,7 @@ impl AppState {
             all: Vec::new(),
             filter: None,
             prompt: None,
+            help: false,
             reader: None,
             cursor: 0,
             top: 0,
@@ -195,6 +198,14 @@ impl AppState {
 
     /// Applies a user action; the reader takes it first when open.
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        // Any key closes the help; `?` opens it.
+        if std::mem::take(&mut self.help) {
+            return Vec::new();
+        }
+        if action == Action::Help {
+            self.help = true;
+            return Vec::new();
+        }
         if let Some(reader) = self.reader.as_mut() {
             match action {
                 Action::Quit => {
@@ -277,7 +288,8 @@ impl AppState {
             | Action::NextFolder
             | Action::PreviousFolder
             | Action::Search
-            | Action::ClearSearch => {}
+            | Action::ClearSearch
+            | Action::Help => {}
         }
         None
     }

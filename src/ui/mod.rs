@@ -1,6 +1,7 @@
 //! Drawing: pure functions of `&AppState` (no IO, no clock), one widget per file.
 
 mod folder_list;
+mod help;
 mod message_list;
 mod reader;
 mod status_bar;
@@ -26,6 +27,9 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     match &state.reader {
         Some(r) => reader::render(frame, list, r),
         None => message_list::render(frame, list, state),
+    }
+    if state.help {
+        help::render(frame, main);
     }
     status_bar::render(frame, status, state);
 }

@@ -124,3 +124,25 @@ Shall we go on Saturday? The weather looks good and the trail should be dry by t
     terminal.draw(|f| render(f, &s)).unwrap();
     insta::assert_snapshot!(terminal.backend());
 }
+
+#[test]
+fn help_lists_every_default_key() {
+    let mut s = state();
+    s.act(crate::action::Action::Help);
+    let t = draw(80, 40, &s);
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    for (key, action) in crate::app::keymap::DEFAULT_LIST_KEYS {
+        assert!(
+            text.contains(key) && text.contains(action.describe()),
+            "{key}"
+        );
+    }
+    s.act(crate::action::Action::Down); // any key closes it
+    assert!(!s.help);
+}
