@@ -46,6 +46,8 @@ pub enum Action {
     ClearSearch,
     /// Show or hide the list of keys.
     Help,
+    /// Give the terminal back to the shell (resume with `fg`).
+    Suspend,
     /// Sync the open folder now.
     SyncNow,
     /// Close the current view, or quit from the message list.
@@ -76,6 +78,7 @@ impl Action {
             Action::Search => "filter by subject and sender",
             Action::ClearSearch => "clear the filter",
             Action::Help => "this help",
+            Action::Suspend => "suspend (fg resumes)",
             Action::SyncNow => "sync now",
             Action::Quit => "close / quit",
         }

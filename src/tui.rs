@@ -17,3 +17,17 @@ pub fn init() -> std::io::Result<(DefaultTerminal, Guard)> {
     let terminal = ratatui::try_init()?;
     Ok((terminal, Guard))
 }
+
+/// Gives the terminal back to the shell and stops the process (as Ctrl-z does outside
+/// raw mode); once resumed with `fg`, takes the terminal again.
+pub fn suspend() -> std::io::Result<DefaultTerminal> {
+    ratatui::restore();
+    // SAFETY: raising a signal on our own process; SIGTSTP's default action stops us
+    // until SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    let mut terminal = ratatui::try_init()?;
+    terminal.clear()?;
+    Ok(terminal)
+}

@@ -45,6 +45,32 @@ impl Tmux {
         Tmux { session }
     }
 
+    /// A session running a shell (for job control).
+    fn start_shell() -> Tmux {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(100);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("tern-test-{}-{n}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "bash --norc -i",
+            ])
+            .status()
+            .unwrap();
+        assert!(
+            ok.success(),
+            "tmux is needed by this test: apt-get install -y tmux"
+        );
+        Tmux { session }
+    }
+
     fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.session])
@@ -229,4 +255,28 @@ fn wait_until(mut check: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn ctrl_z_gives_the_shell_back_and_fg_resumes() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 3, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = Tmux::start_shell();
+    t.keys(&[
+        &format!(
+            "TERN_LOG='{}' '{}' --config '{}'",
+            dir.path().join("tern.log").display(),
+            env!("CARGO_BIN_EXE_tern"),
+            cfg.display()
+        ),
+        "Enter",
+    ]);
+    t.wait_for_all(&["| online", "1/3"]);
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for_all(&["| online", "1/3"]);
+    t.keys(&["q"]);
 }

@@ -192,6 +192,10 @@ pub async fn run(
                     return Ok(());
                 }
                 Effect::ReloadFolder => loader.request(&state.folder),
+                Effect::Suspend => {
+                    terminal = crate::tui::suspend()?;
+                    dirty = true;
+                }
                 Effect::OpenFolder(folder) => {
                     loader.shown_once = false;
                     worker.send(WorkerCommand::OpenFolder { folder })

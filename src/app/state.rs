@@ -32,6 +32,8 @@ pub enum Effect {
     FetchBody(Uid),
     /// Tell the server a message was read (already shown as read).
     MarkSeen(Uid),
+    /// Give the terminal back to the shell until resumed.
+    Suspend,
     /// Lay out a fetched message off the loop.
     Render(Uid, Vec<u8>),
     /// Add or remove a flag on the server (already shown).
@@ -206,6 +208,9 @@ impl AppState {
             self.help = true;
             return Vec::new();
         }
+        if action == Action::Suspend {
+            return vec![Effect::Suspend];
+        }
         if let Some(reader) = self.reader.as_mut() {
             match action {
                 Action::Quit => {
@@ -289,7 +294,8 @@ impl AppState {
             | Action::PreviousFolder
             | Action::Search
             | Action::ClearSearch
-            | Action::Help => {}
+            | Action::Help
+            | Action::Suspend => {}
         }
         None
     }
