@@ -1,4 +1,5 @@
-//! Every user intent, as data: the keymap in the config names these (snake_case).
+//! Every user intent, as data: the keymap in the config and the `:` command line name
+//! these (snake_case in the config, kebab-case or snake_case on the command line).
 
 use serde::Deserialize;
 
@@ -6,55 +7,151 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Move the cursor down one message.
     Down,
-    /// Move the cursor up one message.
     Up,
-    /// Jump to the first (newest) message.
     First,
-    /// Jump to the last (oldest) message.
     Last,
-    /// Move down half a screen.
     HalfPageDown,
-    /// Move up half a screen.
     HalfPageUp,
-    /// Move down a screen.
     PageDown,
-    /// Move up a screen.
     PageUp,
-    /// Open the message under the cursor in the reader.
     Open,
-    /// In the reader: show the next (older) message.
     NextMessage,
-    /// In the reader: show the previous (newer) message.
     PreviousMessage,
-    /// Flag or unflag the message.
     ToggleFlagged,
-    /// Mark the message read or unread.
     ToggleUnread,
-    /// Move the message to Trash.
     Delete,
-    /// Move the message to the archive folder.
     Archive,
-    /// Open the next folder of the sidebar.
+    MoveTo,
+    CopyTo,
+    GoToFolder,
+    Undo,
+    Select,
+    SelectRange,
+    SelectAll,
     NextFolder,
-    /// Open the previous folder of the sidebar.
     PreviousFolder,
-    /// Filter the list: bare words match subject and sender.
     Search,
-    /// Clear the filter.
+    NextHit,
+    PreviousHit,
     ClearSearch,
-    /// Show or hide the list of keys.
+    ToggleThreads,
+    ToggleSort,
+    ToggleSplit,
+    ToggleHeaders,
+    OpenLink,
+    SaveAttachment,
+    OpenAttachment,
+    FocusNext,
+    FocusPrevious,
+    CommandLine,
     Help,
-    /// Give the terminal back to the shell (resume with `fg`).
     Suspend,
-    /// Sync the open folder now.
     SyncNow,
-    /// Close the current view, or quit from the message list.
     Quit,
 }
 
 impl Action {
+    /// Every action, in the order the help lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::Down,
+        Action::Up,
+        Action::First,
+        Action::Last,
+        Action::HalfPageDown,
+        Action::HalfPageUp,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Open,
+        Action::NextMessage,
+        Action::PreviousMessage,
+        Action::ToggleFlagged,
+        Action::ToggleUnread,
+        Action::Delete,
+        Action::Archive,
+        Action::MoveTo,
+        Action::CopyTo,
+        Action::GoToFolder,
+        Action::Undo,
+        Action::Select,
+        Action::SelectRange,
+        Action::SelectAll,
+        Action::NextFolder,
+        Action::PreviousFolder,
+        Action::Search,
+        Action::NextHit,
+        Action::PreviousHit,
+        Action::ClearSearch,
+        Action::ToggleThreads,
+        Action::ToggleSort,
+        Action::ToggleSplit,
+        Action::ToggleHeaders,
+        Action::OpenLink,
+        Action::SaveAttachment,
+        Action::OpenAttachment,
+        Action::FocusNext,
+        Action::FocusPrevious,
+        Action::CommandLine,
+        Action::Help,
+        Action::Suspend,
+        Action::SyncNow,
+        Action::Quit,
+    ];
+
+    /// The name used in the config (`toggle_flagged`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Down => "down",
+            Action::Up => "up",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::HalfPageDown => "half_page_down",
+            Action::HalfPageUp => "half_page_up",
+            Action::PageDown => "page_down",
+            Action::PageUp => "page_up",
+            Action::Open => "open",
+            Action::NextMessage => "next_message",
+            Action::PreviousMessage => "previous_message",
+            Action::ToggleFlagged => "toggle_flagged",
+            Action::ToggleUnread => "toggle_unread",
+            Action::Delete => "delete",
+            Action::Archive => "archive",
+            Action::MoveTo => "move_to",
+            Action::CopyTo => "copy_to",
+            Action::GoToFolder => "go_to_folder",
+            Action::Undo => "undo",
+            Action::Select => "select",
+            Action::SelectRange => "select_range",
+            Action::SelectAll => "select_all",
+            Action::NextFolder => "next_folder",
+            Action::PreviousFolder => "previous_folder",
+            Action::Search => "search",
+            Action::NextHit => "next_hit",
+            Action::PreviousHit => "previous_hit",
+            Action::ClearSearch => "clear_search",
+            Action::ToggleThreads => "toggle_threads",
+            Action::ToggleSort => "toggle_sort",
+            Action::ToggleSplit => "toggle_split",
+            Action::ToggleHeaders => "toggle_headers",
+            Action::OpenLink => "open_link",
+            Action::SaveAttachment => "save_attachment",
+            Action::OpenAttachment => "open_attachment",
+            Action::FocusNext => "focus_next",
+            Action::FocusPrevious => "focus_previous",
+            Action::CommandLine => "command_line",
+            Action::Help => "help",
+            Action::Suspend => "suspend",
+            Action::SyncNow => "sync_now",
+            Action::Quit => "quit",
+        }
+    }
+
+    /// The action named `name` (`toggle_flagged` or `toggle-flagged`).
+    pub fn from_name(name: &str) -> Option<Action> {
+        let name = name.replace('-', "_");
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
     /// A few words for the help screen.
     pub fn describe(self) -> &'static str {
         match self {
@@ -71,16 +168,55 @@ impl Action {
             Action::PreviousMessage => "previous message",
             Action::ToggleFlagged => "flag / unflag",
             Action::ToggleUnread => "read / unread",
-            Action::Delete => "delete (to Trash)",
+            Action::Delete => "delete (to Trash; in Trash for good, asks)",
             Action::Archive => "archive",
+            Action::MoveTo => "move to a folder (picker)",
+            Action::CopyTo => "copy to a folder (picker)",
+            Action::GoToFolder => "go to a folder (picker)",
+            Action::Undo => "undo the last move, delete, archive, flag",
+            Action::Select => "select / unselect, then down",
+            Action::SelectRange => "select a range (again to end it)",
+            Action::SelectAll => "select all shown (again: none)",
             Action::NextFolder => "next folder",
             Action::PreviousFolder => "previous folder",
-            Action::Search => "filter by subject and sender",
-            Action::ClearSearch => "clear the filter",
+            Action::Search => "search (words; from: subject: since: is:unread …)",
+            Action::NextHit => "next hit",
+            Action::PreviousHit => "previous hit",
+            Action::ClearSearch => "clear the selection, then the search",
+            Action::ToggleThreads => "threads on / off",
+            Action::ToggleSort => "newest / oldest first",
+            Action::ToggleSplit => "reader split below the list / full screen",
+            Action::ToggleHeaders => "all headers / the main ones",
+            Action::OpenLink => "open link number N",
+            Action::SaveAttachment => "save an attachment (or all)",
+            Action::OpenAttachment => "open an attachment",
+            Action::FocusNext => "focus the next pane",
+            Action::FocusPrevious => "focus the previous pane",
+            Action::CommandLine => "command line (Tab completes)",
             Action::Help => "this help",
             Action::Suspend => "suspend (fg resumes)",
             Action::SyncNow => "sync now",
             Action::Quit => "close / quit",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            let via_serde: Action =
+                serde_json::from_value(serde_json::Value::String(a.name().into())).unwrap();
+            assert_eq!(via_serde, *a);
+        }
+        assert_eq!(
+            Action::from_name("toggle-flagged"),
+            Some(Action::ToggleFlagged)
+        );
+        assert_eq!(Action::from_name("nope"), None);
     }
 }

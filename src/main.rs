@@ -78,10 +78,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let load = || -> anyhow::Result<tern::config::Config> {
-        let path = tern::config::locate(args.config.as_deref())?;
-        Ok(tern::config::load(&path)?)
-    };
+    let config_path = || tern::config::locate(args.config.as_deref());
+    let load =
+        || -> anyhow::Result<tern::config::Config> { Ok(tern::config::load(&config_path()?)?) };
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
     match args.command {
         Some(Command::Sync { account, folders }) => {
@@ -136,7 +135,26 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
-            rt.block_on(tern::app::run(&ctx.name, ctx.cache.clone(), settings, opts))
+            let g = &config.general;
+            let ui = tern::app::UiOptions {
+                keys: config.keys.clone(),
+                theme: config.theme.clone(),
+                download_dir: g.download_dir.clone(),
+                new_mail_command: g.new_mail_command.clone(),
+                bell: g.bell,
+                split: g.reader_layout == Some(tern::config::ReaderLayout::Split),
+                config_path: config_path().ok(),
+                folders: ctx.account.folders.clone(),
+            };
+            let path = config_path()?;
+            rt.block_on(tern::app::run(
+                &ctx.name,
+                ctx.cache.clone(),
+                settings,
+                opts,
+                ui,
+            ))
+            .map_err(|e| e.context(format!("{}", path.display())))
         }
     }
 }

@@ -15,6 +15,9 @@ impl Drop for Guard {
 /// Enters raw mode and the alternate screen; the guard puts the terminal back.
 pub fn init() -> std::io::Result<(DefaultTerminal, Guard)> {
     let terminal = ratatui::try_init()?;
+    // Over ratatui's hook (which restores the terminal): panics a parser had inside
+    // `contained::run` are logged, not shown.
+    crate::contained::install_hook();
     Ok((terminal, Guard))
 }
 
@@ -28,6 +31,7 @@ pub fn suspend() -> std::io::Result<DefaultTerminal> {
         libc::raise(libc::SIGTSTP);
     }
     let mut terminal = ratatui::try_init()?;
+    crate::contained::install_hook();
     terminal.clear()?;
     Ok(terminal)
 }

@@ -129,6 +129,25 @@ fn opens_moves_shows_new_mail_and_quits() {
     let msgs = fill(&d, "INBOX", 30, 12);
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
+    // new-mail-command gets the details in its environment, never in its text.
+    let notify = dir.path().join("notify.sh");
+    let notified = dir.path().join("notified");
+    std::fs::write(
+        &notify,
+        format!(
+            "printf '%s\\n%s\\n%s\\n' \"$TERN_FOLDER\" \"$TERN_FROM\" \"$TERN_SUBJECT\" > '{}'\n",
+            notified.display()
+        ),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[general]\n",
+        &format!(
+            "[general]\nnew-mail-command = \"sh '{}'\"\n",
+            notify.display()
+        ),
+    );
+    std::fs::write(&cfg, text).unwrap();
     let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
     let newest = msgs.iter().max_by_key(|m| m.date).unwrap();
     let screen = t.wait_for("| online");
@@ -151,12 +170,18 @@ fn opens_moves_shows_new_mail_and_quits() {
     rt.block_on(async {
         let mut other = other_client(&d).await;
         let date = chrono::Utc::now().to_rfc2822();
-        let raw = format!("From: Newcomer <new@example.org>\r\nDate: {date}\r\nSubject: fresh from IDLE\r\n\r\nhi\r\n");
+        let raw = format!("From: Newcomer <new@example.org>\r\nDate: {date}\r\nSubject: fresh from IDLE $(touch pwned)\r\n\r\nhi\r\n");
         tern::imap::ops::append(&mut other, "INBOX", &[], raw.as_bytes())
             .await
             .unwrap();
     });
     t.wait_for_all(&["fresh from IDLE", "/31"]);
+    wait_until(|| std::fs::read_to_string(&notified).is_ok_and(|t| t.lines().count() == 3));
+    assert_eq!(
+        std::fs::read_to_string(&notified).unwrap(),
+        "INBOX\nNewcomer\nfresh from IDLE $(touch pwned)\n"
+    );
+    assert!(!dir.path().join("pwned").exists() && !std::path::Path::new("pwned").exists());
     // Enter opens the message under the cursor; the server then holds it as \Seen.
     t.keys(&["g", "g"]);
     t.wait_for("1/31");
@@ -240,9 +265,70 @@ fn flag_delete_and_archive_reach_the_server() {
     t.wait_for("test INBOX | 1/4");
     // `/` filters from the cache; Esc shows everything again.
     t.keys(&["/", "zzz-no-such-thing", "Enter"]);
-    t.wait_for_all(&["0/0", "filter: zzz-no-such-thing"]);
+    t.wait_for_all(&["0/0", "search: zzz-no-such-thing"]);
     t.keys(&["Escape"]);
     t.wait_for("test INBOX | 1/4");
+}
+
+#[test]
+fn undo_picker_selection_command_line_and_server_search() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 8, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    t.wait_for_all(&["| online", "1/8"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let count = |folder: &'static str| {
+        rt.block_on(async {
+            let mut other = other_client(&d).await;
+            server_state(&mut other, folder).await.len()
+        })
+    };
+    // Archive, then undo: the message is back in INBOX on the server and on screen.
+    t.keys(&["a"]);
+    t.wait_for("1/7");
+    wait_until(|| count("Archive") == 1);
+    t.wait_for("moved to Archive");
+    t.keys(&["u"]);
+    wait_until(|| count("INBOX") == 8 && count("Archive") == 0);
+    t.wait_for_all(&["1/8", "undone"]);
+    // Select two with Space and archive both at once.
+    t.keys(&["Space", "Space"]);
+    t.wait_for("2 selected");
+    t.keys(&["a"]);
+    t.wait_for("/6 |");
+    wait_until(|| count("Archive") == 2);
+    // M opens the folder picker; typing narrows it; Enter moves there.
+    t.keys(&["M"]);
+    t.wait_for("move to:");
+    t.keys(&["tra"]);
+    t.wait_for("move to: tra");
+    t.keys(&["Enter"]);
+    t.wait_for("/5 |");
+    wait_until(|| count("Trash") == 1);
+    // The command line, with Tab completing the folder name.
+    t.keys(&[":", "move Arch", "Tab"]);
+    t.wait_for(":move Archive");
+    t.keys(&["Enter"]);
+    t.wait_for("/4 |");
+    wait_until(|| count("Archive") == 3);
+    // A server search: flag one, then is:flagged finds just it.
+    t.keys(&["j", "F"]);
+    wait_until(|| {
+        rt.block_on(async {
+            let mut other = other_client(&d).await;
+            server_state(&mut other, "INBOX")
+                .await
+                .iter()
+                .any(|(_, f)| f.has(tern::mail::Flag::Flagged))
+        })
+    });
+    t.keys(&["/", "is:flagged", "Enter"]);
+    t.wait_for_all(&["1/1", "search: is:flagged", "found on the server"]);
+    t.keys(&["Escape"]);
+    t.wait_for("1/4 |");
+    t.keys(&["q"]);
 }
 
 /// Waits (up to 30 s) until the server shows what `check` wants.

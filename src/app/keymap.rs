@@ -82,9 +82,22 @@ pub enum Matched {
 /// Bindings plus the keys typed so far.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
-    bindings: HashMap<Vec<Key>, Action>,
+    /// `None`: unbound by the config (the default is switched off).
+    bindings: HashMap<Vec<Key>, Option<Action>>,
     typed: Vec<Key>,
 }
+
+/// Bindings that work in every view unless a view binds the key itself.
+pub const DEFAULT_GLOBAL_KEYS: &[(&str, Action)] = &[
+    ("?", Action::Help),
+    (":", Action::CommandLine),
+    ("C-z", Action::Suspend),
+    ("$", Action::SyncNow),
+    ("C-r", Action::SyncNow),
+    ("Tab", Action::FocusNext),
+    ("BackTab", Action::FocusPrevious),
+    ("z", Action::ToggleSplit),
+];
 
 /// The default bindings of the message list (a contract: users' muscle memory).
 pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
@@ -100,23 +113,30 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("C-u", Action::HalfPageUp),
     ("PageDown", Action::PageDown),
     ("PageUp", Action::PageUp),
-    ("$", Action::SyncNow),
-    ("C-r", Action::SyncNow),
     ("Enter", Action::Open),
-    ("?", Action::Help),
-    ("C-z", Action::Suspend),
     ("/", Action::Search),
+    ("n", Action::NextHit),
+    ("N", Action::PreviousHit),
     ("Esc", Action::ClearSearch),
     ("J", Action::NextFolder),
     ("K", Action::PreviousFolder),
+    ("c", Action::GoToFolder),
     ("F", Action::ToggleFlagged),
     ("U", Action::ToggleUnread),
     ("d", Action::Delete),
     ("a", Action::Archive),
+    ("M", Action::MoveTo),
+    ("C", Action::CopyTo),
+    ("u", Action::Undo),
+    ("Space", Action::Select),
+    ("v", Action::SelectRange),
+    ("*", Action::SelectAll),
+    ("T", Action::ToggleThreads),
+    ("o", Action::ToggleSort),
     ("q", Action::Quit),
 ];
 
-/// The default bindings of the reader (pager keys).
+/// The default bindings of the reader (pager keys, and triage without leaving).
 pub const DEFAULT_READER_KEYS: &[(&str, Action)] = &[
     ("j", Action::Down),
     ("Down", Action::Down),
@@ -130,11 +150,28 @@ pub const DEFAULT_READER_KEYS: &[(&str, Action)] = &[
     ("C-u", Action::HalfPageUp),
     ("g g", Action::First),
     ("G", Action::Last),
-    ("C-z", Action::Suspend),
     ("J", Action::NextMessage),
     ("K", Action::PreviousMessage),
+    ("/", Action::Search),
+    ("n", Action::NextHit),
+    ("N", Action::PreviousHit),
+    ("Esc", Action::ClearSearch),
+    ("h", Action::ToggleHeaders),
+    ("l", Action::OpenLink),
+    ("s", Action::SaveAttachment),
+    ("O", Action::OpenAttachment),
+    ("F", Action::ToggleFlagged),
+    ("U", Action::ToggleUnread),
+    ("d", Action::Delete),
+    ("a", Action::Archive),
+    ("M", Action::MoveTo),
+    ("C", Action::CopyTo),
+    ("u", Action::Undo),
     ("q", Action::Quit),
 ];
+
+/// Key overrides from the config: sequence to action name (`none` unbinds).
+pub type Overrides = std::collections::BTreeMap<String, String>;
 
 impl Keymap {
     /// The default message-list keymap.
@@ -149,12 +186,58 @@ impl Keymap {
 
     fn from_table(table: &[(&str, Action)]) -> Keymap {
         let mut k = Keymap::default();
-        for (seq, action) in table {
+        for (seq, action) in DEFAULT_GLOBAL_KEYS.iter().chain(table) {
             if let Some(keys) = parse_sequence(seq) {
-                k.bindings.insert(keys, *action);
+                k.bindings.insert(keys, Some(*action));
             }
         }
         k
+    }
+
+    /// A view's keymap: the defaults, then `[keys.global]`, then the view's own table.
+    /// An error names the table and key in plain words.
+    pub fn build(
+        table: &[(&str, Action)],
+        global: &Overrides,
+        view: &Overrides,
+        view_name: &str,
+    ) -> Result<Keymap, String> {
+        let mut k = Keymap::from_table(table);
+        for (section, overrides) in [("global", global), (view_name, view)] {
+            for (seq, name) in overrides {
+                let keys = parse_sequence(seq).ok_or_else(|| {
+                    format!("[keys.{section}] {seq:?}: not a key sequence (e.g. \"g g\", \"C-d\", \"Enter\")")
+                })?;
+                let action = if name == "none" {
+                    None
+                } else {
+                    Some(Action::from_name(name).ok_or_else(|| {
+                        format!("[keys.{section}] {seq:?}: no action named {name:?} (see `?` in tern for the names)")
+                    })?)
+                };
+                k.bindings.insert(keys, action);
+            }
+        }
+        Ok(k)
+    }
+
+    /// The bindings for the help: key sequences by action, in `Action::ALL` order.
+    pub fn describe(&self) -> Vec<(String, Action)> {
+        let mut out = Vec::new();
+        for action in Action::ALL {
+            let mut keys: Vec<String> = self
+                .bindings
+                .iter()
+                .filter(|(_, a)| **a == Some(*action))
+                .map(|(seq, _)| seq.iter().map(key_name).collect::<Vec<_>>().join(" "))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            keys.sort_by_key(|k| (k.chars().count() > 1, k.clone()));
+            out.push((keys.join(", "), *action));
+        }
+        out
     }
 
     /// Feeds one key press.
@@ -162,18 +245,49 @@ impl Keymap {
         self.typed.push(key);
         if let Some(a) = self.bindings.get(&self.typed) {
             self.typed.clear();
-            return Matched::Action(*a);
+            return match a {
+                Some(a) => Matched::Action(*a),
+                None => Matched::Nothing,
+            };
         }
-        let prefix = self
-            .bindings
-            .keys()
-            .any(|seq| seq.len() > self.typed.len() && seq.starts_with(&self.typed));
+        let prefix = self.bindings.iter().any(|(seq, a)| {
+            a.is_some() && seq.len() > self.typed.len() && seq.starts_with(&self.typed)
+        });
         if prefix {
             return Matched::Pending;
         }
         self.typed.clear();
         Matched::Nothing
     }
+}
+
+/// How a key is written in the config and the help.
+pub fn key_name(k: &Key) -> String {
+    let base = match k.code {
+        KeyCode::Enter => "Enter".to_string(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "BackTab".into(),
+        KeyCode::Char(' ') => "Space".into(),
+        KeyCode::Up => "Up".into(),
+        KeyCode::Down => "Down".into(),
+        KeyCode::Left => "Left".into(),
+        KeyCode::Right => "Right".into(),
+        KeyCode::PageUp => "PageUp".into(),
+        KeyCode::PageDown => "PageDown".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    };
+    let mut s = String::new();
+    if k.ctrl {
+        s.push_str("C-");
+    }
+    if k.alt {
+        s.push_str("M-");
+    }
+    s + &base
 }
 
 #[cfg(test)]
@@ -203,5 +317,28 @@ mod tests {
             })
         );
         assert_eq!(parse_key("jj"), None);
+    }
+
+    #[test]
+    fn config_overrides_rebind_unbind_and_explain_errors() {
+        let global: Overrides = [("C-s".to_string(), "sync_now".to_string())].into();
+        let list: Overrides = [
+            ("x".to_string(), "delete".to_string()),
+            ("d".to_string(), "none".to_string()),
+            ("g i".to_string(), "go-to-folder".to_string()),
+        ]
+        .into();
+        let mut k = Keymap::build(DEFAULT_LIST_KEYS, &global, &list, "list").unwrap();
+        assert_eq!(k.feed(key("x")), Matched::Action(Action::Delete));
+        assert_eq!(k.feed(key("d")), Matched::Nothing);
+        assert_eq!(k.feed(key("C-s")), Matched::Action(Action::SyncNow));
+        assert_eq!(k.feed(key("g")), Matched::Pending);
+        assert_eq!(k.feed(key("i")), Matched::Action(Action::GoToFolder));
+        assert!(k.describe().contains(&("x".to_string(), Action::Delete)));
+        let bad: Overrides = [("x".to_string(), "explode".to_string())].into();
+        let e = Keymap::build(DEFAULT_LIST_KEYS, &Overrides::new(), &bad, "list").unwrap_err();
+        assert!(e.contains("[keys.list]") && e.contains("explode"), "{e}");
+        let bad: Overrides = [("Ctrl+x".to_string(), "quit".to_string())].into();
+        assert!(Keymap::build(DEFAULT_LIST_KEYS, &Overrides::new(), &bad, "list").is_err());
     }
 }

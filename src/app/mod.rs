@@ -1,23 +1,52 @@
 //! The interactive client: one loop over keys, worker events and cache reads; only this
 //! loop changes the state, and it redraws only when something changed.
 
-pub mod filter;
+pub mod command_line;
+pub mod dispatch;
 pub mod keymap;
+mod launch;
+pub mod prompt;
+pub mod query;
 pub mod reader;
+pub mod results;
 pub mod state;
 pub mod triage;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
 
 use crate::cache::Cache;
-use crate::imap::protocol::{Messages, WorkerCommand, WorkerEvent};
+use crate::imap::protocol::{WorkerCommand, WorkerEvent};
 use crate::imap::worker::{self, WorkerOptions};
 use crate::imap::ConnectSettings;
 use crate::mail::MessageSummary;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use keymap::{Keymap, Matched};
-use state::{AppState, Effect};
+use state::{AppState, Effect, Focus};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How long the keys must be quiet before the reader's message is fetched: holding `J`
+/// or `j` in the split layout fetches only where the cursor stops.
+const FETCH_SETTLE: Duration = Duration::from_millis(60);
+
+/// What the interactive client takes from the config.
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    pub keys: crate::config::Keys,
+    pub theme: std::collections::BTreeMap<String, String>,
+    pub download_dir: Option<PathBuf>,
+    pub new_mail_command: Option<String>,
+    pub bell: bool,
+    pub split: bool,
+    /// The config file, where `z` remembers the reader layout.
+    pub config_path: Option<PathBuf>,
+    pub folders: crate::config::FolderNames,
+}
 
 /// A cache read: the folder, its UIDVALIDITY, the messages newest first, and whether
 /// this is the whole folder or only its first screens.
@@ -91,11 +120,38 @@ pub async fn run(
     cache: Arc<Cache>,
     settings: ConnectSettings,
     opts: WorkerOptions,
+    ui: UiOptions,
 ) -> anyhow::Result<()> {
+    // Config mistakes are reported before the screen is taken over.
+    let mut list_keys = Keymap::build(
+        keymap::DEFAULT_LIST_KEYS,
+        &ui.keys.global,
+        &ui.keys.list,
+        "list",
+    )
+    .map_err(anyhow::Error::msg)?;
+    let mut reader_keys = Keymap::build(
+        keymap::DEFAULT_READER_KEYS,
+        &ui.keys.global,
+        &ui.keys.reader,
+        "reader",
+    )
+    .map_err(anyhow::Error::msg)?;
+    let theme =
+        crate::ui::theme::Theme::from_config(&ui.theme, crate::ui::theme::Theme::no_color_env())
+            .map_err(anyhow::Error::msg)?;
     let (mut terminal, guard) = crate::tui::init()?;
     let (ev_tx, mut events) = mpsc::unbounded_channel::<WorkerEvent>();
     let worker = worker::spawn(settings, cache.clone(), opts, ev_tx);
     let mut state = AppState::new(account, "INBOX");
+    state.theme = theme;
+    state.split = ui.split;
+    state.names = ui.folders.clone();
+    state.keys_help = vec![
+        ("Message list", list_keys.describe()),
+        ("Reader", reader_keys.describe()),
+    ];
+    let mut launcher = launch::Launcher::new(&ui, cache.clone());
     let (load_tx, mut loaded) = mpsc::unbounded_channel();
     let mut loader = Loader {
         cache,
@@ -106,33 +162,39 @@ pub async fn run(
     };
     loader.request(&state.folder);
     let mut keys = EventStream::new();
-    let mut list_keys = Keymap::list_defaults();
-    let mut reader_keys = Keymap::reader_defaults();
     let (render_tx, mut rendered) = mpsc::unbounded_channel();
+    let mut notes = launcher.notes();
+    let mut hits = launcher.hits();
     let mut dirty = true;
-    let mut next_id = 1u64;
+    let mut fetch_at: Option<tokio::time::Instant> = None;
     loop {
         if dirty {
             (state.now, state.utc_offset) = clock();
             let size = terminal.size()?;
-            state.rows = crate::ui::list_rows(size.height);
-            if let Some(r) = state.reader.as_mut() {
-                crate::ui::layout_reader(r, size.width, size.height);
-            }
+            crate::ui::layout(&mut state, size.width, size.height);
             terminal.draw(|f| crate::ui::render(f, &state))?;
             dirty = false;
         }
+        let settle = async {
+            match fetch_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut key_event = false;
         let effects: Vec<Effect> = tokio::select! {
             biased;
             ev = keys.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release && state.prompt.is_some() => {
                     dirty = true;
-                    state.prompt_key(k);
-                    Vec::new()
+                    key_event = true;
+                    state.prompt_key(k)
                 }
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
-                    let keymap = if state.reader.is_some() { &mut reader_keys } else { &mut list_keys };
+                    key_event = true;
+                    let in_reader = state.reader.is_some() && state.focus == Focus::Reader;
+                    let keymap = if in_reader { &mut reader_keys } else { &mut list_keys };
                     match keymap.feed(k.into()) {
                         Matched::Action(a) => {
                             state.pending_keys = false;
@@ -156,6 +218,21 @@ pub async fn run(
                 Some(Err(e)) => return Err(e.into()),
                 None => vec![Effect::Quit],
             },
+            _ = settle => {
+                fetch_at = None;
+                dirty = true;
+                state.fetch_due()
+            }
+            Some(note) = notes.recv() => {
+                state.status = Some(note);
+                dirty = true;
+                Vec::new()
+            }
+            Some((folder, list)) = hits.recv() => {
+                state.add_hits(&folder, list);
+                dirty = true;
+                Vec::new()
+            }
             Some((uid, r)) = rendered.recv() => {
                 state.set_rendered(uid, r);
                 dirty = true;
@@ -163,9 +240,13 @@ pub async fn run(
             }
             Some((folder, uidv, list, whole)) = loaded.recv() => {
                 // A read for a folder left meanwhile is dropped.
+                let mut effects = Vec::new();
                 if folder == state.folder {
+                    if uidv != state.uidvalidity && state.uidvalidity != 0 {
+                        state.max_uid = 0; // a replaced folder: its UIDs start over
+                    }
                     state.uidvalidity = uidv;
-                    state.set_messages(list);
+                    effects = state.set_messages(list);
                 } else {
                     loader.again = true;
                 }
@@ -173,16 +254,18 @@ pub async fn run(
                     loader.done(&state.folder);
                 }
                 dirty = true;
-                Vec::new()
+                effects
             }
             Some(ev) = events.recv() => {
                 dirty = true;
-                state.on_worker(ev).into_iter().collect()
+                state.on_worker(ev)
             }
         };
+        if state.wants_body() && (key_event || fetch_at.is_none()) {
+            // Every key while a body is wanted pushes the fetch back.
+            fetch_at = Some(tokio::time::Instant::now() + FETCH_SETTLE);
+        }
         for effect in effects {
-            let id = next_id;
-            next_id += 1;
             match effect {
                 Effect::Quit => {
                     drop(guard);
@@ -196,71 +279,24 @@ pub async fn run(
                     terminal = crate::tui::suspend()?;
                     dirty = true;
                 }
-                Effect::OpenFolder(folder) => {
-                    loader.shown_once = false;
-                    worker.send(WorkerCommand::OpenFolder { folder })
-                }
-                Effect::Sync => worker.send(WorkerCommand::Sync {
-                    id,
-                    folders: Vec::new(),
-                }),
-                Effect::FetchBody(uid) => {
-                    if let Some(r) = state.reader.as_mut() {
-                        r.request = Some(id);
+                Effect::Send(cmd) => {
+                    if let WorkerCommand::OpenFolder { .. } = cmd {
+                        loader.shown_once = false;
                     }
-                    worker.send(WorkerCommand::FetchBody {
-                        id,
-                        folder: state.folder.clone(),
-                        uidvalidity: state.uidvalidity,
-                        uid,
-                    })
+                    worker.send(cmd)
                 }
-                Effect::MarkSeen(uid) => worker.send(WorkerCommand::SetFlags {
-                    id,
-                    messages: Messages {
-                        folder: state.folder.clone(),
-                        uidvalidity: state.uidvalidity,
-                        uids: vec![uid],
-                    },
-                    flags: vec!["\\Seen".into()],
-                    add: true,
-                }),
-                Effect::SetFlags {
-                    uids,
-                    flag,
-                    add,
-                    rollback,
-                } => {
-                    state.in_flight.insert(id, rollback);
-                    worker.send(WorkerCommand::SetFlags {
-                        id,
-                        messages: Messages {
-                            folder: state.folder.clone(),
-                            uidvalidity: state.uidvalidity,
-                            uids,
-                        },
-                        flags: vec![flag],
-                        add,
-                    });
-                }
-                Effect::Remove {
-                    uids,
-                    dest,
-                    rollback,
-                } => {
-                    state.in_flight.insert(id, rollback);
-                    let messages = Messages {
-                        folder: state.folder.clone(),
-                        uidvalidity: state.uidvalidity,
-                        uids,
-                    };
-                    worker.send(match dest {
-                        Some(dest) => WorkerCommand::Move { id, messages, dest },
-                        None => WorkerCommand::Delete { id, messages },
-                    });
-                }
+                Effect::SaveLayout(split) => launcher.save_layout(split),
+                Effect::SaveAttachments { raw, index } => launcher.save(raw, index),
+                Effect::OpenAttachment { raw, index } => launcher.open_attachment(raw, index),
+                Effect::OpenUrl(url) => launcher.open_url(url),
+                Effect::NewMail {
+                    folder,
+                    from,
+                    subject,
+                } => launcher.new_mail(&folder, &from, &subject),
+                Effect::LoadHits { folder, uids } => launcher.load_hits(folder, uids),
                 Effect::Render(uid, raw) => {
-                    let width = usize::from(terminal.size()?.width).saturating_sub(2);
+                    let width = crate::ui::reader_width(terminal.size()?.width);
                     let tx = render_tx.clone();
                     tokio::task::spawn_blocking(move || {
                         let _ = tx.send((uid, crate::mail::render_message(&raw, width)));

@@ -1,14 +1,16 @@
-//! Everything the screen shows, and how actions and worker events change it. No IO:
-//! the loop turns the returned effects into commands and cache reads.
+//! Everything the screen shows, and how worker events change it. No IO: the loop turns
+//! the returned effects into worker commands, cache reads and process launches.
 
+use super::prompt::Prompt;
 use super::reader::Reader;
-use super::triage::Rollback;
-use crate::action::Action;
-use crate::imap::protocol::{DoneResult, WorkerEvent};
-use crate::mail::{
-    sidebar_order, special_folder, Flag, FolderInfo, MessageSummary, Rendered, SpecialUse, Uid,
-};
-use std::collections::HashMap;
+use super::results::AllHits;
+use super::triage::{Pending, Undo};
+use crate::config::FolderNames;
+use crate::imap::protocol::{Messages, RequestId, WorkerCommand};
+use crate::mail::{FolderInfo, MessageSummary, Uid};
+use crate::ui::theme::Theme;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The account's link as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,37 +21,68 @@ pub enum Link {
     LoginRefused(String),
 }
 
+/// Which pane the keys go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    List,
+    Reader,
+}
+
 /// What the loop must do after a change of state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Read the open folder from the cache again.
     ReloadFolder,
-    /// Tell the worker which folder is open (it syncs and watches it).
-    OpenFolder(String),
-    /// Ask the worker to sync the open folder.
-    Sync,
-    /// Fetch a message's body (it is shown when it arrives).
-    FetchBody(Uid),
-    /// Tell the server a message was read (already shown as read).
-    MarkSeen(Uid),
+    /// A request for the worker (already shown where it changes what the user sees).
+    Send(WorkerCommand),
     /// Give the terminal back to the shell until resumed.
     Suspend,
     /// Lay out a fetched message off the loop.
-    Render(Uid, Vec<u8>),
-    /// Add or remove a flag on the server (already shown).
-    SetFlags {
-        uids: Vec<Uid>,
-        flag: String,
-        add: bool,
-        rollback: Rollback,
+    Render(Uid, Arc<Vec<u8>>),
+    /// Save attachment `index` (None: all) of a message to the download folder.
+    SaveAttachments {
+        raw: Arc<Vec<u8>>,
+        index: Option<usize>,
     },
-    /// Move messages away (`dest` None: to Trash), already gone from the list.
-    Remove {
-        uids: Vec<Uid>,
-        dest: Option<String>,
-        rollback: Rollback,
+    /// Open attachment `index` with its viewer.
+    OpenAttachment {
+        raw: Arc<Vec<u8>>,
+        index: usize,
     },
+    /// Open a link from a message in the browser.
+    OpenUrl(String),
+    /// New mail arrived in the open folder (for `new-mail-command` and the bell).
+    NewMail {
+        folder: String,
+        from: String,
+        subject: String,
+    },
+    /// Read these messages of another folder from the cache (search-all hits).
+    LoadHits {
+        folder: String,
+        uids: Vec<Uid>,
+    },
+    /// Remember the reader layout in the config (true: split).
+    SaveLayout(bool),
     Quit,
+}
+
+/// The `/` search in force on the open folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    /// Bare words, lower-cased: each must be in the subject or the sender.
+    pub words: Vec<String>,
+    /// The server's hits for the `key:value` terms (None: no server part).
+    pub server: Option<ServerHits>,
+}
+
+/// The server part of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerHits {
+    Waiting(RequestId),
+    Hits(HashSet<Uid>),
 }
 
 /// The state of the whole screen.
@@ -59,21 +92,31 @@ pub struct AppState {
     pub folder: String,
     /// The open folder's UIDVALIDITY (0 until read from the cache).
     pub uidvalidity: u32,
-    /// The open folder as shown (the filter applied), newest first.
-    pub messages: Vec<MessageSummary>,
-    /// The open folder, all of it.
+    /// The open folder, all of it, newest first as read from the cache.
     pub all: Vec<MessageSummary>,
-    /// The `/` filter in force.
-    pub filter: Option<String>,
-    /// The text being typed at the `/` prompt, while it is open.
-    pub prompt: Option<String>,
+    /// The rows shown: indices into `all` (filtered, sorted, threaded).
+    pub view: Vec<usize>,
+    /// Thread depth of each shown row (empty when threads are off).
+    pub depth: Vec<u16>,
+    pub threads: bool,
+    pub oldest_first: bool,
+    pub filter: Option<Filter>,
+    pub prompt: Option<Prompt>,
     /// The key help is shown.
     pub help: bool,
-    /// The message open in the reader, if any (the reader then has the screen).
+    /// The help's lines: (view, [(keys, action)]), from the live keymaps.
+    pub keys_help: Vec<(&'static str, Vec<(String, crate::action::Action)>)>,
     pub reader: Option<Reader>,
-    /// Index of the message under the cursor.
+    /// The reader shares the screen with the list (below it) instead of taking it.
+    pub split: bool,
+    pub focus: Focus,
+    /// The sidebar is on screen (set by the loop from the width).
+    pub sidebar_visible: bool,
+    /// The folder under the sidebar's cursor (when the sidebar has the focus).
+    pub sidebar_cursor: usize,
+    /// Index into `view` of the message under the cursor.
     pub cursor: usize,
-    /// Index of the first message shown.
+    /// Index into `view` of the first row shown.
     pub top: usize,
     /// Rows the message list has on screen (set by the loop from the terminal size).
     pub rows: usize,
@@ -86,8 +129,26 @@ pub struct AppState {
     pub pending_keys: bool,
     /// The account's folders, as last listed by the worker.
     pub folders: Vec<FolderInfo>,
-    /// Requests shown before the server answered, with how to undo each.
-    pub in_flight: HashMap<u64, Rollback>,
+    /// Folder names from the config (Trash, Archive, Sent, Drafts).
+    pub names: FolderNames,
+    /// Requests not answered yet: how to roll each back, what undo it makes.
+    pub in_flight: HashMap<RequestId, Pending>,
+    /// Undoable changes, the last one last.
+    pub undo: Vec<Undo>,
+    /// Selected messages (by UID, so a reload keeps them).
+    pub selected: HashSet<Uid>,
+    /// `v` was pressed on this message: the range to the cursor is being selected.
+    pub visual: Option<Uid>,
+    /// `:search-all` results, shown instead of the list while set.
+    pub results: Option<AllHits>,
+    /// After opening a folder: put the cursor on this message once it is read.
+    pub jump_to: Option<Uid>,
+    /// Highest UID seen in the open folder (new mail is above it); 0 before a read.
+    pub max_uid: Uid,
+    /// Unread messages of the open folder as shown (kept live for the sidebar).
+    pub unread: usize,
+    pub theme: Theme,
+    next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the loop, so that
     /// drawing reads no clock.
     pub now: i64,
@@ -101,12 +162,20 @@ impl AppState {
             account: account.to_string(),
             folder: folder.to_string(),
             uidvalidity: 0,
-            messages: Vec::new(),
             all: Vec::new(),
+            view: Vec::new(),
+            depth: Vec::new(),
+            threads: false,
+            oldest_first: false,
             filter: None,
             prompt: None,
             help: false,
+            keys_help: Vec::new(),
             reader: None,
+            split: false,
+            focus: Focus::List,
+            sidebar_visible: false,
+            sidebar_cursor: 0,
             cursor: 0,
             top: 0,
             rows: 20,
@@ -115,428 +184,186 @@ impl AppState {
             status: None,
             pending_keys: false,
             folders: Vec::new(),
+            names: FolderNames::default(),
             in_flight: HashMap::new(),
+            undo: Vec::new(),
+            selected: HashSet::new(),
+            visual: None,
+            results: None,
+            jump_to: None,
+            max_uid: 0,
+            unread: 0,
+            theme: Theme::default(),
+            next_id: 1,
             now: 0,
             utc_offset: 0,
         }
     }
 
-    /// Replaces the list (after a cache read), keeping the cursor on the same message.
-    pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) {
-        self.overlay_in_flight(&mut messages);
-        let uid = self.messages.get(self.cursor).map(|m| m.uid);
-        self.messages = self.filtered(&messages);
-        self.all = messages;
-        self.cursor = uid
-            .and_then(|u| self.messages.iter().position(|m| m.uid == u))
-            .unwrap_or(self.cursor)
-            .min(self.messages.len().saturating_sub(1));
-        self.scroll_to_cursor();
+    /// A fresh request id.
+    pub(super) fn id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
-    fn move_cursor(&mut self, delta: isize) {
-        let last = self.messages.len().saturating_sub(1);
+    /// Messages of the open folder by UID, as the worker wants them.
+    pub(super) fn messages_of(&self, uids: Vec<Uid>) -> Messages {
+        Messages {
+            folder: self.folder.clone(),
+            uidvalidity: self.uidvalidity,
+            uids,
+        }
+    }
+
+    /// The message shown on row `i`.
+    pub fn shown(&self, i: usize) -> Option<&MessageSummary> {
+        self.view.get(i).and_then(|&j| self.all.get(j))
+    }
+
+    /// Rows shown.
+    pub fn shown_len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// The message under the cursor.
+    pub fn current(&self) -> Option<&MessageSummary> {
+        self.shown(self.cursor)
+    }
+
+    /// Whether row `i` is selected (or inside the range being selected with `v`).
+    pub fn is_selected(&self, i: usize) -> bool {
+        let Some(m) = self.shown(i) else {
+            return false;
+        };
+        if self.selected.contains(&m.uid) {
+            return true;
+        }
+        match self.visual.and_then(|a| self.row_of(a)) {
+            Some(anchor) => {
+                let (lo, hi) = (anchor.min(self.cursor), anchor.max(self.cursor));
+                (lo..=hi).contains(&i)
+            }
+            None => false,
+        }
+    }
+
+    /// The row showing message `uid`.
+    pub fn row_of(&self, uid: Uid) -> Option<usize> {
+        self.view.iter().position(|&j| self.all[j].uid == uid)
+    }
+
+    /// Replaces the folder's messages (after a cache read), keeping the cursor on the
+    /// same message. Returns the new-mail notices for messages above the last seen UID.
+    pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) -> Vec<Effect> {
+        self.overlay_in_flight(&mut messages);
+        let newest = messages.iter().map(|m| m.uid).max().unwrap_or(0);
+        let mut effects = Vec::new();
+        if self.max_uid > 0 {
+            for m in messages.iter().filter(|m| m.uid > self.max_uid).take(5) {
+                if !m.flags.has(crate::mail::Flag::Seen) {
+                    effects.push(Effect::NewMail {
+                        folder: self.folder.clone(),
+                        from: m
+                            .from
+                            .first()
+                            .map(|a| a.display().to_string())
+                            .unwrap_or_default(),
+                        subject: m.subject.clone(),
+                    });
+                }
+            }
+        }
+        if !messages.is_empty() {
+            self.max_uid = self.max_uid.max(newest);
+        }
+        let keep = self.current().map(|m| m.uid);
+        self.all = messages;
+        if !self.selected.is_empty() {
+            let present: HashSet<Uid> = self.all.iter().map(|m| m.uid).collect();
+            self.selected.retain(|u| present.contains(u));
+        }
+        self.rebuild_view(keep);
+        if let Some(uid) = self.jump_to {
+            if let Some(row) = self.row_of(uid) {
+                self.cursor = row;
+                self.jump_to = None;
+                self.scroll_to_cursor();
+            }
+        }
+        effects
+    }
+
+    pub(super) fn move_cursor(&mut self, delta: isize) {
+        let last = self.view.len().saturating_sub(1);
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
         self.scroll_to_cursor();
     }
 
-    fn scroll_to_cursor(&mut self) {
+    pub(super) fn scroll_to_cursor(&mut self) {
         let rows = self.rows.max(1);
         if self.cursor < self.top {
             self.top = self.cursor;
         } else if self.cursor >= self.top + rows {
             self.top = self.cursor + 1 - rows;
         }
+        let max_top = self.view.len().saturating_sub(rows);
+        self.top = self
+            .top
+            .min(max_top.max(self.cursor.saturating_sub(rows - 1)));
     }
 
-    /// Opens the message under the cursor: shown as read at once, fetched, and marked
-    /// read on the server.
-    fn open(&mut self) -> Vec<Effect> {
-        let Some(m) = self.messages.get_mut(self.cursor) else {
-            return Vec::new();
-        };
-        let mut effects = vec![Effect::FetchBody(m.uid)];
-        if !m.flags.has(Flag::Seen) {
-            m.flags.set(Flag::Seen, true);
-            effects.push(Effect::MarkSeen(m.uid));
-        }
-        self.reader = Some(Reader::new(m.uid));
-        effects
-    }
-
-    /// A rendered message arrived for the reader.
-    pub fn set_rendered(&mut self, uid: Uid, rendered: Rendered) {
-        if let Some(r) = self.reader.as_mut().filter(|r| r.uid == uid) {
-            r.rendered = Some(rendered);
-            r.scroll = 0;
-        }
-    }
-
-    /// Opens the folder `delta` places away in the sidebar (wrapping around).
-    fn switch_folder(&mut self, delta: isize) -> Vec<Effect> {
-        let order = sidebar_order(&self.folders);
-        if order.is_empty() {
+    /// Leaves the open folder for `folder` (the worker syncs and watches it).
+    pub(super) fn open_folder(&mut self, folder: String) -> Vec<Effect> {
+        if folder == self.folder {
+            self.focus = Focus::List;
             return Vec::new();
         }
-        let here = order
-            .iter()
-            .position(|f| f.name == self.folder)
-            .unwrap_or(0) as isize;
-        let n = order.len() as isize;
-        let next = order[(here + delta).rem_euclid(n) as usize].name.clone();
-        if next == self.folder {
-            return Vec::new();
-        }
-        self.folder = next.clone();
-        self.messages.clear();
+        self.folder = folder.clone();
         self.all.clear();
+        self.view.clear();
+        self.depth.clear();
         self.filter = None;
+        self.selected.clear();
+        self.visual = None;
+        self.reader = None;
         self.uidvalidity = 0;
+        self.max_uid = 0;
         self.cursor = 0;
         self.top = 0;
         self.progress = None;
-        vec![Effect::OpenFolder(next), Effect::ReloadFolder]
+        self.focus = Focus::List;
+        vec![
+            Effect::Send(WorkerCommand::OpenFolder { folder }),
+            Effect::ReloadFolder,
+        ]
     }
 
-    /// Applies a user action; the reader takes it first when open.
-    pub fn act(&mut self, action: Action) -> Vec<Effect> {
-        // Any key closes the help; `?` opens it.
-        if std::mem::take(&mut self.help) {
-            return Vec::new();
-        }
-        if action == Action::Help {
-            self.help = true;
-            return Vec::new();
-        }
-        if action == Action::Suspend {
-            return vec![Effect::Suspend];
-        }
-        if let Some(reader) = self.reader.as_mut() {
-            match action {
-                Action::Quit => {
-                    self.reader = None;
-                    return Vec::new();
-                }
-                Action::NextMessage | Action::PreviousMessage => {
-                    let before = self.cursor;
-                    self.move_cursor(if action == Action::NextMessage { 1 } else { -1 });
-                    return if self.cursor == before {
-                        Vec::new()
-                    } else {
-                        self.open()
-                    };
-                }
-                a => {
-                    reader.apply(a);
-                    return Vec::new();
-                }
-            }
-        }
-        match action {
-            Action::Open => return self.open(),
-            Action::Search => {
-                self.start_prompt();
-                return Vec::new();
-            }
-            Action::ClearSearch => {
-                self.set_filter(None);
-                return Vec::new();
-            }
-            Action::NextFolder => return self.switch_folder(1),
-            Action::PreviousFolder => return self.switch_folder(-1),
-            Action::ToggleFlagged => return self.toggle(Flag::Flagged),
-            Action::ToggleUnread => return self.toggle(Flag::Seen),
-            Action::Archive => {
-                let dest = special_folder(&self.folders, None, SpecialUse::Archive, "Archive");
-                if dest == self.folder {
-                    self.status = Some("already in the archive folder".into());
-                    return Vec::new();
-                }
-                return self.remove_to(Some(dest));
-            }
-            Action::Delete => {
-                let trash = special_folder(&self.folders, None, SpecialUse::Trash, "Trash");
-                if trash == self.folder {
-                    // Permanent deletion needs a confirmation prompt, which comes later.
-                    self.status = Some("deleting from Trash for good is not available yet".into());
-                    return Vec::new();
-                }
-                return self.remove_to(None);
-            }
-            _ => {}
-        }
-        self.apply(action).into_iter().collect()
-    }
-
-    /// Applies a user action in the message list.
-    pub fn apply(&mut self, action: Action) -> Option<Effect> {
-        let half = (self.rows / 2).max(1) as isize;
-        let page = self.rows.max(1) as isize;
-        match action {
-            Action::Down => self.move_cursor(1),
-            Action::Up => self.move_cursor(-1),
-            Action::First => self.move_cursor(isize::MIN / 2),
-            Action::Last => self.move_cursor(isize::MAX / 2),
-            Action::HalfPageDown => self.move_cursor(half),
-            Action::HalfPageUp => self.move_cursor(-half),
-            Action::PageDown => self.move_cursor(page),
-            Action::PageUp => self.move_cursor(-page),
-            Action::SyncNow => return Some(Effect::Sync),
-            Action::Quit => return Some(Effect::Quit),
-            Action::Open
-            | Action::NextMessage
-            | Action::PreviousMessage
-            | Action::ToggleFlagged
-            | Action::ToggleUnread
-            | Action::Delete
-            | Action::Archive
-            | Action::NextFolder
-            | Action::PreviousFolder
-            | Action::Search
-            | Action::ClearSearch
-            | Action::Help
-            | Action::Suspend => {}
-        }
-        None
-    }
-
-    /// Applies a worker event.
-    pub fn on_worker(&mut self, event: WorkerEvent) -> Option<Effect> {
-        match event {
-            WorkerEvent::Connecting => self.link = Link::Connecting,
-            WorkerEvent::Online => self.link = Link::Online,
-            WorkerEvent::Offline {
-                reason,
-                retry_in_secs,
-            } => {
-                self.link = Link::Offline {
-                    reason,
-                    retry_in_secs,
-                }
-            }
-            WorkerEvent::LoginRefused(words) => self.link = Link::LoginRefused(words),
-            WorkerEvent::SyncProgress(p) if p.folder == self.folder => {
-                self.progress = Some((p.done, p.total));
-                return Some(Effect::ReloadFolder);
-            }
-            WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
-                self.progress = None;
-                return Some(Effect::ReloadFolder);
-            }
-            WorkerEvent::Done {
-                result: DoneResult::Body { folder, uid, raw },
-                ..
-            } if folder == self.folder && self.reader.as_ref().is_some_and(|r| r.uid == uid) => {
-                return Some(Effect::Render(uid, raw));
-            }
-            WorkerEvent::Folders(list) => self.folders = list,
-            WorkerEvent::Done { id, .. } if self.in_flight.contains_key(&id) => {
-                self.in_flight.remove(&id);
-            }
-            WorkerEvent::Failed { id, error } => {
-                if let Some(rollback) = self.in_flight.remove(&id) {
-                    self.roll_back(rollback);
-                }
-                if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {
-                    r.rendered = Some(Rendered {
-                        note: Some(format!("the message could not be fetched: {error}")),
-                        ..Rendered::default()
-                    });
-                }
-                self.status = Some(error);
-            }
-            WorkerEvent::Notice(text) => self.status = Some(text),
-            _ => {}
-        }
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn state(n: u32) -> AppState {
-        let mut s = AppState::new("acct", "INBOX");
-        s.rows = 10;
-        s.set_messages(
-            (0..n)
-                .map(|i| MessageSummary {
-                    uid: n - i,
-                    ..MessageSummary::default()
-                })
-                .collect(),
-        );
-        s
-    }
-
-    #[test]
-    fn cursor_moves_and_scrolls_within_bounds() {
-        let mut s = state(100);
-        s.apply(Action::Up);
-        assert_eq!((s.cursor, s.top), (0, 0));
-        for _ in 0..12 {
-            s.apply(Action::Down);
-        }
-        assert_eq!((s.cursor, s.top), (12, 3));
-        s.apply(Action::Last);
-        assert_eq!((s.cursor, s.top), (99, 90));
-        s.apply(Action::HalfPageUp);
-        assert_eq!(s.cursor, 94);
-        s.apply(Action::First);
-        assert_eq!((s.cursor, s.top), (0, 0));
-        assert_eq!(s.apply(Action::Quit), Some(Effect::Quit));
-    }
-
-    #[test]
-    fn reload_keeps_the_cursor_on_its_message() {
-        let mut s = state(50);
-        s.apply(Action::PageDown); // cursor on uid 40
-        let uid = s.messages[s.cursor].uid;
-        let mut more: Vec<MessageSummary> = (51..=53)
-            .rev()
-            .map(|u| MessageSummary {
-                uid: u,
-                ..MessageSummary::default()
-            })
-            .collect();
-        more.extend(s.messages.clone());
-        s.set_messages(more);
-        assert_eq!(s.messages[s.cursor].uid, uid);
-    }
-
-    #[test]
-    fn open_shows_read_at_once_fetches_and_marks_seen_once() {
-        let mut s = state(5);
-        let uid = s.messages[0].uid;
-        assert_eq!(
-            s.act(Action::Open),
-            vec![Effect::FetchBody(uid), Effect::MarkSeen(uid)]
-        );
-        assert!(s.messages[0].flags.has(Flag::Seen));
-        assert_eq!(s.reader.as_ref().map(|r| r.uid), Some(uid));
-        // Next message from inside the reader; the list cursor follows.
-        let next = s.messages[1].uid;
-        assert_eq!(
-            s.act(Action::NextMessage),
-            vec![Effect::FetchBody(next), Effect::MarkSeen(next)]
-        );
-        assert_eq!(s.cursor, 1);
-        assert_eq!(s.act(Action::PreviousMessage), vec![Effect::FetchBody(uid)]);
-        // q closes the reader, and only then quits.
-        assert!(s.act(Action::Quit).is_empty());
-        assert!(s.reader.is_none());
-        assert_eq!(s.act(Action::Quit), vec![Effect::Quit]);
-    }
-
-    #[test]
-    fn triage_shows_at_once_and_rolls_back_when_refused() {
-        let mut s = state(5);
-        let uid = s.messages[0].uid;
-        let effects = s.act(Action::ToggleFlagged);
-        assert!(s.messages[0].flags.has(Flag::Flagged));
-        let Some(Effect::SetFlags {
-            rollback,
-            add: true,
-            ..
-        }) = effects.into_iter().next()
-        else {
-            panic!("no flag request")
+    /// The special folder for `role`, by the config's name, the server's special-use
+    /// attribute, or the usual name.
+    pub(super) fn special(&self, role: crate::mail::SpecialUse) -> String {
+        use crate::mail::SpecialUse as S;
+        let (configured, fallback) = match role {
+            S::Trash => (self.names.trash.as_deref(), "Trash"),
+            S::Archive => (self.names.archive.as_deref(), "Archive"),
+            S::Sent => (self.names.sent.as_deref(), "Sent"),
+            S::Drafts => (self.names.drafts.as_deref(), "Drafts"),
+            _ => (None, "INBOX"),
         };
-        s.in_flight.insert(7, rollback);
-        s.on_worker(WorkerEvent::Failed {
-            id: 7,
-            error: "NO [READ-ONLY]".into(),
-        });
-        assert!(!s.messages[0].flags.has(Flag::Flagged), "rolled back");
-        assert_eq!(s.status.as_deref(), Some("NO [READ-ONLY]"));
-
-        s.apply(Action::Down);
-        let gone = s.messages[1].uid;
-        let effects = s.act(Action::Archive);
-        assert_eq!(s.messages.len(), 4);
-        assert!(!s.messages.iter().any(|m| m.uid == gone));
-        let Some(Effect::Remove {
-            rollback,
-            dest: Some(dest),
-            ..
-        }) = effects.into_iter().next()
-        else {
-            panic!("no move request")
-        };
-        assert_eq!(dest, "Archive");
-        s.in_flight.insert(8, rollback);
-        s.on_worker(WorkerEvent::Failed {
-            id: 8,
-            error: "no such folder".into(),
-        });
-        assert_eq!(s.messages[1].uid, gone, "back where it was");
-        assert_eq!(s.messages[0].uid, uid);
+        crate::mail::special_folder(&self.folders, configured, role, fallback)
     }
 
-    #[test]
-    fn folders_cycle_in_sidebar_order() {
-        use crate::mail::{FolderInfo, SpecialUse};
-        let mut s = state(3);
-        let f = |name: &str, special| FolderInfo {
-            name: name.into(),
-            delimiter: None,
-            special,
-            selectable: true,
-            status: None,
-        };
-        s.folders = vec![
-            f("Zeta", None),
-            f("Trash", Some(SpecialUse::Trash)),
-            f("INBOX", Some(SpecialUse::Inbox)),
-        ];
-        assert_eq!(
-            s.act(Action::NextFolder),
-            vec![Effect::OpenFolder("Trash".into()), Effect::ReloadFolder]
-        );
-        assert!(s.messages.is_empty() && s.folder == "Trash");
-        s.act(Action::NextFolder);
-        assert_eq!(s.folder, "Zeta");
-        s.act(Action::NextFolder);
-        assert_eq!(s.folder, "INBOX");
-        s.act(Action::PreviousFolder);
-        assert_eq!(s.folder, "Zeta");
+    /// Counts the open folder's unread messages again.
+    pub(super) fn count_unread(&mut self) {
+        self.unread = self
+            .all
+            .iter()
+            .filter(|m| !m.flags.has(crate::mail::Flag::Seen))
+            .count();
     }
 
-    #[test]
-    fn slash_filters_by_subject_and_sender_and_esc_clears() {
-        use crate::mail::Address;
-        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-        let mut s = state(3);
-        let mut all = s.messages.clone();
-        all[0].subject = "Quarterly report".into();
-        all[1].from = vec![Address {
-            name: Some("José Müller".into()),
-            email: "j@x.de".into(),
-        }];
-        all[2].subject = "Lunch".into();
-        s.set_messages(all);
-        s.act(Action::Search);
-        for c in "müller".chars() {
-            assert!(s.prompt_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
-        }
-        assert!(!s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-        assert_eq!(s.messages.len(), 1);
-        assert_eq!(s.messages[0].from[0].email, "j@x.de");
-        // A reload from the cache keeps the filter.
-        let again = s.all.clone();
-        s.set_messages(again);
-        assert_eq!(s.messages.len(), 1);
-        s.act(Action::ClearSearch);
-        assert_eq!(s.messages.len(), 3);
-    }
-
-    #[test]
-    fn empty_folder_is_fine() {
-        let mut s = state(0);
-        for a in [Action::Down, Action::Last, Action::PageUp, Action::First] {
-            s.apply(a);
-        }
-        assert_eq!(s.cursor, 0);
+    /// Whether the open folder is the Sent folder (the list then shows recipients).
+    pub fn in_sent(&self) -> bool {
+        self.folder == self.special(crate::mail::SpecialUse::Sent)
     }
 }

@@ -3,7 +3,9 @@
 
 mod schema;
 
-pub use schema::{Account, AuthMethod, Config, FolderNames, General, ImapConfig, Security};
+pub use schema::{
+    Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, ReaderLayout, Security,
+};
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -133,6 +135,33 @@ fn validate(config: &Config) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Writes `[general] reader-layout` into the config file, keeping everything else in it
+/// (comments and layout) as it was.
+pub fn remember_reader_layout(path: &Path, layout: ReaderLayout) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let general = doc
+        .entry("general")
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
+    let Some(table) = general.as_table_like_mut() else {
+        return Err(format!("{}: [general] is not a table", path.display()));
+    };
+    let value = match layout {
+        ReaderLayout::Full => "full",
+        ReaderLayout::Split => "split",
+    };
+    table.insert("reader-layout", toml_edit::value(value));
+    // Written beside and renamed over, so a crash never leaves half a config.
+    let tmp = path.with_extension("toml.tern-tmp");
+    std::fs::write(&tmp, doc.to_string()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Whether `host` names this machine's loopback interface (plain text is tolerable there).

@@ -12,6 +12,35 @@ pub struct Config {
     pub general: General,
     #[serde(default)]
     pub accounts: BTreeMap<String, Account>,
+    /// Key bindings over the defaults: key sequence to action name (`none` unbinds).
+    #[serde(default)]
+    pub keys: Keys,
+    /// Colours and styles: element name to a spec like `"bold yellow"` or `"black on cyan"`.
+    #[serde(default)]
+    pub theme: BTreeMap<String, String>,
+}
+
+/// `[keys.list]`, `[keys.reader]`, `[keys.global]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Keys {
+    #[serde(default)]
+    pub list: BTreeMap<String, String>,
+    #[serde(default)]
+    pub reader: BTreeMap<String, String>,
+    #[serde(default)]
+    pub global: BTreeMap<String, String>,
+}
+
+/// Where the reader goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderLayout {
+    /// The reader takes the screen.
+    #[default]
+    Full,
+    /// The reader sits below the list.
+    Split,
 }
 
 /// `[general]`: settings shared by all accounts.
@@ -21,6 +50,16 @@ pub struct General {
     pub cache_dir: Option<PathBuf>,
     /// Megabytes of message bodies kept in the cache; the least recently read go first.
     pub body_cache_mb: Option<u64>,
+    /// Where `s` saves attachments (default: the XDG download folder).
+    pub download_dir: Option<PathBuf>,
+    /// Run (by `sh -c`) when new mail arrives in the open folder, with the folder, sender
+    /// and subject in TERN_FOLDER, TERN_FROM and TERN_SUBJECT (never in the command text).
+    pub new_mail_command: Option<String>,
+    /// Ring the terminal bell on new mail.
+    #[serde(default)]
+    pub bell: bool,
+    /// `full` or `split`; `z` toggles it and tern writes the choice back here.
+    pub reader_layout: Option<ReaderLayout>,
 }
 
 /// `[accounts.NAME]`.

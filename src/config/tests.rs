@@ -69,3 +69,39 @@ fn example_config_is_valid() {
     let text = include_str!("../../config.example.toml");
     parse(text, Path::new("config.example.toml")).expect("config.example.toml parses");
 }
+
+#[test]
+fn keys_theme_and_ui_settings_parse_and_the_layout_is_remembered() {
+    let text = format!(
+        "{GOOD}\n[keys.list]\n\"x\" = \"delete\"\n\"g i\" = \"go_to_folder\"\n[keys.global]\n\"C-s\" = \"sync_now\"\n[theme]\nunread = \"bold yellow\"\n"
+    )
+    .replace(
+        "cache-dir = \"/tmp/x\"",
+        "cache-dir = \"/tmp/x\"\ndownload-dir = \"/tmp/dl\"\nnew-mail-command = \"true\"\nbell = true\nreader-layout = \"split\"",
+    );
+    let c = parse(&text, Path::new("c.toml")).expect("valid");
+    assert_eq!(
+        c.keys.list.get("g i").map(String::as_str),
+        Some("go_to_folder")
+    );
+    assert_eq!(
+        c.theme.get("unread").map(String::as_str),
+        Some("bold yellow")
+    );
+    assert_eq!(c.general.reader_layout, Some(ReaderLayout::Split));
+    assert!(c.general.bell);
+    // `z` writes the layout back, keeping the user's comments and other keys.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, format!("# my mail\n{text}")).unwrap();
+    remember_reader_layout(&path, ReaderLayout::Full).unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.starts_with("# my mail\n"), "{after}");
+    let c = parse(&after, &path).expect("still valid");
+    assert_eq!(c.general.reader_layout, Some(ReaderLayout::Full));
+    assert_eq!(c.keys.list.len(), 2);
+    // A typo in a table name is an error naming the key.
+    let bad = format!("{GOOD}\n[keys.lsit]\n\"x\" = \"delete\"\n");
+    let e = parse(&bad, Path::new("c.toml")).unwrap_err().to_string();
+    assert!(e.contains("lsit"), "{e}");
+}

@@ -3,7 +3,7 @@
 use super::conn::{expand_uid_set, Completion, Conn, Part};
 use super::error::ImapError;
 use super::protocol::{CopyResult, SearchTerm};
-use super::sync::uid_set;
+use super::sync::uid_sets;
 use super::{mailbox_arg, quote};
 use crate::mail::Uid;
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode};
@@ -47,25 +47,34 @@ pub async fn store_flags(
     if uids.is_empty() {
         return Ok(());
     }
-    let cmd = format!(
-        "UID STORE {} {}FLAGS ({})",
-        uid_set(uids),
-        if add { "+" } else { "-" },
-        flags.join(" ")
-    );
-    conn.exec(&cmd, |_| false).await?;
+    for set in uid_sets(uids) {
+        let cmd = format!(
+            "UID STORE {set} {}FLAGS ({})",
+            if add { "+" } else { "-" },
+            flags.join(" ")
+        );
+        conn.exec(&cmd, |_| false).await?;
+    }
     Ok(())
 }
 
 /// UID COPY; the destination UIDs come from COPYUID.
 pub async fn copy(conn: &mut Conn, uids: &[Uid], dest: &str) -> Result<CopyResult, ImapError> {
-    let c = conn
-        .exec(
-            &format!("UID COPY {} {}", uid_set(uids), mailbox_arg(dest)),
-            |_| false,
-        )
-        .await?;
-    Ok(copy_result(&c, None))
+    let mut all = CopyResult::default();
+    for set in uid_sets(uids) {
+        let c = conn
+            .exec(&format!("UID COPY {set} {}", mailbox_arg(dest)), |_| false)
+            .await?;
+        merge(&mut all, copy_result(&c, None));
+    }
+    Ok(all)
+}
+
+/// Adds one command's COPYUID to the result of a command split in several.
+fn merge(all: &mut CopyResult, part: CopyResult) {
+    all.dest_uidvalidity = part.dest_uidvalidity;
+    all.source.extend(part.source);
+    all.dest.extend(part.dest);
 }
 
 /// UID MOVE, else COPY + `\Deleted` + UID EXPUNGE of exactly these UIDs (never a bare
@@ -75,24 +84,12 @@ pub async fn move_messages(
     uids: &[Uid],
     dest: &str,
 ) -> Result<CopyResult, ImapError> {
-    let set = uid_set(uids);
     if conn.has_cap("MOVE") {
-        let mut untagged = None;
-        let c = conn
-            .exec(&format!("UID MOVE {set} {}", mailbox_arg(dest)), |r| {
-                if let Response::Data { outcome, .. } = r {
-                    if let Some(ResponseCode::CopyUid(v, s, d)) = &outcome.code {
-                        let (s, d) = (expand_uid_set(s), expand_uid_set(d));
-                        if let (Some(s), Some(d)) = (s, d) {
-                            untagged = Some((*v, s, d));
-                        }
-                        return true;
-                    }
-                }
-                false
-            })
-            .await?;
-        return Ok(copy_result(&c, untagged));
+        let mut all = CopyResult::default();
+        for set in uid_sets(uids) {
+            merge(&mut all, move_set(conn, &set, dest).await?);
+        }
+        return Ok(all);
     }
     if !conn.has_cap("UIDPLUS") {
         return Err(ImapError::No {
@@ -101,9 +98,28 @@ pub async fn move_messages(
         });
     }
     let result = copy(conn, uids, dest).await?;
-    store_flags(conn, uids, &["\\Deleted".to_string()], true).await?;
-    conn.exec(&format!("UID EXPUNGE {set}"), |_| false).await?;
+    expunge_uids(conn, uids).await?;
     Ok(result)
+}
+
+/// One UID MOVE; COPYUID may come tagged or untagged (RFC 6851).
+async fn move_set(conn: &mut Conn, set: &str, dest: &str) -> Result<CopyResult, ImapError> {
+    let mut untagged = None;
+    let c = conn
+        .exec(&format!("UID MOVE {set} {}", mailbox_arg(dest)), |r| {
+            if let Response::Data { outcome, .. } = r {
+                if let Some(ResponseCode::CopyUid(v, s, d)) = &outcome.code {
+                    let (s, d) = (expand_uid_set(s), expand_uid_set(d));
+                    if let (Some(s), Some(d)) = (s, d) {
+                        untagged = Some((*v, s, d));
+                    }
+                    return true;
+                }
+            }
+            false
+        })
+        .await?;
+    Ok(copy_result(&c, untagged))
 }
 
 /// Marks `\Deleted` and expunges exactly these UIDs (inside Trash).
@@ -117,8 +133,9 @@ pub async fn expunge_uids(conn: &mut Conn, uids: &[Uid]) -> Result<(), ImapError
         });
     }
     store_flags(conn, uids, &["\\Deleted".to_string()], true).await?;
-    conn.exec(&format!("UID EXPUNGE {}", uid_set(uids)), |_| false)
-        .await?;
+    for set in uid_sets(uids) {
+        conn.exec(&format!("UID EXPUNGE {set}"), |_| false).await?;
+    }
     Ok(())
 }
 

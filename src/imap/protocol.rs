@@ -32,7 +32,7 @@ pub struct Messages {
 }
 
 /// What the UI asks a worker to do. Every message is addressed by folder and UID.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkerCommand {
     /// Select a folder, sync it and watch it with IDLE.
     OpenFolder {

@@ -445,6 +445,16 @@ fn bounded_sets(uids: &[Uid], out: &mut Vec<String>) {
     }
 }
 
+/// UID sets for any number of UIDs (sorted first), each short enough for one command.
+pub fn uid_sets(uids: &[Uid]) -> Vec<String> {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::new();
+    bounded_sets(&sorted, &mut out);
+    out
+}
+
 /// Compresses UIDs into an IMAP set like `1:5,9,12:14`.
 pub fn uid_set(uids: &[Uid]) -> String {
     let mut sorted = uids.to_vec();

@@ -42,7 +42,8 @@ impl Flag {
         }
     }
 
-    fn from_imap(name: &str) -> Option<Flag> {
+    /// The flag spelled `name` (`\\Seen`), if it is a system flag.
+    pub fn from_imap_name(name: &str) -> Option<Flag> {
         Flag::ALL
             .into_iter()
             .find(|f| f.imap_name().eq_ignore_ascii_case(name))
@@ -62,7 +63,7 @@ impl Flags {
         let mut f = Flags::default();
         for n in names {
             let n = n.as_ref();
-            if let Some(flag) = Flag::from_imap(n) {
+            if let Some(flag) = Flag::from_imap_name(n) {
                 f.bits |= flag.bit();
             } else if !n.starts_with('\\') && !f.keywords.iter().any(|k| k == n) {
                 // `\Recent` and unknown system flags are session-scoped or meaningless here.

@@ -1,5 +1,6 @@
 //! Domain types shared by the cache, the worker and the UI. No IO here.
 
+mod attachment;
 mod flags;
 mod folder;
 pub mod mutf7;
@@ -8,9 +9,11 @@ mod sanitize;
 mod summary;
 mod width;
 
+pub use attachment::{attachment_data, Attachment};
 pub use flags::{Flag, Flags};
 pub use folder::{sidebar_order, special_folder, FolderInfo, FolderStatus, SpecialUse};
 pub use render::{render_message, AttachmentInfo, Rendered};
+pub(crate) use sanitize::is_invisible_format;
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};
 pub use width::{fit, wrap};

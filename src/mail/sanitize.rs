@@ -7,19 +7,27 @@ pub fn sanitize(input: &str) -> String {
     for c in input.chars() {
         match c {
             '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            // Bidi embeddings/overrides/isolates, zero-width and other invisible formatters.
-            '\u{200B}'..='\u{200F}'
+            c if c.is_control() || is_invisible_format(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Bidi embeddings/overrides/isolates, zero-width and other invisible formatters: they
+/// can make text read differently from what it is (e.g. a name ending in "exe" shown as
+/// "gpj"). Shared with file naming so the two lists can't drift.
+pub(crate) fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
             | '\u{202A}'..='\u{202E}'
             | '\u{2060}'..='\u{2069}'
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}'
             | '\u{061C}'
-            | '\u{00AD}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+            | '\u{00AD}'
+    )
 }
 
 #[cfg(test)]

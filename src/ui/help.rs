@@ -1,49 +1,59 @@
-//! `?`: the keys, made from the live keymap tables.
+//! `?`: the keys, made from the live keymaps (config overrides included), and the `:`
+//! commands.
 
-use crate::action::Action;
-use crate::app::keymap::{DEFAULT_LIST_KEYS, DEFAULT_READER_KEYS};
+use crate::app::command_line::COMMANDS;
+use crate::app::state::AppState;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
-fn section(title: &str, table: &[(&str, Action)], out: &mut Vec<Line<'static>>) {
-    out.push(Line::styled(
-        title.to_string(),
-        Style::default().add_modifier(Modifier::BOLD),
-    ));
-    let mut seen: Vec<Action> = Vec::new();
-    for (_, action) in table {
-        if seen.contains(action) {
-            continue;
-        }
-        seen.push(*action);
-        let keys: Vec<&str> = table
-            .iter()
-            .filter(|(_, a)| a == action)
-            .map(|(k, _)| *k)
-            .collect();
-        out.push(Line::raw(format!(
-            "  {:<16} {}",
-            keys.join(", "),
-            action.describe()
-        )));
-    }
-    out.push(Line::raw(""));
-}
-
 /// The help's lines.
-pub fn lines() -> Vec<Line<'static>> {
+pub fn lines(state: &AppState) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    section("Message list", DEFAULT_LIST_KEYS, &mut out);
-    section("Reader", DEFAULT_READER_KEYS, &mut out);
+    for (title, keys) in &state.keys_help {
+        out.push(Line::styled(title.to_string(), state.theme.header));
+        for (k, action) in keys {
+            out.push(Line::raw(format!("  {k:<18} {}", action.describe())));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled(
+        "Commands (:, Tab completes)",
+        state.theme.header,
+    ));
+    for (name, args) in COMMANDS {
+        out.push(Line::raw(format!("  :{name} {args}")));
+    }
+    out.push(Line::raw(
+        "  :ACTION          any action above by name, e.g. :toggle-threads",
+    ));
+    out.push(Line::raw(""));
     out.push(Line::raw("Any key closes this help."));
     out
 }
 
-/// Draws the help over the whole area.
-pub fn render(frame: &mut Frame, area: Rect) {
+/// Columns of help, each this wide, as many as the screen holds.
+const COLUMN: u16 = 72;
+
+/// Draws the help over the whole area, in columns when it is longer than the screen.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines()), area);
+    let all = lines(state);
+    let rows = usize::from(area.height.max(1));
+    let mut x = area.x;
+    for chunk in all.chunks(rows) {
+        if x >= area.x + area.width {
+            break;
+        }
+        let width = COLUMN.min(area.x + area.width - x);
+        let col = Rect {
+            x,
+            y: area.y,
+            width,
+            height: area.height,
+        };
+        frame.render_widget(Paragraph::new(chunk.to_vec()), col);
+        x += COLUMN;
+    }
 }

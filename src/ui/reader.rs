@@ -1,9 +1,10 @@
 //! The reader: headers, the body wrapped to the width (quoted lines dimmed), attachments.
 
+use super::theme::Theme;
 use crate::app::reader::Reader;
 use crate::mail::{sanitize, wrap, Rendered};
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -17,32 +18,38 @@ fn size_text(bytes: usize) -> String {
 }
 
 /// Every line the reader shows for a message at `width` columns.
-pub fn lines(r: &Rendered, width: usize) -> Vec<Line<'static>> {
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let dim = Style::default().add_modifier(Modifier::DIM);
+pub fn lines(r: &Rendered, width: usize, all_headers: bool, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (name, value) in &r.headers {
+    let headers = if all_headers && !r.all_headers.is_empty() {
+        &r.all_headers
+    } else {
+        &r.headers
+    };
+    for (name, value) in headers {
+        let name = sanitize(name);
         let text = format!("{name}: {}", sanitize(value));
         for (i, l) in wrap(&text, width).into_iter().enumerate() {
-            out.push(if i == 0 && l.len() > name.len() {
-                let (n, v) = l.split_at(name.len() + 1);
-                Line::from(vec![
-                    Span::styled(n.to_string(), bold),
-                    Span::raw(v.to_string()),
-                ])
-            } else {
-                Line::raw(l)
-            });
+            out.push(
+                if i == 0 && l.len() > name.len() && l.is_char_boundary(name.len() + 1) {
+                    let (n, v) = l.split_at(name.len() + 1);
+                    Line::from(vec![
+                        Span::styled(n.to_string(), theme.header),
+                        Span::raw(v.to_string()),
+                    ])
+                } else {
+                    Line::raw(l)
+                },
+            );
         }
     }
     out.push(Line::raw(""));
     if let Some(note) = &r.note {
-        out.push(Line::styled(format!("[{}]", sanitize(note)), dim));
+        out.push(Line::styled(format!("[{}]", sanitize(note)), theme.quoted));
     }
     for raw_line in r.body.lines() {
         let clean = sanitize(raw_line);
         let style = if clean.trim_start().starts_with('>') {
-            dim
+            theme.quoted
         } else {
             Style::default()
         };
@@ -50,9 +57,23 @@ pub fn lines(r: &Rendered, width: usize) -> Vec<Line<'static>> {
             out.push(Line::styled(l, style));
         }
     }
+    if !r.links.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "Links (l and the number opens one):",
+            theme.header,
+        ));
+        for (i, url) in r.links.iter().enumerate() {
+            let text = format!("  [{}] {}", i + 1, sanitize(url));
+            out.extend(wrap(&text, width).into_iter().map(Line::raw));
+        }
+    }
     if !r.attachments.is_empty() {
         out.push(Line::raw(""));
-        out.push(Line::styled("Attachments:", bold));
+        out.push(Line::styled(
+            "Attachments (s saves, O opens):",
+            theme.header,
+        ));
         for (i, a) in r.attachments.iter().enumerate() {
             let text = format!(
                 "  {}. {} ({}, {})",
@@ -67,26 +88,53 @@ pub fn lines(r: &Rendered, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-/// Tells the reader how many rows it has and how long its text is at this size.
-pub fn layout(reader: &mut Reader, width: u16, height: u16) {
-    reader.rows = usize::from(height.saturating_sub(1));
-    reader.total_lines = reader
+fn line_text(l: &Line) -> String {
+    l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// Tells the reader how many rows it has, how long its text is at this size, and
+/// which lines hold the text searched for.
+pub fn layout(reader: &mut Reader, width: u16, height: u16, theme: &Theme) {
+    reader.rows = usize::from(height).max(1);
+    let all = reader
         .rendered
         .as_ref()
-        .map(|r| lines(r, usize::from(width)).len())
-        .unwrap_or(0);
-    let max = reader.total_lines.saturating_sub(reader.rows.max(1));
+        .map(|r| lines(r, usize::from(width), reader.all_headers, theme))
+        .unwrap_or_default();
+    reader.total_lines = all.len();
+    if let Some(find) = reader.find.clone() {
+        let fresh = reader.hits.is_empty();
+        reader.hits = all
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| line_text(l).to_lowercase().contains(&find))
+            .map(|(i, _)| i)
+            .collect();
+        if fresh && !reader.hits.is_empty() {
+            reader.hit = 0;
+            reader.scroll = reader.hits[0].saturating_sub(2);
+        }
+    }
+    let max = reader.total_lines.saturating_sub(reader.rows);
     reader.scroll = reader.scroll.min(max);
 }
 
-/// Draws the open message full screen.
-pub fn render(frame: &mut Frame, area: Rect, reader: &Reader) {
+/// Draws the open message.
+pub fn render(frame: &mut Frame, area: Rect, reader: &Reader, theme: &Theme) {
     let body = match &reader.rendered {
         None => vec![Line::raw("  loading the message…")],
-        Some(r) => lines(r, usize::from(area.width))
+        Some(r) => lines(r, usize::from(area.width), reader.all_headers, theme)
             .into_iter()
+            .enumerate()
             .skip(reader.scroll)
             .take(usize::from(area.height))
+            .map(|(i, l)| {
+                if reader.find.is_some() && reader.hits.contains(&i) {
+                    l.style(theme.hit)
+                } else {
+                    l
+                }
+            })
             .collect(),
     };
     frame.render_widget(Paragraph::new(body), area);

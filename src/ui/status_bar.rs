@@ -1,9 +1,9 @@
 //! The status bar: account, folder, position, link state, progress, last message.
 
+use crate::app::prompt::PromptKind;
 use crate::app::state::{AppState, Link};
 use crate::mail::sanitize;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -23,8 +23,16 @@ pub fn thousands(n: u64) -> String {
 
 /// The status line's text.
 pub fn text(state: &AppState) -> String {
-    if let Some(typed) = &state.prompt {
-        return format!("/{}", sanitize(typed));
+    if let Some(p) = &state.prompt {
+        let mut line = format!("{}{}", p.label(), sanitize(&p.text));
+        if let Some(note) = state
+            .status
+            .as_ref()
+            .filter(|_| p.kind == PromptKind::Command)
+        {
+            line.push_str(&format!("   ({note})"));
+        }
+        return line;
     }
     let link = match &state.link {
         Link::Connecting => "connecting".to_string(),
@@ -34,19 +42,40 @@ pub fn text(state: &AppState) -> String {
     };
     let mut parts = vec![
         format!("{} {}", state.account, state.folder),
-        if state.messages.is_empty() {
+        if state.shown_len() == 0 {
             "0/0".into()
         } else {
             format!(
                 "{}/{}",
                 state.cursor + 1,
-                thousands(state.messages.len() as u64)
+                thousands(state.shown_len() as u64)
             )
         },
         link,
     ];
+    let selected = state.selected.len();
+    if selected > 0 || state.visual.is_some() {
+        parts.push(format!(
+            "{selected} selected{}",
+            if state.visual.is_some() {
+                " (v: range)"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(f) = &state.filter {
-        parts.push(format!("filter: {f} (Esc clears)"));
+        parts.push(format!("search: {} (Esc clears)", f.query));
+    }
+    let mut view = Vec::new();
+    if state.threads {
+        view.push("threads");
+    }
+    if state.oldest_first {
+        view.push("oldest first");
+    }
+    if !view.is_empty() {
+        parts.push(view.join(", "));
     }
     if let Some((done, total)) = state.progress {
         parts.push(format!(
@@ -64,14 +93,14 @@ pub fn text(state: &AppState) -> String {
     if let Some(msg) = state.status.clone().or(why) {
         parts.push(msg);
     }
+    if state.pending_keys {
+        parts.push("…".into());
+    }
     sanitize(&parts.join(" | "))
 }
 
 /// Draws the status bar.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let line = Line::styled(
-        text(state),
-        Style::default().add_modifier(Modifier::REVERSED),
-    );
+    let line = Line::styled(text(state), state.theme.status);
     frame.render_widget(Paragraph::new(line), area);
 }

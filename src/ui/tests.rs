@@ -66,7 +66,7 @@ fn draw(width: u16, height: u16, state: &AppState) -> Terminal<TestBackend> {
 #[test]
 fn list_at_80x24() {
     let mut s = state();
-    s.apply(crate::action::Action::Down);
+    s.act(crate::action::Action::Down);
     insta::assert_snapshot!(draw(80, 24, &s).backend());
 }
 
@@ -111,6 +111,7 @@ fn offline_status_says_why_and_when() {
 fn reader_at_80x24() {
     let mut s = state();
     s.act(crate::action::Action::Open);
+    s.fetch_due();
     let raw = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: me@example.org\r\n\
 Subject: Hiking\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\n\
 Shall we go on Saturday? The weather looks good and the trail should be dry by then.\r\n\r\n\
@@ -118,9 +119,7 @@ Shall we go on Saturday? The weather looks good and the trail should be dry by t
     let uid = s.reader.as_ref().unwrap().uid;
     s.set_rendered(uid, crate::mail::render_message(raw.as_bytes(), 80));
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    if let Some(r) = s.reader.as_mut() {
-        layout_reader(r, 80, 24);
-    }
+    layout(&mut s, 80, 24);
     terminal.draw(|f| render(f, &s)).unwrap();
     insta::assert_snapshot!(terminal.backend());
 }
@@ -129,7 +128,11 @@ Shall we go on Saturday? The weather looks good and the trail should be dry by t
 fn help_lists_every_default_key() {
     let mut s = state();
     s.act(crate::action::Action::Help);
-    let t = draw(80, 40, &s);
+    s.keys_help = vec![(
+        "Message list",
+        crate::app::keymap::Keymap::list_defaults().describe(),
+    )];
+    let t = draw(200, 60, &s);
     let text: String = t
         .backend()
         .buffer()
@@ -145,4 +148,67 @@ fn help_lists_every_default_key() {
     }
     s.act(crate::action::Action::Down); // any key closes it
     assert!(!s.help);
+}
+
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    let b = t.backend().buffer();
+    let w = usize::from(b.area.width);
+    b.content()
+        .chunks(w)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn split_reader_with_selection_and_threads_at_200x50() {
+    let mut s = state();
+    s.folders.push(folder("Lists", None, 0, 0));
+    s.split = true;
+    s.act(crate::action::Action::Select);
+    s.act(crate::action::Action::ToggleThreads);
+    s.act(crate::action::Action::Open);
+    let uid = s.reader.as_ref().unwrap().uid;
+    let raw = "From: a@example.org\r\nSubject: Quarterly report draft\r\n\r\nSee https://example.org/q3 please.\r\n";
+    s.set_rendered(uid, crate::mail::render_message(raw.as_bytes(), 150));
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    layout(&mut s, 200, 50);
+    terminal.draw(|f| render(f, &s)).unwrap();
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn picker_and_command_line_at_80x24() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = state();
+    s.act(crate::action::Action::MoveTo);
+    s.prompt_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE));
+    let t = draw(80, 24, &s);
+    insta::assert_snapshot!(t.backend());
+    let text = text_of(&t);
+    assert!(text.contains("move to: a"), "{text}");
+    assert!(text.contains("Archive"), "{text}");
+}
+
+#[test]
+fn search_all_results_show_the_folder_at_80x24() {
+    let mut s = state();
+    s.results = Some(crate::app::results::AllHits {
+        query: "invoice".into(),
+        waiting: Default::default(),
+        hits: vec![
+            (
+                "Archive".into(),
+                msg(3, "Bob", "Invoice 2026-11", 500, &["\\Seen"]),
+            ),
+            (
+                "Lists/rust \u{1b}[2J".into(),
+                msg(4, "Carol", "Re: invoice", 900, &[]),
+            ),
+        ],
+        cursor: 1,
+        top: 0,
+    });
+    let t = draw(80, 24, &s);
+    insta::assert_snapshot!(t.backend());
+    assert!(!text_of(&t).contains('\u{1b}'));
 }
