@@ -13,6 +13,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(cfg: &std::path::Path, log: &std::path::Path) -> Tmux {
+        Tmux::start_with(cfg, log, "")
+    }
+
+    /// Starts tern with `env` (shell assignments such as `BROWSER='…'`) before it.
+    fn start_with(cfg: &std::path::Path, log: &std::path::Path, env: &str) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -22,7 +27,7 @@ impl Tmux {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = format!("tern-test-{}-{n}", std::process::id());
         let cmd = format!(
-            "TERN_LOG='{}' '{}' --config '{}'",
+            "{env} TERN_LOG='{}' '{}' --config '{}'",
             log.display(),
             env!("CARGO_BIN_EXE_tern"),
             cfg.display()
@@ -329,6 +334,98 @@ fn undo_picker_selection_command_line_and_server_search() {
     t.keys(&["Escape"]);
     t.wait_for("1/4 |");
     t.keys(&["q"]);
+}
+
+#[test]
+fn reader_saves_attachments_safely_opens_links_and_shows_all_headers() {
+    let d = server(DovecotOptions::default());
+    let raw = "From: Ann <ann@example.org>\r\nTo: me@example.org\r\nSubject: files for you\r\n\
+Date: Thu, 26 Nov 2026 10:00:00 +0000\r\nMessage-ID: <files-1@example.org>\r\nX-Mailer: hostile-mailer\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe report: https://example.org/report?id=7 thanks\r\n\
+--b\r\nContent-Type: text/plain; name=\"../../evil.txt\"\r\nContent-Disposition: attachment; filename=\"../../evil.txt\"\r\n\r\n\
+escaped?\r\n--b\r\nContent-Type: application/octet-stream; name=\".bashrc\"\r\nContent-Disposition: attachment; filename=\".bashrc\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--b--\r\n";
+    d.deliver(
+        &d.users()[0].0,
+        "INBOX",
+        raw.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = dir.path().join("downloads");
+    let cfg = write_config(&d, dir.path());
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[general]\n",
+        &format!("[general]\ndownload-dir = '{}'\n", downloads.display()),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    // The "browser" writes what it was given, one argument per line.
+    let browser = dir.path().join("browser.sh");
+    let opened = dir.path().join("opened");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let t = Tmux::start_with(
+        &cfg,
+        &dir.path().join("tern.log"),
+        &format!("BROWSER='{}'", browser.display()),
+    );
+    t.wait_for_all(&["| online", "1/1"]);
+    t.keys(&["Enter"]);
+    t.wait_for_all(&[
+        "Subject: files for you",
+        "[1] https://example.org/report?id=7",
+        "evil.txt",
+    ]);
+    // s asks which (two attachments); a saves all, inside the download folder only.
+    t.keys(&["s"]);
+    t.wait_for("save attachment number");
+    t.keys(&["a", "Enter"]);
+    t.wait_for("saved 2 attachments");
+    let mut names: Vec<String> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["bashrc".to_string(), "evil.txt".to_string()]);
+    assert_eq!(
+        std::fs::read(downloads.join("evil.txt")).unwrap(),
+        b"escaped?"
+    );
+    assert_eq!(
+        std::fs::read(downloads.join("bashrc")).unwrap(),
+        [0u8, 1, 2, 255]
+    );
+    assert!(!dir.path().join("evil.txt").exists());
+    // Saving the first again never overwrites: a numbered name.
+    t.keys(&["s", "1", "Enter"]);
+    t.wait_for("evil (1).txt");
+    // l with one link opens it at once, the URL one argument, no shell.
+    t.keys(&["l"]);
+    wait_until(|| std::fs::read_to_string(&opened).is_ok_and(|s| !s.is_empty()));
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        "https://example.org/report?id=7\n"
+    );
+    // h shows every header, h again the main ones.
+    t.keys(&["h"]);
+    t.wait_for("X-Mailer: hostile-mailer");
+    t.keys(&["h"]);
+    wait_until(|| !t.screen().contains("X-Mailer"));
+    t.keys(&["q", "q"]);
 }
 
 /// Waits (up to 30 s) until the server shows what `check` wants.
