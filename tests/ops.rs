@@ -546,3 +546,54 @@ async fn renaming_a_folder_drops_the_cache_of_it_and_its_children() {
     );
     h.worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_operations_on_scattered_uids_split_long_sets_and_undo_by_copyuid() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 4000, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::start(&d, cache.clone());
+    h.synced("INBOX").await;
+    // Every other UID: as one set this is ~10 KB, longer than one command may be.
+    let odd: Vec<u32> = (1..=4000).step_by(2).collect();
+    h.worker.send(C::SetFlags {
+        id: 1,
+        messages: inbox(&cache, odd.clone()),
+        flags: vec!["\\Flagged".into()],
+        add: true,
+    });
+    h.done(1).await;
+    h.worker.send(C::Move {
+        id: 2,
+        messages: inbox(&cache, odd.clone()),
+        dest: "Archive".into(),
+    });
+    let DoneResult::Copied(r) = h.done(2).await else {
+        panic!("no copy result")
+    };
+    assert_eq!(r.source.len(), 2000);
+    assert_eq!(r.dest.len(), 2000, "every part's COPYUID is kept");
+    let mut other = other_client(&d).await;
+    let archive = server_state(&mut other, "Archive").await;
+    assert_eq!(archive.len(), 2000);
+    assert!(archive.iter().all(|(_, f)| f.has(Flag::Flagged)));
+    let inbox_now = server_state(&mut other, "INBOX").await;
+    assert_eq!(inbox_now.len(), 2000);
+    assert!(inbox_now.iter().all(|(u, _)| u % 2 == 0));
+    // Undo: the destination UIDs move them back.
+    let archive_uidv = r.dest_uidvalidity;
+    h.worker.send(C::Move {
+        id: 3,
+        messages: Messages {
+            folder: "Archive".into(),
+            uidvalidity: archive_uidv,
+            uids: r.dest.clone(),
+        },
+        dest: "INBOX".into(),
+    });
+    h.done(3).await;
+    assert_eq!(server_state(&mut other, "INBOX").await.len(), 4000);
+    assert!(server_state(&mut other, "Archive").await.is_empty());
+    h.worker.shutdown().await;
+}
