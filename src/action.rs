@@ -179,7 +179,7 @@ impl Action {
             Action::SelectAll => "select all shown (again: none)",
             Action::NextFolder => "next folder",
             Action::PreviousFolder => "previous folder",
-            Action::Search => "search (words; from: subject: since: is:unread …)",
+            Action::Search => "search (words, from:, is:unread …)",
             Action::NextHit => "next hit",
             Action::PreviousHit => "previous hit",
             Action::ClearSearch => "clear the selection, then the search",

@@ -14,7 +14,7 @@ pub fn lines(state: &AppState) -> Vec<Line<'static>> {
     for (title, keys) in &state.keys_help {
         out.push(Line::styled(title.to_string(), state.theme.header));
         for (k, action) in keys {
-            out.push(Line::raw(format!("  {k:<18} {}", action.describe())));
+            out.push(Line::raw(format!("  {k:<14} {}", action.describe())));
         }
         out.push(Line::raw(""));
     }
@@ -34,7 +34,7 @@ pub fn lines(state: &AppState) -> Vec<Line<'static>> {
 }
 
 /// Columns of help, each this wide, as many as the screen holds.
-const COLUMN: u16 = 72;
+const COLUMN: u16 = 60;
 
 /// Draws the help over the whole area, in columns when it is longer than the screen.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
