@@ -112,6 +112,22 @@ impl Tmux {
         }
     }
 
+    fn resize(&self, w: u16, h: u16) {
+        let ok = Command::new("tmux")
+            .args([
+                "resize-window",
+                "-t",
+                &self.session,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
     fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.session])
@@ -272,6 +288,18 @@ fn flag_delete_and_archive_reach_the_server() {
     t.keys(&["/", "zzz-no-such-thing", "Enter"]);
     t.wait_for_all(&["0/0", "search: zzz-no-such-thing"]);
     t.keys(&["Escape"]);
+    t.wait_for("test INBOX | 1/4");
+    // Resizing at any time: the sidebar folds away at 80 columns and comes back wide.
+    t.resize(80, 24);
+    wait_until(|| {
+        let s = t.screen();
+        s.lines().count() == 24 && !s.lines().any(|l| l.starts_with(" Drafts"))
+    });
+    t.resize(300, 80);
+    wait_until(|| {
+        let s = t.screen();
+        s.lines().count() == 80 && s.lines().any(|l| l.starts_with(" Drafts"))
+    });
     t.wait_for("test INBOX | 1/4");
 }
 

@@ -117,7 +117,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
                 .borders(Borders::TOP)
                 .border_style(state.theme.border);
             if state.focus == Focus::Reader {
-                block = block.title(" reader (Tab: list) ");
+                block = block.title(" reader ");
             }
             frame.render_widget(block, area);
         }
