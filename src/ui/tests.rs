@@ -212,3 +212,75 @@ fn search_all_results_show_the_folder_at_80x24() {
     insta::assert_snapshot!(t.backend());
     assert!(!text_of(&t).contains('\u{1b}'));
 }
+
+/// Every view at both sizes the issue names, hostile and wide strings included.
+#[test]
+fn every_view_at_80x24_and_200x50() {
+    use crate::action::Action;
+    let hostile_mail = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: \u{1b}]52;c;cHduZWQ=\u{7}me@example.org\r\n\
+Subject: 会议 \u{202e}txt.exe\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\nContent-Type: text/html\r\n\r\n\
+<p>Hi \u{1b}[2J<a href=\"https://example.org/a\">there</a> 🏔️</p><blockquote>quoted</blockquote>\r\n";
+    let views: Vec<(&str, Box<dyn Fn(&mut AppState)>)> = vec![
+        ("list", Box::new(|_s: &mut AppState| {})),
+        (
+            "reader",
+            Box::new(move |s: &mut AppState| {
+                s.act(Action::Open);
+                let uid = s.reader.as_ref().unwrap().uid;
+                s.set_rendered(
+                    uid,
+                    crate::mail::render_message(hostile_mail.as_bytes(), 78),
+                );
+            }),
+        ),
+        (
+            "help",
+            Box::new(|s: &mut AppState| {
+                s.keys_help = vec![(
+                    "Message list",
+                    crate::app::keymap::Keymap::list_defaults().describe(),
+                )];
+                s.act(Action::Help);
+            }),
+        ),
+        (
+            "command_line",
+            Box::new(|s: &mut AppState| {
+                s.act(Action::CommandLine);
+                for c in "move Ar".chars() {
+                    s.prompt_key(crossterm::event::KeyEvent::new(
+                        crossterm::event::KeyCode::Char(c),
+                        crossterm::event::KeyModifiers::NONE,
+                    ));
+                }
+            }),
+        ),
+        (
+            "selection_threads_oldest_first",
+            Box::new(|s: &mut AppState| {
+                s.act(Action::Select);
+                s.act(Action::SelectRange);
+                s.act(Action::Down);
+                s.act(Action::ToggleThreads);
+                s.act(Action::ToggleSort);
+            }),
+        ),
+    ];
+    for (name, setup) in &views {
+        for (w, h) in [(80u16, 24u16), (200, 50)] {
+            let mut s = state();
+            setup(&mut s);
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            layout(&mut s, w, h);
+            terminal.draw(|f| render(f, &s)).unwrap();
+            let text = text_of(&terminal);
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+                "{name} {w}x{h}: {text:?}"
+            );
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+        }
+    }
+}
