@@ -220,7 +220,8 @@ fn every_view_at_80x24_and_200x50() {
     let hostile_mail = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: \u{1b}]52;c;cHduZWQ=\u{7}me@example.org\r\n\
 Subject: 会议 \u{202e}txt.exe\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\nContent-Type: text/html\r\n\r\n\
 <p>Hi \u{1b}[2J<a href=\"https://example.org/a\">there</a> 🏔️</p><blockquote>quoted</blockquote>\r\n";
-    let views: Vec<(&str, Box<dyn Fn(&mut AppState)>)> = vec![
+    type Setup = Box<dyn Fn(&mut AppState)>;
+    let views: Vec<(&str, Setup)> = vec![
         ("list", Box::new(|_s: &mut AppState| {})),
         (
             "reader",
