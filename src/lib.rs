@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 pub mod cache;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod contained;
 pub mod dev;

@@ -5,6 +5,7 @@ mod schema;
 
 pub use schema::{
     Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, ReaderLayout, Security,
+    SmtpConfig,
 };
 
 use std::net::IpAddr;
@@ -127,12 +128,60 @@ fn validate(config: &Config) -> Result<(), String> {
                 "[accounts.{name}.imap] password-command and password-keyring are both set: pick one"
             ));
         }
+        validate_sending(name, acct)?;
         if imap.auth != AuthMethod::Login && imap.password_command.is_none() {
             return Err(format!(
                 "[accounts.{name}.imap] auth = {:?} needs password-command to print the token",
                 imap.auth.as_str()
             ));
         }
+    }
+    Ok(())
+}
+
+/// Sending needs either a sendmail command or a complete `[smtp]` table.
+fn validate_sending(name: &str, acct: &Account) -> Result<(), String> {
+    if let Some(cmd) = acct.sendmail() {
+        if cmd.first().is_none_or(|p| p.trim().is_empty()) {
+            return Err(format!(
+                "[accounts.{name}] sendmail-command is empty: give the program and its arguments as a list"
+            ));
+        }
+        return Ok(());
+    }
+    let Some(smtp) = &acct.smtp else {
+        return Ok(()); // reading only; sending says what is missing
+    };
+    let t = format!("[accounts.{name}.smtp]");
+    let host = smtp.host.as_deref().unwrap_or("");
+    if host.trim().is_empty() {
+        return Err(format!(
+            "{t} host is missing (or set sendmail-command instead)"
+        ));
+    }
+    let Some(security) = smtp.security else {
+        return Err(format!(
+            "{t} security is missing: \"tls\", \"starttls\" or \"plain\""
+        ));
+    };
+    if smtp.username.is_none() {
+        return Err(format!("{t} username is missing"));
+    }
+    if security == Security::Plain && !is_loopback_host(host) {
+        return Err(format!(
+            "{t} security = \"plain\" is refused for {host:?}: it would send the password unencrypted"
+        ));
+    }
+    if smtp.password_command.is_some() && smtp.password_keyring {
+        return Err(format!(
+            "{t} password-command and password-keyring are both set: pick one"
+        ));
+    }
+    if smtp.auth != AuthMethod::Login && smtp.password_command.is_none() {
+        return Err(format!(
+            "{t} auth = {:?} needs password-command to print the token",
+            smtp.auth.as_str()
+        ));
     }
     Ok(())
 }

@@ -60,6 +60,9 @@ pub struct General {
     pub bell: bool,
     /// `full` or `split`; `z` toggles it and tern writes the choice back here.
     pub reader_layout: Option<ReaderLayout>,
+    /// The editor for composing (default: $VISUAL, then $EDITOR, then vi). Split on
+    /// spaces, run without a shell; the file name is added as the last argument.
+    pub editor: Option<String>,
 }
 
 /// `[accounts.NAME]`.
@@ -71,8 +74,59 @@ pub struct Account {
     pub email: String,
     pub name: Option<String>,
     pub imap: ImapConfig,
+    /// How mail is sent: SMTP (this table) or a sendmail-like program.
+    pub smtp: Option<SmtpConfig>,
+    /// A program that reads the message on standard input and sends it (no shell).
+    pub sendmail_command: Option<Vec<String>>,
+    /// APPEND a copy of sent mail to the Sent folder (default true).
+    pub save_sent: Option<bool>,
     #[serde(default)]
     pub folders: FolderNames,
+}
+
+/// `[accounts.NAME.smtp]`. `sendmail-command` and `save-sent` may also sit here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub security: Option<Security>,
+    pub username: Option<String>,
+    pub password_command: Option<String>,
+    #[serde(default)]
+    pub password_keyring: bool,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    pub ca_certificate: Option<PathBuf>,
+    pub sendmail_command: Option<Vec<String>>,
+    pub save_sent: Option<bool>,
+}
+
+impl SmtpConfig {
+    /// The port, defaulted from the security mode (465 for tls, 587 for starttls).
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Some(Security::Tls) => 465,
+            Some(Security::Starttls) | None => 587,
+            Some(Security::Plain) => 25,
+        })
+    }
+}
+
+impl Account {
+    /// The sendmail command, from the account or its `[smtp]` table.
+    pub fn sendmail(&self) -> Option<&[String]> {
+        self.sendmail_command
+            .as_deref()
+            .or_else(|| self.smtp.as_ref()?.sendmail_command.as_deref())
+    }
+
+    /// Whether sent mail is copied to the Sent folder.
+    pub fn saves_sent(&self) -> bool {
+        self.save_sent
+            .or_else(|| self.smtp.as_ref()?.save_sent)
+            .unwrap_or(true)
+    }
 }
 
 /// How the connection is protected.

@@ -1,0 +1,10 @@
+//! Writing mail: drafts and their editor text, replies and forwards, building the MIME
+//! message, the local draft store that outlives crashes, and sending.
+
+pub mod build;
+pub mod draft;
+pub mod reply;
+
+pub use build::{build, Built};
+pub use draft::Draft;
+pub use reply::{Identity, ReplyKind};
