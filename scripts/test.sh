@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests drive when missing: Debian's Dovecot (the
-# tests start private instances of it) and tmux (the terminal tests run tern in it).
+# tests start private instances of it), tmux (the terminal tests run tern in it) and
+# aiosmtpd (the sending tests start a private SMTP server).
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# The sending tests start a real SMTP server (aiosmtpd) with STARTTLS and AUTH.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -44,10 +44,28 @@ const SERVICE: &str = "tern";
 /// Gets the account's secret by the configured route. Prompts on the terminal only when
 /// `interactive` is true; otherwise a missing route is an error.
 pub fn resolve(account: &str, imap: &ImapConfig, interactive: bool) -> Result<Secret, SecretError> {
-    if let Some(cmd) = &imap.password_command {
+    resolve_route(
+        account,
+        imap.password_command.as_deref(),
+        imap.password_keyring,
+        &format!("{}@{}", imap.username, imap.host),
+        interactive,
+    )
+}
+
+/// The same chain for any server: the command, else the keyring entry of the account,
+/// else a prompt naming `who` (user@host).
+pub fn resolve_route(
+    account: &str,
+    command: Option<&str>,
+    keyring: bool,
+    who: &str,
+    interactive: bool,
+) -> Result<Secret, SecretError> {
+    if let Some(cmd) = command {
         return run_password_command(cmd);
     }
-    if imap.password_keyring {
+    if keyring {
         return from_keyring(account);
     }
     if !interactive {
@@ -55,7 +73,7 @@ pub fn resolve(account: &str, imap: &ImapConfig, interactive: bool) -> Result<Se
             "no terminal to ask on; set password-command or password-keyring".into(),
         ));
     }
-    let prompt = format!("Password for {}@{}: ", imap.username, imap.host);
+    let prompt = format!("Password for {who}: ");
     rpassword::prompt_password(prompt)
         .map(Secret::new)
         .map_err(|e| SecretError::Prompt(e.to_string()))

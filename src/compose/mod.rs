@@ -4,6 +4,7 @@
 pub mod build;
 pub mod draft;
 pub mod reply;
+pub mod send;
 
 pub use build::{build, Built};
 pub use draft::Draft;

@@ -5,9 +5,11 @@ pub mod dovecot;
 pub mod mailgen;
 mod mime_encode;
 mod probe;
+pub mod smtp;
 
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use mailgen::{generate, GeneratedMessage};
+pub use smtp::{Received, SmtpMode, SmtpServer};
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
