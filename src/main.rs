@@ -127,6 +127,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             let ctx = cli::open_account(&config, None)?;
             // Asked before the screen is taken over, when there is no command or keyring.
             let settings = ctx.connect_settings(args.trace_imap, interactive)?;
+            let transport = ctx.transport(interactive)?;
             let opts = tern::imap::worker::WorkerOptions {
                 folders: ctx.account.folders.clone(),
                 ..Default::default()
@@ -145,6 +146,13 @@ fn run(args: Args) -> anyhow::Result<()> {
                 split: g.reader_layout == Some(tern::config::ReaderLayout::Split),
                 config_path: config_path().ok(),
                 folders: ctx.account.folders.clone(),
+                identity: Some(tern::compose::Identity {
+                    name: ctx.account.name.clone(),
+                    email: ctx.account.email.clone(),
+                }),
+                transport,
+                save_sent: ctx.account.saves_sent(),
+                editor: g.editor.clone(),
             };
             let path = config_path()?;
             rt.block_on(tern::app::run(

@@ -21,6 +21,27 @@ pub fn init() -> std::io::Result<(DefaultTerminal, Guard)> {
     Ok((terminal, Guard))
 }
 
+/// Takes the terminal again after a program (the editor) had it.
+pub fn retake() -> std::io::Result<DefaultTerminal> {
+    let terminal = ratatui::try_init()?;
+    crate::contained::install_hook();
+    wipe()?;
+    Ok(terminal)
+}
+
+/// Clears the screen without asking the terminal where its cursor is: ratatui's
+/// `clear` does ask, and the answer can be taken by the key reader running meanwhile
+/// ("the cursor position could not be read"). A fresh terminal redraws in full anyway.
+fn wipe() -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    crossterm::execute!(
+        out,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    out.flush()
+}
+
 /// Gives the terminal back to the shell and stops the process (as Ctrl-z does outside
 /// raw mode); once resumed with `fg`, takes the terminal again.
 pub fn suspend() -> std::io::Result<DefaultTerminal> {
@@ -30,8 +51,8 @@ pub fn suspend() -> std::io::Result<DefaultTerminal> {
     unsafe {
         libc::raise(libc::SIGTSTP);
     }
-    let mut terminal = ratatui::try_init()?;
+    let terminal = ratatui::try_init()?;
     crate::contained::install_hook();
-    terminal.clear()?;
+    wipe()?;
     Ok(terminal)
 }

@@ -1,9 +1,11 @@
 //! Where an action goes (help, prompts, sidebar, reader, search results, list) and what
 //! worker events change.
 
+use super::compose::StartFrom;
 use super::prompt::{Confirm, NumberFor, Pick, PromptKind};
 use super::state::{AppState, Effect, Focus, Link};
 use crate::action::Action;
+use crate::compose::ReplyKind;
 use crate::imap::protocol::{DoneResult, WorkerCommand, WorkerEvent};
 use crate::mail::{sidebar_order, Flag, Rendered, SpecialUse};
 
@@ -46,7 +48,21 @@ impl AppState {
                 self.ask(PromptKind::Pick(Pick::Go));
                 return Vec::new();
             }
+            Action::Compose => return self.compose_new(),
             _ => {}
+        }
+        if let Some(how) = match action {
+            Action::Reply => Some(StartFrom::Reply(ReplyKind::Sender)),
+            Action::ReplyAll => Some(StartFrom::Reply(ReplyKind::All)),
+            Action::ReplyList => Some(StartFrom::Reply(ReplyKind::List)),
+            Action::Forward => Some(StartFrom::Forward),
+            Action::ForwardAttached => Some(StartFrom::ForwardAttached),
+            Action::Recall => Some(StartFrom::Recall),
+            _ => None,
+        } {
+            if self.results.is_none() {
+                return self.compose_from(how);
+            }
         }
         if self.results.is_some() {
             return self.act_on_results(action);
@@ -180,6 +196,10 @@ impl AppState {
             Action::HalfPageUp => self.move_cursor(-half),
             Action::PageDown => self.move_cursor(page),
             Action::PageUp => self.move_cursor(-page),
+            // In Drafts, opening a message means writing it further.
+            Action::Open if self.folder == self.special(SpecialUse::Drafts) => {
+                return self.compose_from(StartFrom::Recall)
+            }
             Action::Open => return self.open(),
             Action::Quit => {
                 if self.reader.is_some() {
@@ -315,6 +335,15 @@ impl AppState {
                     _ => Vec::new(),
                 };
                 if let DoneResult::Body { folder, uid, raw } = result {
+                    if let Some((_, how, want)) =
+                        self.pending_compose.take_if(|(rid, _, _)| *rid == id)
+                    {
+                        self.status = None;
+                        if want == uid {
+                            effects.extend(self.compose_with(how, uid, &raw));
+                        }
+                        return effects;
+                    }
                     if folder == self.folder {
                         effects.extend(self.body_arrived(uid, raw));
                     }
@@ -324,6 +353,10 @@ impl AppState {
                 return effects;
             }
             WorkerEvent::Failed { id, error } => {
+                self.postpone_failed(id, &error);
+                if self.pending_compose.as_ref().is_some_and(|p| p.0 == id) {
+                    self.pending_compose = None;
+                }
                 if let Some(p) = self.in_flight.remove(&id) {
                     if let Some(rollback) = p.rollback {
                         self.roll_back(rollback);

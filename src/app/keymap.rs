@@ -128,6 +128,11 @@ pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
     ("M", Action::MoveTo),
     ("C", Action::CopyTo),
     ("u", Action::Undo),
+    ("m", Action::Compose),
+    ("r", Action::Reply),
+    ("R", Action::ReplyAll),
+    ("L", Action::ReplyList),
+    ("f", Action::Forward),
     ("Space", Action::Select),
     ("v", Action::SelectRange),
     ("*", Action::SelectAll),
@@ -167,6 +172,11 @@ pub const DEFAULT_READER_KEYS: &[(&str, Action)] = &[
     ("M", Action::MoveTo),
     ("C", Action::CopyTo),
     ("u", Action::Undo),
+    ("m", Action::Compose),
+    ("r", Action::Reply),
+    ("R", Action::ReplyAll),
+    ("L", Action::ReplyList),
+    ("f", Action::Forward),
     ("q", Action::Quit),
 ];
 

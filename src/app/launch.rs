@@ -9,8 +9,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Search-all hits read from the cache: (folder, messages).
-pub type Hits = (String, Vec<MessageSummary>);
+/// What background work reports to the loop.
+#[derive(Debug)]
+pub enum Back {
+    /// A line for the status bar.
+    Note(String),
+    /// Search-all hits read from the cache.
+    Hits(String, Vec<MessageSummary>),
+    /// A send or postpone ended.
+    Mail(super::compose::MailResult),
+    /// A forward's files were written: (draft, files, the whole message if attached).
+    Attached(String, Vec<PathBuf>, Option<PathBuf>),
+    /// A path completion: (typed, completed).
+    Completed(String, String),
+    /// Drafts kept on this machine, found at start.
+    Recovered(Vec<crate::compose::store::Stored>),
+    /// The Sent copy of a sent draft, read back to store again.
+    SentCopy(String, Vec<u8>),
+}
 
 /// Runs side work on blocking threads and reports back.
 pub struct Launcher {
@@ -19,18 +35,13 @@ pub struct Launcher {
     new_mail_command: Option<String>,
     bell: bool,
     config_path: Option<PathBuf>,
-    note_tx: mpsc::UnboundedSender<String>,
-    note_rx: Option<mpsc::UnboundedReceiver<String>>,
-    hits_tx: mpsc::UnboundedSender<Hits>,
-    hits_rx: Option<mpsc::UnboundedReceiver<Hits>>,
+    tx: mpsc::UnboundedSender<Back>,
     /// Attachments opened with a viewer live here until tern exits.
     open_dir: Option<tempfile::TempDir>,
 }
 
 impl Launcher {
-    pub fn new(ui: &UiOptions, cache: Arc<Cache>) -> Launcher {
-        let (note_tx, note_rx) = mpsc::unbounded_channel();
-        let (hits_tx, hits_rx) = mpsc::unbounded_channel();
+    pub fn new(ui: &UiOptions, cache: Arc<Cache>, tx: mpsc::UnboundedSender<Back>) -> Launcher {
         Launcher {
             cache,
             download_dir: ui
@@ -40,34 +51,17 @@ impl Launcher {
             new_mail_command: ui.new_mail_command.clone(),
             bell: ui.bell,
             config_path: ui.config_path.clone(),
-            note_tx,
-            note_rx: Some(note_rx),
-            hits_tx,
-            hits_rx: Some(hits_rx),
+            tx,
             open_dir: tempfile::Builder::new().prefix("tern-open-").tempdir().ok(),
         }
     }
 
-    /// The notes channel (taken once by the loop).
-    pub fn notes(&mut self) -> mpsc::UnboundedReceiver<String> {
-        self.note_rx
-            .take()
-            .unwrap_or_else(|| mpsc::unbounded_channel().1)
-    }
-
-    /// The hits channel (taken once by the loop).
-    pub fn hits(&mut self) -> mpsc::UnboundedReceiver<Hits> {
-        self.hits_rx
-            .take()
-            .unwrap_or_else(|| mpsc::unbounded_channel().1)
-    }
-
     fn background(&self, job: impl FnOnce() -> String + Send + 'static) {
-        let tx = self.note_tx.clone();
+        let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
             let note = job();
             if !note.is_empty() {
-                let _ = tx.send(note);
+                let _ = tx.send(Back::Note(note));
             }
         });
     }
@@ -109,9 +103,9 @@ impl Launcher {
     /// Writes attachment `index` to a private folder and opens it with its viewer.
     pub fn open_attachment(&self, raw: Arc<Vec<u8>>, index: usize) {
         let Some(dir) = self.open_dir.as_ref().map(|d| d.path().to_path_buf()) else {
-            let _ = self
-                .note_tx
-                .send("no private folder to open attachments from".into());
+            let _ = self.tx.send(Back::Note(
+                "no private folder to open attachments from".into(),
+            ));
             return;
         };
         self.background(move || {
@@ -191,16 +185,14 @@ impl Launcher {
 
     /// Reads search-all hits of `folder` from the cache.
     pub fn load_hits(&self, folder: String, uids: Vec<Uid>) {
-        let (cache, tx, notes) = (
-            self.cache.clone(),
-            self.hits_tx.clone(),
-            self.note_tx.clone(),
-        );
+        let (cache, tx) = (self.cache.clone(), self.tx.clone());
         tokio::task::spawn_blocking(move || {
             let uidv = match cache.folder_state(&folder) {
                 Ok(Some(s)) => s.uidvalidity,
                 _ => {
-                    let _ = notes.send(format!("{folder}: hits not in the cache yet (sync it)"));
+                    let _ = tx.send(Back::Note(format!(
+                        "{folder}: hits not in the cache yet (sync it)"
+                    )));
                     return;
                 }
             };
@@ -208,7 +200,7 @@ impl Launcher {
                 .into_iter()
                 .filter_map(|u| cache.get(&folder, uidv, u).ok().flatten())
                 .collect();
-            let _ = tx.send((folder, list));
+            let _ = tx.send(Back::Hits(folder, list));
         });
     }
 }

@@ -2,9 +2,11 @@
 //! loop changes the state, and it redraws only when something changed.
 
 pub mod command_line;
+pub mod compose;
 pub mod dispatch;
 pub mod keymap;
 mod launch;
+mod mailer;
 pub mod prompt;
 pub mod query;
 pub mod reader;
@@ -46,6 +48,12 @@ pub struct UiOptions {
     /// The config file, where `z` remembers the reader layout.
     pub config_path: Option<PathBuf>,
     pub folders: crate::config::FolderNames,
+    /// Who writes (the account's address and name).
+    pub identity: Option<crate::compose::Identity>,
+    /// How mail is sent (None: not set up; sending then says so).
+    pub transport: Option<crate::compose::send::Transport>,
+    pub save_sent: bool,
+    pub editor: Option<String>,
 }
 
 /// A cache read: the folder, its UIDVALIDITY, the messages newest first, and whether
@@ -109,6 +117,32 @@ impl Loader {
     }
 }
 
+/// The next key event. The key reader is dropped (None) before another program (the
+/// editor, the shell after Ctrl-z) gets the terminal: its thread would otherwise read
+/// that program's keys. It must be dropped before a new one is made: making one waits
+/// for the old reader's lock.
+async fn next_key(keys: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
+    match keys.as_mut() {
+        Some(k) => k.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What background work reported.
+fn on_back(state: &mut AppState, b: launch::Back) -> Vec<Effect> {
+    use launch::Back;
+    match b {
+        Back::Note(n) => state.status = Some(n),
+        Back::Hits(folder, list) => state.add_hits(&folder, list),
+        Back::Mail(r) => return state.mail_result(r),
+        Back::Attached(id, files, whole) => state.originals_attached(&id, files, whole),
+        Back::Completed(before, after) => state.path_completed(&before, after),
+        Back::Recovered(list) => return state.recovered(list),
+        Back::SentCopy(id, copy) => return state.retry_sent_copy(id, copy),
+    }
+    Vec::new()
+}
+
 fn clock() -> (i64, i32) {
     let now = chrono::Local::now();
     (now.timestamp(), now.offset().local_minus_utc())
@@ -151,7 +185,26 @@ pub async fn run(
         ("Message list", list_keys.describe()),
         ("Reader", reader_keys.describe()),
     ];
-    let mut launcher = launch::Launcher::new(&ui, cache.clone());
+    let (back_tx, mut back) = mpsc::unbounded_channel();
+    let launcher = launch::Launcher::new(&ui, cache.clone(), back_tx.clone());
+    let email = ui
+        .identity
+        .as_ref()
+        .map(|i| i.email.clone())
+        .unwrap_or_default();
+    let mailer = mailer::Mailer::new(
+        crate::compose::store::Store::open(None, account),
+        ui.transport.clone(),
+        ui.editor.clone(),
+        &email,
+        back_tx,
+    );
+    if let Some(id) = ui.identity.clone() {
+        state.identity = id;
+    }
+    state.save_sent = ui.save_sent;
+    state.status = mailer.problem().map(String::from);
+    mailer.recover();
     let (load_tx, mut loaded) = mpsc::unbounded_channel();
     let mut loader = Loader {
         cache,
@@ -161,10 +214,9 @@ pub async fn run(
         shown_once: false,
     };
     loader.request(&state.folder);
-    let mut keys = EventStream::new();
+    // None while another program has the terminal (see `hand_over`).
+    let mut keys = Some(EventStream::new());
     let (render_tx, mut rendered) = mpsc::unbounded_channel();
-    let mut notes = launcher.notes();
-    let mut hits = launcher.hits();
     let mut dirty = true;
     let mut fetch_at: Option<tokio::time::Instant> = None;
     loop {
@@ -184,11 +236,20 @@ pub async fn run(
         let mut key_event = false;
         let effects: Vec<Effect> = tokio::select! {
             biased;
-            ev = keys.next() => match ev {
+            ev = next_key(&mut keys) => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release && state.prompt.is_some() => {
                     dirty = true;
                     key_event = true;
                     state.prompt_key(k)
+                }
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release && state.compose.is_some() => {
+                    // The review screen takes single letters (y e a d p q).
+                    dirty = true;
+                    match k.code {
+                        crossterm::event::KeyCode::Char(c) if !k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => state.review_key(c),
+                        crossterm::event::KeyCode::Esc => state.review_key('q'),
+                        _ => Vec::new(),
+                    }
                 }
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     dirty = true;
@@ -223,15 +284,9 @@ pub async fn run(
                 dirty = true;
                 state.fetch_due()
             }
-            Some(note) = notes.recv() => {
-                state.status = Some(note);
+            Some(b) = back.recv() => {
                 dirty = true;
-                Vec::new()
-            }
-            Some((folder, list)) = hits.recv() => {
-                state.add_hits(&folder, list);
-                dirty = true;
-                Vec::new()
+                on_back(&mut state, b)
             }
             Some((uid, r)) = rendered.recv() => {
                 state.set_rendered(uid, r);
@@ -276,7 +331,9 @@ pub async fn run(
                 }
                 Effect::ReloadFolder => loader.request(&state.folder),
                 Effect::Suspend => {
+                    drop(keys.take());
                     terminal = crate::tui::suspend()?;
+                    keys = Some(EventStream::new());
                     dirty = true;
                 }
                 Effect::Send(cmd) => {
@@ -295,6 +352,40 @@ pub async fn run(
                     subject,
                 } => launcher.new_mail(&folder, &from, &subject),
                 Effect::LoadHits { folder, uids } => launcher.load_hits(folder, uids),
+                Effect::Edit { stored, regenerate } => {
+                    mailer.save(&stored, regenerate);
+                    let Some(path) = mailer.text_path(&stored.id) else {
+                        state.status = mailer.problem().map(String::from);
+                        continue;
+                    };
+                    // The terminal goes to the editor and comes back after it.
+                    drop(keys.take());
+                    ratatui::restore();
+                    let ended = mailer.run_editor(&path).await;
+                    terminal = crate::tui::retake()?;
+                    keys = Some(EventStream::new());
+                    let text = std::fs::read_to_string(&path).ok();
+                    state.edited(&stored.id, text, ended);
+                    if let Some(c) = state.compose.as_ref() {
+                        mailer.save(
+                            &crate::compose::store::Stored {
+                                id: c.id.clone(),
+                                draft: c.draft.clone(),
+                                sent: false,
+                            },
+                            false,
+                        );
+                    }
+                    dirty = true;
+                }
+                Effect::SaveDraft(stored) => mailer.save(&stored, true),
+                Effect::SendMail(stored) => mailer.send(stored),
+                Effect::Postpone(stored) => mailer.build_for_drafts(stored),
+                Effect::DiscardDraft(id) => mailer.discard(&id),
+                Effect::KeepSentCopy { id, copy } => mailer.keep_sent_copy(&id, &copy),
+                Effect::RetrySentCopy(id) => mailer.retry_sent_copy(id),
+                Effect::AttachOriginal { id, raw, whole } => mailer.attach_original(id, raw, whole),
+                Effect::CompletePath(typed) => mailer.complete_path(typed),
                 Effect::Render(uid, raw) => {
                     let width = crate::ui::reader_width(terminal.size()?.width);
                     let tx = render_tx.clone();

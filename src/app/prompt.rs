@@ -18,6 +18,10 @@ pub enum Pick {
 pub enum Confirm {
     DeleteForever(Vec<Uid>),
     DeleteFolder(String),
+    /// Throw away the message on the review screen.
+    Discard,
+    /// Bring back a draft found on this machine (its summary).
+    Recover(String),
 }
 
 /// What a number typed at the prompt picks.
@@ -26,6 +30,7 @@ pub enum NumberFor {
     Link,
     Save,
     OpenAttachment,
+    Detach,
 }
 
 /// What the prompt is asking.
@@ -37,6 +42,10 @@ pub enum PromptKind {
     Pick(Pick),
     Confirm(Confirm),
     Number(NumberFor),
+    /// To: for a new message (Tab completes addresses).
+    Address,
+    /// A file to attach (Tab completes paths).
+    AttachPath,
 }
 
 /// An open prompt: what it asks, the text typed, and (pickers, completion) the
@@ -81,6 +90,14 @@ impl Prompt {
                 "delete folder {} and all its mail on the server? (y/n) ",
                 crate::mail::sanitize(name)
             ),
+            PromptKind::Confirm(Confirm::Discard) => "discard this message? (y/n) ".into(),
+            PromptKind::Confirm(Confirm::Recover(what)) => format!(
+                "an unsent draft was kept on this machine ({}); open it? (y/n) ",
+                crate::mail::sanitize(what)
+            ),
+            PromptKind::Number(NumberFor::Detach) => "remove attachment number: ".into(),
+            PromptKind::Address => "To: ".into(),
+            PromptKind::AttachPath => "attach file: ".into(),
             PromptKind::Number(NumberFor::Link) => "open link number: ".into(),
             PromptKind::Number(NumberFor::Save) => "save attachment number (a: all): ".into(),
             PromptKind::Number(NumberFor::OpenAttachment) => "open attachment number: ".into(),
@@ -114,6 +131,41 @@ pub fn fuzzy_score(name: &str, typed: &str) -> Option<i64> {
 }
 
 impl AppState {
+    /// Tab at the To: prompt: completes the address being typed (after the last comma).
+    fn complete_address(&mut self) {
+        let Some(p) = self.prompt.as_ref() else {
+            return;
+        };
+        let (base, next) = p.tab.clone().unwrap_or((p.text.clone(), 0));
+        let (done, typed) = match base.rsplit_once(',') {
+            Some((d, t)) => (format!("{d}, "), t.trim().to_string()),
+            None => (String::new(), base.trim().to_string()),
+        };
+        let options = self.address_candidates(&typed);
+        if options.is_empty() {
+            self.status = Some("no address in this folder matches".into());
+            return;
+        }
+        let i = next % options.len();
+        let n = options.len();
+        self.status = (n > 1).then(|| format!("{} of {n} addresses (Tab: next)", i + 1));
+        if let Some(p) = self.prompt.as_mut() {
+            p.text = format!("{done}{}", options[i]);
+            p.tab = Some((base, i + 1));
+        }
+    }
+
+    /// A path completion came back for the attach prompt.
+    pub fn path_completed(&mut self, before: &str, after: String) {
+        if let Some(p) = self
+            .prompt
+            .as_mut()
+            .filter(|p| p.kind == PromptKind::AttachPath && p.text == before)
+        {
+            p.text = after;
+        }
+    }
+
     /// Opens a prompt.
     pub(super) fn ask(&mut self, kind: PromptKind) {
         self.prompt = Some(Prompt::new(kind));
@@ -143,6 +195,7 @@ impl AppState {
             self.prompt = None;
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.confirmed(what),
+                _ if matches!(what, Confirm::Recover(_)) => self.recover_first(false),
                 _ => {
                     self.status = Some("not done".into());
                     Vec::new()
@@ -178,6 +231,8 @@ impl AppState {
             }
             KeyCode::Tab | KeyCode::BackTab => match p.kind {
                 PromptKind::Command => self.complete_command(key.code == KeyCode::BackTab),
+                PromptKind::Address => self.complete_address(),
+                PromptKind::AttachPath => return vec![Effect::CompletePath(p.text.clone())],
                 PromptKind::Pick(_) => {
                     p.choice = if key.code == KeyCode::Tab {
                         p.choice.saturating_add(1)
@@ -227,8 +282,12 @@ impl AppState {
                 };
                 self.picked(what, folder)
             }
+            PromptKind::Number(NumberFor::Detach) => self.detach(&text),
             PromptKind::Number(what) => self.number_picked(what, &text),
             PromptKind::Confirm(_) => Vec::new(),
+            PromptKind::Address if text.is_empty() => Vec::new(),
+            PromptKind::Address => self.address_given(&text),
+            PromptKind::AttachPath => self.attach(&text),
         }
     }
 
@@ -251,6 +310,8 @@ impl AppState {
     /// `y` at a confirmation.
     fn confirmed(&mut self, what: Confirm) -> Vec<Effect> {
         match what {
+            Confirm::Discard => self.discard(),
+            Confirm::Recover(_) => self.recover_first(true),
             Confirm::DeleteForever(uids) => self.remove_to(uids, None),
             Confirm::DeleteFolder(name) => {
                 let id = self.id();

@@ -183,7 +183,7 @@ impl AppState {
         };
         let n = match what {
             NumberFor::Link => r.links.len(),
-            NumberFor::Save | NumberFor::OpenAttachment => r.attachments.len(),
+            NumberFor::Save | NumberFor::OpenAttachment | NumberFor::Detach => r.attachments.len(),
         };
         match n {
             0 => {
@@ -227,6 +227,7 @@ impl AppState {
                 index: Some(i - 1),
             }],
             NumberFor::OpenAttachment => vec![Effect::OpenAttachment { raw, index: i - 1 }],
+            NumberFor::Detach => Vec::new(),
         }
     }
 }

@@ -65,6 +65,35 @@ pub enum Effect {
     },
     /// Remember the reader layout in the config (true: split).
     SaveLayout(bool),
+    /// Save the draft on this machine and run the editor on it (`regenerate`: write the
+    /// editor's file from the draft first; else the file keeps the user's words).
+    Edit {
+        stored: crate::compose::store::Stored,
+        regenerate: bool,
+    },
+    /// Save the draft on this machine (the editor's file made anew from it).
+    SaveDraft(crate::compose::store::Stored),
+    /// Build and send it in the background.
+    SendMail(crate::compose::store::Stored),
+    /// Build it for the Drafts folder in the background.
+    Postpone(crate::compose::store::Stored),
+    /// The server has it (or the user threw it away): forget the local copy.
+    DiscardDraft(String),
+    /// Keep the copy for Sent on this machine until the server has it.
+    KeepSentCopy {
+        id: String,
+        copy: Vec<u8>,
+    },
+    /// Store again the Sent copy kept on this machine.
+    RetrySentCopy(String),
+    /// Write a forwarded message's attachments (or the whole message) for the draft.
+    AttachOriginal {
+        id: String,
+        raw: Arc<Vec<u8>>,
+        whole: bool,
+    },
+    /// Complete a file path typed at the attach prompt.
+    CompletePath(String),
     Quit,
 }
 
@@ -148,6 +177,16 @@ pub struct AppState {
     /// Unread messages of the open folder as shown (kept live for the sidebar).
     pub unread: usize,
     pub theme: Theme,
+    /// The message on the review screen, if any.
+    pub compose: Option<super::compose::Compose>,
+    /// Who writes: the account's address and name.
+    pub identity: crate::compose::Identity,
+    /// A message being fetched to reply to, forward or recall: (request, how, uid).
+    pub pending_compose: Option<(RequestId, super::compose::StartFrom, Uid)>,
+    /// Drafts found on this machine at start, offered back one by one.
+    pub recover_queue: Vec<crate::compose::store::Stored>,
+    /// Copy sent mail to the Sent folder.
+    pub save_sent: bool,
     next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the loop, so that
     /// drawing reads no clock.
@@ -194,6 +233,14 @@ impl AppState {
             max_uid: 0,
             unread: 0,
             theme: Theme::default(),
+            compose: None,
+            identity: crate::compose::Identity {
+                name: None,
+                email: String::new(),
+            },
+            pending_compose: None,
+            recover_queue: Vec::new(),
+            save_sent: true,
             next_id: 1,
             now: 0,
             utc_offset: 0,
@@ -337,6 +384,11 @@ impl AppState {
             Effect::Send(WorkerCommand::OpenFolder { folder }),
             Effect::ReloadFolder,
         ]
+    }
+
+    #[cfg(test)]
+    pub(super) fn open_folder_for_test(&mut self, folder: &str) {
+        self.open_folder(folder.to_string());
     }
 
     /// The special folder for `role`, by the config's name, the server's special-use

@@ -538,3 +538,32 @@ fn empty_folder_is_fine() {
     }
     assert_eq!(s.cursor, 0);
 }
+
+#[test]
+fn enter_in_drafts_fetches_then_opens_the_editor_on_it() {
+    let mut s = state(2);
+    s.folders.push(folder("Drafts", Some(SpecialUse::Drafts)));
+    s.open_folder_for_test("Drafts");
+    s.uidvalidity = 9;
+    s.set_messages(vec![MessageSummary {
+        uid: 4,
+        ..MessageSummary::default()
+    }]);
+    let WorkerCommand::FetchBody { id, uid, .. } = command(s.act(Action::Open)) else {
+        panic!()
+    };
+    assert_eq!(uid, 4);
+    let effects = s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::Body {
+            folder: "Drafts".into(),
+            uid: 4,
+            raw: b"From: me@example.org\r\nTo: bob@example.org\r\nSubject: later\r\n\r\nhalf done\r\n".to_vec(),
+        },
+    });
+    let Some(Effect::Edit { stored, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(stored.draft.subject, "later");
+    assert_eq!(stored.draft.replaces, Some(("Drafts".into(), 9, 4)));
+}

@@ -55,6 +55,8 @@ pub struct Pending {
     pub undo: Option<UndoOnDone>,
     /// Said in the status bar when the request succeeds.
     pub note: Option<String>,
+    /// Done once the request succeeds.
+    pub then: Vec<Effect>,
 }
 
 fn plural(n: usize) -> String {
@@ -155,6 +157,7 @@ impl AppState {
                 rollback: Some(Rollback::Flags(changes)),
                 undo,
                 note: None,
+                then: Vec::new(),
             },
         );
         vec![Effect::Send(WorkerCommand::SetFlags {
@@ -206,6 +209,7 @@ impl AppState {
                 } else {
                     format!("{} moved to {to} (u undoes)", plural(n))
                 }),
+                then: Vec::new(),
             },
         );
         let messages = self.messages_of(uids);
@@ -314,6 +318,12 @@ impl AppState {
         };
         if let Some(note) = p.note {
             self.status = Some(note);
+        }
+        let mut then = p.then;
+        then.extend(self.postponed(id));
+        if !then.is_empty() {
+            self.offer_next_recovery();
+            return then;
         }
         match (p.undo, result) {
             (Some(UndoOnDone::Flags(u)), _) => self.undo.push(u),

@@ -59,4 +59,45 @@ impl AccountContext {
             label: format!("{}/sync", self.name),
         })
     }
+
+    /// How this account sends mail, with the SMTP secret resolved now (a prompt, if
+    /// any, comes before the screen is taken). None: sending is not set up.
+    pub fn transport(
+        &self,
+        interactive: bool,
+    ) -> anyhow::Result<Option<crate::compose::send::Transport>> {
+        use crate::compose::send::{SmtpSettings, Transport};
+        if let Some(cmd) = self.account.sendmail() {
+            return Ok(Some(Transport::Sendmail(cmd.to_vec())));
+        }
+        let Some(smtp) = &self.account.smtp else {
+            return Ok(None);
+        };
+        let (Some(host), Some(security), Some(username)) =
+            (smtp.host.clone(), smtp.security, smtp.username.clone())
+        else {
+            return Ok(None);
+        };
+        let secret = match &smtp.password_command {
+            // Run at each send (tokens expire); nothing to keep now.
+            Some(_) => crate::secrets::Secret::new(""),
+            None => crate::secrets::resolve_route(
+                &self.name,
+                None,
+                smtp.password_keyring,
+                &format!("{username}@{host} (SMTP)"),
+                interactive,
+            )?,
+        };
+        Ok(Some(Transport::Smtp(SmtpSettings {
+            port: smtp.port(),
+            host,
+            security,
+            username,
+            auth: smtp.auth,
+            ca_certificate: smtp.ca_certificate.clone(),
+            secret,
+            password_command: smtp.password_command.clone(),
+        })))
+    }
 }

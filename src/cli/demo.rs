@@ -28,6 +28,30 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     let config_path = dir.join("config.toml");
     let pass_file = dir.join("password");
     std::fs::write(&pass_file, format!("{pass}\n"))?;
+    // A private SMTP server too, so that sending can be tried (mail stays local).
+    let smtp = crate::dev::SmtpServer::start(dovecot.root(), crate::dev::SmtpMode::Starttls);
+    let smtp_section = match &smtp {
+        Ok(s) => {
+            let smtp_pass = dir.join("smtp-password");
+            std::fs::write(&smtp_pass, format!("{}\n", s.credentials().1))?;
+            eprintln!(
+                "demo: started a private SMTP server on 127.0.0.1:{} (STARTTLS)",
+                s.port()
+            );
+            format!(
+                "\n[accounts.demo.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\nusername = \"{}\"\n\
+                 password-command = {:?}\nca-certificate = {:?}\n",
+                s.port(),
+                s.credentials().0,
+                format!("cat '{}'", smtp_pass.display()),
+                dovecot.ca_pem_path().display().to_string(),
+            )
+        }
+        Err(e) => {
+            eprintln!("demo: no SMTP server ({e}); sending will say it is not set up");
+            String::new()
+        }
+    };
     let config = format!(
         "[general]\ncache-dir = {cache:?}\n\n[accounts.demo]\nemail = \"{user}@example.org\"\nname = \"Demo User\"\n\n\
          [accounts.demo.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\n\
@@ -37,7 +61,7 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
         cmd = format!("cat '{}'", pass_file.display()),
         ca = dovecot.ca_pem_path().display().to_string(),
     );
-    std::fs::write(&config_path, config)?;
+    std::fs::write(&config_path, config + &smtp_section)?;
     eprintln!("demo: config written to {}", config_path.display());
     let exe = std::env::current_exe()?;
     let status = std::process::Command::new(&exe)

@@ -36,6 +36,15 @@ pub fn message_id(domain: &str) -> String {
 
 /// Builds the message. Errors name the field or file in plain words.
 pub fn build(draft: &Draft, domain: &str) -> Result<Built, String> {
+    build_inner(draft, domain, true)
+}
+
+/// Builds a draft for the Drafts folder (recipients may still be missing).
+pub fn build_draft(draft: &Draft, domain: &str) -> Result<Vec<u8>, String> {
+    build_inner(draft, domain, false).map(|b| b.copy)
+}
+
+fn build_inner(draft: &Draft, domain: &str, to_send: bool) -> Result<Built, String> {
     let from = mailboxes("From", &draft.from)?
         .into_iter()
         .next()
@@ -43,11 +52,20 @@ pub fn build(draft: &Draft, domain: &str) -> Result<Built, String> {
     let to = mailboxes("To", &draft.to)?;
     let cc = mailboxes("Cc", &draft.cc)?;
     let bcc = mailboxes("Bcc", &draft.bcc)?;
-    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+    let nobody = to.is_empty() && cc.is_empty() && bcc.is_empty();
+    if nobody && to_send {
         return Err("no recipient: fill in To (or Cc, Bcc)".into());
     }
     let id = message_id(domain);
-    let mut b = Message::builder()
+    let mut b = Message::builder();
+    if nobody {
+        // A draft to no one yet: an envelope is still needed to build it.
+        let env =
+            lettre::address::Envelope::new(Some(from.email.clone()), vec![from.email.clone()])
+                .map_err(|e| e.to_string())?;
+        b = b.envelope(env);
+    }
+    let mut b = b
         .from(from.clone())
         .subject(draft.subject.clone())
         .date_now()

@@ -5,6 +5,7 @@ pub mod build;
 pub mod draft;
 pub mod reply;
 pub mod send;
+pub mod store;
 
 pub use build::{build, Built};
 pub use draft::Draft;

@@ -138,6 +138,12 @@ pub(super) async fn run_command(
             settle(st, conn, &m.folder).await?;
             r
         }
+        C::Expunge { messages: m, .. } => {
+            select_messages(st, conn, &m).await?;
+            ops::expunge_uids(conn, &m.uids).await?;
+            settle(st, conn, &m.folder).await?;
+            DoneResult::Ok
+        }
         C::Append {
             folder, flags, raw, ..
         } => {

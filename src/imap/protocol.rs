@@ -71,6 +71,12 @@ pub enum WorkerCommand {
         flags: Vec<String>,
         raw: Vec<u8>,
     },
+    /// Removes these messages for good (`\Deleted` plus UID EXPUNGE of exactly them):
+    /// a draft replaced by a newer one or by the sent message.
+    Expunge {
+        id: RequestId,
+        messages: Messages,
+    },
     Search {
         id: RequestId,
         folder: String,

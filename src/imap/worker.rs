@@ -243,6 +243,7 @@ fn request_id(c: &WorkerCommand) -> Option<u64> {
         | Move { id, .. }
         | Delete { id, .. }
         | Append { id, .. }
+        | Expunge { id, .. }
         | Search { id, .. }
         | CreateFolder { id, .. }
         | RenameFolder { id, .. }

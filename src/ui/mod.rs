@@ -1,5 +1,6 @@
 //! Drawing: pure functions of `&AppState` (no IO, no clock), one widget per file.
 
+mod compose;
 mod folder_list;
 mod help;
 mod message_list;
@@ -122,6 +123,9 @@ pub fn render(frame: &mut Frame, state: &AppState) {
             frame.render_widget(block, area);
         }
         reader::render(frame, reader_inner(area, state.split), r, &state.theme);
+    }
+    if let Some(c) = &state.compose {
+        compose::render(frame, a.main, c, &state.theme);
     }
     if state.help {
         help::render(frame, a.main, state);

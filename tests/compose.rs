@@ -1,0 +1,303 @@
+//! Writing mail end to end: the real binary in tmux, `EDITOR` a script that writes the
+//! message, a private Dovecot and a private SMTP server (aiosmtpd, STARTTLS and AUTH).
+//! Each step is checked on screen, in what the SMTP server received, and on the IMAP
+//! server (Sent, Drafts, \Answered).
+
+mod support;
+use mail_parser::{MessageParser, MimeHeaders};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::tmux::Tmux;
+use support::*;
+use tern::dev::{Dovecot, DovecotOptions, SmtpMode, SmtpServer};
+
+/// A test world: servers, a config with [smtp], and an editor driven by a file.
+struct World {
+    d: Dovecot,
+    smtp: SmtpServer,
+    dir: tempfile::TempDir,
+    cfg: PathBuf,
+    me: String,
+}
+
+impl World {
+    fn new() -> World {
+        let d = server(DovecotOptions::default());
+        let smtp = SmtpServer::start(d.root(), SmtpMode::Starttls)
+            .unwrap_or_else(|e| panic!("cannot start the test SMTP server: {e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write_config(&d, dir.path());
+        let (user, pass) = smtp.credentials();
+        let smtp_section = format!(
+            "\n[accounts.test.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\n\
+             username = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = \"{}\"\n",
+            smtp.port(),
+            d.ca_pem_path().display()
+        );
+        let text = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("email = ", "name = \"Test Me\"\nemail = ")
+            + &smtp_section;
+        std::fs::write(&cfg, text).unwrap();
+        // The editor runs whatever the test last wrote to editor-action, with $f the file.
+        let editor = dir.path().join("editor.sh");
+        std::fs::write(
+            &editor,
+            format!(
+                "#!/bin/sh\nf=\"$1\"\n. '{}'\n",
+                dir.path().join("editor-action").display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let me = format!("{}@example.org", d.users()[0].0);
+        World {
+            d,
+            smtp,
+            dir,
+            cfg,
+            me,
+        }
+    }
+
+    fn editor_does(&self, script: &str) {
+        std::fs::write(self.dir.path().join("editor-action"), script).unwrap();
+    }
+
+    fn start(&self) -> Tmux {
+        let env = format!(
+            "EDITOR='{}' XDG_DATA_HOME='{}'",
+            self.dir.path().join("editor.sh").display(),
+            self.dir.path().join("data").display()
+        );
+        Tmux::start_with(&self.cfg, &self.dir.path().join("tern.log"), &env)
+    }
+
+    fn received(&self, n: usize) -> Vec<tern::dev::Received> {
+        wait_until(|| self.smtp.received().len() >= n);
+        self.smtp.received()
+    }
+
+    fn folder(&self, name: &'static str) -> Vec<(u32, tern::mail::Flags)> {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut other = other_client(&self.d).await;
+            server_state(&mut other, name).await
+        })
+    }
+
+    fn drafts_kept(&self) -> usize {
+        let dir = self.dir.path().join("data/tern/drafts/test");
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // On failure, the end of tern's log says what it was doing.
+        if std::thread::panicking() {
+            if let Ok(log) = std::fs::read_to_string(self.dir.path().join("tern.log")) {
+                let tail: Vec<&str> = log
+                    .lines()
+                    .filter(|l| !l.contains("Still here"))
+                    .rev()
+                    .take(40)
+                    .collect();
+                eprintln!("--- tern.log (last lines) ---");
+                for l in tail.iter().rev() {
+                    eprintln!("{l}");
+                }
+            }
+        }
+    }
+}
+
+fn wait_until(mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < Duration::from_secs(30), "never happened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
+    MessageParser::default().parse(raw).expect("parsable")
+}
+
+const ORIGINAL: &str = "From: Bob Builder <bob@example.org>\r\nTo: Test Me <ME>, carol@example.org\r\n\
+Cc: dave@example.org\r\nSubject: Site visit\r\nMessage-ID: <visit-1@example.org>\r\n\
+Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Can we meet on Friday?\r\n--b\r\nContent-Type: application/pdf; name=\"plan.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+JVBERi0xLjQKAAECAw==\r\n--b--\r\n";
+
+#[test]
+fn new_reply_reply_all_and_forward_reach_the_servers() {
+    let w = World::new();
+    let original = ORIGINAL.replace("ME", &w.me);
+    w.d.deliver(
+        &w.d.users()[0].0,
+        "INBOX",
+        original.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+
+    // m: recipients first (Tab completes from the cache), then the editor.
+    w.editor_does(
+        "sed -i 's/^Subject:.*/Subject: Grüße aus Malmö/' \"$f\"\nprintf 'Hej Erin!\\n' >> \"$f\"\n",
+    );
+    t.keys(&["m"]);
+    t.wait_for("To:");
+    t.keys(&["caro", "Tab"]);
+    t.wait_for("To: carol@example.org");
+    t.keys(&["Enter"]);
+    t.wait_for_all(&["Subject: Grüße aus Malmö", "y send"]);
+    t.keys(&["y"]);
+    t.wait_for("the copy is in Sent");
+    let got = w.received(1);
+    let m = parse(&got[0].raw);
+    assert_eq!(got[0].rcpt_tos, vec!["carol@example.org"]);
+    assert_eq!(got[0].login.as_deref(), Some("sender"));
+    assert!(got[0].tls);
+    assert_eq!(m.subject(), Some("Grüße aus Malmö"));
+    assert!(String::from_utf8_lossy(&got[0].raw).contains("=?utf-8?"));
+    assert!(m.body_text(0).unwrap().contains("Hej Erin!"));
+    let sent = w.folder("Sent");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].1.has(tern::mail::Flag::Seen));
+    wait_until(|| w.drafts_kept() == 0);
+
+    // r from the reader: quoted, threaded, and the original marked answered.
+    w.editor_does("printf 'Friday works.\\n' >> \"$f\"\n");
+    t.keys(&["Enter"]);
+    t.wait_for("Subject: Site visit");
+    t.keys(&["r"]);
+    t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(2);
+    let m = parse(&got[1].raw);
+    assert_eq!(got[1].rcpt_tos, vec!["bob@example.org"]);
+    assert_eq!(m.in_reply_to().as_text(), Some("visit-1@example.org"));
+    let body = m.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(body.contains("> Can we meet on Friday?"), "{body}");
+    assert!(body.contains("Friday works."), "{body}");
+    wait_until(|| w.folder("INBOX")[0].1.has(tern::mail::Flag::Answered));
+
+    // R: everyone but me.
+    w.editor_does("printf 'All of us.\\n' >> \"$f\"\n");
+    t.keys(&["R"]);
+    t.wait_for_all(&["Cc:", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(3);
+    let mut rcpt = got[2].rcpt_tos.clone();
+    rcpt.sort();
+    assert_eq!(
+        rcpt,
+        vec!["bob@example.org", "carol@example.org", "dave@example.org"]
+    );
+    let m = parse(&got[2].raw);
+    let listed: Vec<String> = m
+        .to()
+        .into_iter()
+        .chain(m.cc())
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(String::from))
+        .collect();
+    assert!(!listed.iter().any(|a| a == &w.me), "{listed:?}");
+    assert!(
+        listed.contains(&"carol@example.org".to_string()),
+        "{listed:?}"
+    );
+
+    // f: forward with the original's attachment, byte for byte.
+    w.editor_does("sed -i 's/^To:.*/To: erin@example.org/' \"$f\"\n");
+    t.keys(&["f"]);
+    t.wait_for_all(&["Subject: Fwd: Site visit", "plan.pdf", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(4);
+    let m = parse(&got[3].raw);
+    assert_eq!(got[3].rcpt_tos, vec!["erin@example.org"]);
+    assert!(m.body_text(0).unwrap().contains("Can we meet on Friday?"));
+    let a = m.attachment(0).expect("the original's attachment");
+    assert_eq!(a.attachment_name(), Some("plan.pdf"));
+    assert_eq!(a.contents(), b"%PDF-1.4\n\x00\x01\x02\x03");
+    assert_eq!(w.folder("Sent").len(), 4);
+    t.keys(&["q", "q"]);
+}
+
+#[test]
+fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
+    let w = World::new();
+    fill(&w.d, "INBOX", 2, 3);
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/2"]);
+
+    // The server refuses the recipient: the message stays, with the reason.
+    w.editor_does(
+        "sed -i 's/^Subject:.*/Subject: Needs a home/' \"$f\"\nprintf 'Keep me.\\n' >> \"$f\"\n",
+    );
+    t.keys(&["m", "reject@example.org", "Enter"]);
+    t.wait_for("y send");
+    t.keys(&["y"]);
+    t.wait_for_all(&["not sent", "no such user", "Subject: Needs a home"]);
+    assert_eq!(w.drafts_kept(), 1, "kept on this machine");
+
+    // p: to Drafts on the server; the local copy goes only then.
+    t.keys(&["p"]);
+    t.wait_for("postponed to Drafts");
+    let drafts = w.folder("Drafts");
+    assert_eq!(drafts.len(), 1);
+    assert!(drafts[0].1.has(tern::mail::Flag::Draft));
+    wait_until(|| w.drafts_kept() == 0);
+
+    // Enter in Drafts resumes it; sending removes the old draft after the send.
+    w.editor_does("sed -i 's/^To:.*/To: frank@example.org/' \"$f\"\n");
+    t.keys(&["c", "Drafts", "Enter"]);
+    t.wait_for_all(&["test Drafts", "1/1"]);
+    t.keys(&["Enter"]);
+    t.wait_for_all(&["To: frank@example.org", "Subject: Needs a home", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(1);
+    assert_eq!(got[0].rcpt_tos, vec!["frank@example.org"]);
+    assert!(parse(&got[0].raw)
+        .body_text(0)
+        .unwrap()
+        .contains("Keep me."));
+    wait_until(|| w.folder("Drafts").is_empty());
+
+    // tern dies while the editor runs (here: killed by it): the words survive.
+    w.editor_does(
+        "sed -i 's/^Subject:.*/Subject: Survivor/' \"$f\"\nprintf 'words before the crash\\n' >> \"$f\"\nkill -9 $PPID\n",
+    );
+    t.keys(&["m", "gina@example.org", "Enter"]);
+    wait_until(|| !t.alive());
+    assert_eq!(w.drafts_kept(), 1);
+    let t = w.start();
+    t.wait_for("unsent draft was kept on this machine");
+    t.keys(&["y"]);
+    t.wait_for_all(&["Subject: Survivor", "words before the crash"]);
+    t.keys(&["y"]);
+    let got = w.received(2);
+    assert_eq!(got[1].rcpt_tos, vec!["gina@example.org"]);
+    assert!(parse(&got[1].raw)
+        .body_text(0)
+        .unwrap()
+        .contains("words before the crash"));
+    wait_until(|| w.drafts_kept() == 0);
+    t.keys(&["q"]);
+}
+
+#[allow(dead_code)]
+fn _unused(_: &Path) {}

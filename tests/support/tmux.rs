@@ -1,0 +1,141 @@
+//! tern in a terminal: a tmux session running the real binary, its screen captured.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    pub fn start(cfg: &std::path::Path, log: &std::path::Path) -> Tmux {
+        Tmux::start_with(cfg, log, "")
+    }
+
+    /// Starts tern with `env` (shell assignments such as `BROWSER='…'`) before it.
+    pub fn start_with(cfg: &std::path::Path, log: &std::path::Path, env: &str) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "tmux is needed by this test: apt-get install -y tmux"
+        );
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("tern-test-{}-{n}", std::process::id());
+        let cmd = format!(
+            "{env} TERN_LOG='{}' '{}' --config '{}'",
+            log.display(),
+            env!("CARGO_BIN_EXE_tern"),
+            cfg.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        Tmux { session }
+    }
+
+    /// A session running a shell (for job control).
+    pub fn start_shell() -> Tmux {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(100);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("tern-test-{}-{n}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "bash --norc -i",
+            ])
+            .status()
+            .unwrap();
+        assert!(
+            ok.success(),
+            "tmux is needed by this test: apt-get install -y tmux"
+        );
+        Tmux { session }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    /// Waits (up to 30 s) until the screen shows `what`; returns the screen.
+    pub fn wait_for(&self, what: &str) -> String {
+        self.wait_for_all(&[what])
+    }
+
+    /// Waits until one capture shows all of `what` (a capture can catch a frame half
+    /// drawn, so each expectation is waited for, not asserted on one capture).
+    pub fn wait_for_all(&self, what: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if what.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{what:?} never shown:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn resize(&self, w: u16, h: u16) {
+        let ok = Command::new("tmux")
+            .args([
+                "resize-window",
+                "-t",
+                &self.session,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    pub fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .output();
+    }
+}
