@@ -4,86 +4,17 @@
 //! changed, again after 1% of flags changed, and peak RSS. Dovecot's own cache is warmed
 //! first. Run: `cargo bench --bench sync`. Figures go to BENCHMARKS.md by hand.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-use tern::dev::{Dovecot, DovecotOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+mod common;
+
+use common::{filled_dovecot, floor, median, message_count, run_tern, write_config};
+use std::time::Duration;
 
 const FLOOR_ITEMS: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)";
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-async fn floor(d: &Dovecot, items: &str) -> f64 {
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", d.tls_port()))
-        .await
-        .unwrap();
-    let ctx = tern::imap::tls::context(Some(d.ca_pem_path())).unwrap();
-    let mut s = tern::imap::tls::handshake(&ctx, "127.0.0.1", tcp)
-        .await
-        .unwrap();
-    let (u, p) = d.users()[0].clone();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut read_until = async |s: &mut tern::imap::tls::TlsStream, pat: &[u8]| {
-        let mut tail: Vec<u8> = Vec::new();
-        loop {
-            let n = s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "closed");
-            tail.extend_from_slice(&buf[..n]);
-            if tail.windows(pat.len()).any(|w| w == pat) {
-                return;
-            }
-            let keep = tail.len().saturating_sub(pat.len());
-            tail.drain(..keep);
-        }
-    };
-    s.write_all(format!("a LOGIN {u} {p}\r\nb SELECT INBOX\r\n").as_bytes())
-        .await
-        .unwrap();
-    read_until(&mut s, b"\r\nb OK").await;
-    let t = Instant::now();
-    s.write_all(format!("f UID FETCH 1:* {items}\r\n").as_bytes())
-        .await
-        .unwrap();
-    read_until(&mut s, b"\r\nf OK").await;
-    t.elapsed().as_secs_f64()
-}
-
-/// Runs the binary; returns (seconds, peak RSS in KiB).
-fn run_tern(args: &[&str]) -> (f64, i64) {
-    let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as i32;
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    let secs = t.elapsed().as_secs_f64();
-    let _ = child.try_wait();
-    assert!(status == 0, "tern {args:?} failed");
-    (secs, ru.ru_maxrss)
-}
-
 fn main() {
-    let n: usize = std::env::var("TERN_BENCH_MESSAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let d = Dovecot::start(DovecotOptions::default()).expect("dovecot");
+    let n = message_count();
+    let d = filled_dovecot(n);
     let user = d.users()[0].0.clone();
-    let t = Instant::now();
-    for m in tern::dev::generate(n, 42, chrono::Utc::now()) {
-        d.deliver(&user, "INBOX", &m.raw, &m.flags, m.date).unwrap();
-    }
-    eprintln!(
-        "delivered {n} messages in {:.1}s",
-        t.elapsed().as_secs_f64()
-    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let warm = rt.block_on(floor(&d, FLOOR_ITEMS));
     eprintln!("warm-up floor pass (Dovecot builds its cache): {warm:.2}s");
@@ -182,17 +113,4 @@ fn main() {
         "peak RSS of tern sync:                        {:.1} MiB",
         rss as f64 / 1024.0
     );
-}
-
-fn write_config(d: &Dovecot, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
-    let (user, pass) = &d.users()[0];
-    let path = dir.join(format!("{name}.toml"));
-    let text = format!(
-        "[general]\ncache-dir = {cache:?}\n\n[accounts.bench]\nemail = \"{user}@example.org\"\n\n[accounts.bench.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {ca:?}\n",
-        cache = dir.join(name).display().to_string(),
-        port = d.tls_port(),
-        ca = d.ca_pem_path().display().to_string(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
 }

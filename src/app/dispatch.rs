@@ -322,7 +322,11 @@ impl AppState {
             WorkerEvent::LoginRefused(words) => self.link = Link::LoginRefused(words),
             WorkerEvent::SyncProgress(p) if p.folder == self.folder => {
                 self.progress = Some((p.done, p.total));
-                return vec![Effect::ReloadFolder];
+                // A cold sync commits the newest first, then older ones: only the first
+                // screens are worth reading while it runs; all of it once it is done.
+                if self.all.len() < super::loader::FIRST_READ {
+                    return vec![Effect::ReloadHead];
+                }
             }
             WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
                 self.progress = None;

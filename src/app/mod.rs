@@ -6,6 +6,7 @@ pub mod compose;
 pub mod dispatch;
 pub mod keymap;
 mod launch;
+mod loader;
 mod mailer;
 pub mod prompt;
 pub mod query;
@@ -22,10 +23,10 @@ use crate::cache::Cache;
 use crate::imap::protocol::{WorkerCommand, WorkerEvent};
 use crate::imap::worker::{self, WorkerOptions};
 use crate::imap::ConnectSettings;
-use crate::mail::MessageSummary;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use keymap::{Keymap, Matched};
+use loader::Loader;
 use state::{AppState, Effect, Focus};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,67 +55,6 @@ pub struct UiOptions {
     pub transport: Option<crate::compose::send::Transport>,
     pub save_sent: bool,
     pub editor: Option<String>,
-}
-
-/// A cache read: the folder, its UIDVALIDITY, the messages newest first, and whether
-/// this is the whole folder or only its first screens.
-type Loaded = (String, u32, Vec<MessageSummary>, bool);
-
-/// Messages read first, so the first screen is drawn before the whole folder is read.
-const FIRST_READ: usize = 300;
-
-/// Reads a folder from the cache off the loop; at most one read in flight.
-struct Loader {
-    cache: Arc<Cache>,
-    tx: mpsc::UnboundedSender<Loaded>,
-    busy: bool,
-    again: bool,
-    /// Whether the open folder was shown yet (the first read comes in two steps).
-    shown_once: bool,
-}
-
-impl Loader {
-    fn request(&mut self, folder: &str) {
-        if self.busy {
-            self.again = true;
-            return;
-        }
-        self.busy = true;
-        let (cache, tx, folder) = (self.cache.clone(), self.tx.clone(), folder.to_string());
-        let first = !self.shown_once;
-        self.shown_once = true;
-        tokio::task::spawn_blocking(move || {
-            let read = |limit| -> Result<(u32, Vec<MessageSummary>), crate::cache::CacheError> {
-                let uidv = cache
-                    .folder_state(&folder)?
-                    .map(|s| s.uidvalidity)
-                    .unwrap_or(0);
-                Ok((uidv, cache.newest(&folder, limit)?))
-            };
-            let fallback = |e: crate::cache::CacheError| {
-                tracing::warn!(error = %e, "reading the cache");
-                (0, Vec::new())
-            };
-            if first {
-                let (uidv, head) = read(FIRST_READ).unwrap_or_else(fallback);
-                if head.len() < FIRST_READ {
-                    let _ = tx.send((folder, uidv, head, true));
-                    return;
-                }
-                let _ = tx.send((folder.clone(), uidv, head, false));
-            }
-            let (uidv, list) = read(0).unwrap_or_else(fallback);
-            let _ = tx.send((folder, uidv, list, true));
-        });
-    }
-
-    /// A read arrived; starts the next one if more was asked for meanwhile.
-    fn done(&mut self, folder: &str) {
-        self.busy = false;
-        if std::mem::take(&mut self.again) {
-            self.request(folder);
-        }
-    }
 }
 
 /// The next key event. The key reader is dropped (None) before another program (the
@@ -293,19 +233,20 @@ pub async fn run(
                 dirty = true;
                 Vec::new()
             }
-            Some((folder, uidv, list, whole)) = loaded.recv() => {
+            Some(l) = loaded.recv() => {
                 // A read for a folder left meanwhile is dropped.
                 let mut effects = Vec::new();
-                if folder == state.folder {
-                    if uidv != state.uidvalidity && state.uidvalidity != 0 {
+                if l.folder == state.folder {
+                    if l.uidvalidity != state.uidvalidity && state.uidvalidity != 0 {
                         state.max_uid = 0; // a replaced folder: its UIDs start over
                     }
-                    state.uidvalidity = uidv;
-                    effects = state.set_messages(list);
+                    state.uidvalidity = l.uidvalidity;
+                    state.total = l.total;
+                    effects = state.set_messages(l.list);
                 } else {
                     loader.again = true;
                 }
-                if whole {
+                if l.done {
                     loader.done(&state.folder);
                 }
                 dirty = true;
@@ -330,6 +271,7 @@ pub async fn run(
                     return Ok(());
                 }
                 Effect::ReloadFolder => loader.request(&state.folder),
+                Effect::ReloadHead => loader.request_head(&state.folder),
                 Effect::Suspend => {
                     drop(keys.take());
                     terminal = crate::tui::suspend()?;

@@ -34,6 +34,8 @@ pub enum Focus {
 pub enum Effect {
     /// Read the open folder from the cache again.
     ReloadFolder,
+    /// Read only the first screens of the open folder (during a cold sync).
+    ReloadHead,
     /// A request for the worker (already shown where it changes what the user sees).
     Send(WorkerCommand),
     /// Give the terminal back to the shell until resumed.
@@ -176,6 +178,9 @@ pub struct AppState {
     pub max_uid: Uid,
     /// Unread messages of the open folder as shown (kept live for the sidebar).
     pub unread: usize,
+    /// Messages the open folder holds in the cache (while only its first screens are
+    /// read, more than `all` has).
+    pub total: u64,
     pub theme: Theme,
     /// The message on the review screen, if any.
     pub compose: Option<super::compose::Compose>,
@@ -232,6 +237,7 @@ impl AppState {
             jump_to: None,
             max_uid: 0,
             unread: 0,
+            total: 0,
             theme: Theme::default(),
             compose: None,
             identity: crate::compose::Identity {
@@ -347,12 +353,16 @@ impl AppState {
         self.scroll_to_cursor();
     }
 
+    /// Keeps the cursor on screen. When it leaves, the list jumps half a page rather
+    /// than one row: a one-row scroll rewrites every row, which people on slow links
+    /// feel at each `j`; a jump costs that once per half page.
     pub(super) fn scroll_to_cursor(&mut self) {
         let rows = self.rows.max(1);
+        let half = rows / 2;
         if self.cursor < self.top {
-            self.top = self.cursor;
+            self.top = self.cursor.saturating_sub(half);
         } else if self.cursor >= self.top + rows {
-            self.top = self.cursor + 1 - rows;
+            self.top = (self.cursor + 1 + half).saturating_sub(rows);
         }
         let max_top = self.view.len().saturating_sub(rows);
         self.top = self

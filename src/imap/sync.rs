@@ -151,6 +151,20 @@ pub async fn sync_folder(
     } else if known.is_some() || cache.count(folder, uidv)? > 0 {
         full_compare(conn, cache, folder, uidv, sel.exists, &mut report, progress).await?;
     } else {
+        // A provisional state first, so the newest messages show while the rest streams
+        // in; `complete: false` makes an interrupted sync compare UIDs next time.
+        cache.apply(
+            folder,
+            uidv,
+            &Batch {
+                state: Some(FolderState {
+                    uidvalidity: uidv,
+                    complete: false,
+                    ..FolderState::default()
+                }),
+                ..Batch::default()
+            },
+        )?;
         cold_fetch(conn, cache, folder, &sel, &mut report, progress).await?;
     }
     // Whatever the server reported meanwhile (another client's changes) is applied too,

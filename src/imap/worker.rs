@@ -266,9 +266,8 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
     };
     st.selected = None;
     let _ = st.events.send(WorkerEvent::Online);
-    if let Err(e) = refresh_folders(st, &mut conn).await {
-        return Ended::Lost(e);
-    }
+    // The open folder first: its first screen should not wait for the folder list
+    // (LIST-STATUS of every folder can take the server a while).
     if let Err(e) = sync_and_report(st, &mut conn, &st.open_folder.clone()).await {
         if e.is_connection_problem() {
             return Ended::Lost(e);
@@ -276,6 +275,9 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
         let _ = st
             .events
             .send(WorkerEvent::Notice(format!("{}: {e}", st.open_folder)));
+    }
+    if let Err(e) = refresh_folders(st, &mut conn).await {
+        return Ended::Lost(e);
     }
     let (folder_tx, folder_rx) = watch::channel(st.open_folder.clone());
     st.watch = Some(folder_tx.clone());

@@ -45,11 +45,13 @@ pub fn text(state: &AppState) -> String {
         if state.shown_len() == 0 {
             "0/0".into()
         } else {
-            format!(
-                "{}/{}",
-                state.cursor + 1,
-                thousands(state.shown_len() as u64)
-            )
+            // While only the first screens are read, the count is the folder's.
+            let count = if state.filter.is_none() && state.total > state.all.len() as u64 {
+                state.total
+            } else {
+                state.shown_len() as u64
+            };
+            format!("{}/{}", state.cursor + 1, thousands(count))
         },
         link,
     ];
