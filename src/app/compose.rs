@@ -397,6 +397,9 @@ impl AppState {
                     format!("postponed to {folder}")
                 }),
                 then: vec![Effect::DiscardDraft(draft_id)],
+                fail_note: sent.then(|| {
+                    "sent, but the copy for Sent could not be stored; it is kept on this machine and stored at the next start".to_string()
+                }),
                 ..Pending::default()
             },
         );

@@ -361,9 +361,13 @@ impl AppState {
                 if self.pending_compose.as_ref().is_some_and(|p| p.0 == id) {
                     self.pending_compose = None;
                 }
+                let mut error = error;
                 if let Some(p) = self.in_flight.remove(&id) {
                     if let Some(rollback) = p.rollback {
                         self.roll_back(rollback);
+                    }
+                    if let Some(note) = p.fail_note {
+                        error = format!("{note} ({error})");
                     }
                 }
                 if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {

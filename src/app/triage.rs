@@ -57,6 +57,8 @@ pub struct Pending {
     pub note: Option<String>,
     /// Done once the request succeeds.
     pub then: Vec<Effect>,
+    /// Said (before the server's words) when the request fails.
+    pub fail_note: Option<String>,
 }
 
 fn plural(n: usize) -> String {
@@ -158,6 +160,7 @@ impl AppState {
                 undo,
                 note: None,
                 then: Vec::new(),
+                fail_note: None,
             },
         );
         vec![Effect::Send(WorkerCommand::SetFlags {
@@ -210,6 +213,7 @@ impl AppState {
                     format!("{} moved to {to} (u undoes)", plural(n))
                 }),
                 then: Vec::new(),
+                fail_note: None,
             },
         );
         let messages = self.messages_of(uids);

@@ -189,6 +189,36 @@ mod tests {
     }
 
     #[test]
+    fn forward_as_attachment_is_message_rfc822_and_drafts_need_no_recipient() {
+        let dir = tempfile::tempdir().unwrap();
+        let eml = dir.path().join("forwarded.eml");
+        let original = b"From: bob@example.org\r\nSubject: plan\r\n\r\nthe plan\r\n";
+        std::fs::write(&eml, original).unwrap();
+        let d = Draft {
+            from: "me@example.org".into(),
+            to: "erin@example.org".into(),
+            subject: "Fwd: plan".into(),
+            attached_message: Some(eml),
+            ..Draft::default()
+        };
+        let b = build(&d, "example.org").unwrap();
+        let m = MessageParser::default().parse(&b.wire).unwrap();
+        let part = m.attachment(0).expect("the forwarded message");
+        assert_eq!(part.content_type().unwrap().ctype(), "message");
+        assert_eq!(part.content_type().unwrap().subtype(), Some("rfc822"));
+        let inner = part.message().expect("parsed as a message");
+        assert_eq!(inner.subject(), Some("plan"));
+        let draft = Draft {
+            from: "me@example.org".into(),
+            subject: "half done".into(),
+            ..Draft::default()
+        };
+        let raw = build_draft(&draft, "example.org").unwrap();
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.subject(), Some("half done"));
+    }
+
+    #[test]
     fn bad_input_is_named() {
         let d = Draft {
             from: "me@example.org".into(),
