@@ -87,6 +87,24 @@ impl World {
         })
     }
 
+    /// The raw messages of a folder, read back over IMAP.
+    fn messages(&self, name: &'static str) -> Vec<Vec<u8>> {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut other = other_client(&self.d).await;
+            let uids: Vec<u32> = server_state(&mut other, name)
+                .await
+                .iter()
+                .map(|x| x.0)
+                .collect();
+            let mut out = Vec::new();
+            for uid in uids {
+                out.push(tern::imap::ops::fetch_body(&mut other, uid).await.unwrap());
+            }
+            out
+        })
+    }
+
     fn drafts_kept(&self) -> usize {
         let dir = self.dir.path().join("data/tern/drafts/test");
         std::fs::read_dir(dir)
@@ -177,6 +195,12 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     let sent = w.folder("Sent");
     assert_eq!(sent.len(), 1);
     assert!(sent[0].1.has(tern::mail::Flag::Seen));
+    // The copy in Sent, read back over IMAP, is the message that went out.
+    let copy = w.messages("Sent").remove(0);
+    let c = parse(&copy);
+    assert_eq!(c.subject(), Some("Grüße aus Malmö"));
+    assert_eq!(c.message_id(), m.message_id());
+    assert!(c.body_text(0).unwrap().contains("Hej Erin!"));
     wait_until(|| w.drafts_kept() == 0);
 
     // r from the reader: quoted, threaded, and the original marked answered.
@@ -233,7 +257,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     let a = m.attachment(0).expect("the original's attachment");
     assert_eq!(a.attachment_name(), Some("plan.pdf"));
     assert_eq!(a.contents(), b"%PDF-1.4\n\x00\x01\x02\x03");
-    assert_eq!(w.folder("Sent").len(), 4);
+    wait_until(|| w.folder("Sent").len() == 4);
     t.keys(&["q", "q"]);
 }
 
