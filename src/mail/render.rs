@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use html2text::render::{PlainDecorator, TaggedLine, TextDecorator};
-use mail_parser::{HeaderName, HeaderValue, MessageParser};
+use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders};
 
 use super::attachment::{part_mime, part_name};
 
@@ -99,6 +99,25 @@ pub fn render_message(raw: &[u8], width: usize) -> Rendered {
             None => String::new(),
         },
     };
+    if body.trim().is_empty() {
+        // A text part the parser filed as an attachment (a broken or unterminated
+        // multipart, no disposition): its words are still the message's text.
+        let stray = msg.attachments().find_map(|a| {
+            let text = a
+                .content_type()
+                .is_some_and(|c| c.ctype().eq_ignore_ascii_case("text"));
+            let named = a.attachment_name().is_some();
+            (text && !named)
+                .then(|| a.text_contents().map(String::from))
+                .flatten()
+                .filter(|t| !t.trim().is_empty())
+        });
+        if let Some(t) = stray {
+            body = t;
+            links = None;
+            note = Some("the message is malformed; its text part is shown as found".into());
+        }
+    }
     if body.trim().is_empty() {
         let raw_text = raw_body(raw);
         if !raw_text.trim().is_empty() && msg.attachment_count() == 0 {

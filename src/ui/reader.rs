@@ -17,6 +17,9 @@ fn size_text(bytes: usize) -> String {
     }
 }
 
+/// Lines a main header may take before it is cut short.
+const MAX_HEADER_LINES: usize = 3;
+
 /// Every line the reader shows for a message at `width` columns.
 pub fn lines(r: &Rendered, width: usize, all_headers: bool, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -28,7 +31,15 @@ pub fn lines(r: &Rendered, width: usize, all_headers: bool, theme: &Theme) -> Ve
     for (name, value) in headers {
         let name = sanitize(name);
         let text = format!("{name}: {}", sanitize(value));
-        for (i, l) in wrap(&text, width).into_iter().enumerate() {
+        let mut wrapped = wrap(&text, width);
+        // Thousands of recipients must not push the text off the screen: the main
+        // headers take a few lines each; `h` shows them whole.
+        if !all_headers && wrapped.len() > MAX_HEADER_LINES {
+            let more = wrapped.len() - MAX_HEADER_LINES;
+            wrapped.truncate(MAX_HEADER_LINES);
+            wrapped.push(format!("  … {more} more lines (h shows all headers)"));
+        }
+        for (i, l) in wrapped.into_iter().enumerate() {
             out.push(
                 if i == 0 && l.len() > name.len() && l.is_char_boundary(name.len() + 1) {
                     let (n, v) = l.split_at(name.len() + 1);

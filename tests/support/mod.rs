@@ -2,6 +2,8 @@
 //! second, independent client to change and inspect the server.
 #![allow(dead_code)]
 
+pub mod hostile;
+pub mod proxy;
 pub mod tmux;
 
 use async_imap::imap_proto::{AttributeValue, Response};

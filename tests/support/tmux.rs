@@ -14,6 +14,26 @@ impl Tmux {
 
     /// Starts tern with `env` (shell assignments such as `BROWSER='…'`) before it.
     pub fn start_with(cfg: &std::path::Path, log: &std::path::Path, env: &str) -> Tmux {
+        Tmux::start_sized(cfg, log, env, 100, 30)
+    }
+
+    /// Starts tern in a `width` x `height` terminal.
+    pub fn start_wide(
+        cfg: &std::path::Path,
+        log: &std::path::Path,
+        width: u16,
+        height: u16,
+    ) -> Tmux {
+        Tmux::start_sized(cfg, log, "", width, height)
+    }
+
+    fn start_sized(
+        cfg: &std::path::Path,
+        log: &std::path::Path,
+        env: &str,
+        width: u16,
+        height: u16,
+    ) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -35,9 +55,9 @@ impl Tmux {
                 "-s",
                 &session,
                 "-x",
-                "100",
+                &width.to_string(),
                 "-y",
-                "30",
+                &height.to_string(),
                 &cmd,
             ])
             .status()
@@ -70,6 +90,41 @@ impl Tmux {
             "tmux is needed by this test: apt-get install -y tmux"
         );
         Tmux { session }
+    }
+
+    /// Copies every byte the program writes to the terminal into `path`.
+    pub fn pipe_to(&self, path: &std::path::Path) {
+        let ok = Command::new("tmux")
+            .args([
+                "pipe-pane",
+                "-o",
+                "-t",
+                &self.session,
+                &format!("cat >> '{}'", path.display()),
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// Stops `pipe_to` and waits until the copy at `path` stops growing.
+    pub fn stop_pipe(&self, path: &std::path::Path) {
+        let ok = Command::new("tmux")
+            .args(["pipe-pane", "-t", &self.session])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let size = || std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut last = size();
+        let start = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = size();
+            if now == last || start.elapsed() > Duration::from_secs(5) {
+                break;
+            }
+            last = now;
+        }
     }
 
     pub fn screen(&self) -> String {
