@@ -1,0 +1,332 @@
+//! Broken networks and dying servers, on purpose: a fault-injecting proxy between tern
+//! and the real Dovecot stalls or cuts connections, and Dovecot itself is killed in the
+//! middle of a sync. tern must notice, reconnect, never half-apply a change, and end
+//! with the cache equal to the server.
+
+mod support;
+use std::time::Duration;
+use support::proxy::{Dir, Proxy};
+use support::tmux::Tmux;
+use support::*;
+use tern::dev::DovecotOptions;
+use tern::imap::idle::IdleTimings;
+use tern::imap::protocol::{DoneResult, Messages, WorkerCommand as C, WorkerEvent as E};
+use tern::imap::worker::{spawn, WorkerHandle, WorkerOptions};
+use tokio::sync::mpsc;
+
+struct Harness {
+    events: mpsc::UnboundedReceiver<E>,
+    worker: WorkerHandle,
+}
+
+impl Harness {
+    /// A worker that reaches Dovecot through `proxy`, with short timeouts so that a
+    /// silent link is noticed within seconds.
+    fn through(
+        d: &tern::dev::Dovecot,
+        proxy: &Proxy,
+        cache: std::sync::Arc<tern::cache::Cache>,
+    ) -> Harness {
+        let mut s = settings(d);
+        s.port = proxy.port();
+        s.timeout = Duration::from_secs(2);
+        let opts = WorkerOptions {
+            idle: IdleTimings {
+                renew: Duration::from_secs(30),
+                liveness: Duration::from_secs(1),
+                poll: Duration::from_secs(1),
+            },
+            max_backoff: Duration::from_millis(300),
+            ..WorkerOptions::default()
+        };
+        let (tx, events) = mpsc::unbounded_channel();
+        let worker = spawn(s, cache, opts, tx);
+        Harness { events, worker }
+    }
+
+    async fn wait<T>(&mut self, mut f: impl FnMut(&E) -> Option<T>) -> T {
+        let deadline = tokio::time::sleep(Duration::from_secs(60));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => panic!("event not seen within 60 s"),
+                e = self.events.recv() => {
+                    let e = e.expect("worker alive");
+                    if let Some(t) = f(&e) { return t; }
+                }
+            }
+        }
+    }
+
+    async fn answer(&mut self, id: u64) -> Result<DoneResult, String> {
+        self.wait(|e| match e {
+            E::Done { id: i, result } if *i == id => Some(Ok(result.clone())),
+            E::Failed { id: i, error } if *i == id => Some(Err(error.clone())),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn synced(&mut self, folder: &str) {
+        self.wait(|e| matches!(e, E::FolderSynced(r) if r.folder == folder).then_some(()))
+            .await
+    }
+
+    async fn offline(&mut self) -> String {
+        self.wait(|e| match e {
+            E::Offline { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn online(&mut self) {
+        self.wait(|e| matches!(e, E::Online).then_some(())).await
+    }
+}
+
+fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
+    Messages {
+        folder: "INBOX".into(),
+        uidvalidity: cache
+            .folder_state("INBOX")
+            .unwrap()
+            .expect("synced")
+            .uidvalidity,
+        uids,
+    }
+}
+
+async fn cache_equals_server(d: &tern::dev::Dovecot, cache: &tern::cache::Cache, folder: &str) {
+    let mut other = other_client(d).await;
+    assert_eq!(
+        cache_state(cache, folder),
+        server_state(&mut other, folder).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_link_is_noticed_and_replaced() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 5, 1);
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::through(&d, &proxy, cache.clone());
+    h.synced("INBOX").await;
+    // No FIN, no RST: the network just goes quiet.
+    proxy.stall();
+    let why = h.offline().await;
+    assert!(!why.is_empty());
+    proxy.cut();
+    h.online().await;
+    // And it works again: another client's mail arrives.
+    fill(&d, "INBOX", 1, 2);
+    h.wait(|e| match e {
+        E::FolderSynced(r) if r.folder == "INBOX" && r.messages == 6 => Some(()),
+        _ => None,
+    })
+    .await;
+    cache_equals_server(&d, &cache, "INBOX").await;
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
+    let d = server(DovecotOptions::default());
+    let body: String = (0..40_000)
+        .map(|i| format!("line {i} of a long message\r\n"))
+        .collect();
+    let raw = format!("From: a@example.org\r\nSubject: big\r\n\r\n{body}");
+    d.deliver(
+        &d.users()[0].0,
+        "INBOX",
+        raw.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::through(&d, &proxy, cache.clone());
+    h.synced("INBOX").await;
+    let uidv = cache.folder_state("INBOX").unwrap().unwrap().uidvalidity;
+    // The server's answer stops 100 KB into the 1 MB literal.
+    proxy.stall_after(Dir::Down, 100_000);
+    h.worker.send(C::FetchBody {
+        id: 1,
+        folder: "INBOX".into(),
+        uidvalidity: uidv,
+        uid: 1,
+    });
+    let e = h.answer(1).await.unwrap_err();
+    assert!(e.contains("not done"), "{e}");
+    assert!(
+        cache.body("INBOX", uidv, 1).unwrap().is_none(),
+        "no half body cached"
+    );
+    proxy.cut();
+    h.online().await;
+    h.worker.send(C::FetchBody {
+        id: 2,
+        folder: "INBOX".into(),
+        uidvalidity: uidv,
+        uid: 1,
+    });
+    let Ok(DoneResult::Body { raw: got, .. }) = h.answer(2).await else {
+        panic!("no body after reconnecting")
+    };
+    assert_eq!(got, raw.as_bytes());
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 6, 3);
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::through(&d, &proxy, cache.clone());
+    h.synced("INBOX").await;
+    // The command never reaches the server: reported as not done, nothing moved.
+    proxy.stall_after(Dir::Up, 0);
+    h.worker.send(C::Move {
+        id: 1,
+        messages: inbox(&cache, vec![2]),
+        dest: "Archive".into(),
+    });
+    let e = h.answer(1).await.unwrap_err();
+    assert!(e.contains("not done"), "{e}");
+    let mut other = other_client(&d).await;
+    assert_eq!(server_state(&mut other, "INBOX").await.len(), 6);
+    proxy.cut();
+    h.online().await;
+    h.synced("INBOX").await;
+    cache_equals_server(&d, &cache, "INBOX").await;
+    // The server's answers stop (the MOVE may reach it): reported as not done; after
+    // reconnecting, the cache shows what the server did.
+    proxy.stall_after(Dir::Down, 0);
+    h.worker.send(C::Move {
+        id: 2,
+        messages: inbox(&cache, vec![3]),
+        dest: "Archive".into(),
+    });
+    let e = h.answer(2).await.unwrap_err();
+    assert!(e.contains("not done"), "{e}");
+    proxy.cut();
+    h.online().await;
+    h.synced("INBOX").await;
+    let mut other = other_client(&d).await;
+    let on_server = server_state(&mut other, "INBOX").await;
+    assert_eq!(cache_state(&cache, "INBOX"), on_server);
+    // Whether the server got to it depends on where the link went silent; either way the
+    // message is in exactly one of the two folders.
+    let archived = server_state(&mut other, "Archive").await.len();
+    assert_eq!(on_server.len() + archived, 6, "nothing lost or doubled");
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_cut_mid_literal_stores_nothing_half() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 3);
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::through(&d, &proxy, cache.clone());
+    h.synced("INBOX").await;
+    let raw = format!(
+        "From: me@example.org\r\nSubject: big draft\r\n\r\n{}",
+        "x".repeat(1_000_000)
+    );
+    proxy.stall_after(Dir::Up, 50_000);
+    h.worker.send(C::Append {
+        id: 1,
+        folder: "Drafts".into(),
+        flags: vec!["\\Draft".into()],
+        raw: raw.clone().into_bytes(),
+    });
+    let e = h.answer(1).await.unwrap_err();
+    assert!(e.contains("not done"), "{e}");
+    proxy.cut();
+    h.online().await;
+    let mut other = other_client(&d).await;
+    assert!(
+        server_state(&mut other, "Drafts").await.is_empty(),
+        "no half message stored"
+    );
+    h.worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_killed_ten_times_during_a_big_sync_and_the_cache_ends_equal() {
+    let mut d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 10_000, 11);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let opts = WorkerOptions {
+        max_backoff: Duration::from_millis(300),
+        ..WorkerOptions::default()
+    };
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let worker = spawn(settings(&d), cache.clone(), opts, tx);
+    let next = |events: &mut mpsc::UnboundedReceiver<E>| events.try_recv().ok();
+    for round in 0..10 {
+        // Kill it as soon as this session has started working.
+        loop {
+            let e = tokio::time::timeout(Duration::from_secs(60), events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: nothing happened"))
+                .expect("worker alive");
+            if matches!(e, E::SyncProgress(_) | E::FolderSynced(_)) {
+                break;
+            }
+        }
+        d.stop();
+        d.restart().expect("restart");
+        while next(&mut events).is_some() {}
+    }
+    // After the last restart: it finishes, equal to the server.
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(120), events.recv())
+            .await
+            .expect("the sync finishes")
+            .expect("worker alive");
+        if let E::FolderSynced(r) = e {
+            if r.folder == "INBOX" && r.messages == 10_000 {
+                break;
+            }
+        }
+    }
+    cache_equals_server(&d, &cache, "INBOX").await;
+    worker.shutdown().await;
+}
+
+#[test]
+fn keys_are_answered_while_the_network_hangs() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 20, 4);
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        &format!("port = {}", d.tls_port()),
+        &format!("port = {}", proxy.port()),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    t.wait_for_all(&["| online", "1/20 |"]);
+    proxy.stall();
+    // The network is silent (no FIN): every key still gets its frame at once.
+    for i in 2..=6 {
+        t.keys(&["j"]);
+        t.wait_for(&format!("{i}/20 |"));
+    }
+    // Even one that needs the server: the flag shows at once.
+    t.keys(&["F"]);
+    t.wait_for("!");
+    t.keys(&["q"]);
+    proxy.cut();
+}
