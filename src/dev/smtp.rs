@@ -79,8 +79,9 @@ impl SmtpServer {
             .arg(cert_dir.join("server.pem"))
             .arg(cert_dir.join("server.key"))
             .arg(&received)
-            .arg(&user)
-            .arg(&password)
+            // The login goes in the environment, not on a command line anyone can read.
+            .env("TERN_SMTP_USER", &user)
+            .env("TERN_SMTP_PASSWORD", &password)
             .arg(match mode {
                 SmtpMode::Tls => "tls",
                 SmtpMode::Starttls => "starttls",

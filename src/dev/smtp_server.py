@@ -1,13 +1,14 @@
 """A private SMTP server for tern's tests and demo (aiosmtpd): STARTTLS (or implicit
 TLS), AUTH required over TLS, every accepted message written to OUT_DIR as N.eml with
 N.json beside it (envelope and login). Recipients starting with "reject" get a 550.
-Usage: smtp_server.py PORT CERT KEY OUT_DIR USER PASS {starttls|tls|plain}
+Usage: TERN_SMTP_USER=U TERN_SMTP_PASSWORD=P smtp_server.py PORT CERT KEY OUT_DIR {starttls|tls|plain}
 Prints "ready" when listening; stops when stdin closes."""
 import json, os, ssl, sys, itertools
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-port, cert, key, out_dir, user, password, mode = sys.argv[1:8]
+port, cert, key, out_dir, mode = sys.argv[1:6]
+user, password = os.environ["TERN_SMTP_USER"], os.environ["TERN_SMTP_PASSWORD"]
 counter = itertools.count(1)
 
 class Handler:
