@@ -41,7 +41,7 @@ fn killed_twenty_times_mid_write_the_cache_opens_and_the_mail_shows() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let mut rebuilt = 0;
     for round in 0..20 {
-        let mut child = tern(&cfg, &log)
+        let child = tern(&cfg, &log)
             .args(["sync", "--folder", "INBOX"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -386,6 +386,32 @@ impl AppState {
                 self.status = Some(error);
             }
             WorkerEvent::Notice(text) => self.status = Some(text),
+            WorkerEvent::Queued { id, waiting } => {
+                // Kept on disk for the server: the change stays shown (no undo: the
+                // destination UIDs are not known yet).
+                self.in_flight.remove(&id);
+                self.queued = waiting;
+                self.status = Some(format!(
+                    "offline: kept for when the server is back ({waiting} waiting)"
+                ));
+            }
+            WorkerEvent::Replayed {
+                done,
+                failed,
+                waiting,
+            } => {
+                self.queued = waiting;
+                self.status = Some(if failed.is_empty() {
+                    format!("back online: {done} change(s) made offline sent")
+                } else {
+                    format!(
+                        "back online: {done} sent; refused and dropped: {}",
+                        failed.join("; ")
+                    )
+                });
+                // What the server now holds (refused changes show as they were).
+                return vec![Effect::ReloadFolder];
+            }
             _ => {}
         }
         Vec::new()

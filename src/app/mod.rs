@@ -265,6 +265,13 @@ pub async fn run(
             match effect {
                 Effect::Quit => {
                     drop(guard);
+                    if state.queued > 0 {
+                        // Said on the terminal once it is the shell's again.
+                        eprintln!(
+                            "tern: {} change(s) made offline are kept and will be sent when tern next reaches the server",
+                            state.queued
+                        );
+                    }
                     let _ =
                         tokio::time::timeout(std::time::Duration::from_secs(3), worker.shutdown())
                             .await;

@@ -192,6 +192,8 @@ pub struct AppState {
     pub recover_queue: Vec<crate::compose::store::Stored>,
     /// Copy sent mail to the Sent folder.
     pub save_sent: bool,
+    /// Changes made offline, waiting for the server.
+    pub queued: usize,
     next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the loop, so that
     /// drawing reads no clock.
@@ -247,6 +249,7 @@ impl AppState {
             pending_compose: None,
             recover_queue: Vec::new(),
             save_sent: true,
+            queued: 0,
             next_id: 1,
             now: 0,
             utc_offset: 0,

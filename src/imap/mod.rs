@@ -12,6 +12,7 @@ pub mod headers;
 pub mod idle;
 pub mod ops;
 pub mod protocol;
+pub mod queue;
 pub mod sync;
 pub mod tls;
 pub mod transport;

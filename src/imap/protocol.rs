@@ -24,7 +24,7 @@ pub enum SearchTerm {
 
 /// Messages of one folder, by UID, as the UI knew them: the worker refuses the request if
 /// the folder's UIDVALIDITY has changed since (the UIDs would name other messages).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Messages {
     pub folder: String,
     pub uidvalidity: u32,
@@ -142,6 +142,19 @@ pub enum WorkerEvent {
     },
     /// Something the user should read that belongs to no request.
     Notice(String),
+    /// Offline: request `id` (0: none, at start) was kept on disk, to be sent on
+    /// reconnect; `waiting` changes are kept in all.
+    Queued {
+        id: RequestId,
+        waiting: usize,
+    },
+    /// Back online, the kept changes were sent: how many went through, and what the
+    /// server refused (in plain words; those are dropped, not retried).
+    Replayed {
+        done: usize,
+        failed: Vec<String>,
+        waiting: usize,
+    },
 }
 
 /// The payload of a finished request.

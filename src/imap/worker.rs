@@ -98,6 +98,8 @@ pub(super) struct State {
     pub(super) selected: Option<String>,
     /// Tells the IDLE watcher which folder to watch (while a session runs).
     pub(super) watch: Option<watch::Sender<String>>,
+    /// Changes made offline, sent when the server is back.
+    pub(super) queue: super::queue::OfflineQueue,
 }
 
 enum Ended {
@@ -120,6 +122,16 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<WorkerCommand>,
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
+    let (queue, note) = super::queue::OfflineQueue::open(cache.path());
+    if let Some(n) = note {
+        let _ = events.send(WorkerEvent::Notice(n));
+    }
+    if !queue.ops.is_empty() {
+        let _ = events.send(WorkerEvent::Queued {
+            id: 0,
+            waiting: queue.ops.len(),
+        });
+    }
     let mut st = State {
         settings,
         cache,
@@ -129,6 +141,7 @@ async fn run(
         folders: Vec::new(),
         selected: None,
         watch: None,
+        queue,
     };
     let mut attempt = 0u32;
     loop {
@@ -222,12 +235,22 @@ async fn wait_offline(
                     let _ = st.events.send(event);
                 }
                 Some(c) => {
-                    if let Some(id) = request_id(&c) {
-                        let _ = st.events.send(WorkerEvent::Failed {
+                    let Some(id) = request_id(&c) else { continue };
+                    // Changes to messages wait on disk for the server; the rest cannot.
+                    let event = match super::queue::QueuedOp::from_command(&c) {
+                        Some(op) => match st.queue.push(op) {
+                            Ok(()) => WorkerEvent::Queued { id, waiting: st.queue.ops.len() },
+                            Err(e) => WorkerEvent::Failed {
+                                id,
+                                error: format!("offline, and the change could not be kept for later: {e}"),
+                            },
+                        },
+                        None => WorkerEvent::Failed {
                             id,
                             error: "offline: not done (tern is reconnecting)".into(),
-                        });
-                    }
+                        },
+                    };
+                    let _ = st.events.send(event);
                 }
             }
         }
@@ -266,6 +289,10 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
     };
     st.selected = None;
     let _ = st.events.send(WorkerEvent::Online);
+    // What was changed offline goes first, in order.
+    if let Err(e) = replay(st, &mut conn).await {
+        return Ended::Lost(e);
+    }
     // The open folder first: its first screen should not wait for the folder list
     // (LIST-STATUS of every folder can take the server a while).
     if let Err(e) = sync_and_report(st, &mut conn, &st.open_folder.clone()).await {
@@ -328,6 +355,33 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
         conn.logout().await;
     }
     ended
+}
+
+/// Sends the changes kept while offline, in order. A refused one is reported and
+/// dropped; a lost connection keeps the rest for the next session.
+async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
+    if st.queue.ops.is_empty() {
+        return Ok(());
+    }
+    let (mut done, mut failed) = (0, Vec::new());
+    while let Some(op) = st.queue.ops.first().cloned() {
+        match run_command(st, conn, op.to_command()).await {
+            Ok(_) => done += 1,
+            Err(e) if e.is_connection_problem() => return Err(e),
+            Err(e) => failed.push(format!("{}: {e}", op.describe())),
+        }
+        st.queue.ops.remove(0);
+        // Saved after each one, so that none is sent twice after a crash.
+        if let Err(e) = st.queue.save() {
+            tracing::warn!(error = %e, "saving the offline queue");
+        }
+    }
+    let _ = st.events.send(WorkerEvent::Replayed {
+        done,
+        failed,
+        waiting: 0,
+    });
+    Ok(())
 }
 
 pub(super) async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {

@@ -55,6 +55,9 @@ pub fn text(state: &AppState) -> String {
         },
         link,
     ];
+    if state.queued > 0 {
+        parts.push(format!("{} queued", state.queued));
+    }
     let selected = state.selected.len();
     if selected > 0 || state.visual.is_some() {
         parts.push(format!(

@@ -1,0 +1,212 @@
+//! Changes made while offline (flags, moves, deletes, copies): kept in a file beside the
+//! cache, in order, and sent when the server is back. A change the server refuses (the
+//! message is gone, the folder renamed, the folder replaced: UIDVALIDITY is checked) is
+//! reported and dropped, never retried forever and never applied to another message.
+
+use super::protocol::{Messages, WorkerCommand};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// One kept change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueuedOp {
+    SetFlags {
+        messages: Messages,
+        flags: Vec<String>,
+        add: bool,
+    },
+    Move {
+        messages: Messages,
+        dest: String,
+    },
+    Copy {
+        messages: Messages,
+        dest: String,
+    },
+    Delete {
+        messages: Messages,
+    },
+}
+
+impl QueuedOp {
+    /// The change a command makes, when it is one that can wait.
+    pub fn from_command(c: &WorkerCommand) -> Option<QueuedOp> {
+        Some(match c {
+            WorkerCommand::SetFlags {
+                messages,
+                flags,
+                add,
+                ..
+            } => QueuedOp::SetFlags {
+                messages: messages.clone(),
+                flags: flags.clone(),
+                add: *add,
+            },
+            WorkerCommand::Move { messages, dest, .. } => QueuedOp::Move {
+                messages: messages.clone(),
+                dest: dest.clone(),
+            },
+            WorkerCommand::Copy { messages, dest, .. } => QueuedOp::Copy {
+                messages: messages.clone(),
+                dest: dest.clone(),
+            },
+            WorkerCommand::Delete { messages, .. } => QueuedOp::Delete {
+                messages: messages.clone(),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The command that makes the change.
+    pub fn to_command(&self) -> WorkerCommand {
+        match self.clone() {
+            QueuedOp::SetFlags {
+                messages,
+                flags,
+                add,
+            } => WorkerCommand::SetFlags {
+                id: 0,
+                messages,
+                flags,
+                add,
+            },
+            QueuedOp::Move { messages, dest } => WorkerCommand::Move {
+                id: 0,
+                messages,
+                dest,
+            },
+            QueuedOp::Copy { messages, dest } => WorkerCommand::Copy {
+                id: 0,
+                messages,
+                dest,
+            },
+            QueuedOp::Delete { messages } => WorkerCommand::Delete { id: 0, messages },
+        }
+    }
+
+    /// A few words for a report.
+    pub fn describe(&self) -> String {
+        let n = |m: &Messages| match m.uids.len() {
+            1 => "1 message".to_string(),
+            k => format!("{k} messages"),
+        };
+        match self {
+            QueuedOp::SetFlags {
+                messages,
+                flags,
+                add,
+            } => format!(
+                "{} {} on {} in {}",
+                if *add { "setting" } else { "clearing" },
+                flags.join(" "),
+                n(messages),
+                messages.folder
+            ),
+            QueuedOp::Move { messages, dest } => {
+                format!("moving {} from {} to {dest}", n(messages), messages.folder)
+            }
+            QueuedOp::Copy { messages, dest } => {
+                format!("copying {} from {} to {dest}", n(messages), messages.folder)
+            }
+            QueuedOp::Delete { messages } => {
+                format!("deleting {} in {}", n(messages), messages.folder)
+            }
+        }
+    }
+}
+
+/// The kept changes of one account, mirrored in a file.
+#[derive(Debug)]
+pub struct OfflineQueue {
+    path: PathBuf,
+    pub ops: Vec<QueuedOp>,
+}
+
+impl OfflineQueue {
+    /// Reads the file beside the cache. A damaged file is set aside (`.bad`) and said.
+    pub fn open(cache_path: &Path) -> (OfflineQueue, Option<String>) {
+        let path = cache_path.with_extension("queue");
+        let (ops, note) = match std::fs::read(&path) {
+            Err(_) => (Vec::new(), None),
+            Ok(bytes) => match serde_json::from_slice::<Vec<QueuedOp>>(&bytes) {
+                Ok(ops) => (ops, None),
+                Err(e) => {
+                    let _ = std::fs::rename(&path, path.with_extension("queue.bad"));
+                    (
+                        Vec::new(),
+                        Some(format!(
+                            "the file of changes made offline was damaged ({e}); set aside as {}",
+                            path.with_extension("queue.bad").display()
+                        )),
+                    )
+                }
+            },
+        };
+        (OfflineQueue { path, ops }, note)
+    }
+
+    /// Writes the queue whole (temp file, fsync, rename; 0600), or removes the file.
+    pub fn save(&self) -> std::io::Result<()> {
+        if self.ops.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let tmp = self.path.with_extension("queue.tmp");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&serde_json::to_vec(&self.ops).map_err(std::io::Error::other)?)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &self.path)
+    }
+
+    /// Keeps a change for later.
+    pub fn push(&mut self, op: QueuedOp) -> std::io::Result<()> {
+        self.ops.push(op);
+        self.save()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_in_order_across_restarts_and_a_damaged_file_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("acct.redb");
+        let m = Messages {
+            folder: "INBOX".into(),
+            uidvalidity: 7,
+            uids: vec![3, 4],
+        };
+        let (mut q, note) = OfflineQueue::open(&cache);
+        assert!(note.is_none() && q.ops.is_empty());
+        q.push(QueuedOp::Delete {
+            messages: m.clone(),
+        })
+        .unwrap();
+        q.push(QueuedOp::Move {
+            messages: m.clone(),
+            dest: "Archive".into(),
+        })
+        .unwrap();
+        let (again, _) = OfflineQueue::open(&cache);
+        assert_eq!(again.ops, q.ops);
+        assert_eq!(
+            again.ops[1].describe(),
+            "moving 2 messages from INBOX to Archive"
+        );
+        std::fs::write(cache.with_extension("queue"), b"{broken").unwrap();
+        let (q, note) = OfflineQueue::open(&cache);
+        assert!(q.ops.is_empty());
+        assert!(note.unwrap().contains("damaged"));
+    }
+}
