@@ -44,6 +44,20 @@ async fn certificate_for_another_host_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_certificate_is_refused() {
+    let d = server(DovecotOptions {
+        cert_expired: true,
+        ..DovecotOptions::default()
+    });
+    let err = connect(&settings(&d)).await.err().expect("must be refused");
+    assert!(matches!(err, ImapError::Tls { .. }), "{err}");
+    assert!(
+        err.to_string().contains("expired"),
+        "names the problem: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn untrusted_ca_is_refused() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);

@@ -90,6 +90,28 @@ fn garbage_file_is_set_aside_and_rebuilt() {
 }
 
 #[test]
+fn a_truncated_file_is_set_aside_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (cache, _) = open(dir.path(), "a", 0).unwrap();
+        let mut b = Batch::default();
+        b.upserts.extend((1..=500).map(|u| msg(u, i64::from(u))));
+        cache.apply("INBOX", 7, &b).unwrap();
+    }
+    let path = dir.path().join("a.redb");
+    let len = std::fs::metadata(&path).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(len / 3).unwrap();
+    drop(f);
+    let (cache, notice) = open(dir.path(), "a", 0).unwrap();
+    assert!(notice.expect("user is told").0.contains("damaged"));
+    assert!(
+        cache.folders().unwrap().is_empty(),
+        "rebuilt empty, to be synced"
+    );
+}
+
+#[test]
 fn bodies_are_evicted_least_recently_used_first() {
     let dir = tempfile::tempdir().unwrap();
     let (cache, _) = open(dir.path(), "a", 250).unwrap();

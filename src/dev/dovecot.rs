@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 pub use super::DevError;
-use super::{current_ids, lookup_user, make_certs, Filter, Ids};
+use super::{current_ids, lookup_user, make_certs_valid, Filter, Ids};
 
 /// Options for [`Dovecot::start`].
 #[derive(Clone, Debug)]
@@ -29,6 +29,8 @@ pub struct DovecotOptions {
     pub disable_caps: Vec<String>,
     /// SubjectAltNames of the server certificate (IP SAN for IPs, DNS SAN otherwise).
     pub cert_hosts: Vec<String>,
+    /// Serve a certificate that expired yesterday (to test that it is refused).
+    pub cert_expired: bool,
 }
 
 impl Default for DovecotOptions {
@@ -37,6 +39,7 @@ impl Default for DovecotOptions {
             users: vec![("alice".into(), "secret".into())],
             disable_caps: Vec::new(),
             cert_hosts: vec!["127.0.0.1".into(), "localhost".into()],
+            cert_expired: false,
         }
     }
 }
@@ -160,7 +163,7 @@ impl Dovecot {
         } else {
             opts.cert_hosts.clone()
         };
-        let pems = make_certs(&hosts)?;
+        let pems = make_certs_valid(&hosts, !opts.cert_expired)?;
         let ca_pem = root.join("ca.pem");
         fs::write(&ca_pem, &pems.ca)?;
         fs::write(root.join("server.pem"), &pems.chain)?;

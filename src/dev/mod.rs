@@ -121,12 +121,13 @@ pub(crate) struct CertPems {
 }
 
 /// Makes a test CA and a server certificate signed by it with SANs for `hosts`.
-pub(crate) fn make_certs(hosts: &[String]) -> Result<CertPems, DevError> {
+/// With `valid` false the server certificate expired yesterday (to test refusal).
+pub(crate) fn make_certs_valid(hosts: &[String], valid: bool) -> Result<CertPems, DevError> {
     let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
     let ca_key = PKey::from_ec_key(EcKey::generate(&group)?)?;
     let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
-    let ca = build_cert(&ca_key, &ca_key, None, "tern test CA", hosts)?;
-    let cert = build_cert(&key, &ca_key, Some(&ca), "tern test server", hosts)?;
+    let ca = build_cert(&ca_key, &ca_key, None, "tern test CA", hosts, true)?;
+    let cert = build_cert(&key, &ca_key, Some(&ca), "tern test server", hosts, valid)?;
     let mut chain = cert.to_pem()?;
     chain.extend(ca.to_pem()?);
     Ok(CertPems {
@@ -142,6 +143,7 @@ fn build_cert(
     issuer: Option<&X509>,
     cn: &str,
     hosts: &[String],
+    valid: bool,
 ) -> Result<X509, DevError> {
     let mut name = X509NameBuilder::new()?;
     name.append_entry_by_nid(Nid::COMMONNAME, cn)?;
@@ -156,10 +158,17 @@ fn build_cert(
     b.set_issuer_name(issuer.map_or(&*name, |i| i.subject_name()))?;
     b.set_pubkey(key)?;
     let now = Utc::now().timestamp();
-    let (from, until) = (
-        Asn1Time::from_unix(now - 86_400)?,
-        Asn1Time::from_unix(now + 30 * 86_400)?,
-    );
+    let (from, until) = if valid {
+        (
+            Asn1Time::from_unix(now - 86_400)?,
+            Asn1Time::from_unix(now + 30 * 86_400)?,
+        )
+    } else {
+        (
+            Asn1Time::from_unix(now - 30 * 86_400)?,
+            Asn1Time::from_unix(now - 86_400)?,
+        )
+    };
     b.set_not_before(&from)?;
     b.set_not_after(&until)?;
     let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer.map(|i| &**i), None))?;
