@@ -330,3 +330,47 @@ fn keys_are_answered_while_the_network_hangs() {
     t.keys(&["q"]);
     proxy.cut();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_slow_message_reports_progress_while_it_comes() {
+    let d = server(DovecotOptions::default());
+    let body: String = (0..700_000).map(|i| format!("{i:029}\r\n")).collect();
+    let raw = format!("From: a@example.org\r\nSubject: twenty megabytes\r\n\r\n{body}");
+    assert!(raw.len() > 20_000_000);
+    d.deliver(
+        &d.users()[0].0,
+        "INBOX",
+        raw.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let proxy = Proxy::start(d.tls_port());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut h = Harness::through(&d, &proxy, cache.clone());
+    h.synced("INBOX").await;
+    let uidv = cache.folder_state("INBOX").unwrap().unwrap().uidvalidity;
+    // A slow link: the first 5 MB come, then nothing until the progress was reported.
+    proxy.stall_after(Dir::Down, 5_000_000);
+    h.worker.send(C::FetchBody {
+        id: 1,
+        folder: "INBOX".into(),
+        uidvalidity: uidv,
+        uid: 1,
+    });
+    let (done, total) = h
+        .wait(|e| match e {
+            E::FetchProgress { done, total, .. } if *done > 1_000_000 => Some((*done, *total)),
+            _ => None,
+        })
+        .await;
+    assert!(done < total, "{done} of {total}");
+    assert!(total > 20_000_000);
+    proxy.pass();
+    let Ok(DoneResult::Body { raw: got, .. }) = h.answer(1).await else {
+        panic!("the body did not come")
+    };
+    assert_eq!(got.len(), raw.len());
+    h.worker.shutdown().await;
+}

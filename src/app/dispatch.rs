@@ -386,6 +386,16 @@ impl AppState {
                 self.status = Some(error);
             }
             WorkerEvent::Notice(text) => self.status = Some(text),
+            WorkerEvent::FetchProgress {
+                folder,
+                uid,
+                done,
+                total,
+            } if folder == self.folder => {
+                if let Some(r) = self.reader.as_mut().filter(|r| r.uid == uid) {
+                    r.progress = Some((done, total));
+                }
+            }
             WorkerEvent::Queued { id, waiting } => {
                 // Kept on disk for the server: the change stays shown (no undo: the
                 // destination UIDs are not known yet).

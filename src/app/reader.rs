@@ -32,6 +32,8 @@ pub struct Reader {
     pub hits: Vec<usize>,
     /// The hit last jumped to.
     pub hit: usize,
+    /// How far the fetch is: (bytes, about how many).
+    pub progress: Option<(u64, u64)>,
 }
 
 impl Reader {
@@ -49,6 +51,7 @@ impl Reader {
             find: None,
             hits: Vec::new(),
             hit: 0,
+            progress: None,
         }
     }
 

@@ -231,7 +231,32 @@ async fn fetch_body(
     }
     select(st, conn, &folder).await?;
     check_uidvalidity(st, &folder, uidvalidity)?;
-    let raw = ops::fetch_body(conn, uid).await?;
+    // Big messages take a while: the reader hears how far the fetch is.
+    let total = st
+        .cache
+        .get(&folder, uidvalidity, uid)?
+        .map(|m| u64::from(m.size))
+        .unwrap_or(0);
+    let traffic = conn.traffic();
+    let start = traffic.load(std::sync::atomic::Ordering::Relaxed);
+    let (events, f) = (st.events.clone(), folder.clone());
+    let ticker = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let done = traffic.load(std::sync::atomic::Ordering::Relaxed) - start;
+            let _ = events.send(WorkerEvent::FetchProgress {
+                folder: f.clone(),
+                uid,
+                done,
+                total,
+            });
+        }
+    });
+    let raw = ops::fetch_body(conn, uid).await;
+    ticker.abort();
+    let raw = raw?;
     st.cache.put_body(&folder, uidvalidity, uid, &raw)?;
     Ok(DoneResult::Body { folder, uid, raw })
 }

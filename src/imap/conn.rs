@@ -172,6 +172,11 @@ impl Conn {
         Ok(())
     }
 
+    /// Bytes moved on this connection so far (both ways), for progress reports.
+    pub fn traffic(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.session.get_ref().progress()
+    }
+
     fn tag(&mut self) -> String {
         self.next_tag += 1;
         format!("t{}", self.next_tag)

@@ -142,6 +142,13 @@ pub enum WorkerEvent {
     },
     /// Something the user should read that belongs to no request.
     Notice(String),
+    /// A message body is being fetched: bytes so far of about `total`.
+    FetchProgress {
+        folder: String,
+        uid: Uid,
+        done: u64,
+        total: u64,
+    },
     /// Offline: request `id` (0: none, at start) was kept on disk, to be sent on
     /// reconnect; `waiting` changes are kept in all.
     Queued {

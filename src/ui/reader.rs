@@ -133,7 +133,15 @@ pub fn layout(reader: &mut Reader, width: u16, height: u16, theme: &Theme) {
 /// Draws the open message.
 pub fn render(frame: &mut Frame, area: Rect, reader: &Reader, theme: &Theme) {
     let body = match &reader.rendered {
-        None => vec![Line::raw("  loading the message…")],
+        None => vec![Line::raw(match reader.progress {
+            Some((done, total)) if total > 0 => format!(
+                "  loading the message… {} of {}",
+                size_text(done as usize),
+                size_text(total as usize)
+            ),
+            Some((done, _)) => format!("  loading the message… {}", size_text(done as usize)),
+            None => "  loading the message…".to_string(),
+        })],
         Some(r) => lines(r, usize::from(area.width), reader.all_headers, theme)
             .into_iter()
             .enumerate()
