@@ -1,25 +1,51 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests drive when missing: Debian's Dovecot (the
-# tests start private instances of it), tmux (the terminal tests run tern in it) and
-# aiosmtpd (the sending tests start a private SMTP server).
+# Runs every test. Installs what the tests drive when missing: Debian's Dovecot and Cyrus
+# (the tests start private instances of both), tmux (the terminal tests run tern in it)
+# and aiosmtpd (the sending tests start a private SMTP server).
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# Cyrus: master and its tools, cyradm, and saslpasswd2 for the test users' sasldb.
+[ -x /usr/lib/cyrus/bin/master ] || missing+=(cyrus-common)
+command -v cyradm >/dev/null 2>&1 || missing+=(cyrus-admin)
+command -v saslpasswd2 >/dev/null 2>&1 || [ -x /usr/sbin/saslpasswd2 ] || missing+=(sasl2-bin)
 # The sending tests start a real SMTP server (aiosmtpd) with STARTTLS and AUTH.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+if [ "$(id -u)" = 0 ]; then as_root=(); elif command -v sudo >/dev/null 2>&1; then as_root=(sudo); else as_root=(none); fi
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ "${as_root[*]}" != none ]; then
+    "${as_root[@]}" apt-get update -qq && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "The tests need: ${missing[*]} (apt-get install -y ${missing[*]})" >&2
     exit 1
   fi
 fi
-# The system Dovecot service is not used; stop it so it holds no ports or files.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop dovecot >/dev/null 2>&1 || true; fi
+# Cyrus's imapd is in cyrus-imapd, which conflicts with dovecot-imapd (both provide
+# imap-server): installing one removes the other. Unless it is installed, the package of
+# the installed cyrus-common's version is unpacked into /opt/tern-cyrus-imapd, where the
+# tests look for it (src/dev/cyrus.rs).
+cyrus_dir=/opt/tern-cyrus-imapd
+if [ ! -x /usr/lib/cyrus/bin/imapd ]; then
+  want=$(dpkg-query -W -f='${Version}' cyrus-common)
+  if [ "$(cat "$cyrus_dir/VERSION" 2>/dev/null)" != "$want" ]; then
+    if [ "${as_root[*]}" = none ]; then
+      echo "The tests need cyrus-imapd $want unpacked into $cyrus_dir (run this as root once)" >&2
+      exit 1
+    fi
+    deb_dir=$(mktemp -d)
+    (cd "$deb_dir" && chmod 0777 . && apt-get download -qq "cyrus-imapd=$want")
+    "${as_root[@]}" rm -rf "$cyrus_dir"
+    "${as_root[@]}" dpkg-deb -x "$deb_dir"/cyrus-imapd_*.deb "$cyrus_dir"
+    echo "$want" | "${as_root[@]}" tee "$cyrus_dir/VERSION" >/dev/null
+    rm -rf "$deb_dir"
+  fi
+fi
+# The system Dovecot and Cyrus services are not used; stop them so they hold no ports or files.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl stop dovecot >/dev/null 2>&1 || true
+  systemctl stop cyrus-imapd >/dev/null 2>&1 || true
+fi
 cargo test --locked "$@"

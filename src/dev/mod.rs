@@ -1,12 +1,14 @@
-//! Development helpers: a private throwaway Dovecot server and a realistic mail generator,
-//! used by integration tests, `tern demo` and benchmarks.
+//! Development helpers: private throwaway Dovecot and Cyrus servers and a realistic mail
+//! generator, used by integration tests, `tern demo` and benchmarks.
 
+pub mod cyrus;
 pub mod dovecot;
 pub mod mailgen;
 mod mime_encode;
 mod probe;
 pub mod smtp;
 
+pub use cyrus::{Cyrus, CyrusOptions};
 pub use dovecot::{Dovecot, DovecotOptions};
 pub use mailgen::{generate, GeneratedMessage};
 pub use smtp::{Received, SmtpMode, SmtpServer};
@@ -30,10 +32,10 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509Builder, X509NameBuilder, X509};
 
-/// Errors from the dev Dovecot helper.
+/// Errors from the dev server helpers (Dovecot, Cyrus, SMTP).
 #[derive(thiserror::Error, Debug)]
 pub enum DevError {
-    /// Dovecot binaries are missing.
+    /// Server binaries are missing.
     #[error("{0}")]
     NotInstalled(String),
     /// A filesystem or socket error.
@@ -42,11 +44,11 @@ pub enum DevError {
     /// Generating the test certificates failed.
     #[error("certificate generation failed: {0}")]
     Cert(#[from] openssl::error::ErrorStack),
-    /// Dovecot did not become ready (or stop) in time; includes the tail of its log.
+    /// A server did not become ready (or stop) in time; includes the tail of its log.
     #[error("timed out: {0}")]
     Timeout(String),
-    /// Dovecot exited or refused to start; includes the tail of its log.
-    #[error("dovecot failed to start: {0}")]
+    /// A server exited or refused to start; includes the tail of its log.
+    #[error("server failed to start: {0}")]
     Startup(String),
     /// A bad argument (unknown user or flag, unsupported folder name).
     #[error("invalid argument: {0}")]

@@ -1,5 +1,5 @@
-//! Shared test support: a private Dovecot per test, connection settings for it, and a
-//! second, independent client to change and inspect the server.
+//! Shared test support: a private Dovecot (or Cyrus) per test, connection settings for
+//! it, and a second, independent client to change and inspect the server.
 #![allow(dead_code)]
 
 pub mod hostile;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tern::cache::Cache;
 use tern::config::{AuthMethod, Security};
-use tern::dev::{Dovecot, DovecotOptions};
+use tern::dev::{Cyrus, CyrusOptions, DevError, Dovecot, DovecotOptions};
 use tern::imap::{connect, Conn, ConnectSettings};
 use tern::mail::Flags;
 use tern::secrets::Secret;
@@ -24,16 +24,67 @@ pub fn server(opts: DovecotOptions) -> Dovecot {
     }
 }
 
-/// Settings for the first test user over implicit TLS with the test CA.
-pub fn settings(d: &Dovecot) -> ConnectSettings {
+/// What the helpers below need of a private test server (Dovecot or Cyrus).
+pub trait TestServer {
+    fn tls_port(&self) -> u16;
+    fn ca_pem_path(&self) -> &std::path::Path;
+    fn users(&self) -> &[(String, String)];
+    fn deliver(
+        &self,
+        user: &str,
+        folder: &str,
+        raw: &[u8],
+        flags: &[&str],
+        internal_date: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DevError>;
+}
+
+macro_rules! test_server {
+    ($t:ty) => {
+        impl TestServer for $t {
+            fn tls_port(&self) -> u16 {
+                <$t>::tls_port(self)
+            }
+            fn ca_pem_path(&self) -> &std::path::Path {
+                <$t>::ca_pem_path(self)
+            }
+            fn users(&self) -> &[(String, String)] {
+                <$t>::users(self)
+            }
+            fn deliver(
+                &self,
+                user: &str,
+                folder: &str,
+                raw: &[u8],
+                flags: &[&str],
+                internal_date: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), DevError> {
+                <$t>::deliver(self, user, folder, raw, flags, internal_date)
+            }
+        }
+    };
+}
+test_server!(Dovecot);
+test_server!(Cyrus);
+
+/// Starts a Cyrus or fails the test with a message saying how to get one.
+pub fn cyrus(opts: CyrusOptions) -> Cyrus {
+    match Cyrus::start_with(opts) {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start the test Cyrus: {e}"),
+    }
+}
+
+/// Settings for a user over implicit TLS to 127.0.0.1:`port`, trusting the CA at `ca`.
+pub fn settings_for(port: u16, ca: &std::path::Path, user: &str, pass: &str) -> ConnectSettings {
     ConnectSettings {
         host: "127.0.0.1".into(),
-        port: d.tls_port(),
+        port,
         security: Security::Tls,
-        username: d.users()[0].0.clone(),
+        username: user.to_string(),
         auth: AuthMethod::Login,
-        ca_certificate: Some(d.ca_pem_path().to_path_buf()),
-        secret: Secret::new(d.users()[0].1.clone()),
+        ca_certificate: Some(ca.to_path_buf()),
+        secret: Secret::new(pass.to_string()),
         password_command: None,
         trace: false,
         timeout: Duration::from_secs(20),
@@ -41,8 +92,14 @@ pub fn settings(d: &Dovecot) -> ConnectSettings {
     }
 }
 
+/// Settings for the first test user over implicit TLS with the test CA.
+pub fn settings(d: &impl TestServer) -> ConnectSettings {
+    let (user, pass) = &d.users()[0];
+    settings_for(d.tls_port(), d.ca_pem_path(), user, pass)
+}
+
 /// An independent client (another mail program, as far as tern knows).
-pub async fn other_client(d: &Dovecot) -> Conn {
+pub async fn other_client(d: &impl TestServer) -> Conn {
     let mut s = settings(d);
     s.label = "other".into();
     let mut c = connect(&s).await.expect("other client connects");
@@ -50,8 +107,14 @@ pub async fn other_client(d: &Dovecot) -> Conn {
     c
 }
 
-/// Fills a folder with generated messages straight into the Maildir.
-pub fn fill(d: &Dovecot, folder: &str, n: usize, seed: u64) -> Vec<tern::dev::GeneratedMessage> {
+/// Fills a folder with generated messages (straight into Dovecot's Maildir; by APPEND
+/// into Cyrus).
+pub fn fill(
+    d: &impl TestServer,
+    folder: &str,
+    n: usize,
+    seed: u64,
+) -> Vec<tern::dev::GeneratedMessage> {
     let end = chrono::Utc::now();
     let msgs: Vec<_> = tern::dev::generate(n, seed, end).collect();
     for m in &msgs {
@@ -102,7 +165,7 @@ pub fn new_cache(dir: &std::path::Path) -> Arc<Cache> {
 }
 
 /// Writes a config file for the test server and returns its path.
-pub fn write_config(d: &Dovecot, dir: &std::path::Path) -> std::path::PathBuf {
+pub fn write_config(d: &impl TestServer, dir: &std::path::Path) -> std::path::PathBuf {
     let (user, pass) = &d.users()[0];
     let path = dir.join("config.toml");
     let text = format!(
