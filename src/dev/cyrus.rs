@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 pub use super::DevError;
-use super::{current_ids, lookup_user, make_certs, Ids};
+use super::{current_ids, lookup_user, make_certs_valid, Ids};
 
 /// Where Cyrus's `imapd` is looked for, after `$TERN_CYRUS_IMAPD`: the installed package,
 /// then the package unpacked by `scripts/test.sh` where it cannot be installed.
@@ -212,7 +212,7 @@ impl Cyrus {
         } else {
             opts.cert_hosts.clone()
         };
-        let pems = make_certs(&hosts)?;
+        let pems = make_certs_valid(&hosts, true)?;
         let ca_pem = root.join("ca.pem");
         fs::write(&ca_pem, &pems.ca)?;
         fs::write(root.join("server.pem"), &pems.chain)?;
