@@ -156,10 +156,12 @@ pub async fn rename(conn: &mut Conn, from: &str, to: &str) -> Result<(), ImapErr
 
 /// Deletes a folder.
 pub async fn delete(conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+    // DELETE first: when the server refuses (children, a protected special folder) the
+    // folder must stay subscribed, as it was.
+    conn.exec(&format!("DELETE {}", mailbox_arg(folder)), |_| false)
+        .await?;
     let _ = conn
         .exec(&format!("UNSUBSCRIBE {}", mailbox_arg(folder)), |_| false)
         .await;
-    conn.exec(&format!("DELETE {}", mailbox_arg(folder)), |_| false)
-        .await?;
     Ok(())
 }
