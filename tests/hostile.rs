@@ -112,3 +112,62 @@ fn hostile_mail_never_reaches_the_terminal_raw() {
     }
     t.keys(&["q"]);
 }
+
+#[test]
+fn hostile_folder_names_are_drawn_clean() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 1);
+    // Dovecot refuses control characters in names given to CREATE, so the escape one is
+    // made on disk, as a hostile or broken server could hold it; the bidi one by CREATE
+    // (modified UTF-7 for U+202E).
+    let inbox_dir = d.maildir(&d.users()[0].0);
+    let evil = inbox_dir.join(".Evil\u{1b}]0;pwned\u{7}");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(evil.join(sub)).unwrap();
+    }
+    // Owned like the rest of the mail (the harness runs Dovecot as the mail user).
+    let owner = std::fs::metadata(&inbox_dir).unwrap();
+    for p in [
+        evil.clone(),
+        evil.join("cur"),
+        evil.join("new"),
+        evil.join("tmp"),
+    ] {
+        std::os::unix::fs::chown(
+            &p,
+            Some(std::os::unix::fs::MetadataExt::uid(&owner)),
+            Some(std::os::unix::fs::MetadataExt::gid(&owner)),
+        )
+        .unwrap();
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        other
+            .exec("CREATE \"Flip&IC4-gpj\"", |_| false)
+            .await
+            .unwrap_or_else(|e| panic!("CREATE: {e}"));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = Tmux::start_wide(&cfg, &dir.path().join("tern.log"), 120, 30);
+    let raw_out = dir.path().join("terminal.raw");
+    t.pipe_to(&raw_out);
+    t.wait_for_all(&["| online", "Evil", "Flip"]);
+    // Open each of them too (the status bar and the list name the folder).
+    t.keys(&["c", "Evil", "Enter"]);
+    t.wait_for("test Evil");
+    t.keys(&["c", "Flip", "Enter"]);
+    t.wait_for("test Flip");
+    assert!(t.alive());
+    t.stop_pipe(&raw_out);
+    let bytes = std::fs::read(&raw_out).unwrap();
+    for bad in FORBIDDEN {
+        assert!(
+            find(&bytes, bad).is_none(),
+            "{:?} reached the terminal",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    t.keys(&["q"]);
+}
