@@ -23,7 +23,7 @@ impl Harness {
     /// A worker that reaches Dovecot through `proxy`, with short timeouts so that a
     /// silent link is noticed within seconds.
     fn through(
-        d: &tern::dev::Dovecot,
+        d: &impl TestServer,
         proxy: &Proxy,
         cache: std::sync::Arc<tern::cache::Cache>,
     ) -> Harness {
@@ -88,6 +88,11 @@ impl Harness {
     }
 }
 
+/// A private Cyrus (the second real server).
+fn cyrus() -> tern::dev::Cyrus {
+    tern::dev::Cyrus::start().unwrap_or_else(|e| panic!("cannot start the test Cyrus: {e}"))
+}
+
 fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
     Messages {
         folder: "INBOX".into(),
@@ -100,7 +105,7 @@ fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
     }
 }
 
-async fn cache_equals_server(d: &tern::dev::Dovecot, cache: &tern::cache::Cache, folder: &str) {
+async fn cache_equals_server(d: &impl TestServer, cache: &tern::cache::Cache, folder: &str) {
     let mut other = other_client(d).await;
     assert_eq!(
         cache_state(cache, folder),
@@ -110,12 +115,20 @@ async fn cache_equals_server(d: &tern::dev::Dovecot, cache: &tern::cache::Cache,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_link_is_noticed_and_replaced() {
-    let d = server(DovecotOptions::default());
-    fill(&d, "INBOX", 5, 1);
+    a_silent_link_is_noticed_and_replaced_on(&server(DovecotOptions::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_link_is_noticed_and_replaced_with_cyrus() {
+    a_silent_link_is_noticed_and_replaced_on(&cyrus()).await;
+}
+
+async fn a_silent_link_is_noticed_and_replaced_on(d: &impl TestServer) {
+    fill(d, "INBOX", 5, 1);
     let proxy = Proxy::start(d.tls_port());
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    let mut h = Harness::through(&d, &proxy, cache.clone());
+    let mut h = Harness::through(d, &proxy, cache.clone());
     h.synced("INBOX").await;
     // No FIN, no RST: the network just goes quiet.
     proxy.stall();
@@ -124,19 +137,30 @@ async fn a_silent_link_is_noticed_and_replaced() {
     proxy.cut();
     h.online().await;
     // And it works again: another client's mail arrives.
-    fill(&d, "INBOX", 1, 2);
+    fill(d, "INBOX", 1, 2);
     h.wait(|e| match e {
         E::FolderSynced(r) if r.folder == "INBOX" && r.messages == 6 => Some(()),
         _ => None,
     })
     .await;
-    cache_equals_server(&d, &cache, "INBOX").await;
+    cache_equals_server(d, &cache, "INBOX").await;
     h.worker.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
-    let d = server(DovecotOptions::default());
+    a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(&server(
+        DovecotOptions::default(),
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_with_cyrus() {
+    a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(&cyrus()).await;
+}
+
+async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(d: &impl TestServer) {
     let body: String = (0..40_000)
         .map(|i| format!("line {i} of a long message\r\n"))
         .collect();
@@ -152,7 +176,7 @@ async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
     let proxy = Proxy::start(d.tls_port());
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    let mut h = Harness::through(&d, &proxy, cache.clone());
+    let mut h = Harness::through(d, &proxy, cache.clone());
     h.synced("INBOX").await;
     let uidv = cache.folder_state("INBOX").unwrap().unwrap().uidvalidity;
     // The server's answer stops 100 KB into the 1 MB literal.
@@ -186,12 +210,23 @@ async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
-    let d = server(DovecotOptions::default());
-    fill(&d, "INBOX", 6, 3);
+    a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(&server(
+        DovecotOptions::default(),
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_with_cyrus() {
+    a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(&cyrus()).await;
+}
+
+async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d: &impl TestServer) {
+    fill(d, "INBOX", 6, 3);
     let proxy = Proxy::start(d.tls_port());
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    let mut h = Harness::through(&d, &proxy, cache.clone());
+    let mut h = Harness::through(d, &proxy, cache.clone());
     h.synced("INBOX").await;
     // The command never reaches the server: reported as not done (or kept for when the
     // link is back, if it was already seen down), never half done.
@@ -206,7 +241,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
     proxy.cut();
     h.online().await;
     h.synced("INBOX").await;
-    let mut other = other_client(&d).await;
+    let mut other = other_client(d).await;
     let inbox_now = server_state(&mut other, "INBOX").await;
     assert_eq!(cache_state(&cache, "INBOX"), inbox_now);
     let archived = server_state(&mut other, "Archive").await.len();
@@ -224,7 +259,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
     proxy.cut();
     h.online().await;
     h.synced("INBOX").await;
-    let mut other = other_client(&d).await;
+    let mut other = other_client(d).await;
     let on_server = server_state(&mut other, "INBOX").await;
     assert_eq!(cache_state(&cache, "INBOX"), on_server);
     // Whether the server got to it depends on where the link went silent; either way the
@@ -236,12 +271,20 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_cut_mid_literal_stores_nothing_half() {
-    let d = server(DovecotOptions::default());
-    fill(&d, "INBOX", 2, 3);
+    an_append_cut_mid_literal_stores_nothing_half_on(&server(DovecotOptions::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_cut_mid_literal_stores_nothing_half_with_cyrus() {
+    an_append_cut_mid_literal_stores_nothing_half_on(&cyrus()).await;
+}
+
+async fn an_append_cut_mid_literal_stores_nothing_half_on(d: &impl TestServer) {
+    fill(d, "INBOX", 2, 3);
     let proxy = Proxy::start(d.tls_port());
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    let mut h = Harness::through(&d, &proxy, cache.clone());
+    let mut h = Harness::through(d, &proxy, cache.clone());
     h.synced("INBOX").await;
     let raw = format!(
         "From: me@example.org\r\nSubject: big draft\r\n\r\n{}",
@@ -258,7 +301,7 @@ async fn an_append_cut_mid_literal_stores_nothing_half() {
     assert!(e.contains("not done"), "{e}");
     proxy.cut();
     h.online().await;
-    let mut other = other_client(&d).await;
+    let mut other = other_client(d).await;
     assert!(
         server_state(&mut other, "Drafts").await.is_empty(),
         "no half message stored"
