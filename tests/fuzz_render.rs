@@ -108,3 +108,46 @@ fn mutated_config_is_an_error_never_a_panic() {
         let _ = tern::config::parse(&text, std::path::Path::new("fuzz.toml"));
     }
 }
+
+/// Every input cargo-fuzz kept (its corpus) and every crash it ever found (committed
+/// under fuzz/regressions) goes through the same checks on every test run.
+#[test]
+fn the_cargo_fuzz_corpus_and_crash_cases_still_pass() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut seen = 0;
+    for dir in ["corpus/render", "regressions/render"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let data = std::fs::read(e.path()).unwrap();
+            let Some((w, raw)) = data.split_first() else {
+                continue;
+            };
+            let width = usize::from(*w % 200) + 1;
+            let r = tern::mail::render_message(raw, width);
+            for line in r.body.lines().chain(r.headers.iter().map(|h| h.1.as_str())) {
+                let clean = tern::mail::sanitize(line);
+                assert!(
+                    !clean.chars().any(|c| c.is_control()),
+                    "{}",
+                    e.path().display()
+                );
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "the committed corpus is there ({seen} inputs)");
+    for dir in ["corpus/config", "regressions/config"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let data = std::fs::read(e.path()).unwrap();
+            let _ = tern::config::parse(
+                &String::from_utf8_lossy(&data),
+                std::path::Path::new("fuzz.toml"),
+            );
+        }
+    }
+}

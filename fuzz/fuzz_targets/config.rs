@@ -1,0 +1,10 @@
+//! Config parsing: any text is a config or an error naming the problem, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = tern::config::parse(text, std::path::Path::new("fuzz.toml"));
+    }
+});
