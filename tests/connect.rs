@@ -83,6 +83,50 @@ async fn starttls_upgrades_and_logs_in() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_stripped_by_the_network_is_refused_and_no_password_goes_out() {
+    // A man in the middle that removes STARTTLS from what the server offers: a fault a
+    // real server does not produce, so a scripted peer plays it.
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let mut out = sock.try_clone().unwrap();
+        out.write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+            .unwrap();
+        let mut got = String::new();
+        for line in BufReader::new(sock).lines() {
+            let Ok(line) = line else { break };
+            got.push_str(&line);
+            got.push('\n');
+            let tag = line.split(' ').next().unwrap_or("*").to_string();
+            let reply = format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n");
+            if out.write_all(reply.as_bytes()).is_err() {
+                break;
+            }
+        }
+        got
+    });
+    let d = server(DovecotOptions::default());
+    let mut s = settings(&d);
+    s.security = Security::Starttls;
+    s.port = port;
+    let err = connect(&s).await.err().expect("no STARTTLS: refused");
+    assert!(
+        err.to_string().contains("STARTTLS"),
+        "names the problem: {err}"
+    );
+    drop(s);
+    let sent = seen.join().unwrap();
+    let pass = &d.users()[0].1;
+    assert!(
+        !sent.contains(pass.as_str()),
+        "the password went out in clear: {sent}"
+    );
+    assert!(!sent.to_uppercase().contains("LOGIN"), "{sent}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_to_a_remote_host_is_refused_before_connecting() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);

@@ -26,7 +26,15 @@ async fn next<T>(events: &mut mpsc::UnboundedReceiver<E>, mut f: impl FnMut(&E) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_offline_are_kept_across_a_restart_and_replayed_in_order() {
-    let mut d = server(DovecotOptions::default());
+    replayed_in_order(server(DovecotOptions::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_offline_are_replayed_in_order_with_cyrus() {
+    replayed_in_order(cyrus(tern::dev::CyrusOptions::default())).await;
+}
+
+async fn replayed_in_order(mut d: impl TestServer) {
     fill(&d, "INBOX", 4, 9);
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
@@ -50,7 +58,7 @@ async fn changes_made_offline_are_kept_across_a_restart_and_replayed_in_order() 
         let mut other = other_client(&d).await;
         server_state(&mut other, "INBOX").await
     };
-    d.stop();
+    d.stop_server();
     next(&mut events, |e| {
         matches!(e, E::Offline { .. }).then_some(())
     })
@@ -107,7 +115,7 @@ async fn changes_made_offline_are_kept_across_a_restart_and_replayed_in_order() 
     })
     .await;
     assert_eq!(waiting, 4);
-    d.restart().expect("restart");
+    d.restart_server().expect("restart");
     let (done, failed) = next(&mut events, |e| match e {
         E::Replayed { done, failed, .. } => Some((*done, failed.clone())),
         _ => None,

@@ -37,6 +37,10 @@ pub trait TestServer {
         flags: &[&str],
         internal_date: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), DevError>;
+    /// Stops the server (connections drop, new ones are refused).
+    fn stop_server(&mut self);
+    /// Starts it again on the same ports with the same mail.
+    fn restart_server(&mut self) -> Result<(), DevError>;
 }
 
 macro_rules! test_server {
@@ -60,6 +64,12 @@ macro_rules! test_server {
                 internal_date: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), DevError> {
                 <$t>::deliver(self, user, folder, raw, flags, internal_date)
+            }
+            fn stop_server(&mut self) {
+                <$t>::stop(self)
+            }
+            fn restart_server(&mut self) -> Result<(), DevError> {
+                <$t>::restart(self)
             }
         }
     };
