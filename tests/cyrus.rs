@@ -5,31 +5,15 @@
 //! IDLE, and reconnection after a restart.
 
 mod support;
-use std::time::Duration;
+use support::harness::Harness;
+use support::scenarios::{resync_after_other_client_changes, sync_once};
 use support::*;
-use tern::dev::{Cyrus, CyrusOptions};
+use tern::dev::CyrusOptions;
 use tern::imap::protocol::{
     DoneResult, Messages, SearchTerm, WorkerCommand as C, WorkerEvent as E,
 };
-use tern::imap::worker::{spawn, WorkerOptions};
 use tern::imap::{connect, ops, sync::sync_folder, ImapError};
 use tern::mail::{Flag, SpecialUse};
-use tokio::sync::mpsc;
-
-async fn sync(
-    d: &Cyrus,
-    cache: &std::sync::Arc<tern::cache::Cache>,
-    folder: &str,
-) -> tern::imap::sync::SyncReport {
-    let mut conn = connect(&settings(d)).await.unwrap();
-    conn.enable_extensions().await.unwrap();
-    let mut progress = |_: tern::imap::sync::SyncProgress| {};
-    let r = sync_folder(&mut conn, cache, folder, &mut progress)
-        .await
-        .unwrap();
-    conn.logout().await;
-    r
-}
 
 /// Messages of a folder by UID, with the UIDVALIDITY the cache has for it.
 fn messages(cache: &tern::cache::Cache, folder: &str, uids: Vec<u32>) -> Messages {
@@ -42,54 +26,6 @@ fn messages(cache: &tern::cache::Cache, folder: &str, uids: Vec<u32>) -> Message
         folder: folder.into(),
         uidvalidity,
         uids,
-    }
-}
-
-/// A worker on the test server and its events.
-struct Harness {
-    events: mpsc::UnboundedReceiver<E>,
-    worker: tern::imap::worker::WorkerHandle,
-}
-
-impl Harness {
-    fn start(d: &Cyrus, cache: std::sync::Arc<tern::cache::Cache>) -> Harness {
-        let opts = WorkerOptions {
-            max_backoff: Duration::from_millis(500),
-            ..WorkerOptions::default()
-        };
-        let (tx, events) = mpsc::unbounded_channel();
-        let worker = spawn(settings(d), cache, opts, tx);
-        Harness { events, worker }
-    }
-
-    /// Waits for the first event `f` accepts.
-    async fn wait<T>(&mut self, mut f: impl FnMut(&E) -> Option<T>) -> T {
-        let deadline = tokio::time::sleep(Duration::from_secs(60));
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                _ = &mut deadline => panic!("event not seen within 60 s"),
-                e = self.events.recv() => {
-                    let e = e.expect("worker alive");
-                    if let Some(t) = f(&e) { return t; }
-                }
-            }
-        }
-    }
-
-    async fn done(&mut self, id: u64) -> DoneResult {
-        self.wait(|e| match e {
-            E::Done { id: i, result } if *i == id => Some(Ok(result.clone())),
-            E::Failed { id: i, error } if *i == id => Some(Err(error.clone())),
-            _ => None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("request {id} failed: {e}"))
-    }
-
-    async fn synced(&mut self, folder: &str) {
-        self.wait(|e| matches!(e, E::FolderSynced(r) if r.folder == folder).then_some(()))
-            .await
     }
 }
 
@@ -172,43 +108,10 @@ async fn cold_sync_of_300_equals_the_server_newest_first() {
 
 /// Another client changes flags, expunges and appends; the next sync brings the cache to
 /// equal the server, and the one after that has nothing to do.
-async fn resync_after_another_clients_changes(opts: CyrusOptions, expect_qresync: bool) {
-    let d = cyrus(opts);
-    fill(&d, "INBOX", 300, 11);
-    let dir = tempfile::tempdir().unwrap();
-    let cache = new_cache(dir.path());
-    sync(&d, &cache, "INBOX").await;
-    let mut other = other_client(&d).await;
-    assert_eq!(other.qresync_enabled(), expect_qresync);
-    other.exec("SELECT INBOX", |_| false).await.unwrap();
-    ops::store_flags(&mut other, &[5, 6, 7], &["\\Flagged".into()], true)
-        .await
-        .unwrap();
-    ops::store_flags(&mut other, &[8], &["\\Seen".into()], false)
-        .await
-        .unwrap();
-    ops::store_flags(&mut other, &[9], &["\\Seen".into()], true)
-        .await
-        .unwrap();
-    ops::expunge_uids(&mut other, &[10, 11, 200]).await.unwrap();
-    let raw = b"From: A <a@example.org>\r\nSubject: appended\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";
-    ops::append(&mut other, "INBOX", &[], raw).await.unwrap();
-    let r = sync(&d, &cache, "INBOX").await;
-    assert_eq!((r.new, r.removed), (1, 3), "{r:?}");
-    assert!(r.changed >= 4, "{r:?}");
-    assert_eq!(r.messages, 298);
-    assert_eq!(
-        cache_state(&cache, "INBOX"),
-        server_state(&mut other, "INBOX").await
-    );
-    // Nothing changed: nothing to do.
-    let r = sync(&d, &cache, "INBOX").await;
-    assert_eq!((r.new, r.changed, r.removed), (0, 0, 0));
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_with_qresync_equals_the_server() {
-    resync_after_another_clients_changes(CyrusOptions::default(), true).await;
+    resync_after_other_client_changes(&cyrus(CyrusOptions::default()), true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +120,7 @@ async fn resync_with_condstore_only_equals_the_server() {
         disable_caps: vec!["QRESYNC".into()],
         ..CyrusOptions::default()
     };
-    resync_after_another_clients_changes(opts, false).await;
+    resync_after_other_client_changes(&cyrus(opts), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,7 +129,7 @@ async fn resync_without_qresync_or_condstore_equals_the_server() {
         disable_caps: vec!["QRESYNC".into(), "CONDSTORE".into()],
         ..CyrusOptions::default()
     };
-    resync_after_another_clients_changes(opts, false).await;
+    resync_after_other_client_changes(&cyrus(opts), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +138,7 @@ async fn a_deleted_and_recreated_folder_is_refilled() {
     fill(&d, "Lists", 20, 3);
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    sync(&d, &cache, "Lists").await;
+    sync_once(&d, &cache, "Lists").await;
     let old = cache.folder_state("Lists").unwrap().unwrap().uidvalidity;
     let mut other = other_client(&d).await;
     tern::imap::folders::delete(&mut other, "Lists")
@@ -245,7 +148,7 @@ async fn a_deleted_and_recreated_folder_is_refilled() {
         .await
         .unwrap();
     fill(&d, "Lists", 5, 99);
-    let r = sync(&d, &cache, "Lists").await;
+    let r = sync_once(&d, &cache, "Lists").await;
     assert!(r.reset, "{r:?}");
     assert_ne!(
         cache.folder_state("Lists").unwrap().unwrap().uidvalidity,

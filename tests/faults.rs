@@ -5,22 +5,18 @@
 
 mod support;
 use std::time::Duration;
+use support::harness::Harness;
 use support::proxy::{Dir, Proxy};
 use support::tmux::Tmux;
 use support::*;
 use tern::dev::DovecotOptions;
 use tern::imap::idle::IdleTimings;
-use tern::imap::protocol::{DoneResult, Messages, WorkerCommand as C, WorkerEvent as E};
-use tern::imap::worker::{spawn, WorkerHandle, WorkerOptions};
+use tern::imap::protocol::{DoneResult, WorkerCommand as C, WorkerEvent as E};
+use tern::imap::worker::{spawn, WorkerOptions};
 use tokio::sync::mpsc;
 
-struct Harness {
-    events: mpsc::UnboundedReceiver<E>,
-    worker: WorkerHandle,
-}
-
 impl Harness {
-    /// A worker that reaches Dovecot through `proxy`, with short timeouts so that a
+    /// A worker that reaches the server through `proxy`, with short timeouts so that a
     /// silent link is noticed within seconds.
     fn through(
         d: &impl TestServer,
@@ -39,40 +35,7 @@ impl Harness {
             max_backoff: Duration::from_millis(300),
             ..WorkerOptions::default()
         };
-        let (tx, events) = mpsc::unbounded_channel();
-        let worker = spawn(s, cache, opts, tx);
-        Harness { events, worker }
-    }
-
-    async fn wait<T>(&mut self, mut f: impl FnMut(&E) -> Option<T>) -> T {
-        let deadline = tokio::time::sleep(Duration::from_secs(60));
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                _ = &mut deadline => panic!("event not seen within 60 s"),
-                e = self.events.recv() => {
-                    let e = e.expect("worker alive");
-                    if let Some(t) = f(&e) { return t; }
-                }
-            }
-        }
-    }
-
-    /// The answer to request `id`: done, or not done (failed, or kept for later if the
-    /// link was already known to be down: "queued").
-    async fn answer(&mut self, id: u64) -> Result<DoneResult, String> {
-        self.wait(|e| match e {
-            E::Done { id: i, result } if *i == id => Some(Ok(result.clone())),
-            E::Failed { id: i, error } if *i == id => Some(Err(error.clone())),
-            E::Queued { id: i, .. } if *i == id => Some(Err("not done yet: queued".into())),
-            _ => None,
-        })
-        .await
-    }
-
-    async fn synced(&mut self, folder: &str) {
-        self.wait(|e| matches!(e, E::FolderSynced(r) if r.folder == folder).then_some(()))
-            .await
+        Harness::spawn(s, cache, opts)
     }
 
     async fn offline(&mut self) -> String {
@@ -85,23 +48,6 @@ impl Harness {
 
     async fn online(&mut self) {
         self.wait(|e| matches!(e, E::Online).then_some(())).await
-    }
-}
-
-/// A private Cyrus (the second real server).
-fn cyrus() -> tern::dev::Cyrus {
-    tern::dev::Cyrus::start().unwrap_or_else(|e| panic!("cannot start the test Cyrus: {e}"))
-}
-
-fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
-    Messages {
-        folder: "INBOX".into(),
-        uidvalidity: cache
-            .folder_state("INBOX")
-            .unwrap()
-            .expect("synced")
-            .uidvalidity,
-        uids,
     }
 }
 
@@ -120,7 +66,7 @@ async fn a_silent_link_is_noticed_and_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_link_is_noticed_and_replaced_with_cyrus() {
-    a_silent_link_is_noticed_and_replaced_on(&cyrus()).await;
+    a_silent_link_is_noticed_and_replaced_on(&cyrus(tern::dev::CyrusOptions::default())).await;
 }
 
 async fn a_silent_link_is_noticed_and_replaced_on(d: &impl TestServer) {
@@ -157,7 +103,10 @@ async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_with_cyrus() {
-    a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(&cyrus()).await;
+    a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(&cyrus(
+        tern::dev::CyrusOptions::default(),
+    ))
+    .await;
 }
 
 async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(d: &impl TestServer) {
@@ -218,7 +167,10 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_with_cyrus() {
-    a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(&cyrus()).await;
+    a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(&cyrus(
+        tern::dev::CyrusOptions::default(),
+    ))
+    .await;
 }
 
 async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d: &impl TestServer) {
@@ -276,7 +228,8 @@ async fn an_append_cut_mid_literal_stores_nothing_half() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_cut_mid_literal_stores_nothing_half_with_cyrus() {
-    an_append_cut_mid_literal_stores_nothing_half_on(&cyrus()).await;
+    an_append_cut_mid_literal_stores_nothing_half_on(&cyrus(tern::dev::CyrusOptions::default()))
+        .await;
 }
 
 async fn an_append_cut_mid_literal_stores_nothing_half_on(d: &impl TestServer) {

@@ -4,6 +4,7 @@
 
 mod support;
 use std::time::Duration;
+use support::harness::Harness;
 use support::*;
 use tern::dev::DovecotOptions;
 use tern::imap::protocol::{
@@ -13,69 +14,7 @@ use tern::imap::worker::{spawn, WorkerOptions};
 use tern::mail::Flag;
 use tokio::sync::mpsc;
 
-/// INBOX messages by UID, with the UIDVALIDITY the cache has for it.
-fn inbox(cache: &tern::cache::Cache, uids: Vec<u32>) -> Messages {
-    let uidvalidity = cache
-        .folder_state("INBOX")
-        .unwrap()
-        .expect("synced")
-        .uidvalidity;
-    Messages {
-        folder: "INBOX".into(),
-        uidvalidity,
-        uids,
-    }
-}
-
-struct Harness {
-    events: mpsc::UnboundedReceiver<E>,
-    worker: tern::imap::worker::WorkerHandle,
-}
-
 impl Harness {
-    fn start(d: &tern::dev::Dovecot, cache: std::sync::Arc<tern::cache::Cache>) -> Harness {
-        let opts = WorkerOptions {
-            max_backoff: Duration::from_millis(500),
-            ..WorkerOptions::default()
-        };
-        Harness::with(d, cache, opts)
-    }
-
-    fn with(
-        d: &tern::dev::Dovecot,
-        cache: std::sync::Arc<tern::cache::Cache>,
-        opts: WorkerOptions,
-    ) -> Harness {
-        let (tx, events) = mpsc::unbounded_channel();
-        let worker = spawn(settings(d), cache, opts, tx);
-        Harness { events, worker }
-    }
-
-    /// Waits for the first event `f` accepts.
-    async fn wait<T>(&mut self, mut f: impl FnMut(&E) -> Option<T>) -> T {
-        let deadline = tokio::time::sleep(Duration::from_secs(60));
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                _ = &mut deadline => panic!("event not seen within 60 s"),
-                e = self.events.recv() => {
-                    let e = e.expect("worker alive");
-                    if let Some(t) = f(&e) { return t; }
-                }
-            }
-        }
-    }
-
-    async fn done(&mut self, id: u64) -> DoneResult {
-        self.wait(|e| match e {
-            E::Done { id: i, result } if *i == id => Some(Ok(result.clone())),
-            E::Failed { id: i, error } if *i == id => Some(Err(error.clone())),
-            _ => None,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("request {id} failed: {e}"))
-    }
-
     /// Waits for the start-up sync and the watcher's catch-up sync after its EXAMINE, so
     /// that what follows can only be seen through IDLE or polling.
     async fn watching(&mut self) {
@@ -106,21 +45,6 @@ impl Harness {
             all.iter().any(|m| m.subject == subject),
             "{subject} not cached"
         );
-    }
-
-    /// Waits for request `id` to fail and returns the error the user would read.
-    async fn failed(&mut self, id: u64) -> String {
-        self.wait(|e| match e {
-            E::Done { id: i, .. } if *i == id => panic!("request {id} was carried out"),
-            E::Failed { id: i, error } if *i == id => Some(error.clone()),
-            _ => None,
-        })
-        .await
-    }
-
-    async fn synced(&mut self, folder: &str) {
-        self.wait(|e| matches!(e, E::FolderSynced(r) if r.folder == folder).then_some(()))
-            .await
     }
 }
 

@@ -3,25 +3,10 @@
 //! `tern sync` leaves a cache the next run opens.
 
 mod support;
+use support::scenarios::{resync_after_other_client_changes, sync_once};
 use support::*;
 use tern::dev::DovecotOptions;
-use tern::imap::{connect, ops, sync::sync_folder};
-
-async fn sync(
-    d: &tern::dev::Dovecot,
-    cache: &std::sync::Arc<tern::cache::Cache>,
-    folder: &str,
-) -> tern::imap::sync::SyncReport {
-    let mut conn = connect(&settings(d)).await.unwrap();
-    conn.enable_extensions().await.unwrap();
-    let mut seen = Vec::new();
-    let mut progress = |p: tern::imap::sync::SyncProgress| seen.push(p.done);
-    let r = sync_folder(&mut conn, cache, folder, &mut progress)
-        .await
-        .unwrap();
-    conn.logout().await;
-    r
-}
+use tern::imap::{connect, sync::sync_folder};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_sync_of_1000_equals_the_server_newest_first() {
@@ -55,43 +40,9 @@ async fn cold_sync_of_1000_equals_the_server_newest_first() {
     assert_eq!(newest.sort_date(), latest.date.timestamp());
 }
 
-async fn resync_after_other_client_changes(opts: DovecotOptions, expect_qresync: bool) {
-    let d = server(opts);
-    fill(&d, "INBOX", 300, 11);
-    let dir = tempfile::tempdir().unwrap();
-    let cache = new_cache(dir.path());
-    sync(&d, &cache, "INBOX").await;
-    let mut other = other_client(&d).await;
-    assert_eq!(other.qresync_enabled(), expect_qresync);
-    other.exec("SELECT INBOX", |_| false).await.unwrap();
-    ops::store_flags(&mut other, &[5, 6, 7], &["\\Flagged".into()], true)
-        .await
-        .unwrap();
-    ops::store_flags(&mut other, &[8], &["\\Seen".into()], false)
-        .await
-        .unwrap();
-    ops::store_flags(&mut other, &[9], &["\\Seen".into()], true)
-        .await
-        .unwrap();
-    ops::expunge_uids(&mut other, &[10, 11, 200]).await.unwrap();
-    let raw = b"From: A <a@example.org>\r\nSubject: appended\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";
-    ops::append(&mut other, "INBOX", &[], raw).await.unwrap();
-    let r = sync(&d, &cache, "INBOX").await;
-    assert_eq!((r.new, r.removed), (1, 3), "{r:?}");
-    assert!(r.changed >= 4, "{r:?}");
-    assert_eq!(r.messages, 298);
-    assert_eq!(
-        cache_state(&cache, "INBOX"),
-        server_state(&mut other, "INBOX").await
-    );
-    // Nothing changed: nothing to do.
-    let r = sync(&d, &cache, "INBOX").await;
-    assert_eq!((r.new, r.changed, r.removed), (0, 0, 0));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resync_with_qresync_equals_the_server() {
-    resync_after_other_client_changes(DovecotOptions::default(), true).await;
+    resync_after_other_client_changes(&server(DovecotOptions::default()), true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +51,7 @@ async fn resync_with_condstore_only_equals_the_server() {
         disable_caps: vec!["QRESYNC".into()],
         ..DovecotOptions::default()
     };
-    resync_after_other_client_changes(opts, false).await;
+    resync_after_other_client_changes(&server(opts), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,7 +60,7 @@ async fn resync_without_qresync_or_condstore_equals_the_server() {
         disable_caps: vec!["QRESYNC".into(), "CONDSTORE".into()],
         ..DovecotOptions::default()
     };
-    resync_after_other_client_changes(opts, false).await;
+    resync_after_other_client_changes(&server(opts), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,7 +73,7 @@ async fn changed_uidvalidity_drops_old_rows() {
     fill(&d, "Lists", 20, 3);
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
-    sync(&d, &cache, "Lists").await;
+    sync_once(&d, &cache, "Lists").await;
     let old = cache.folder_state("Lists").unwrap().unwrap().uidvalidity;
     // Delete and re-create the folder with other mail: a new UIDVALIDITY.
     tern::imap::folders::delete(&mut other, "Lists")
@@ -132,7 +83,7 @@ async fn changed_uidvalidity_drops_old_rows() {
         .await
         .unwrap();
     let fresh = fill(&d, "Lists", 5, 99);
-    let r = sync(&d, &cache, "Lists").await;
+    let r = sync_once(&d, &cache, "Lists").await;
     assert!(r.reset);
     let st = cache.folder_state("Lists").unwrap().unwrap();
     assert_ne!(st.uidvalidity, old);

@@ -2,8 +2,10 @@
 //! it, and a second, independent client to change and inspect the server.
 #![allow(dead_code)]
 
+pub mod harness;
 pub mod hostile;
 pub mod proxy;
+pub mod scenarios;
 pub mod tmux;
 
 use async_imap::imap_proto::{AttributeValue, Response};
@@ -199,4 +201,18 @@ ca-certificate = "{ca}"
     );
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// INBOX messages by UID, with the UIDVALIDITY the cache has for it.
+pub fn inbox(cache: &Cache, uids: Vec<u32>) -> tern::imap::protocol::Messages {
+    let uidvalidity = cache
+        .folder_state("INBOX")
+        .unwrap()
+        .expect("synced")
+        .uidvalidity;
+    tern::imap::protocol::Messages {
+        folder: "INBOX".into(),
+        uidvalidity,
+        uids,
+    }
 }
