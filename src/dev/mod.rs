@@ -2,6 +2,7 @@
 //! generator, used by integration tests, `tern demo` and benchmarks.
 
 pub mod cyrus;
+mod cyrus_tools;
 pub mod dovecot;
 pub mod mailgen;
 mod mime_encode;

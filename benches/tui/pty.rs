@@ -1,0 +1,308 @@
+//! A program in a pseudo-terminal the benchmark opens itself, with its screen followed.
+
+use super::screen::*;
+use super::*;
+
+pub(super) enum Got {
+    Data,
+    Timeout,
+    Closed,
+}
+
+pub(super) struct Term {
+    pub(super) what: String,
+    pub(super) child: Child,
+    pub(super) master: OwnedFd,
+    pub(super) screen: Screen,
+    /// When spawn() was called.
+    pub(super) started: Instant,
+    /// Bytes read since the start.
+    pub(super) total: u64,
+    /// Bytes read since the last mark().
+    pub(super) since_mark: Vec<u8>,
+    /// The last few KiB read, for failure messages.
+    pub(super) recent: Vec<u8>,
+    /// When recording: each new status bar text and when it appeared (from spawn).
+    pub(super) timeline: Option<Vec<(Duration, String)>>,
+}
+
+pub(super) fn check(rc: libc::c_int, what: &str) {
+    assert!(rc >= 0, "{what}: {}", std::io::Error::last_os_error());
+}
+
+/// A pty of COLS x ROWS; `raw` sets the slave side to raw mode (for programs that do not
+/// do it themselves).
+pub(super) fn open_pty(raw: bool) -> (OwnedFd, OwnedFd) {
+    let (mut m, mut s) = (-1, -1);
+    let ws = libc::winsize {
+        ws_row: ROWS,
+        ws_col: COLS,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: out-pointers to live locals; null name and termios are allowed.
+    check(
+        unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) },
+        "openpty",
+    );
+    // SAFETY: openpty returned two fresh descriptors that nothing else owns.
+    let (m, s) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
+    for fd in [&m, &s] {
+        check(
+            unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) },
+            "fcntl",
+        );
+    }
+    check(
+        unsafe { libc::ioctl(m.as_raw_fd(), libc::TIOCSWINSZ, &ws) },
+        "TIOCSWINSZ",
+    );
+    if raw {
+        // SAFETY: termios is plain data, filled by tcgetattr before use.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        check(
+            unsafe { libc::tcgetattr(s.as_raw_fd(), &mut t) },
+            "tcgetattr",
+        );
+        unsafe { libc::cfmakeraw(&mut t) };
+        check(
+            unsafe { libc::tcsetattr(s.as_raw_fd(), libc::TCSANOW, &t) },
+            "tcsetattr",
+        );
+    }
+    (m, s)
+}
+
+/// Printable ASCII as is, `\e` for ESC, `\r`, `\n`, `\xNN` for other control bytes;
+/// other UTF-8 kept.
+pub(super) fn escape(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for c in String::from_utf8_lossy(bytes).chars() {
+        match c {
+            '\x1b' => out.push_str("\\e"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Term {
+    pub(super) fn spawn(what: &str, mut cmd: Command, raw: bool) -> Term {
+        let (master, slave) = open_pty(raw);
+        cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave))
+            .env("TERM", "xterm-256color");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let started = Instant::now();
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        // Our copies of the slave side close here, so the master reads EIO once the child
+        // and its descendants are gone.
+        drop(cmd);
+        Term {
+            what: what.to_string(),
+            child,
+            master,
+            screen: Screen::new(usize::from(ROWS), usize::from(COLS)),
+            started,
+            total: 0,
+            since_mark: Vec::new(),
+            recent: Vec::new(),
+            timeline: None,
+        }
+    }
+
+    /// One read of whatever is there, waiting until `until` at most.
+    pub(super) fn read_once(&mut self, until: Instant) -> Got {
+        let mut buf = [0u8; 1 << 16];
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+            let mut pfd = libc::pollfd {
+                fd: self.master.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if rc < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                self.fail(&format!("poll: {e}"));
+            }
+            if rc == 0 {
+                return Got::Timeout;
+            }
+            // SAFETY: reading into a live buffer of its length.
+            let n =
+                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) | Some(libc::EAGAIN) => continue,
+                    Some(libc::EIO) => return Got::Closed,
+                    _ => self.fail(&format!("read: {e}")),
+                }
+            }
+            if n == 0 {
+                return Got::Closed;
+            }
+            let data = &buf[..n as usize];
+            self.screen.feed(data);
+            self.total += data.len() as u64;
+            self.since_mark.extend_from_slice(data);
+            self.recent.extend_from_slice(data);
+            if self.recent.len() > 4096 {
+                let cut = self.recent.len() - 2048;
+                self.recent.drain(..cut);
+            }
+            if let Some(tl) = self.timeline.as_mut() {
+                let status = self.screen.status();
+                if tl.last().is_none_or(|(_, s)| *s != status) {
+                    tl.push((self.started.elapsed(), status));
+                }
+            }
+            if !self.screen.replies.is_empty() {
+                let r = std::mem::take(&mut self.screen.replies);
+                self.send(&r);
+            }
+            return Got::Data;
+        }
+    }
+
+    pub(super) fn send(&mut self, bytes: &[u8]) {
+        let mut off = 0;
+        while off < bytes.len() {
+            // SAFETY: writing from a live buffer.
+            let n = unsafe {
+                libc::write(
+                    self.master.as_raw_fd(),
+                    bytes[off..].as_ptr().cast(),
+                    bytes.len() - off,
+                )
+            };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                self.fail(&format!("write: {e}"));
+            }
+            off += n as usize;
+        }
+    }
+
+    pub(super) fn mark(&mut self) {
+        self.since_mark.clear();
+    }
+
+    /// Reads until the screen satisfies `pred`; returns the moment it did.
+    pub(super) fn wait_for(&mut self, desc: &str, pred: impl Fn(&Screen) -> bool) -> Instant {
+        if pred(&self.screen) {
+            return Instant::now();
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.read_once(deadline) {
+                Got::Data => {
+                    if pred(&self.screen) {
+                        return Instant::now();
+                    }
+                }
+                Got::Timeout => self.fail(&format!("timed out after {WAIT:?} waiting for {desc}")),
+                Got::Closed => self.fail(&format!("exited while waiting for {desc}")),
+            }
+        }
+    }
+
+    /// Reads until nothing came for `quiet` (or fails after WAIT); returns the bytes read.
+    pub(super) fn settle(&mut self, quiet: Duration) -> u64 {
+        let before = self.total;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let until = (Instant::now() + quiet).min(deadline);
+            match self.read_once(until) {
+                Got::Data => {}
+                Got::Timeout if Instant::now() >= deadline => {
+                    self.fail(&format!("never quiet for {quiet:?} in {WAIT:?}"))
+                }
+                Got::Timeout => return self.total - before,
+                Got::Closed => self.fail("exited while drawing"),
+            }
+        }
+    }
+
+    /// The time from spawn to the first byte of output.
+    pub(super) fn first_byte(&mut self) -> Duration {
+        let deadline = Instant::now() + WAIT;
+        match self.read_once(deadline) {
+            Got::Data => self.started.elapsed(),
+            Got::Timeout => self.fail("no output"),
+            Got::Closed => self.fail("exited without output"),
+        }
+    }
+
+    /// Reads to the end of the output and reaps the child; fails if it takes over WAIT.
+    pub(super) fn wait_exit(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.read_once(deadline) {
+                Got::Data => {}
+                Got::Timeout => self.fail("did not exit"),
+                Got::Closed => break,
+            }
+        }
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => return,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                _ => self.fail("closed the terminal but did not exit"),
+            }
+        }
+    }
+
+    pub(super) fn quit(&mut self) {
+        self.send(b"q");
+        self.wait_exit();
+    }
+
+    pub(super) fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!(
+            "{}: {why}\n--- screen ---\n{}\n--- last bytes ---\n{}",
+            self.what,
+            self.screen.text().trim_end(),
+            escape(&self.recent)
+        );
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
