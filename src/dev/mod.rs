@@ -4,6 +4,7 @@
 pub mod cyrus;
 mod cyrus_tools;
 pub mod dovecot;
+pub mod fuzz;
 pub mod mailgen;
 mod mime_encode;
 mod probe;
