@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 /// Drafts, the editor and the transport of one account.
 pub struct Mailer {
     pub store: Option<Store>,
+    /// Draft files are written on a thread of their own, in order, off the UI loop.
+    writer: Option<std::sync::mpsc::Sender<(StoreOp, Option<tokio::sync::oneshot::Sender<()>>)>>,
     store_error: Option<String>,
     transport: Option<Transport>,
     editor: Option<String>,
@@ -31,18 +33,16 @@ impl Mailer {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(format!("the drafts folder cannot be used: {e}"))),
         };
+        let writer = store.clone().map(|st| spawn_writer(st, tx.clone()));
         Mailer {
             store,
+            writer,
             store_error,
             transport,
             editor,
             domain: crate::compose::build::domain_of(email),
             tx,
         }
-    }
-
-    fn note(&self, text: String) {
-        let _ = self.tx.send(Back::Note(text));
     }
 
     /// Why drafts cannot be kept, if they cannot.
@@ -71,41 +71,41 @@ impl Mailer {
         });
     }
 
-    /// Saves a draft. Small and local: done in place so that nothing typed is ever
-    /// only in memory when the editor starts or tern is killed.
+    /// Saves a draft on the writer thread (in order with the other writes).
     pub fn save(&self, stored: &Stored, regenerate: bool) {
-        if let Some(store) = &self.store {
-            if let Err(e) = store.save(stored, !regenerate) {
-                self.note(format!("the draft could not be saved on this machine: {e}"));
-            }
-        }
+        self.write(StoreOp::Save(Box::new(stored.clone()), regenerate), None);
+    }
+
+    /// Saves a draft and waits until it is on disk: before the editor starts, so that
+    /// nothing typed is ever only in memory if tern is killed meanwhile.
+    pub async fn save_now(&self, stored: &Stored, regenerate: bool) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.write(
+            StoreOp::Save(Box::new(stored.clone()), regenerate),
+            Some(done),
+        );
+        let _ = wait.await;
     }
 
     pub fn discard(&self, id: &str) {
-        if let Some(store) = &self.store {
-            store.remove(id);
-        }
+        self.write(StoreOp::Remove(id.to_string()), None);
     }
 
     /// Keeps the Sent copy (and marks the draft sent) until the server has it.
     pub fn keep_sent_copy(&self, id: &str, copy: &[u8]) {
-        let Some(store) = &self.store else {
-            return;
-        };
-        let saved = store.save_sent_copy(id, copy).and_then(|_| {
-            let (list, _) = store.list();
-            match list.into_iter().find(|s| s.id == id) {
-                Some(mut s) => {
-                    s.sent = true;
-                    store.save(&s, true)
-                }
-                None => Ok(()),
+        self.write(StoreOp::KeepSent(id.to_string(), copy.to_vec()), None);
+    }
+
+    fn write(&self, op: StoreOp, done: Option<tokio::sync::oneshot::Sender<()>>) {
+        match &self.writer {
+            Some(w) => {
+                let _ = w.send((op, done));
             }
-        });
-        if let Err(e) = saved {
-            self.note(format!(
-                "the Sent copy could not be kept on this machine: {e}"
-            ));
+            None => {
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
+            }
         }
     }
 
@@ -300,4 +300,55 @@ impl Mailer {
             let _ = tx.send(Back::Completed(typed, format!("{prefix}{common}{slash}")));
         });
     }
+}
+
+/// A write to the local drafts folder.
+enum StoreOp {
+    Save(Box<Stored>, bool),
+    Remove(String),
+    KeepSent(String, Vec<u8>),
+}
+
+/// The thread that writes draft files, one operation after the other.
+fn spawn_writer(
+    store: Store,
+    tx: mpsc::UnboundedSender<Back>,
+) -> std::sync::mpsc::Sender<(StoreOp, Option<tokio::sync::oneshot::Sender<()>>)> {
+    let (w, ops) =
+        std::sync::mpsc::channel::<(StoreOp, Option<tokio::sync::oneshot::Sender<()>>)>();
+    std::thread::spawn(move || {
+        for (op, done) in ops {
+            let failed = match op {
+                StoreOp::Save(stored, regenerate) => store
+                    .save(&stored, !regenerate)
+                    .err()
+                    .map(|e| format!("the draft could not be saved on this machine: {e}")),
+                StoreOp::Remove(id) => {
+                    store.remove(&id);
+                    None
+                }
+                StoreOp::KeepSent(id, copy) => store
+                    .save_sent_copy(&id, &copy)
+                    .and_then(|_| {
+                        let (list, _) = store.list();
+                        match list.into_iter().find(|s| s.id == id) {
+                            Some(mut s) => {
+                                s.sent = true;
+                                store.save(&s, true)
+                            }
+                            None => Ok(()),
+                        }
+                    })
+                    .err()
+                    .map(|e| format!("the Sent copy could not be kept on this machine: {e}")),
+            };
+            if let Some(note) = failed {
+                let _ = tx.send(Back::Note(note));
+            }
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+        }
+    });
+    w
 }

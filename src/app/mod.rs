@@ -302,7 +302,7 @@ pub async fn run(
                 } => launcher.new_mail(&folder, &from, &subject),
                 Effect::LoadHits { folder, uids } => launcher.load_hits(folder, uids),
                 Effect::Edit { stored, regenerate } => {
-                    mailer.save(&stored, regenerate);
+                    mailer.save_now(&stored, regenerate).await;
                     let Some(path) = mailer.text_path(&stored.id) else {
                         state.status = mailer.problem().map(String::from);
                         continue;
