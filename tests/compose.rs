@@ -335,3 +335,52 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
 
 #[allow(dead_code)]
 fn _unused(_: &Path) {}
+
+#[test]
+fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_answered() {
+    let w = World::new();
+    let original = ORIGINAL.replace("ME", &w.me);
+    w.d.deliver(
+        &w.d.users()[0].0,
+        "INBOX",
+        original.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    // r, then p: the reply waits in Drafts; the original is not answered yet.
+    w.editor_does("printf 'Later, maybe Friday.\\n' >> \"$f\"\n");
+    t.keys(&["r"]);
+    t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
+    t.keys(&["p"]);
+    t.wait_for("postponed to Drafts");
+    assert_eq!(w.folder("Drafts").len(), 1);
+    assert!(!w.folder("INBOX")[0].1.has(tern::mail::Flag::Answered));
+    t.keys(&["q"]);
+    wait_until(|| !t.alive());
+    // Another run: Enter on it in Drafts, y.
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    w.editor_does("printf 'Friday it is.\\n' >> \"$f\"\n");
+    t.keys(&["c", "Drafts", "Enter"]);
+    t.wait_for_all(&["test Drafts | 1/1 |", "Re: Site visit"]);
+    t.keys(&["Enter"]);
+    let start = std::time::Instant::now();
+    while !t.screen().contains("fetching the message") && !t.screen().contains("y send") {
+        if start.elapsed() > Duration::from_secs(3) {
+            t.keys(&["Enter"]);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(1);
+    let m = parse(&got[0].raw);
+    assert_eq!(m.in_reply_to().as_text(), Some("visit-1@example.org"));
+    wait_until(|| w.folder("INBOX")[0].1.has(tern::mail::Flag::Answered));
+    wait_until(|| w.folder("Drafts").is_empty());
+    t.keys(&["q"]);
+}

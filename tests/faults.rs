@@ -180,8 +180,8 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d:
     let cache = new_cache(dir.path());
     let mut h = Harness::through(d, &proxy, cache.clone());
     h.synced("INBOX").await;
-    // The command never reaches the server: reported as not done (or kept for when the
-    // link is back, if it was already seen down), never half done.
+    // The command never reaches the server: the first change as the link dies is kept
+    // for when the link is back, like one made offline, never dropped or half done.
     proxy.stall_after(Dir::Up, 0);
     h.worker.send(C::Move {
         id: 1,
@@ -189,7 +189,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d:
         dest: "Archive".into(),
     });
     let e = h.answer(1).await.unwrap_err();
-    assert!(e.contains("not done"), "{e}");
+    assert!(e.contains("not done yet: queued"), "{e}");
     proxy.cut();
     h.online().await;
     h.synced("INBOX").await;
@@ -197,6 +197,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d:
     let inbox_now = server_state(&mut other, "INBOX").await;
     assert_eq!(cache_state(&cache, "INBOX"), inbox_now);
     let archived = server_state(&mut other, "Archive").await.len();
+    assert_eq!(archived, 1, "sent once the link was back");
     assert_eq!(inbox_now.len() + archived, 6, "nothing lost or doubled");
     // The server's answers stop (the MOVE may reach it): reported as not done; after
     // reconnecting, the cache shows what the server did.
@@ -207,7 +208,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d:
         dest: "Archive".into(),
     });
     let e = h.answer(2).await.unwrap_err();
-    assert!(e.contains("not done"), "{e}");
+    assert!(e.contains("not done yet: queued"), "{e}");
     proxy.cut();
     h.online().await;
     h.synced("INBOX").await;

@@ -313,6 +313,30 @@ impl AppState {
         }
     }
 
+    /// Flags the message with this Message-ID as answered: at once when the open
+    /// folder shows it, and on the server wherever it is kept (INBOX, the archive, the
+    /// open folder).
+    fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
+        for m in self
+            .all
+            .iter_mut()
+            .filter(|m| m.message_id.as_deref() == Some(message_id.as_str()))
+        {
+            m.flags.set(Flag::Answered, true);
+        }
+        let mut folders = vec![self.folder.clone(), "INBOX".to_string()];
+        folders.push(self.special(SpecialUse::Archive));
+        folders.dedup();
+        let mut seen = std::collections::HashSet::new();
+        folders.retain(|f| seen.insert(f.clone()));
+        let id = self.id();
+        vec![Effect::Send(WorkerCommand::MarkAnswered {
+            id,
+            message_id,
+            folders,
+        })]
+    }
+
     /// Sending or building finished in the background.
     pub fn mail_result(&mut self, r: MailResult) -> Vec<Effect> {
         match r {
@@ -342,6 +366,10 @@ impl AppState {
                         true,
                         false,
                     ));
+                } else if let Some(message_id) = c.draft.in_reply_to.clone() {
+                    // A reply resumed from Drafts knows what it answers only by its
+                    // In-Reply-To: the worker finds that message and flags it.
+                    effects.extend(self.mark_answered(message_id));
                 }
                 effects.extend(self.remove_replaced(&c.draft));
                 if self.save_sent {
@@ -397,6 +425,11 @@ impl AppState {
                     format!("postponed to {folder}")
                 }),
                 then: vec![Effect::DiscardDraft(draft_id)],
+                counts: vec![super::pending::CountDelta {
+                    folder: folder.clone(),
+                    unread: 0,
+                    total: 1,
+                }],
                 fail_note: sent.then(|| {
                     "sent, but the copy for Sent could not be stored; it is kept on this machine and stored at the next start".to_string()
                 }),

@@ -405,6 +405,7 @@ impl AppState {
                     "offline: kept for when the server is back ({waiting} waiting)"
                 ));
             }
+            WorkerEvent::Pending(ops) => return self.pending_changed(ops),
             WorkerEvent::Replayed {
                 done,
                 failed,

@@ -8,6 +8,7 @@ pub mod keymap;
 mod launch;
 mod loader;
 mod mailer;
+pub mod pending;
 pub mod prompt;
 pub mod query;
 pub mod reader;
@@ -254,7 +255,13 @@ pub async fn run(
             }
             Some(ev) = events.recv() => {
                 dirty = true;
-                state.on_worker(ev)
+                // Everything the worker said so far is applied before the next frame, so
+                // no frame shows half of a change (new counts with the old rows).
+                let mut effects = state.on_worker(ev);
+                while let Ok(ev) = events.try_recv() {
+                    effects.extend(state.on_worker(ev));
+                }
+                effects
             }
         };
         if state.wants_body() && (key_event || fetch_at.is_none()) {

@@ -194,6 +194,10 @@ pub struct AppState {
     pub save_sent: bool,
     /// Changes made offline, waiting for the server.
     pub queued: usize,
+    /// Those changes, in order, as the worker keeps them: laid over every cache read.
+    pub pending: Vec<crate::imap::protocol::QueuedOp>,
+    /// The worker has told its kept changes at least once.
+    pub pending_known: bool,
     next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the loop, so that
     /// drawing reads no clock.
@@ -250,6 +254,8 @@ impl AppState {
             recover_queue: Vec::new(),
             save_sent: true,
             queued: 0,
+            pending: Vec::new(),
+            pending_known: false,
             next_id: 1,
             now: 0,
             utc_offset: 0,
@@ -312,7 +318,11 @@ impl AppState {
     /// Replaces the folder's messages (after a cache read), keeping the cursor on the
     /// same message. Returns the new-mail notices for messages above the last seen UID.
     pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) -> Vec<Effect> {
+        let read = messages.len();
         self.overlay_in_flight(&mut messages);
+        self.overlay_pending(&mut messages);
+        // The cache's count does not know of the changes laid over it either.
+        self.total = self.total.saturating_sub((read - messages.len()) as u64);
         let newest = messages.iter().map(|m| m.uid).max().unwrap_or(0);
         let mut effects = Vec::new();
         if self.max_uid > 0 {

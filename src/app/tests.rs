@@ -9,6 +9,8 @@ use crate::imap::protocol::{
 use crate::mail::{Address, Flag, FolderInfo, MessageSummary, SpecialUse, Uid};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod truth;
+
 fn folder(name: &str, special: Option<SpecialUse>) -> FolderInfo {
     FolderInfo {
         name: name.into(),
@@ -307,7 +309,8 @@ fn delete_in_trash_asks_first_and_is_not_undoable() {
     assert!(key(&mut s, KeyCode::Char('n')).is_empty());
     assert_eq!(s.shown_len(), 3, "n keeps it");
     s.act(Action::Delete);
-    let WorkerCommand::Delete { id, messages } = command(key(&mut s, KeyCode::Char('y'))) else {
+    // The app decides: inside Trash the worker is told to remove them for good.
+    let WorkerCommand::Expunge { id, messages } = command(key(&mut s, KeyCode::Char('y'))) else {
         panic!()
     };
     assert_eq!(messages.uids, vec![3]);

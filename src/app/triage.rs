@@ -59,6 +59,8 @@ pub struct Pending {
     pub then: Vec<Effect>,
     /// Said (before the server's words) when the request fails.
     pub fail_note: Option<String>,
+    /// What it adds to folders' counts until the server's numbers include it.
+    pub counts: Vec<super::pending::CountDelta>,
 }
 
 fn plural(n: usize) -> String {
@@ -158,9 +160,7 @@ impl AppState {
             Pending {
                 rollback: Some(Rollback::Flags(changes)),
                 undo,
-                note: None,
-                then: Vec::new(),
-                fail_note: None,
+                ..Pending::default()
             },
         );
         vec![Effect::Send(WorkerCommand::SetFlags {
@@ -180,6 +180,12 @@ impl AppState {
         }
         let mut removed = Vec::new();
         let gone: HashSet<Uid> = uids.iter().copied().collect();
+        // The cursor stays on its message, or the next one that remains (else the one
+        // before): rows vanishing above it must not carry it further down.
+        let keep = (self.cursor..self.view.len())
+            .chain((0..self.cursor).rev())
+            .filter_map(|i| self.shown(i).map(|m| m.uid))
+            .find(|u| !gone.contains(u));
         let mut kept = Vec::with_capacity(self.all.len());
         for (i, m) in std::mem::take(&mut self.all).into_iter().enumerate() {
             if gone.contains(&m.uid) {
@@ -193,15 +199,20 @@ impl AppState {
             self.selected.remove(u);
         }
         self.visual = None;
-        self.rebuild_view(None);
+        self.rebuild_view(keep);
         let n = removed.len();
+        self.total = self.total.saturating_sub(n as u64);
         let trash = self.special(SpecialUse::Trash);
         let to = dest.clone().unwrap_or_else(|| trash.clone());
+        // Decided here, once: inside Trash a delete removes for good; elsewhere it is a
+        // move to Trash. The worker is told exactly which.
         let forever = dest.is_none() && self.folder == trash;
+        let counts = self.removal_deltas(&removed, (!forever).then_some(to.as_str()));
         let id = self.id();
         self.in_flight.insert(
             id,
             Pending {
+                counts,
                 rollback: Some(Rollback::Removed(removed)),
                 undo: (!forever).then(|| UndoOnDone::Move {
                     from: self.folder.clone(),
@@ -217,9 +228,14 @@ impl AppState {
             },
         );
         let messages = self.messages_of(uids);
-        let cmd = match dest {
-            Some(dest) => WorkerCommand::Move { id, messages, dest },
-            None => WorkerCommand::Delete { id, messages },
+        let cmd = if forever {
+            WorkerCommand::Expunge { id, messages }
+        } else {
+            WorkerCommand::Move {
+                id,
+                messages,
+                dest: to,
+            }
         };
         let mut effects = vec![Effect::Send(cmd)];
         effects.extend(self.after_removal());
@@ -234,10 +250,21 @@ impl AppState {
         }
         self.selected.clear();
         let id = self.id();
+        let wanted: HashSet<Uid> = uids.iter().copied().collect();
+        let unread = self
+            .all
+            .iter()
+            .filter(|m| wanted.contains(&m.uid) && !m.flags.has(Flag::Seen))
+            .count() as i64;
         self.in_flight.insert(
             id,
             Pending {
                 note: Some(format!("{} copied to {dest}", plural(uids.len()))),
+                counts: vec![super::pending::CountDelta {
+                    folder: dest.clone(),
+                    unread,
+                    total: uids.len() as i64,
+                }],
                 ..Pending::default()
             },
         );
@@ -396,6 +423,7 @@ impl AppState {
                 }
             }
             Rollback::Removed(list) => {
+                self.total += list.len() as u64;
                 let present: HashSet<Uid> = self.all.iter().map(|m| m.uid).collect();
                 let back = list.into_iter().filter(|(_, m)| !present.contains(&m.uid));
                 if back.size_hint().1.is_some_and(|n| n <= 64) {

@@ -109,6 +109,26 @@ impl Cache {
         v.map(|v| decode(v.value())).transpose()
     }
 
+    /// Keeps the account's folder list (names, special use, last counts) so that a
+    /// start without the server shows the same sidebar.
+    pub fn save_folder_list(&self, list: &[crate::mail::FolderInfo]) -> Result<(), CacheError> {
+        let bytes = encode(&list)?;
+        let tx = self.db.begin_write()?;
+        tx.open_table(META)?.insert("folder_list", &bytes[..])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The folder list as last seen on the server (empty before the first LIST).
+    pub fn folder_list(&self) -> Result<Vec<crate::mail::FolderInfo>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(META)?;
+        let v = t.get("folder_list")?;
+        Ok(v.map(|v| decode(v.value()))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     /// Every folder the cache knows, with its state.
     pub fn folders(&self) -> Result<Vec<(String, FolderState)>, CacheError> {
         let tx = self.db.begin_read()?;

@@ -174,6 +174,31 @@ pub(super) async fn run_command(
             refresh_folders(st, conn).await?;
             DoneResult::Ok
         }
+        C::MarkAnswered {
+            message_id,
+            folders,
+            ..
+        } => {
+            let term = [super::protocol::SearchTerm::MessageId(message_id.clone())];
+            for folder in folders {
+                let Some(uidvalidity) = st.cache.folder_state(&folder)?.map(|s| s.uidvalidity)
+                else {
+                    continue; // never synced here: not where the original is kept
+                };
+                select(st, conn, &folder).await?;
+                let uids = ops::search(conn, &term).await?;
+                if uids.is_empty() {
+                    continue;
+                }
+                check_uidvalidity(st, &folder, uidvalidity)?;
+                ops::store_flags(conn, &uids, &["\\Answered".to_string()], true).await?;
+                settle(st, conn, &folder).await?;
+                return Ok(DoneResult::Ok);
+            }
+            return Err(ImapError::Invalid(format!(
+                "the message answered ({message_id}) was not found, so it is not marked answered"
+            )));
+        }
         C::FetchBody {
             folder,
             uidvalidity,

@@ -190,6 +190,9 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
             SearchTerm::Before(d) => cur.push_str(&format!(" BEFORE {}", imap_date(d))),
             SearchTerm::Unseen => cur.push_str(" UNSEEN"),
             SearchTerm::Flagged => cur.push_str(" FLAGGED"),
+            SearchTerm::MessageId(v) => {
+                push_str(&mut cur, "HEADER Message-ID", v, &mut texts, &mut literals)
+            }
         }
     }
     texts.push(cur);

@@ -20,6 +20,8 @@ pub enum SearchTerm {
     Before(chrono::NaiveDate),
     Unseen,
     Flagged,
+    /// The message with this Message-ID header (angle brackets included).
+    MessageId(String),
 }
 
 /// Messages of one folder, by UID, as the UI knew them: the worker refuses the request if
@@ -95,6 +97,13 @@ pub enum WorkerCommand {
         id: RequestId,
         name: String,
     },
+    /// Sets `\Answered` on the message with this Message-ID, looked for in these
+    /// folders in turn: a reply resumed from Drafts knows only what it answers.
+    MarkAnswered {
+        id: RequestId,
+        message_id: String,
+        folders: Vec<String>,
+    },
     /// The raw message, fetched with BODY.PEEK (opening never sets `\Seen`).
     FetchBody {
         id: RequestId,
@@ -155,6 +164,9 @@ pub enum WorkerEvent {
         id: RequestId,
         waiting: usize,
     },
+    /// The changes kept for the server, in order, whenever that list changes (at start
+    /// too): the screen shows the cache with these applied on top.
+    Pending(Vec<QueuedOp>),
     /// Back online, the kept changes were sent: how many went through, and what the
     /// server refused (in plain words; those are dropped, not retried).
     Replayed {
@@ -179,4 +191,135 @@ pub enum DoneResult {
         uid: Uid,
         raw: Vec<u8>,
     },
+}
+
+/// One kept change.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum QueuedOp {
+    SetFlags {
+        messages: Messages,
+        flags: Vec<String>,
+        add: bool,
+    },
+    Move {
+        messages: Messages,
+        dest: String,
+    },
+    Copy {
+        messages: Messages,
+        dest: String,
+    },
+    Delete {
+        messages: Messages,
+    },
+    MarkAnswered {
+        message_id: String,
+        folders: Vec<String>,
+    },
+}
+
+impl QueuedOp {
+    /// The change a command makes, when it is one that can wait.
+    pub fn from_command(c: &WorkerCommand) -> Option<QueuedOp> {
+        Some(match c {
+            WorkerCommand::SetFlags {
+                messages,
+                flags,
+                add,
+                ..
+            } => QueuedOp::SetFlags {
+                messages: messages.clone(),
+                flags: flags.clone(),
+                add: *add,
+            },
+            WorkerCommand::Move { messages, dest, .. } => QueuedOp::Move {
+                messages: messages.clone(),
+                dest: dest.clone(),
+            },
+            WorkerCommand::Copy { messages, dest, .. } => QueuedOp::Copy {
+                messages: messages.clone(),
+                dest: dest.clone(),
+            },
+            WorkerCommand::Delete { messages, .. } => QueuedOp::Delete {
+                messages: messages.clone(),
+            },
+            WorkerCommand::MarkAnswered {
+                message_id,
+                folders,
+                ..
+            } => QueuedOp::MarkAnswered {
+                message_id: message_id.clone(),
+                folders: folders.clone(),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The command that makes the change.
+    pub fn to_command(&self) -> WorkerCommand {
+        match self.clone() {
+            QueuedOp::SetFlags {
+                messages,
+                flags,
+                add,
+            } => WorkerCommand::SetFlags {
+                id: 0,
+                messages,
+                flags,
+                add,
+            },
+            QueuedOp::Move { messages, dest } => WorkerCommand::Move {
+                id: 0,
+                messages,
+                dest,
+            },
+            QueuedOp::Copy { messages, dest } => WorkerCommand::Copy {
+                id: 0,
+                messages,
+                dest,
+            },
+            QueuedOp::Delete { messages } => WorkerCommand::Delete { id: 0, messages },
+            QueuedOp::MarkAnswered {
+                message_id,
+                folders,
+            } => WorkerCommand::MarkAnswered {
+                id: 0,
+                message_id,
+                folders,
+            },
+        }
+    }
+
+    /// A few words for a report.
+    pub fn describe(&self) -> String {
+        let n = |m: &Messages| match m.uids.len() {
+            1 => "1 message".to_string(),
+            k => format!("{k} messages"),
+        };
+        match self {
+            QueuedOp::SetFlags {
+                messages,
+                flags,
+                add,
+            } => format!(
+                "{} {} on {} in {}",
+                if *add { "setting" } else { "clearing" },
+                flags.join(" "),
+                n(messages),
+                messages.folder
+            ),
+            QueuedOp::Move { messages, dest } => {
+                format!("moving {} from {} to {dest}", n(messages), messages.folder)
+            }
+            QueuedOp::Copy { messages, dest } => {
+                format!("copying {} from {} to {dest}", n(messages), messages.folder)
+            }
+            QueuedOp::Delete { messages } => {
+                format!("deleting {} in {}", n(messages), messages.folder)
+            }
+            QueuedOp::MarkAnswered { message_id, .. } => {
+                format!("marking {message_id} answered")
+            }
+        }
+    }
 }

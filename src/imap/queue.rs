@@ -3,119 +3,12 @@
 //! message is gone, the folder renamed, the folder replaced: UIDVALIDITY is checked) is
 //! reported and dropped, never retried forever and never applied to another message.
 
-use super::protocol::{Messages, WorkerCommand};
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use super::protocol::Messages;
+pub use super::protocol::QueuedOp;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-
-/// One kept change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum QueuedOp {
-    SetFlags {
-        messages: Messages,
-        flags: Vec<String>,
-        add: bool,
-    },
-    Move {
-        messages: Messages,
-        dest: String,
-    },
-    Copy {
-        messages: Messages,
-        dest: String,
-    },
-    Delete {
-        messages: Messages,
-    },
-}
-
-impl QueuedOp {
-    /// The change a command makes, when it is one that can wait.
-    pub fn from_command(c: &WorkerCommand) -> Option<QueuedOp> {
-        Some(match c {
-            WorkerCommand::SetFlags {
-                messages,
-                flags,
-                add,
-                ..
-            } => QueuedOp::SetFlags {
-                messages: messages.clone(),
-                flags: flags.clone(),
-                add: *add,
-            },
-            WorkerCommand::Move { messages, dest, .. } => QueuedOp::Move {
-                messages: messages.clone(),
-                dest: dest.clone(),
-            },
-            WorkerCommand::Copy { messages, dest, .. } => QueuedOp::Copy {
-                messages: messages.clone(),
-                dest: dest.clone(),
-            },
-            WorkerCommand::Delete { messages, .. } => QueuedOp::Delete {
-                messages: messages.clone(),
-            },
-            _ => return None,
-        })
-    }
-
-    /// The command that makes the change.
-    pub fn to_command(&self) -> WorkerCommand {
-        match self.clone() {
-            QueuedOp::SetFlags {
-                messages,
-                flags,
-                add,
-            } => WorkerCommand::SetFlags {
-                id: 0,
-                messages,
-                flags,
-                add,
-            },
-            QueuedOp::Move { messages, dest } => WorkerCommand::Move {
-                id: 0,
-                messages,
-                dest,
-            },
-            QueuedOp::Copy { messages, dest } => WorkerCommand::Copy {
-                id: 0,
-                messages,
-                dest,
-            },
-            QueuedOp::Delete { messages } => WorkerCommand::Delete { id: 0, messages },
-        }
-    }
-
-    /// A few words for a report.
-    pub fn describe(&self) -> String {
-        let n = |m: &Messages| match m.uids.len() {
-            1 => "1 message".to_string(),
-            k => format!("{k} messages"),
-        };
-        match self {
-            QueuedOp::SetFlags {
-                messages,
-                flags,
-                add,
-            } => format!(
-                "{} {} on {} in {}",
-                if *add { "setting" } else { "clearing" },
-                flags.join(" "),
-                n(messages),
-                messages.folder
-            ),
-            QueuedOp::Move { messages, dest } => {
-                format!("moving {} from {} to {dest}", n(messages), messages.folder)
-            }
-            QueuedOp::Copy { messages, dest } => {
-                format!("copying {} from {} to {dest}", n(messages), messages.folder)
-            }
-            QueuedOp::Delete { messages } => {
-                format!("deleting {} in {}", n(messages), messages.folder)
-            }
-        }
-    }
-}
 
 /// The kept changes of one account, mirrored in a file.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! One account's worker: a tokio task that owns the command connection, runs the UI's
+//! One account's worker: a thread with its own tokio runtime that owns the command connection, runs the UI's
 //! commands in order, keeps the cache equal to the server, watches the open folder on a
 //! second connection, and reconnects with backoff when the link dies.
 
@@ -126,6 +126,15 @@ async fn run(
     if let Some(n) = note {
         let _ = events.send(WorkerEvent::Notice(n));
     }
+    // The screen starts from what the cache and the queue hold, before any network.
+    let folders = cache.folder_list().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "reading the cached folder list");
+        Vec::new()
+    });
+    if !folders.is_empty() {
+        let _ = events.send(WorkerEvent::Folders(folders.clone()));
+    }
+    let _ = events.send(WorkerEvent::Pending(queue.ops.clone()));
     if !queue.ops.is_empty() {
         let _ = events.send(WorkerEvent::Queued {
             id: 0,
@@ -138,7 +147,7 @@ async fn run(
         opts,
         events,
         open_folder: "INBOX".into(),
-        folders: Vec::new(),
+        folders,
         selected: None,
         watch: None,
         queue,
@@ -235,26 +244,35 @@ async fn wait_offline(
                     let _ = st.events.send(event);
                 }
                 Some(c) => {
-                    let Some(id) = request_id(&c) else { continue };
-                    // Changes to messages wait on disk for the server; the rest cannot.
-                    let event = match super::queue::QueuedOp::from_command(&c) {
-                        Some(op) => match st.queue.push(op) {
-                            Ok(()) => WorkerEvent::Queued { id, waiting: st.queue.ops.len() },
-                            Err(e) => WorkerEvent::Failed {
-                                id,
-                                error: format!("offline, and the change could not be kept for later: {e}"),
-                            },
-                        },
-                        None => WorkerEvent::Failed {
-                            id,
-                            error: "offline: not done (tern is reconnecting)".into(),
-                        },
-                    };
-                    let _ = st.events.send(event);
+                    if let Some(id) = request_id(&c) {
+                        keep_for_later(st, id, &c, "offline: not done (tern is reconnecting)".into());
+                    }
                 }
             }
         }
     }
+}
+
+/// Keeps a change to messages on disk for the server, and says so; what cannot wait
+/// (a search, a fetch, a folder change) fails with `error`.
+fn keep_for_later(st: &mut State, id: u64, c: &WorkerCommand, error: String) {
+    let event = match super::queue::QueuedOp::from_command(c) {
+        Some(op) => match st.queue.push(op) {
+            Ok(()) => {
+                let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
+                WorkerEvent::Queued {
+                    id,
+                    waiting: st.queue.ops.len(),
+                }
+            }
+            Err(e) => WorkerEvent::Failed {
+                id,
+                error: format!("offline, and the change could not be kept for later: {e}"),
+            },
+        },
+        None => WorkerEvent::Failed { id, error },
+    };
+    let _ = st.events.send(event);
 }
 
 fn request_id(c: &WorkerCommand) -> Option<u64> {
@@ -271,6 +289,7 @@ fn request_id(c: &WorkerCommand) -> Option<u64> {
         | CreateFolder { id, .. }
         | RenameFolder { id, .. }
         | DeleteFolder { id, .. }
+        | MarkAnswered { id, .. }
         | FetchBody { id, .. } => Some(*id),
         OpenFolder { .. } | Shutdown => None,
     }
@@ -376,6 +395,9 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
             tracing::warn!(error = %e, "saving the offline queue");
         }
     }
+    // The counts the server now has, before the screen stops adding the changes itself.
+    refresh_folders(st, conn).await?;
+    let _ = st.events.send(WorkerEvent::Pending(Vec::new()));
     let _ = st.events.send(WorkerEvent::Replayed {
         done,
         failed,
@@ -386,23 +408,80 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
 
 pub(super) async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
     let list = folders::list_folders(conn).await?;
+    publish_folders(st, list);
+    Ok(())
+}
+
+/// Keeps a new folder list (in the cache too, for an offline start) and tells the UI.
+fn publish_folders(st: &mut State, list: Vec<crate::mail::FolderInfo>) {
+    if let Err(e) = st.cache.save_folder_list(&list) {
+        tracing::warn!(error = %e, "saving the folder list");
+    }
     st.folders = list.clone();
     let _ = st.events.send(WorkerEvent::Folders(list));
+}
+
+/// Asks the server for the counts of the folders a change touched, so the sidebar
+/// settles to the server's numbers as the change is confirmed (not a minute later).
+async fn refresh_counts(
+    st: &mut State,
+    conn: &mut Conn,
+    touched: &[String],
+) -> Result<(), ImapError> {
+    let mut list = st.folders.clone();
+    let mut changed = false;
+    for name in touched {
+        let Some(f) = list.iter_mut().find(|f| &f.name == name) else {
+            continue;
+        };
+        let status = folders::status(conn, name).await?;
+        changed |= f.status.as_ref() != Some(&status);
+        f.status = Some(status);
+    }
+    if changed {
+        publish_folders(st, list);
+    }
     Ok(())
+}
+
+/// The folders whose counts a command changes.
+fn touched(st: &State, cmd: &WorkerCommand) -> Vec<String> {
+    use WorkerCommand::*;
+    match cmd {
+        SetFlags { messages, .. } | Expunge { messages, .. } => vec![messages.folder.clone()],
+        Copy { messages, dest, .. } | Move { messages, dest, .. } => {
+            vec![messages.folder.clone(), dest.clone()]
+        }
+        Delete { messages, .. } => {
+            let trash = crate::mail::special_folder(
+                &st.folders,
+                st.opts.folders.trash.as_deref(),
+                crate::mail::SpecialUse::Trash,
+                "Trash",
+            );
+            vec![messages.folder.clone(), trash]
+        }
+        Append { folder, .. } => vec![folder.clone()],
+        _ => Vec::new(),
+    }
 }
 
 async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(), ImapError> {
     let id = request_id(&cmd).unwrap_or(0);
+    let touched = touched(st, &cmd);
+    let kept = cmd.clone();
     match run_command(st, conn, cmd).await {
         Ok(result) => {
+            // Counts first, so the screen never shows the old numbers in between.
+            let counted = refresh_counts(st, conn, &touched).await;
             let _ = st.events.send(WorkerEvent::Done { id, result });
-            Ok(())
+            counted
         }
         Err(e) if e.is_connection_problem() => {
-            let _ = st.events.send(WorkerEvent::Failed {
-                id,
-                error: format!("not done: {e}"),
-            });
+            // The link died under it: a change to messages waits for the server like
+            // one made offline (sent again it is refused or does nothing if it had
+            // arrived after all); the rest is not done.
+            keep_for_later(st, id, &kept, format!("not done: {e}"));
             Err(e)
         }
         Err(e) => {

@@ -37,14 +37,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         t.header,
     )];
     for (i, f) in sidebar_order(&state.folders).into_iter().enumerate() {
-        // The open folder's counts come from its list, so reading shows at once.
-        let status = f
-            .status
-            .as_ref()
-            .map(|s| (s.unseen as usize, s.messages as usize));
-        let live = (f.name == state.folder && !state.all.is_empty())
-            .then_some((state.unread, state.all.len()));
-        let counts = match live.or(status) {
+        // Derived from the same state as the list: the server's numbers with the
+        // changes it has not confirmed yet applied.
+        let shown = state.counts(f);
+        let counts = match shown {
             Some((unseen, total)) if unseen > 0 => format!("{unseen}/{total}"),
             Some((_, total)) => total.to_string(),
             None => String::new(),
@@ -55,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             fit(&sanitize(&tree_name(f, &state.folders)), name_w)
         );
         let mut style = Style::default();
-        if live.or(status).is_some_and(|(unseen, _)| unseen > 0) {
+        if shown.is_some_and(|(unseen, _)| unseen > 0) {
             style = style.patch(t.sidebar_unread);
         }
         if f.name == state.folder {
