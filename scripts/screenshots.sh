@@ -70,7 +70,7 @@ if ! ls /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf \
 fi
 
 if [ -z "${TERN_BIN:-}" ]; then
-  cargo build --release --locked --quiet
+  cargo build --release --locked --quiet --features demo
   TERN_BIN=$ROOT/target/release/tern
 fi
 [ -x "$TERN_BIN" ] || die "TERN_BIN=$TERN_BIN is not an executable"

@@ -48,4 +48,5 @@ if command -v systemctl >/dev/null 2>&1; then
   systemctl stop dovecot >/dev/null 2>&1 || true
   systemctl stop cyrus-imapd >/dev/null 2>&1 || true
 fi
-cargo test --locked "$@"
+# The demo test runs `tern demo`, which the `demo` feature builds in.
+cargo test --workspace --locked --features tern/demo "$@"

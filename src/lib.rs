@@ -1,20 +1,10 @@
 //! tern: a terminal email client for fast keyboard triage over IMAP.
 //!
-//! The library holds everything but argument parsing and wiring, so integration tests,
-//! benchmarks and the binary share one implementation.
+//! The `tern` package is the binary and its headless commands (`cli`); the engine is
+//! `tern_core` and the interactive client `tern_client`, re-exported here under their
+//! module names so that integration tests and benchmarks name one path.
 
-pub mod action;
-pub mod app;
-pub mod cache;
 pub mod cli;
-pub mod compose;
-pub mod config;
-pub mod contained;
-pub mod dev;
-pub mod files;
-pub mod imap;
-pub mod logging;
-pub mod mail;
-pub mod secrets;
-pub mod tui;
-pub mod ui;
+
+pub use tern_client::{action, app, tui, ui};
+pub use tern_core::{cache, compose, config, contained, files, imap, logging, mail, secrets};

@@ -1,11 +1,13 @@
 //! The real binary: `tern sync` and `tern list` against the test server, and a SIGKILLed
 //! sync that leaves a cache the next run opens.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::path::Path;
 use std::process::Command;
 use support::*;
-use tern::dev::DovecotOptions;
+use tern_testkit::DovecotOptions;
 
 /// Runs tern with this config; asserts success and returns stdout.
 fn run_ok(cfg: &Path, args: &[&str]) -> String {
@@ -102,7 +104,7 @@ fn sigkilled_sync_leaves_a_cache_the_next_run_opens() {
         child.try_wait().unwrap().is_none(),
         "the sync ended before it could be killed mid-way"
     );
-    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let _ = child.kill(); // SIGKILL, mid-way
     let _ = child.wait();
     let stdout = run_ok(&cfg, &["sync"]);
     let inbox = stdout.lines().find(|l| l.starts_with("INBOX")).unwrap();

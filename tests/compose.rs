@@ -3,13 +3,15 @@
 //! Each step is checked on screen, in what the SMTP server received, and on the IMAP
 //! server (Sent, Drafts, \Answered).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::{Dovecot, DovecotOptions, SmtpMode, SmtpServer};
+use tern_testkit::{Dovecot, DovecotOptions, SmtpMode, SmtpServer};
 
 /// A test world: servers, a config with [smtp], and an editor driven by a file.
 struct World {
@@ -74,7 +76,7 @@ impl World {
         Tmux::start_with(&self.cfg, &self.dir.path().join("tern.log"), &env)
     }
 
-    fn received(&self, n: usize) -> Vec<tern::dev::Received> {
+    fn received(&self, n: usize) -> Vec<tern_testkit::Received> {
         wait_until(|| self.smtp.received().len() >= n);
         self.smtp.received()
     }

@@ -1,13 +1,15 @@
 //! Connecting: TLS with the test CA, a wrong-host certificate, STARTTLS, plain, wrong
 //! password, and LIST with special-use.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use support::*;
 use tern::config::Security;
-use tern::dev::DovecotOptions;
 use tern::imap::{connect, folders, ImapError};
 use tern::mail::SpecialUse;
 use tern::secrets::Secret;
+use tern_testkit::DovecotOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_test_ca_logs_in_and_lists_special_use() {

@@ -3,12 +3,14 @@
 //! to the server. And the password never shows up in the process list, the log or the
 //! cache.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use rand::{Rng, SeedableRng};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
-use tern::dev::DovecotOptions;
+use tern_testkit::DovecotOptions;
 
 fn tern(cfg: &std::path::Path, log: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
@@ -17,7 +19,10 @@ fn tern(cfg: &std::path::Path, log: &std::path::Path) -> Command {
 }
 
 /// A config whose password comes from a file (so it is on no command line at all).
-fn config_with_password_file(d: &tern::dev::Dovecot, dir: &std::path::Path) -> std::path::PathBuf {
+fn config_with_password_file(
+    d: &tern_testkit::Dovecot,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
     let cfg = write_config(d, dir);
     let pass = &d.users()[0].1;
     let file = dir.join("pw");
@@ -41,7 +46,7 @@ fn killed_twenty_times_mid_write_the_cache_opens_and_the_mail_shows() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let mut rebuilt = 0;
     for round in 0..20 {
-        let child = tern(&cfg, &log)
+        let mut child = tern(&cfg, &log)
             .args(["sync", "--folder", "INBOX"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -49,10 +54,7 @@ fn killed_twenty_times_mid_write_the_cache_opens_and_the_mail_shows() {
             .unwrap();
         // The kill point is the thing tested: a random moment of the sync.
         std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
-        // SAFETY: signalling our own child.
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGKILL);
-        }
+        let _ = child.kill(); // SIGKILL
         let out = child.wait_with_output().unwrap();
         let said = String::from_utf8_lossy(&out.stderr).to_string();
         if said.contains("rebuil") {

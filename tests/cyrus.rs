@@ -4,16 +4,18 @@
 //! server, a changed UIDVALIDITY, move with MOVE and COPYUID, search, folder management,
 //! IDLE, and reconnection after a restart.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use support::harness::Harness;
 use support::scenarios::{resync_after_other_client_changes, sync_once};
 use support::*;
-use tern::dev::CyrusOptions;
 use tern::imap::protocol::{
     DoneResult, Messages, SearchTerm, WorkerCommand as C, WorkerEvent as E,
 };
 use tern::imap::{connect, ops, sync::sync_folder, ImapError};
 use tern::mail::{Flag, SpecialUse};
+use tern_testkit::CyrusOptions;
 
 /// Messages of a folder by UID, with the UIDVALIDITY the cache has for it.
 fn messages(cache: &tern::cache::Cache, folder: &str, uids: Vec<u32>) -> Messages {

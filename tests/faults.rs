@@ -3,16 +3,18 @@
 //! middle of a sync. tern must notice, reconnect, never half-apply a change, and end
 //! with the cache equal to the server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::time::Duration;
 use support::harness::Harness;
 use support::proxy::{Dir, Proxy};
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::DovecotOptions;
 use tern::imap::idle::IdleTimings;
 use tern::imap::protocol::{DoneResult, WorkerCommand as C, WorkerEvent as E};
 use tern::imap::worker::{spawn, WorkerOptions};
+use tern_testkit::DovecotOptions;
 use tokio::sync::mpsc;
 
 impl Harness {
@@ -66,7 +68,7 @@ async fn a_silent_link_is_noticed_and_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_link_is_noticed_and_replaced_with_cyrus() {
-    a_silent_link_is_noticed_and_replaced_on(&cyrus(tern::dev::CyrusOptions::default())).await;
+    a_silent_link_is_noticed_and_replaced_on(&cyrus(tern_testkit::CyrusOptions::default())).await;
 }
 
 async fn a_silent_link_is_noticed_and_replaced_on(d: &impl TestServer) {
@@ -104,7 +106,7 @@ async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_with_cyrus() {
     a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(&cyrus(
-        tern::dev::CyrusOptions::default(),
+        tern_testkit::CyrusOptions::default(),
     ))
     .await;
 }
@@ -168,7 +170,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_with_cyrus() {
     a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(&cyrus(
-        tern::dev::CyrusOptions::default(),
+        tern_testkit::CyrusOptions::default(),
     ))
     .await;
 }
@@ -229,7 +231,7 @@ async fn an_append_cut_mid_literal_stores_nothing_half() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_cut_mid_literal_stores_nothing_half_with_cyrus() {
-    an_append_cut_mid_literal_stores_nothing_half_on(&cyrus(tern::dev::CyrusOptions::default()))
+    an_append_cut_mid_literal_stores_nothing_half_on(&cyrus(tern_testkit::CyrusOptions::default()))
         .await;
 }
 

@@ -4,6 +4,8 @@
 //! and what is drawn must never hold a control character. (cargo-fuzz needs a nightly
 //! toolchain this project does not use; this runs in every `cargo test`.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use rand::{Rng, SeedableRng};
 use support::hostile::corpus;
@@ -62,14 +64,14 @@ fn mutated_mail_renders_without_panic_or_control_characters() {
         .map(|(_, raw)| raw)
         .filter(|r| r.len() < 1_000_000)
         .collect();
-    seeds.extend(tern::dev::generate(40, 7, chrono::Utc::now()).map(|m| m.raw));
+    seeds.extend(tern_testkit::generate(40, 7, chrono::Utc::now()).map(|m| m.raw));
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x7e57);
     for round in 0..3000 {
         let seed = &seeds[round % seeds.len()];
         // The first byte picks the width, as in the cargo-fuzz target.
         let mut input = vec![rng.random::<u8>()];
         input.extend(mutate(&mut rng, seed));
-        tern::dev::fuzz::render_and_check(&input);
+        tern_testkit::fuzz::render_and_check(&input);
     }
 }
 
@@ -95,7 +97,7 @@ fn the_cargo_fuzz_corpus_and_crash_cases_still_pass() {
             continue;
         };
         for e in entries.flatten() {
-            tern::dev::fuzz::render_and_check(&std::fs::read(e.path()).unwrap());
+            tern_testkit::fuzz::render_and_check(&std::fs::read(e.path()).unwrap());
             seen += 1;
         }
     }

@@ -3,12 +3,14 @@
 //! anything the mail tried to slip through. Each message must open, show its readable
 //! text, and leave tern running.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::time::{Duration, Instant};
 use support::hostile::{corpus, FORBIDDEN};
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::DovecotOptions;
+use tern_testkit::DovecotOptions;
 
 /// The text each message must still show.
 fn expected(marker: &str) -> &'static str {

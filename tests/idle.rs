@@ -1,12 +1,14 @@
 //! The IDLE watcher with shortened timings: it renews IDLE and checks a silent link with
 //! NOOP, and still delivers news afterwards. Renewals and checks are observed in its log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use support::*;
-use tern::dev::DovecotOptions;
 use tern::imap::idle::{watch_folder, IdleTimings};
+use tern_testkit::DovecotOptions;
 use tokio::sync::{mpsc, watch, Notify};
 
 /// The log lines of the watcher, shared by the tests of this binary.

@@ -2,14 +2,16 @@
 //! shown at once, kept on disk, and sent in order when it is back, also after tern was
 //! quit and started again. What the server refuses is reported and dropped.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::time::Duration;
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::DovecotOptions;
 use tern::imap::protocol::{Messages, WorkerCommand as C, WorkerEvent as E};
 use tern::imap::worker::{spawn, WorkerOptions};
 use tern::mail::Flag;
+use tern_testkit::DovecotOptions;
 use tokio::sync::mpsc;
 
 async fn next<T>(events: &mut mpsc::UnboundedReceiver<E>, mut f: impl FnMut(&E) -> Option<T>) -> T {
@@ -31,7 +33,7 @@ async fn changes_made_offline_are_kept_across_a_restart_and_replayed_in_order() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_offline_are_replayed_in_order_with_cyrus() {
-    replayed_in_order(cyrus(tern::dev::CyrusOptions::default())).await;
+    replayed_in_order(cyrus(tern_testkit::CyrusOptions::default())).await;
 }
 
 async fn replayed_in_order(mut d: impl TestServer) {

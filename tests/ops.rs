@@ -2,16 +2,18 @@
 //! MOVE (another \Deleted message survives), COPYUID, folders, search, body fetch without
 //! \Seen, IDLE delivery, and reconnection after Dovecot restarts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::time::Duration;
 use support::harness::Harness;
 use support::*;
-use tern::dev::DovecotOptions;
 use tern::imap::protocol::{
     DoneResult, Messages, SearchTerm, WorkerCommand as C, WorkerEvent as E,
 };
 use tern::imap::worker::{spawn, WorkerOptions};
 use tern::mail::Flag;
+use tern_testkit::DovecotOptions;
 use tokio::sync::mpsc;
 
 impl Harness {
@@ -26,7 +28,7 @@ impl Harness {
     /// cache (so it can only have come through IDLE or polling after `watching`).
     async fn sees_mail_from_another_client(
         &mut self,
-        d: &tern::dev::Dovecot,
+        d: &tern_testkit::Dovecot,
         cache: &tern::cache::Cache,
         subject: &str,
     ) {

@@ -1,17 +1,19 @@
 //! Sending against a real SMTP server (aiosmtpd, started by the test) with STARTTLS or
 //! implicit TLS and AUTH: what the server received is checked byte for byte.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use mail_parser::{MessageParser, MimeHeaders};
 use support::*;
 use tern::compose::send::{send, SmtpSettings, Transport};
 use tern::compose::{build, Draft};
 use tern::config::{AuthMethod, Security};
-use tern::dev::{DovecotOptions, SmtpMode, SmtpServer};
 use tern::secrets::Secret;
+use tern_testkit::{DovecotOptions, SmtpMode, SmtpServer};
 
 fn settings(
-    d: &tern::dev::Dovecot,
+    d: &tern_testkit::Dovecot,
     s: &SmtpServer,
     security: Security,
     password: &str,

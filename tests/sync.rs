@@ -2,11 +2,13 @@
 //! server (with QRESYNC and without); a changed UIDVALIDITY refills the folder; a killed
 //! `tern sync` leaves a cache the next run opens.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use support::scenarios::{resync_after_other_client_changes, sync_once};
 use support::*;
-use tern::dev::DovecotOptions;
 use tern::imap::{connect, sync::sync_folder};
+use tern_testkit::DovecotOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_sync_of_1000_equals_the_server_newest_first() {

@@ -3,10 +3,12 @@
 //! and the changes kept offline survive a restart without the server, the sidebar's
 //! counts move with an action, and the cursor stays on its message after a bulk action.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::DovecotOptions;
+use tern_testkit::DovecotOptions;
 
 /// The sidebar's count for `folder` ("" when it shows none), read off the screen.
 fn sidebar_count(screen: &str, folder: &str) -> Option<String> {
@@ -60,7 +62,7 @@ fn offline_start_shows_the_cached_folders_and_the_changes_kept_for_the_server() 
     let archive = fill(&d, "Archive", 4, 22);
     let dir = tempfile::tempdir().unwrap();
     let run = shell_command(&d, dir.path());
-    let newest = |m: &[tern::dev::GeneratedMessage]| {
+    let newest = |m: &[tern_testkit::GeneratedMessage]| {
         let s = &m.iter().max_by_key(|m| m.date).unwrap().subject;
         s.chars().take(20).collect::<String>()
     };

@@ -1,11 +1,13 @@
 //! The real binary in a terminal (tmux) against the test Dovecot: it opens on the newest
 //! message, moves with keys, shows new mail delivered by IDLE, and quits cleanly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
 mod support;
 use std::time::{Duration, Instant};
 use support::tmux::Tmux;
 use support::*;
-use tern::dev::DovecotOptions;
+use tern_testkit::DovecotOptions;
 
 #[test]
 fn opens_moves_shows_new_mail_and_quits() {

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 use std::time::Instant;
-use tern::dev::{Dovecot, DovecotOptions};
+use tern_testkit::{Dovecot, DovecotOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Messages in the benchmark INBOX: `TERN_BENCH_MESSAGES`, default 100,000.
@@ -21,7 +21,7 @@ pub fn filled_dovecot(n: usize) -> Dovecot {
     let d = Dovecot::start(DovecotOptions::default()).expect("dovecot");
     let user = d.users()[0].0.clone();
     let t = Instant::now();
-    for m in tern::dev::generate(n, 42, chrono::Utc::now()) {
+    for m in tern_testkit::generate(n, 42, chrono::Utc::now()) {
         d.deliver(&user, "INBOX", &m.raw, &m.flags, m.date).unwrap();
     }
     eprintln!(

@@ -4,4 +4,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| tern::dev::fuzz::render_and_check(data));
+fuzz_target!(|data: &[u8]| tern_testkit::fuzz::render_and_check(data));

@@ -1,10 +1,10 @@
 //! Turning a config account into connection settings and an open cache.
 
-use crate::cache::{self, Cache};
-use crate::config::{Account, Config};
-use crate::imap::ConnectSettings;
 use std::sync::Arc;
 use std::time::Duration;
+use tern_core::cache::{self, Cache};
+use tern_core::config::{Account, Config};
+use tern_core::imap::ConnectSettings;
 
 /// An account ready to use: its name, settings and cache.
 pub struct AccountContext {
@@ -44,7 +44,7 @@ impl AccountContext {
         interactive: bool,
     ) -> anyhow::Result<ConnectSettings> {
         let imap = &self.account.imap;
-        let secret = crate::secrets::resolve(&self.name, imap, interactive)?;
+        let secret = tern_core::secrets::resolve(&self.name, imap, interactive)?;
         Ok(ConnectSettings {
             host: imap.host.clone(),
             port: imap.port(),
@@ -65,8 +65,8 @@ impl AccountContext {
     pub fn transport(
         &self,
         interactive: bool,
-    ) -> anyhow::Result<Option<crate::compose::send::Transport>> {
-        use crate::compose::send::{SmtpSettings, Transport};
+    ) -> anyhow::Result<Option<tern_core::compose::send::Transport>> {
+        use tern_core::compose::send::{SmtpSettings, Transport};
         if let Some(cmd) = self.account.sendmail() {
             return Ok(Some(Transport::Sendmail(cmd.to_vec())));
         }
@@ -80,8 +80,8 @@ impl AccountContext {
         };
         let secret = match &smtp.password_command {
             // Run at each send (tokens expire); nothing to keep now.
-            Some(_) => crate::secrets::Secret::new(""),
-            None => crate::secrets::resolve_route(
+            Some(_) => tern_core::secrets::Secret::new(""),
+            None => tern_core::secrets::resolve_route(
                 &self.name,
                 None,
                 smtp.password_keyring,

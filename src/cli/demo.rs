@@ -1,7 +1,7 @@
 //! `tern demo`: a throwaway local Dovecot filled with realistic generated mail, a config
 //! pointing at it, then a sync and a listing, so anyone can see tern work in one command.
 
-use crate::dev::{Dovecot, DovecotOptions};
+use tern_testkit::{Dovecot, DovecotOptions};
 
 /// Runs the demo with `messages` generated messages; the server lives while this runs.
 pub fn demo(messages: usize) -> anyhow::Result<()> {
@@ -12,10 +12,10 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
         dovecot.tls_port()
     );
     let end = chrono::Utc::now();
-    for m in crate::dev::generate(messages, 2026, end) {
+    for m in tern_testkit::generate(messages, 2026, end) {
         dovecot.deliver(&user, "INBOX", &m.raw, &m.flags, m.date)?;
     }
-    for m in crate::dev::generate(messages / 10, 77, end - chrono::Duration::days(400)) {
+    for m in tern_testkit::generate(messages / 10, 77, end - chrono::Duration::days(400)) {
         dovecot.deliver(&user, "Archive", &m.raw, &m.flags, m.date)?;
     }
     eprintln!("demo: delivered {} messages", messages + messages / 10);
@@ -29,7 +29,7 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     let pass_file = dir.join("password");
     std::fs::write(&pass_file, format!("{pass}\n"))?;
     // A private SMTP server too, so that sending can be tried (mail stays local).
-    let smtp = crate::dev::SmtpServer::start(dovecot.root(), crate::dev::SmtpMode::Starttls);
+    let smtp = tern_testkit::SmtpServer::start(dovecot.root(), tern_testkit::SmtpMode::Starttls);
     let smtp_section = match &smtp {
         Ok(s) => {
             let smtp_pass = dir.join("smtp-password");

@@ -1,8 +1,8 @@
 //! `tern list`: the newest messages of a folder, straight from the cache.
 
 use super::AccountContext;
-use crate::mail::{fit, sanitize, Address, MessageSummary};
 use std::io::Write;
+use tern_core::mail::{fit, sanitize, Address, MessageSummary};
 
 /// Options of `tern list`.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
         if opts.json {
             writeln!(out, "{}", json_line(&m))?;
         } else {
-            use crate::mail::Flag;
+            use tern_core::mail::Flag;
             let flags = format!(
                 "{}{}{}",
                 if m.flags.has(Flag::Seen) { ' ' } else { 'N' },

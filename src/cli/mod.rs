@@ -2,13 +2,24 @@
 //! cron and benchmarks.
 
 mod account;
+#[cfg(feature = "demo")]
 mod demo;
 mod list;
 mod password;
 mod sync;
 
 pub use account::{open_account, AccountContext};
+#[cfg(feature = "demo")]
 pub use demo::demo;
+
+/// Without the `demo` feature the binary carries no test servers.
+#[cfg(not(feature = "demo"))]
+pub fn demo(_messages: usize) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this tern was built without the demo (it needs the test servers): run scripts/demo.sh, \
+         or cargo run --features demo -- demo"
+    )
+}
 pub use list::{list, ListOptions};
 pub use password::password_set;
 pub use sync::{sync, SyncOptions};

@@ -1,11 +1,11 @@
 //! `tern password set ACCOUNT`: store a password in the OS keyring.
 
-use crate::secrets::{store_in_keyring, Secret};
 use std::io::IsTerminal;
+use tern_core::secrets::{store_in_keyring, Secret};
 
 /// Reads the password without echo (or the first line of standard input when that is not
 /// a terminal, for scripts) and stores it; says which store took it.
-pub fn password_set(config: &crate::config::Config, account: &str) -> anyhow::Result<()> {
+pub fn password_set(config: &tern_core::config::Config, account: &str) -> anyhow::Result<()> {
     let (name, acct) = config.account(Some(account))?;
     let pass = if std::io::stdin().is_terminal() {
         let prompt = format!(

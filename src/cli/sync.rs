@@ -1,11 +1,11 @@
 //! `tern sync`: bring folders into the cache and report per folder.
 
 use super::AccountContext;
-use crate::imap::sync::{sync_folder, unchanged_since_sync};
-use crate::imap::{self, folders};
-use crate::mail::FolderStatus;
 use std::io::Write;
 use std::time::Instant;
+use tern_core::imap::sync::{sync_folder, unchanged_since_sync};
+use tern_core::imap::{self, folders};
+use tern_core::mail::FolderStatus;
 
 /// Options of `tern sync`.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
         }
         named
     };
-    let mut total = crate::imap::sync::SyncReport {
+    let mut total = tern_core::imap::sync::SyncReport {
         folder: "total".into(),
         ..Default::default()
     };
@@ -60,7 +60,7 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
             }
         }
         let show = opts.progress;
-        let mut progress = move |p: crate::imap::sync::SyncProgress| {
+        let mut progress = move |p: tern_core::imap::sync::SyncProgress| {
             if show {
                 eprint!("\r{} {}/{}   ", p.folder, p.done, p.total);
             }

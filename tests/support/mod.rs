@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tern::cache::Cache;
 use tern::config::{AuthMethod, Security};
-use tern::dev::{Cyrus, CyrusOptions, DevError, Dovecot, DovecotOptions};
 use tern::imap::{connect, Conn, ConnectSettings};
 use tern::mail::Flags;
 use tern::secrets::Secret;
+use tern_testkit::{Cyrus, CyrusOptions, DevError, Dovecot, DovecotOptions};
 
 /// Starts a Dovecot or fails the test with a message saying how to get one.
 pub fn server(opts: DovecotOptions) -> Dovecot {
@@ -126,9 +126,9 @@ pub fn fill(
     folder: &str,
     n: usize,
     seed: u64,
-) -> Vec<tern::dev::GeneratedMessage> {
+) -> Vec<tern_testkit::GeneratedMessage> {
     let end = chrono::Utc::now();
-    let msgs: Vec<_> = tern::dev::generate(n, seed, end).collect();
+    let msgs: Vec<_> = tern_testkit::generate(n, seed, end).collect();
     for m in &msgs {
         d.deliver(&d.users()[0].0, folder, &m.raw, &m.flags, m.date)
             .expect("deliver");

@@ -1,0 +1,567 @@
+//! Writing mail in the client: new message, reply, reply to all or to the list,
+//! forward, recall a draft; the editor round trip; the review screen (`y` send, `e`
+//! edit, `a` attach, `d` detach, `p` postpone, `q` abort); and what happens when the
+//! server answers. The draft stays in the local store until the server has it.
+
+use super::prompt::{Confirm, NumberFor, PromptKind};
+use super::state::{AppState, Effect};
+use super::triage::Pending;
+use std::path::PathBuf;
+use tern_core::compose::store::{Store, Stored};
+use tern_core::compose::{Draft, ReplyKind};
+use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
+use tern_core::mail::{Flag, SpecialUse, Uid};
+
+/// A message on the review screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compose {
+    pub id: String,
+    pub draft: Draft,
+    /// Why the last step did not work (headers unreadable, send refused), in plain words.
+    pub error: Option<String>,
+    /// Sending or postponing is under way.
+    pub busy: bool,
+    /// The editor's file matches the draft (else it holds words the user must fix).
+    pub text_ok: bool,
+    /// The draft as first shown, to ask before throwing away changes.
+    pub started: Draft,
+    /// The request storing it in Drafts (a failure comes back to the review).
+    pub request: Option<RequestId>,
+}
+
+/// What a fetched message is wanted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartFrom {
+    Reply(ReplyKind),
+    Forward,
+    ForwardAttached,
+    Recall,
+}
+
+/// How a send or postpone ended (from the loop's background task).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailResult {
+    Sent { id: String, copy: Vec<u8> },
+    Built { id: String, copy: Vec<u8> },
+    Failed { id: String, error: String },
+}
+
+impl AppState {
+    /// Opens a new draft in the editor.
+    pub(super) fn start_draft(&mut self, draft: Draft) -> Vec<Effect> {
+        let id = Store::new_id();
+        self.compose = Some(Compose {
+            id: id.clone(),
+            started: draft.clone(),
+            draft: draft.clone(),
+            error: None,
+            busy: false,
+            text_ok: true,
+            request: None,
+        });
+        vec![Effect::Edit {
+            stored: Stored {
+                id,
+                draft,
+                sent: false,
+            },
+            regenerate: true,
+        }]
+    }
+
+    /// `m`: asks for the recipients (Tab completes from the cache), then the editor.
+    pub(super) fn compose_new(&mut self) -> Vec<Effect> {
+        self.ask(PromptKind::Address);
+        Vec::new()
+    }
+
+    /// Enter at the To: prompt.
+    pub(super) fn address_given(&mut self, to: &str) -> Vec<Effect> {
+        let draft = Draft {
+            from: self.identity.from_line(),
+            to: to.trim().trim_end_matches(',').to_string(),
+            ..Draft::default()
+        };
+        self.start_draft(draft)
+    }
+
+    /// `r` `R` `L` `f` `:forward-attached` `:recall`: needs the message itself; the
+    /// reader's copy when it is open on it, else it is fetched first.
+    pub(super) fn compose_from(&mut self, how: StartFrom) -> Vec<Effect> {
+        let Some(uid) = self
+            .reader
+            .as_ref()
+            .map(|r| r.uid)
+            .or_else(|| self.current().map(|m| m.uid))
+        else {
+            return Vec::new();
+        };
+        if let Some(raw) = self
+            .reader
+            .as_ref()
+            .filter(|r| r.uid == uid)
+            .and_then(|r| r.raw.clone())
+        {
+            return self.compose_with(how, uid, &raw);
+        }
+        let id = self.id();
+        self.pending_compose = Some((id, how, uid));
+        self.status = Some("fetching the message…".into());
+        vec![Effect::Send(WorkerCommand::FetchBody {
+            id,
+            folder: self.folder.clone(),
+            uidvalidity: self.uidvalidity,
+            uid,
+        })]
+    }
+
+    /// The original arrived: make the draft and open the editor.
+    pub(super) fn compose_with(&mut self, how: StartFrom, uid: Uid, raw: &[u8]) -> Vec<Effect> {
+        let here = (self.folder.clone(), self.uidvalidity, uid);
+        let made = match how {
+            StartFrom::Reply(kind) => tern_core::compose::reply::reply(raw, &self.identity, kind)
+                .map(|d| Draft {
+                    answers: Some(here.clone()),
+                    ..d
+                }),
+            StartFrom::Forward => tern_core::compose::reply::forward(raw, &self.identity),
+            StartFrom::ForwardAttached => Ok(Draft {
+                from: self.identity.from_line(),
+                subject: tern_core::compose::reply::forward_subject(raw),
+                ..Draft::default()
+            }),
+            StartFrom::Recall => tern_core::compose::reply::recall(raw).map(|d| Draft {
+                replaces: Some(here.clone()),
+                ..d
+            }),
+        };
+        match made {
+            Ok(draft) => {
+                let mut effects = self.start_draft(draft);
+                if matches!(how, StartFrom::Forward | StartFrom::ForwardAttached) {
+                    // The original's files (or the whole message) go along; the loop
+                    // writes them into the draft's folder before the editor starts.
+                    let id = match effects.first() {
+                        Some(Effect::Edit { stored, .. }) => Some(stored.id.clone()),
+                        _ => None,
+                    };
+                    if let Some(id) = id {
+                        effects.insert(
+                            0,
+                            Effect::AttachOriginal {
+                                id,
+                                raw: std::sync::Arc::new(raw.to_vec()),
+                                whole: how == StartFrom::ForwardAttached,
+                            },
+                        );
+                    }
+                }
+                effects
+            }
+            Err(e) => {
+                self.status = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The original's attachments were written for a forward: list them in the draft.
+    pub fn originals_attached(&mut self, id: &str, files: Vec<PathBuf>, whole: Option<PathBuf>) {
+        if let Some(c) = self.compose.as_mut().filter(|c| c.id == id) {
+            c.draft.attach.extend(files);
+            if whole.is_some() {
+                c.draft.attached_message = whole;
+            }
+            c.started = c.draft.clone();
+        }
+    }
+
+    /// The editor finished; `text` is what the file holds.
+    pub fn edited(&mut self, id: &str, text: Option<String>, editor_ok: Result<(), String>) {
+        let Some(c) = self.compose.as_mut().filter(|c| c.id == id) else {
+            return;
+        };
+        c.error = None;
+        if let Err(e) = editor_ok {
+            c.error = Some(format!("{e}; the draft is kept"));
+        }
+        if let Some(text) = text {
+            match c.draft.update_from_text(&text) {
+                Ok(()) => c.text_ok = true,
+                Err(e) => {
+                    c.text_ok = false;
+                    c.error = Some(format!(
+                        "the headers could not be read: {e} (e edits again)"
+                    ));
+                }
+            }
+        }
+    }
+
+    fn stored(c: &Compose) -> Stored {
+        Stored {
+            id: c.id.clone(),
+            draft: c.draft.clone(),
+            sent: false,
+        }
+    }
+
+    /// A key on the review screen.
+    pub(super) fn review_key(&mut self, c: char) -> Vec<Effect> {
+        let Some(comp) = self.compose.as_mut() else {
+            return Vec::new();
+        };
+        if comp.busy {
+            self.status = Some("busy with this message; wait for the server".into());
+            return Vec::new();
+        }
+        match c {
+            'y' if !comp.text_ok => {
+                comp.error = Some("fix the headers first (e edits)".into());
+                Vec::new()
+            }
+            'y' => {
+                comp.busy = true;
+                comp.error = None;
+                self.status = Some("sending…".into());
+                vec![Effect::SendMail(Self::stored(comp))]
+            }
+            'e' => vec![Effect::Edit {
+                stored: Self::stored(comp),
+                regenerate: comp.text_ok,
+            }],
+            'a' => {
+                self.ask(PromptKind::AttachPath);
+                Vec::new()
+            }
+            'd' => match comp.draft.attach.len() {
+                0 => {
+                    self.status = Some("no attachment to remove".into());
+                    Vec::new()
+                }
+                1 => self.detach("1"),
+                _ => {
+                    self.ask(PromptKind::Number(NumberFor::Detach));
+                    Vec::new()
+                }
+            },
+            'p' if !comp.text_ok => {
+                comp.error = Some("fix the headers first (e edits)".into());
+                Vec::new()
+            }
+            'p' => {
+                comp.busy = true;
+                self.status = Some("postponing to Drafts…".into());
+                vec![Effect::Postpone(Self::stored(comp))]
+            }
+            'q' => {
+                if comp.draft != comp.started || !comp.text_ok {
+                    self.ask(PromptKind::Confirm(Confirm::Discard));
+                    Vec::new()
+                } else {
+                    self.discard()
+                }
+            }
+            _ => {
+                self.status =
+                    Some("y send · e edit · a attach · d detach · p postpone · q abort".into());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Throws the message away.
+    pub(super) fn discard(&mut self) -> Vec<Effect> {
+        match self.compose.take() {
+            Some(c) => {
+                self.status = Some("message discarded".into());
+                vec![Effect::DiscardDraft(c.id)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// `a`: a file to attach.
+    pub(super) fn attach(&mut self, path: &str) -> Vec<Effect> {
+        let Some(c) = self.compose.as_mut() else {
+            return Vec::new();
+        };
+        if path.is_empty() {
+            return Vec::new();
+        }
+        c.draft.attach.push(PathBuf::from(path));
+        // Saved at once; the review shows it (a missing file is named when sending).
+        vec![Effect::SaveDraft(Self::stored(c))]
+    }
+
+    /// `d` with a number: removes that attachment.
+    pub(super) fn detach(&mut self, text: &str) -> Vec<Effect> {
+        let Some(c) = self.compose.as_mut() else {
+            return Vec::new();
+        };
+        let n = c.draft.attach.len();
+        match text.trim().parse::<usize>() {
+            Ok(i) if (1..=n).contains(&i) => {
+                c.draft.attach.remove(i - 1);
+                vec![Effect::SaveDraft(Self::stored(c))]
+            }
+            _ => {
+                self.status = Some(format!("give a number from 1 to {n}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Flags the message with this Message-ID as answered: at once when the open
+    /// folder shows it, and on the server wherever it is kept (INBOX, the archive, the
+    /// open folder).
+    fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
+        for m in self
+            .all
+            .iter_mut()
+            .filter(|m| m.message_id.as_deref() == Some(message_id.as_str()))
+        {
+            m.flags.set(Flag::Answered, true);
+        }
+        let mut folders = vec![self.folder.clone(), "INBOX".to_string()];
+        folders.push(self.special(SpecialUse::Archive));
+        folders.dedup();
+        let mut seen = std::collections::HashSet::new();
+        folders.retain(|f| seen.insert(f.clone()));
+        let id = self.id();
+        vec![Effect::Send(WorkerCommand::MarkAnswered {
+            id,
+            message_id,
+            folders,
+        })]
+    }
+
+    /// Sending or building finished in the background.
+    pub fn mail_result(&mut self, r: MailResult) -> Vec<Effect> {
+        match r {
+            MailResult::Failed { id, error } => {
+                if let Some(c) = self.compose.as_mut().filter(|c| c.id == id) {
+                    c.busy = false;
+                    c.error = Some(format!(
+                        "not sent: {error}. The message is kept: y retries, e edits, p postpones"
+                    ));
+                }
+                self.status = Some("not sent".into());
+                Vec::new()
+            }
+            MailResult::Sent { id, copy } => {
+                let Some(c) = self.compose.take().filter(|c| c.id == id) else {
+                    return Vec::new();
+                };
+                let mut effects = Vec::new();
+                if let Some((folder, uidvalidity, uid)) = c.draft.answers.clone() {
+                    effects.extend(self.change_flag(
+                        Messages {
+                            folder,
+                            uidvalidity,
+                            uids: vec![uid],
+                        },
+                        Flag::Answered,
+                        true,
+                        false,
+                    ));
+                } else if let Some(message_id) = c.draft.in_reply_to.clone() {
+                    // A reply resumed from Drafts knows what it answers only by its
+                    // In-Reply-To: the worker finds that message and flags it.
+                    effects.extend(self.mark_answered(message_id));
+                }
+                effects.extend(self.remove_replaced(&c.draft));
+                if self.save_sent {
+                    let sent = self.special(SpecialUse::Sent);
+                    effects.push(Effect::KeepSentCopy {
+                        id: id.clone(),
+                        copy: copy.clone(),
+                    });
+                    effects.push(self.store_copy(id, sent, vec!["\\Seen".into()], copy, true));
+                    self.status = Some("sent; storing the copy in Sent…".into());
+                } else {
+                    effects.push(Effect::DiscardDraft(id));
+                    self.status = Some("sent".into());
+                }
+                effects
+            }
+            MailResult::Built { id, copy } => {
+                let drafts = self.special(SpecialUse::Drafts);
+                let append = self.store_copy(
+                    id.clone(),
+                    drafts,
+                    vec!["\\Draft".into(), "\\Seen".into()],
+                    copy,
+                    false,
+                );
+                if let (Some(c), Effect::Send(WorkerCommand::Append { id: rid, .. })) =
+                    (self.compose.as_mut().filter(|c| c.id == id), &append)
+                {
+                    c.request = Some(*rid);
+                }
+                vec![append]
+            }
+        }
+    }
+
+    /// APPENDs a copy; once stored the local draft goes (and, for a postpone, the
+    /// draft it replaces).
+    fn store_copy(
+        &mut self,
+        draft_id: String,
+        folder: String,
+        flags: Vec<String>,
+        raw: Vec<u8>,
+        sent: bool,
+    ) -> Effect {
+        let id = self.id();
+        self.in_flight.insert(
+            id,
+            Pending {
+                note: Some(if sent {
+                    "sent; the copy is in Sent".into()
+                } else {
+                    format!("postponed to {folder}")
+                }),
+                then: vec![Effect::DiscardDraft(draft_id)],
+                counts: vec![super::pending::CountDelta {
+                    folder: folder.clone(),
+                    unread: 0,
+                    total: 1,
+                }],
+                fail_note: sent.then(|| {
+                    "sent, but the copy for Sent could not be stored; it is kept on this machine and stored at the next start".to_string()
+                }),
+                ..Pending::default()
+            },
+        );
+        Effect::Send(WorkerCommand::Append {
+            id,
+            folder,
+            flags,
+            raw,
+        })
+    }
+
+    /// A server draft replaced by what was just stored or sent is removed for good.
+    fn remove_replaced(&mut self, d: &Draft) -> Vec<Effect> {
+        let Some((folder, uidvalidity, uid)) = d.replaces.clone() else {
+            return Vec::new();
+        };
+        let id = self.id();
+        vec![Effect::Send(WorkerCommand::Expunge {
+            id,
+            messages: Messages {
+                folder,
+                uidvalidity,
+                uids: vec![uid],
+            },
+        })]
+    }
+
+    /// A postpone was stored in Drafts: close the review and drop the replaced draft.
+    pub(super) fn postponed(&mut self, request: RequestId) -> Vec<Effect> {
+        let Some(c) = self.compose.take_if(|c| c.request == Some(request)) else {
+            return Vec::new();
+        };
+        self.remove_replaced(&c.draft)
+    }
+
+    /// Storing in Drafts failed: back to the review, with the reason.
+    pub(super) fn postpone_failed(&mut self, request: RequestId, error: &str) {
+        if let Some(c) = self.compose.as_mut().filter(|c| c.request == Some(request)) {
+            c.busy = false;
+            c.request = None;
+            c.error = Some(format!(
+                "not postponed: {error}. The draft is kept here and on this machine"
+            ));
+        }
+    }
+
+    /// Drafts found on this machine at start: offered back one by one.
+    pub fn recovered(&mut self, list: Vec<Stored>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for s in list {
+            if s.sent {
+                // Sent already; only the Sent copy was missing. Store it now.
+                effects.push(Effect::RetrySentCopy(s.id));
+            } else {
+                self.recover_queue.push(s);
+            }
+        }
+        self.offer_next_recovery();
+        effects
+    }
+
+    /// Asks about the next kept draft, if any.
+    pub(super) fn offer_next_recovery(&mut self) {
+        if self.prompt.is_none() && self.compose.is_none() {
+            if let Some(s) = self.recover_queue.first() {
+                let what = s.draft.summary();
+                self.ask(PromptKind::Confirm(Confirm::Recover(what)));
+            }
+        }
+    }
+
+    /// The Sent copy of a sent draft, read back from this machine, to store again.
+    pub fn retry_sent_copy(&mut self, id: String, copy: Vec<u8>) -> Vec<Effect> {
+        let sent = self.special(SpecialUse::Sent);
+        vec![self.store_copy(id, sent, vec!["\\Seen".into()], copy, true)]
+    }
+
+    /// `y` to a recovery question: the draft comes back on the review screen.
+    pub(super) fn recover_first(&mut self, yes: bool) -> Vec<Effect> {
+        if self.recover_queue.is_empty() {
+            return Vec::new();
+        }
+        let s = self.recover_queue.remove(0);
+        if !yes {
+            self.status = Some("kept on this machine; offered again next start".into());
+            self.offer_next_recovery();
+            return Vec::new();
+        }
+        self.compose = Some(Compose {
+            id: s.id,
+            started: s.draft.clone(),
+            draft: s.draft,
+            error: None,
+            busy: false,
+            text_ok: true,
+            request: None,
+        });
+        Vec::new()
+    }
+
+    /// Addresses from the open folder that start with (or contain) `typed`, most used
+    /// first, as `Name <email>`.
+    pub fn address_candidates(&self, typed: &str) -> Vec<String> {
+        let t = typed.trim().to_lowercase();
+        if t.is_empty() {
+            return Vec::new();
+        }
+        let mut seen: std::collections::HashMap<String, (String, usize)> = Default::default();
+        for m in &self.all {
+            for a in m.from.iter().chain(&m.to).chain(&m.cc) {
+                let email = a.email.to_lowercase();
+                let name = a.name.clone().unwrap_or_default();
+                if email.contains(&t) || name.to_lowercase().contains(&t) {
+                    let e = seen.entry(email).or_insert((String::new(), 0));
+                    if e.0.is_empty() {
+                        e.0 = if name.trim().is_empty() {
+                            a.email.clone()
+                        } else {
+                            format!("{} <{}>", name.trim(), a.email)
+                        };
+                    }
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut list: Vec<(String, usize)> = seen.into_values().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list.into_iter()
+            .map(|(s, _)| tern_core::mail::sanitize(&s))
+            .take(20)
+            .collect()
+    }
+}

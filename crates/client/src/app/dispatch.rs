@@ -1,0 +1,430 @@
+//! Where an action goes (help, prompts, sidebar, reader, search results, list) and what
+//! worker events change.
+
+use super::compose::StartFrom;
+use super::prompt::{Confirm, NumberFor, Pick, PromptKind};
+use super::state::{AppState, Effect, Focus, Link};
+use crate::action::Action;
+use tern_core::compose::ReplyKind;
+use tern_core::imap::protocol::{DoneResult, WorkerCommand, WorkerEvent};
+use tern_core::mail::{sidebar_order, Flag, Rendered, SpecialUse};
+
+impl AppState {
+    /// Applies a user action.
+    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        // Any key closes the help; `?` opens it.
+        if std::mem::take(&mut self.help) {
+            return Vec::new();
+        }
+        match action {
+            Action::Help => {
+                self.help = true;
+                return Vec::new();
+            }
+            Action::Suspend => return vec![Effect::Suspend],
+            Action::CommandLine => {
+                self.ask(PromptKind::Command);
+                return Vec::new();
+            }
+            Action::SyncNow => {
+                let id = self.id();
+                return vec![Effect::Send(WorkerCommand::Sync {
+                    id,
+                    folders: Vec::new(),
+                })];
+            }
+            Action::ToggleSplit => {
+                self.split = !self.split;
+                if !self.split && self.reader.is_some() {
+                    self.focus = Focus::Reader;
+                }
+                return vec![Effect::SaveLayout(self.split)];
+            }
+            Action::FocusNext | Action::FocusPrevious => {
+                self.cycle_focus(action == Action::FocusNext);
+                return Vec::new();
+            }
+            Action::GoToFolder => {
+                self.ask(PromptKind::Pick(Pick::Go));
+                return Vec::new();
+            }
+            Action::Compose => return self.compose_new(),
+            _ => {}
+        }
+        if let Some(how) = match action {
+            Action::Reply => Some(StartFrom::Reply(ReplyKind::Sender)),
+            Action::ReplyAll => Some(StartFrom::Reply(ReplyKind::All)),
+            Action::ReplyList => Some(StartFrom::Reply(ReplyKind::List)),
+            Action::Forward => Some(StartFrom::Forward),
+            Action::ForwardAttached => Some(StartFrom::ForwardAttached),
+            Action::Recall => Some(StartFrom::Recall),
+            _ => None,
+        } {
+            if self.results.is_none() {
+                return self.compose_from(how);
+            }
+        }
+        if self.results.is_some() {
+            return self.act_on_results(action);
+        }
+        if self.focus == Focus::Sidebar && self.sidebar_visible {
+            return self.act_on_sidebar(action);
+        }
+        if self.reader.is_some() && self.focus == Focus::Reader {
+            return self.act_in_reader(action);
+        }
+        self.act_on_list(action)
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let mut panes = Vec::new();
+        if self.sidebar_visible {
+            panes.push(Focus::Sidebar);
+        }
+        panes.push(Focus::List);
+        if self.reader.is_some() {
+            if !self.split {
+                return; // the reader has the whole screen
+            }
+            panes.push(Focus::Reader);
+        }
+        let here = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+        let n = panes.len();
+        self.focus = panes[if forward {
+            (here + 1) % n
+        } else {
+            (here + n - 1) % n
+        }];
+        if self.focus == Focus::Sidebar {
+            self.sidebar_cursor = sidebar_order(&self.folders)
+                .iter()
+                .position(|f| f.name == self.folder)
+                .unwrap_or(0);
+        }
+    }
+
+    fn act_on_sidebar(&mut self, action: Action) -> Vec<Effect> {
+        let n = sidebar_order(&self.folders).len();
+        let last = n.saturating_sub(1);
+        match action {
+            Action::Down => self.sidebar_cursor = (self.sidebar_cursor + 1).min(last),
+            Action::Up => self.sidebar_cursor = self.sidebar_cursor.saturating_sub(1),
+            Action::First => self.sidebar_cursor = 0,
+            Action::Last => self.sidebar_cursor = last,
+            Action::Open => {
+                let name = sidebar_order(&self.folders)
+                    .get(self.sidebar_cursor)
+                    .map(|f| f.name.clone());
+                if let Some(name) = name {
+                    return self.open_folder(name);
+                }
+            }
+            Action::Quit | Action::ClearSearch => self.focus = Focus::List,
+            _ => return self.act_on_list(action),
+        }
+        Vec::new()
+    }
+
+    fn act_on_results(&mut self, action: Action) -> Vec<Effect> {
+        let page = self.rows.max(1) as isize;
+        match action {
+            Action::Down | Action::NextHit => self.results_move(1),
+            Action::Up | Action::PreviousHit => self.results_move(-1),
+            Action::PageDown => self.results_move(page),
+            Action::PageUp => self.results_move(-page),
+            Action::HalfPageDown => self.results_move(page / 2),
+            Action::HalfPageUp => self.results_move(-page / 2),
+            Action::First => self.results_move(isize::MIN / 2),
+            Action::Last => self.results_move(isize::MAX / 2),
+            Action::Open => return self.results_open(),
+            Action::Quit | Action::ClearSearch => self.results = None,
+            Action::Search => self.ask(PromptKind::Search),
+            _ => self.status = Some("search results: Enter opens the hit, q closes".into()),
+        }
+        Vec::new()
+    }
+
+    fn act_in_reader(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => {
+                self.reader = None;
+                self.focus = Focus::List;
+                Vec::new()
+            }
+            Action::NextMessage | Action::PreviousMessage => {
+                let before = self.cursor;
+                self.move_cursor(if action == Action::NextMessage { 1 } else { -1 });
+                if self.cursor != before {
+                    self.open();
+                }
+                Vec::new()
+            }
+            Action::Search => {
+                self.ask(PromptKind::Find);
+                Vec::new()
+            }
+            Action::OpenLink => self.ask_number(NumberFor::Link),
+            Action::SaveAttachment => self.ask_number(NumberFor::Save),
+            Action::OpenAttachment => self.ask_number(NumberFor::OpenAttachment),
+            Action::ToggleFlagged
+            | Action::ToggleUnread
+            | Action::Delete
+            | Action::Archive
+            | Action::MoveTo
+            | Action::CopyTo
+            | Action::Undo => self.act_on_list(action),
+            a => {
+                if let Some(r) = self.reader.as_mut() {
+                    r.apply(a);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Applies a user action in the message list.
+    fn act_on_list(&mut self, action: Action) -> Vec<Effect> {
+        let half = (self.rows / 2).max(1) as isize;
+        let page = self.rows.max(1) as isize;
+        let before = self.cursor;
+        match action {
+            Action::Down => self.move_cursor(1),
+            Action::Up => self.move_cursor(-1),
+            Action::First => self.move_cursor(isize::MIN / 2),
+            Action::Last => self.move_cursor(isize::MAX / 2),
+            Action::HalfPageDown => self.move_cursor(half),
+            Action::HalfPageUp => self.move_cursor(-half),
+            Action::PageDown => self.move_cursor(page),
+            Action::PageUp => self.move_cursor(-page),
+            // In Drafts, opening a message means writing it further.
+            Action::Open if self.folder == self.special(SpecialUse::Drafts) => {
+                return self.compose_from(StartFrom::Recall)
+            }
+            Action::Open => return self.open(),
+            Action::Quit => {
+                if self.reader.is_some() {
+                    self.reader = None;
+                    return Vec::new();
+                }
+                return vec![Effect::Quit];
+            }
+            Action::Search => self.ask(PromptKind::Search),
+            Action::NextHit => self.next_hit(1),
+            Action::PreviousHit => self.next_hit(-1),
+            Action::ClearSearch => {
+                if self.visual.is_some() || !self.selected.is_empty() {
+                    self.visual = None;
+                    self.selected.clear();
+                } else {
+                    self.set_filter(None);
+                }
+            }
+            Action::NextFolder => return self.switch_folder(1),
+            Action::PreviousFolder => return self.switch_folder(-1),
+            Action::ToggleFlagged => return self.toggle(Flag::Flagged),
+            Action::ToggleUnread => return self.toggle(Flag::Seen),
+            Action::Archive => {
+                let dest = self.special(SpecialUse::Archive);
+                if dest == self.folder {
+                    self.status = Some("already in the archive folder".into());
+                    return Vec::new();
+                }
+                let uids = self.targets();
+                return self.remove_to(uids, Some(dest));
+            }
+            Action::Delete => {
+                let uids = self.targets();
+                if uids.is_empty() {
+                    return Vec::new();
+                }
+                if self.folder == self.special(SpecialUse::Trash) {
+                    self.ask(PromptKind::Confirm(Confirm::DeleteForever(uids)));
+                    return Vec::new();
+                }
+                return self.remove_to(uids, None);
+            }
+            Action::MoveTo => self.ask(PromptKind::Pick(Pick::Move)),
+            Action::CopyTo => self.ask(PromptKind::Pick(Pick::Copy)),
+            Action::Undo => return self.undo_last(),
+            Action::Select => {
+                if let Some(uid) = self.current().map(|m| m.uid) {
+                    if !self.selected.remove(&uid) {
+                        self.selected.insert(uid);
+                    }
+                    self.move_cursor(1);
+                }
+            }
+            Action::SelectRange => {
+                if self.visual.is_some() {
+                    self.end_range();
+                } else {
+                    self.visual = self.current().map(|m| m.uid);
+                }
+            }
+            Action::SelectAll => {
+                let shown: Vec<_> = self.view.iter().map(|&i| self.all[i].uid).collect();
+                self.visual = None;
+                if shown.iter().all(|u| self.selected.contains(u)) {
+                    self.selected.clear();
+                } else {
+                    self.selected.extend(shown);
+                }
+            }
+            Action::ToggleThreads => {
+                self.threads = !self.threads;
+                let keep = self.current().map(|m| m.uid);
+                self.rebuild_view(keep);
+            }
+            Action::ToggleSort => {
+                self.oldest_first = !self.oldest_first;
+                let keep = self.current().map(|m| m.uid);
+                self.rebuild_view(keep);
+            }
+            _ => {}
+        }
+        // In the split layout the reader follows the cursor (fetched once keys settle).
+        if self.cursor != before && self.reader.is_some() {
+            self.open();
+            self.focus = Focus::List;
+        }
+        Vec::new()
+    }
+
+    /// Opens the folder `delta` places away in the sidebar (wrapping around).
+    fn switch_folder(&mut self, delta: isize) -> Vec<Effect> {
+        let order = sidebar_order(&self.folders);
+        if order.is_empty() {
+            return Vec::new();
+        }
+        let here = order
+            .iter()
+            .position(|f| f.name == self.folder)
+            .unwrap_or(0) as isize;
+        let n = order.len() as isize;
+        let next = order[(here + delta).rem_euclid(n) as usize].name.clone();
+        self.open_folder(next)
+    }
+
+    /// Applies a worker event.
+    pub fn on_worker(&mut self, event: WorkerEvent) -> Vec<Effect> {
+        match event {
+            WorkerEvent::Connecting => self.link = Link::Connecting,
+            WorkerEvent::Online => self.link = Link::Online,
+            WorkerEvent::Offline {
+                reason,
+                retry_in_secs,
+            } => {
+                self.link = Link::Offline {
+                    reason,
+                    retry_in_secs,
+                }
+            }
+            WorkerEvent::LoginRefused(words) => self.link = Link::LoginRefused(words),
+            WorkerEvent::SyncProgress(p) if p.folder == self.folder => {
+                self.progress = Some((p.done, p.total));
+                // A cold sync commits the newest first, then older ones: only the first
+                // screens are worth reading while it runs; all of it once it is done.
+                if self.all.len() < super::loader::FIRST_READ {
+                    return vec![Effect::ReloadHead];
+                }
+            }
+            WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
+                self.progress = None;
+                return vec![Effect::ReloadFolder];
+            }
+            WorkerEvent::Folders(list) => self.folders = list,
+            WorkerEvent::Done { id, result } => {
+                let mut effects = match &result {
+                    DoneResult::SearchHits(uids) => self.search_hits(id, uids.clone()),
+                    _ => Vec::new(),
+                };
+                if let DoneResult::Body { folder, uid, raw } = result {
+                    if let Some((_, how, want)) =
+                        self.pending_compose.take_if(|(rid, _, _)| *rid == id)
+                    {
+                        self.status = None;
+                        if want == uid {
+                            effects.extend(self.compose_with(how, uid, &raw));
+                        }
+                        return effects;
+                    }
+                    if folder == self.folder {
+                        effects.extend(self.body_arrived(uid, raw));
+                    }
+                    return effects;
+                }
+                effects.extend(self.request_done(id, &result));
+                return effects;
+            }
+            WorkerEvent::Failed { id, error } => {
+                self.postpone_failed(id, &error);
+                if self.pending_compose.as_ref().is_some_and(|p| p.0 == id) {
+                    self.pending_compose = None;
+                }
+                let mut error = error;
+                if let Some(p) = self.in_flight.remove(&id) {
+                    if let Some(rollback) = p.rollback {
+                        self.roll_back(rollback);
+                    }
+                    if let Some(note) = p.fail_note {
+                        error = format!("{note} ({error})");
+                    }
+                }
+                if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {
+                    r.rendered = Some(Rendered {
+                        note: Some(format!("the message could not be fetched: {error}")),
+                        ..Rendered::default()
+                    });
+                }
+                let waiting = Some(super::state::ServerHits::Waiting(id));
+                if self.filter.as_ref().is_some_and(|f| f.server == waiting) {
+                    self.set_filter(None);
+                }
+                if let Some(r) = self.results.as_mut() {
+                    r.waiting.remove(&id);
+                }
+                self.status = Some(error);
+            }
+            WorkerEvent::Notice(text) => self.status = Some(text),
+            WorkerEvent::FetchProgress {
+                folder,
+                uid,
+                done,
+                total,
+            } if folder == self.folder => {
+                if let Some(r) = self.reader.as_mut().filter(|r| r.uid == uid) {
+                    r.progress = Some((done, total));
+                }
+            }
+            WorkerEvent::Queued { id, waiting } => {
+                // Kept on disk for the server: the change stays shown (no undo: the
+                // destination UIDs are not known yet).
+                self.in_flight.remove(&id);
+                self.queued = waiting;
+                self.status = Some(format!(
+                    "offline: kept for when the server is back ({waiting} waiting)"
+                ));
+            }
+            WorkerEvent::Pending(ops) => return self.pending_changed(ops),
+            WorkerEvent::Replayed {
+                done,
+                failed,
+                waiting,
+            } => {
+                self.queued = waiting;
+                self.status = Some(if failed.is_empty() {
+                    format!("back online: {done} change(s) made offline sent")
+                } else {
+                    format!(
+                        "back online: {done} sent; refused and dropped: {}",
+                        failed.join("; ")
+                    )
+                });
+                // What the server now holds (refused changes show as they were).
+                return vec![Effect::ReloadFolder];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,444 @@
+//! Everything the screen shows, and how worker events change it. No IO: the loop turns
+//! the returned effects into worker commands, cache reads and process launches.
+
+use super::prompt::Prompt;
+use super::reader::Reader;
+use super::results::AllHits;
+use super::triage::{Pending, Undo};
+use crate::ui::theme::Theme;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tern_core::config::FolderNames;
+use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
+use tern_core::mail::{FolderInfo, MessageSummary, Uid};
+
+/// The account's link as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Online,
+    Offline { reason: String, retry_in_secs: u64 },
+    LoginRefused(String),
+}
+
+/// Which pane the keys go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    List,
+    Reader,
+}
+
+/// What the loop must do after a change of state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read the open folder from the cache again.
+    ReloadFolder,
+    /// Read only the first screens of the open folder (during a cold sync).
+    ReloadHead,
+    /// A request for the worker (already shown where it changes what the user sees).
+    Send(WorkerCommand),
+    /// Give the terminal back to the shell until resumed.
+    Suspend,
+    /// Lay out a fetched message off the loop.
+    Render(Uid, Arc<Vec<u8>>),
+    /// Save attachment `index` (None: all) of a message to the download folder.
+    SaveAttachments {
+        raw: Arc<Vec<u8>>,
+        index: Option<usize>,
+    },
+    /// Open attachment `index` with its viewer.
+    OpenAttachment {
+        raw: Arc<Vec<u8>>,
+        index: usize,
+    },
+    /// Open a link from a message in the browser.
+    OpenUrl(String),
+    /// New mail arrived in the open folder (for `new-mail-command` and the bell).
+    NewMail {
+        folder: String,
+        from: String,
+        subject: String,
+    },
+    /// Read these messages of another folder from the cache (search-all hits).
+    LoadHits {
+        folder: String,
+        uids: Vec<Uid>,
+    },
+    /// Remember the reader layout in the config (true: split).
+    SaveLayout(bool),
+    /// Save the draft on this machine and run the editor on it (`regenerate`: write the
+    /// editor's file from the draft first; else the file keeps the user's words).
+    Edit {
+        stored: tern_core::compose::store::Stored,
+        regenerate: bool,
+    },
+    /// Save the draft on this machine (the editor's file made anew from it).
+    SaveDraft(tern_core::compose::store::Stored),
+    /// Build and send it in the background.
+    SendMail(tern_core::compose::store::Stored),
+    /// Build it for the Drafts folder in the background.
+    Postpone(tern_core::compose::store::Stored),
+    /// The server has it (or the user threw it away): forget the local copy.
+    DiscardDraft(String),
+    /// Keep the copy for Sent on this machine until the server has it.
+    KeepSentCopy {
+        id: String,
+        copy: Vec<u8>,
+    },
+    /// Store again the Sent copy kept on this machine.
+    RetrySentCopy(String),
+    /// Write a forwarded message's attachments (or the whole message) for the draft.
+    AttachOriginal {
+        id: String,
+        raw: Arc<Vec<u8>>,
+        whole: bool,
+    },
+    /// Complete a file path typed at the attach prompt.
+    CompletePath(String),
+    Quit,
+}
+
+/// The `/` search in force on the open folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    /// Bare words, lower-cased: each must be in the subject or the sender.
+    pub words: Vec<String>,
+    /// The server's hits for the `key:value` terms (None: no server part).
+    pub server: Option<ServerHits>,
+}
+
+/// The server part of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerHits {
+    Waiting(RequestId),
+    Hits(HashSet<Uid>),
+}
+
+/// The state of the whole screen.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub account: String,
+    pub folder: String,
+    /// The open folder's UIDVALIDITY (0 until read from the cache).
+    pub uidvalidity: u32,
+    /// The open folder, all of it, newest first as read from the cache.
+    pub all: Vec<MessageSummary>,
+    /// The rows shown: indices into `all` (filtered, sorted, threaded).
+    pub view: Vec<usize>,
+    /// Thread depth of each shown row (empty when threads are off).
+    pub depth: Vec<u16>,
+    pub threads: bool,
+    pub oldest_first: bool,
+    pub filter: Option<Filter>,
+    pub prompt: Option<Prompt>,
+    /// The key help is shown.
+    pub help: bool,
+    /// The help's lines: (view, [(keys, action)]), from the live keymaps.
+    pub keys_help: Vec<(&'static str, Vec<(String, crate::action::Action)>)>,
+    pub reader: Option<Reader>,
+    /// The reader shares the screen with the list (below it) instead of taking it.
+    pub split: bool,
+    pub focus: Focus,
+    /// The sidebar is on screen (set by the loop from the width).
+    pub sidebar_visible: bool,
+    /// The folder under the sidebar's cursor (when the sidebar has the focus).
+    pub sidebar_cursor: usize,
+    /// Index into `view` of the message under the cursor.
+    pub cursor: usize,
+    /// Index into `view` of the first row shown.
+    pub top: usize,
+    /// Rows the message list has on screen (set by the loop from the terminal size).
+    pub rows: usize,
+    pub link: Link,
+    /// Sync progress of the open folder: (done, total).
+    pub progress: Option<(u64, u64)>,
+    /// The last thing the user should read (an error in plain words, a notice).
+    pub status: Option<String>,
+    /// A key sequence is half typed.
+    pub pending_keys: bool,
+    /// The account's folders, as last listed by the worker.
+    pub folders: Vec<FolderInfo>,
+    /// Folder names from the config (Trash, Archive, Sent, Drafts).
+    pub names: FolderNames,
+    /// Requests not answered yet: how to roll each back, what undo it makes.
+    pub in_flight: HashMap<RequestId, Pending>,
+    /// Undoable changes, the last one last.
+    pub undo: Vec<Undo>,
+    /// Selected messages (by UID, so a reload keeps them).
+    pub selected: HashSet<Uid>,
+    /// `v` was pressed on this message: the range to the cursor is being selected.
+    pub visual: Option<Uid>,
+    /// `:search-all` results, shown instead of the list while set.
+    pub results: Option<AllHits>,
+    /// After opening a folder: put the cursor on this message once it is read.
+    pub jump_to: Option<Uid>,
+    /// Highest UID seen in the open folder (new mail is above it); 0 before a read.
+    pub max_uid: Uid,
+    /// Unread messages of the open folder as shown (kept live for the sidebar).
+    pub unread: usize,
+    /// Messages the open folder holds in the cache (while only its first screens are
+    /// read, more than `all` has).
+    pub total: u64,
+    pub theme: Theme,
+    /// The message on the review screen, if any.
+    pub compose: Option<super::compose::Compose>,
+    /// Who writes: the account's address and name.
+    pub identity: tern_core::compose::Identity,
+    /// A message being fetched to reply to, forward or recall: (request, how, uid).
+    pub pending_compose: Option<(RequestId, super::compose::StartFrom, Uid)>,
+    /// Drafts found on this machine at start, offered back one by one.
+    pub recover_queue: Vec<tern_core::compose::store::Stored>,
+    /// Copy sent mail to the Sent folder.
+    pub save_sent: bool,
+    /// Changes made offline, waiting for the server.
+    pub queued: usize,
+    /// Those changes, in order, as the worker keeps them: laid over every cache read.
+    pub pending: Vec<tern_core::imap::protocol::QueuedOp>,
+    /// The worker has told its kept changes at least once.
+    pub pending_known: bool,
+    next_id: RequestId,
+    /// The current time and the local UTC offset (seconds), set by the loop, so that
+    /// drawing reads no clock.
+    pub now: i64,
+    pub utc_offset: i32,
+}
+
+impl AppState {
+    /// A fresh state for an account's folder.
+    pub fn new(account: &str, folder: &str) -> AppState {
+        AppState {
+            account: account.to_string(),
+            folder: folder.to_string(),
+            uidvalidity: 0,
+            all: Vec::new(),
+            view: Vec::new(),
+            depth: Vec::new(),
+            threads: false,
+            oldest_first: false,
+            filter: None,
+            prompt: None,
+            help: false,
+            keys_help: Vec::new(),
+            reader: None,
+            split: false,
+            focus: Focus::List,
+            sidebar_visible: false,
+            sidebar_cursor: 0,
+            cursor: 0,
+            top: 0,
+            rows: 20,
+            link: Link::Connecting,
+            progress: None,
+            status: None,
+            pending_keys: false,
+            folders: Vec::new(),
+            names: FolderNames::default(),
+            in_flight: HashMap::new(),
+            undo: Vec::new(),
+            selected: HashSet::new(),
+            visual: None,
+            results: None,
+            jump_to: None,
+            max_uid: 0,
+            unread: 0,
+            total: 0,
+            theme: Theme::default(),
+            compose: None,
+            identity: tern_core::compose::Identity {
+                name: None,
+                email: String::new(),
+            },
+            pending_compose: None,
+            recover_queue: Vec::new(),
+            save_sent: true,
+            queued: 0,
+            pending: Vec::new(),
+            pending_known: false,
+            next_id: 1,
+            now: 0,
+            utc_offset: 0,
+        }
+    }
+
+    /// A fresh request id.
+    pub(super) fn id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Messages of the open folder by UID, as the worker wants them.
+    pub(super) fn messages_of(&self, uids: Vec<Uid>) -> Messages {
+        Messages {
+            folder: self.folder.clone(),
+            uidvalidity: self.uidvalidity,
+            uids,
+        }
+    }
+
+    /// The message shown on row `i`.
+    pub fn shown(&self, i: usize) -> Option<&MessageSummary> {
+        self.view.get(i).and_then(|&j| self.all.get(j))
+    }
+
+    /// Rows shown.
+    pub fn shown_len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// The message under the cursor.
+    pub fn current(&self) -> Option<&MessageSummary> {
+        self.shown(self.cursor)
+    }
+
+    /// Whether row `i` is selected (or inside the range being selected with `v`).
+    pub fn is_selected(&self, i: usize) -> bool {
+        let Some(m) = self.shown(i) else {
+            return false;
+        };
+        if self.selected.contains(&m.uid) {
+            return true;
+        }
+        match self.visual.and_then(|a| self.row_of(a)) {
+            Some(anchor) => {
+                let (lo, hi) = (anchor.min(self.cursor), anchor.max(self.cursor));
+                (lo..=hi).contains(&i)
+            }
+            None => false,
+        }
+    }
+
+    /// The row showing message `uid`.
+    pub fn row_of(&self, uid: Uid) -> Option<usize> {
+        self.view.iter().position(|&j| self.all[j].uid == uid)
+    }
+
+    /// Replaces the folder's messages (after a cache read), keeping the cursor on the
+    /// same message. Returns the new-mail notices for messages above the last seen UID.
+    pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) -> Vec<Effect> {
+        let read = messages.len();
+        self.overlay_in_flight(&mut messages);
+        self.overlay_pending(&mut messages);
+        // The cache's count does not know of the changes laid over it either.
+        self.total = self.total.saturating_sub((read - messages.len()) as u64);
+        let newest = messages.iter().map(|m| m.uid).max().unwrap_or(0);
+        let mut effects = Vec::new();
+        if self.max_uid > 0 {
+            for m in messages.iter().filter(|m| m.uid > self.max_uid).take(5) {
+                if !m.flags.has(tern_core::mail::Flag::Seen) {
+                    effects.push(Effect::NewMail {
+                        folder: self.folder.clone(),
+                        from: m
+                            .from
+                            .first()
+                            .map(|a| a.display().to_string())
+                            .unwrap_or_default(),
+                        subject: m.subject.clone(),
+                    });
+                }
+            }
+        }
+        if !messages.is_empty() {
+            self.max_uid = self.max_uid.max(newest);
+        }
+        let keep = self.current().map(|m| m.uid);
+        self.all = messages;
+        if !self.selected.is_empty() {
+            let present: HashSet<Uid> = self.all.iter().map(|m| m.uid).collect();
+            self.selected.retain(|u| present.contains(u));
+        }
+        self.rebuild_view(keep);
+        if let Some(uid) = self.jump_to {
+            if let Some(row) = self.row_of(uid) {
+                self.cursor = row;
+                self.jump_to = None;
+                self.scroll_to_cursor();
+            }
+        }
+        effects
+    }
+
+    pub(super) fn move_cursor(&mut self, delta: isize) {
+        let last = self.view.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.scroll_to_cursor();
+    }
+
+    /// Keeps the cursor on screen. When it leaves, the list jumps half a page rather
+    /// than one row: a one-row scroll rewrites every row, which people on slow links
+    /// feel at each `j`; a jump costs that once per half page.
+    pub(super) fn scroll_to_cursor(&mut self) {
+        let rows = self.rows.max(1);
+        let half = rows / 2;
+        if self.cursor < self.top {
+            self.top = self.cursor.saturating_sub(half);
+        } else if self.cursor >= self.top + rows {
+            self.top = (self.cursor + 1 + half).saturating_sub(rows);
+        }
+        let max_top = self.view.len().saturating_sub(rows);
+        self.top = self
+            .top
+            .min(max_top.max(self.cursor.saturating_sub(rows - 1)));
+    }
+
+    /// Leaves the open folder for `folder` (the worker syncs and watches it).
+    pub(super) fn open_folder(&mut self, folder: String) -> Vec<Effect> {
+        if folder == self.folder {
+            self.focus = Focus::List;
+            return Vec::new();
+        }
+        self.folder = folder.clone();
+        self.all.clear();
+        self.view.clear();
+        self.depth.clear();
+        self.filter = None;
+        self.selected.clear();
+        self.visual = None;
+        self.reader = None;
+        self.uidvalidity = 0;
+        self.max_uid = 0;
+        self.cursor = 0;
+        self.top = 0;
+        self.progress = None;
+        self.focus = Focus::List;
+        vec![
+            Effect::Send(WorkerCommand::OpenFolder { folder }),
+            Effect::ReloadFolder,
+        ]
+    }
+
+    #[cfg(test)]
+    pub(super) fn open_folder_for_test(&mut self, folder: &str) {
+        self.open_folder(folder.to_string());
+    }
+
+    /// The special folder for `role`, by the config's name, the server's special-use
+    /// attribute, or the usual name.
+    pub(super) fn special(&self, role: tern_core::mail::SpecialUse) -> String {
+        use tern_core::mail::SpecialUse as S;
+        let (configured, fallback) = match role {
+            S::Trash => (self.names.trash.as_deref(), "Trash"),
+            S::Archive => (self.names.archive.as_deref(), "Archive"),
+            S::Sent => (self.names.sent.as_deref(), "Sent"),
+            S::Drafts => (self.names.drafts.as_deref(), "Drafts"),
+            _ => (None, "INBOX"),
+        };
+        tern_core::mail::special_folder(&self.folders, configured, role, fallback)
+    }
+
+    /// Counts the open folder's unread messages again.
+    pub(super) fn count_unread(&mut self) {
+        self.unread = self
+            .all
+            .iter()
+            .filter(|m| !m.flags.has(tern_core::mail::Flag::Seen))
+            .count();
+    }
+
+    /// Whether the open folder is the Sent folder (the list then shows recipients).
+    pub fn in_sent(&self) -> bool {
+        self.folder == self.special(tern_core::mail::SpecialUse::Sent)
+    }
+}

@@ -1,0 +1,221 @@
+//! The rules of "one truth on screen": rows, flags and counts all come from the cache
+//! with the pending changes laid on top, and an action keeps the cursor where it was.
+
+use super::*;
+use tern_core::imap::protocol::QueuedOp;
+use tern_core::mail::{Flags, FolderStatus};
+
+fn with_counts(s: &mut AppState, name: &str, unseen: u32, messages: u32) {
+    if let Some(f) = s.folders.iter_mut().find(|f| f.name == name) {
+        f.status = Some(FolderStatus {
+            messages,
+            unseen,
+            ..FolderStatus::default()
+        });
+    }
+}
+
+fn counts(s: &AppState, name: &str) -> Option<(usize, usize)> {
+    let f = s.folders.iter().find(|f| f.name == name).cloned()?;
+    s.counts(&f)
+}
+
+/// A cache read of `n` messages (UIDs n..1, all unread), as the loader delivers it.
+fn cache_read(n: u32) -> Vec<MessageSummary> {
+    (0..n)
+        .map(|i| MessageSummary {
+            uid: n - i,
+            subject: format!("message {}", n - i),
+            ..MessageSummary::default()
+        })
+        .collect()
+}
+
+#[test]
+fn an_action_on_a_selection_leaves_the_cursor_on_its_message() {
+    let mut s = state(10);
+    s.act(Action::Select);
+    s.act(Action::Select);
+    s.act(Action::Select);
+    let on = uid_at(&s, s.cursor);
+    assert_eq!(on, 7, "row 4 is UID 7");
+    command(s.act(Action::Archive));
+    assert_eq!(uid_at(&s, s.cursor), 7, "still on row 4's message");
+    assert_eq!(s.cursor, 0);
+    // Acting on the cursor's own message goes to the next remaining one.
+    s.act(Action::Down);
+    command(s.act(Action::Archive));
+    assert_eq!(uid_at(&s, s.cursor), 5);
+    // At the end of the list it goes to the one before.
+    s.act(Action::Last);
+    command(s.act(Action::Archive));
+    assert_eq!(uid_at(&s, s.cursor), 2);
+}
+
+#[test]
+fn kept_changes_are_laid_over_every_cache_read_at_start() {
+    let mut s = AppState::new("acct", "INBOX");
+    s.uidvalidity = 7;
+    s.folders = state(0).folders;
+    // The cache read may come before the worker tells what it keeps.
+    s.total = 5;
+    s.set_messages(cache_read(5));
+    let kept = vec![
+        QueuedOp::SetFlags {
+            messages: msgs("INBOX", 7, vec![5]),
+            flags: vec!["\\Flagged".into()],
+            add: true,
+        },
+        QueuedOp::Move {
+            messages: msgs("INBOX", 7, vec![4]),
+            dest: "Archive".into(),
+        },
+        // Made for another incarnation of the folder: not this folder's UID 3.
+        QueuedOp::Delete {
+            messages: msgs("INBOX", 8, vec![3]),
+        },
+    ];
+    let effects = s.on_worker(WorkerEvent::Pending(kept.clone()));
+    assert_eq!(effects, vec![Effect::ReloadFolder], "read again, laid over");
+    assert_eq!(s.queued, 3);
+    s.total = 5;
+    s.set_messages(cache_read(5));
+    assert!(s.shown(0).unwrap().flags.has(Flag::Flagged));
+    let uids: Vec<Uid> = (0..s.shown_len()).map(|i| uid_at(&s, i)).collect();
+    assert_eq!(uids, vec![5, 3, 2, 1]);
+    assert_eq!(counts(&s, "INBOX"), Some((4, 4)));
+    with_counts(&mut s, "Archive", 0, 10);
+    assert_eq!(
+        counts(&s, "Archive"),
+        Some((0, 11)),
+        "the move shows there too"
+    );
+    // One more kept change extends the list: no read needed.
+    let mut more = kept.clone();
+    more.push(QueuedOp::SetFlags {
+        messages: msgs("INBOX", 7, vec![2]),
+        flags: vec!["\\Seen".into()],
+        add: true,
+    });
+    assert!(s.on_worker(WorkerEvent::Pending(more)).is_empty());
+    // Sent: the list goes, and the cache (now equal to the server) is read again.
+    assert_eq!(
+        s.on_worker(WorkerEvent::Pending(Vec::new())),
+        vec![Effect::ReloadFolder]
+    );
+    assert_eq!(s.queued, 0);
+}
+
+#[test]
+fn counts_change_with_the_action_then_settle_to_the_servers() {
+    let mut s = state(0);
+    s.total = 10;
+    s.set_messages(cache_read(10));
+    with_counts(&mut s, "INBOX", 10, 10);
+    with_counts(&mut s, "Archive", 1, 20);
+    with_counts(&mut s, "Trash", 0, 3);
+    assert_eq!(counts(&s, "INBOX"), Some((10, 10)));
+    let WorkerCommand::Move { id, .. } = command(s.act(Action::Archive)) else {
+        panic!()
+    };
+    assert_eq!(counts(&s, "INBOX"), Some((9, 9)));
+    assert_eq!(
+        counts(&s, "Archive"),
+        Some((2, 21)),
+        "at once, not a minute later"
+    );
+    let WorkerCommand::Move { id: del, dest, .. } = command(s.act(Action::Delete)) else {
+        panic!()
+    };
+    assert_eq!(dest, "Trash", "the app decides: a move to Trash");
+    assert_eq!(counts(&s, "Trash"), Some((1, 4)));
+    // The worker sends the server's counts, then the answer, in one batch.
+    let mut folders = s.folders.clone();
+    for f in &mut folders {
+        let (unseen, messages) = match f.name.as_str() {
+            "Archive" => (2, 21),
+            "Trash" => (1, 4),
+            _ => continue,
+        };
+        f.status = Some(FolderStatus {
+            messages,
+            unseen,
+            ..FolderStatus::default()
+        });
+    }
+    s.on_worker(WorkerEvent::Folders(folders));
+    for id in [id, del] {
+        s.on_worker(WorkerEvent::Done {
+            id,
+            result: DoneResult::Copied(CopyResult {
+                dest_uidvalidity: 1,
+                source: vec![1],
+                dest: vec![1],
+            }),
+        });
+    }
+    assert_eq!(counts(&s, "Archive"), Some((2, 21)), "not counted twice");
+    assert_eq!(counts(&s, "Trash"), Some((1, 4)));
+    assert_eq!(counts(&s, "INBOX"), Some((8, 8)));
+}
+
+#[test]
+fn a_refused_move_puts_the_counts_back() {
+    let mut s = state(0);
+    s.total = 4;
+    s.set_messages(cache_read(4));
+    with_counts(&mut s, "Archive", 0, 2);
+    let WorkerCommand::Move { id, .. } = command(s.act(Action::Archive)) else {
+        panic!()
+    };
+    assert_eq!(counts(&s, "Archive"), Some((1, 3)));
+    s.on_worker(WorkerEvent::Failed {
+        id,
+        error: "NO [TRYCREATE] no such folder".into(),
+    });
+    assert_eq!(counts(&s, "Archive"), Some((0, 2)));
+    assert_eq!(counts(&s, "INBOX"), Some((4, 4)));
+}
+
+#[test]
+fn a_resumed_reply_marks_what_it_answers_when_sent() {
+    let mut s = state(3);
+    s.folders.push(folder("Drafts", Some(SpecialUse::Drafts)));
+    s.compose = Some(crate::app::compose::Compose {
+        id: "d1".into(),
+        draft: tern_core::compose::Draft {
+            in_reply_to: Some("<orig@example.org>".into()),
+            ..tern_core::compose::Draft::default()
+        },
+        error: None,
+        busy: true,
+        text_ok: true,
+        started: tern_core::compose::Draft::default(),
+        request: None,
+    });
+    s.all[1].message_id = Some("<orig@example.org>".into());
+    let effects = s.mail_result(crate::app::compose::MailResult::Sent {
+        id: "d1".into(),
+        copy: b"x".to_vec(),
+    });
+    let marks: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(WorkerCommand::MarkAnswered {
+                message_id,
+                folders,
+                ..
+            }) => Some((message_id.clone(), folders.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        vec![(
+            "<orig@example.org>".to_string(),
+            vec!["INBOX".to_string(), "Archive".to_string()]
+        )]
+    );
+    assert!(s.all[1].flags.has(Flag::Answered), "shown at once");
+    let _ = Flags::default();
+}

@@ -1,0 +1,171 @@
+//! Which rows the list shows and in what order: the search filter, newest or oldest
+//! first, and threads (by References / In-Reply-To). Rebuilt from `all` in one pass
+//! (plus a sort for threads); moving the cursor never rebuilds it.
+
+use super::state::{AppState, ServerHits};
+use std::collections::HashMap;
+use tern_core::mail::{MessageSummary, Uid};
+
+/// Whether a message matches every word (lower-cased) in its subject or sender.
+pub fn matches(m: &MessageSummary, words: &[String]) -> bool {
+    words.iter().all(|w| {
+        m.subject.to_lowercase().contains(w)
+            || m.from.iter().any(|a| {
+                a.email.to_lowercase().contains(w)
+                    || a.name
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(w))
+            })
+    })
+}
+
+/// Thread order of `rows` (indices into `all`, in list order): each thread where its
+/// newest message would be, its messages oldest first under their parents.
+/// Returns the rows and their depths.
+pub fn threaded(all: &[MessageSummary], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
+    let by_id: HashMap<&str, usize> = rows
+        .iter()
+        .filter_map(|&i| all[i].message_id.as_deref().map(|id| (id, i)))
+        .collect();
+    let parent_of = |i: usize| -> Option<usize> {
+        let m = &all[i];
+        m.in_reply_to
+            .iter()
+            .chain(m.references.iter().rev())
+            .filter_map(|r| by_id.get(r.as_str()).copied())
+            .find(|&p| p != i)
+    };
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for &i in rows {
+        match parent_of(i) {
+            Some(p) => children.entry(p).or_default().push(i),
+            None => roots.push(i),
+        }
+    }
+    // Children oldest first; `rows` order decides among roots (a thread sits where its
+    // first-listed member would; for newest-first that is its newest message).
+    for list in children.values_mut() {
+        list.sort_by_key(|&c| (all[c].sort_date(), all[c].uid));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut depth = Vec::with_capacity(rows.len());
+    let mut placed = vec![false; all.len()];
+    let top = |mut i: usize| {
+        // Bounded: a loop of references must not hang the walk up.
+        for _ in 0..1000 {
+            match parent_of(i) {
+                Some(p) => i = p,
+                None => break,
+            }
+        }
+        i
+    };
+    for &i in rows {
+        let r = top(i);
+        let mut stack = vec![(r, 0u16)];
+        while let Some((i, d)) = stack.pop() {
+            if std::mem::replace(&mut placed[i], true) {
+                continue;
+            }
+            out.push(i);
+            depth.push(d);
+            if let Some(c) = children.get(&i) {
+                for &k in c.iter().rev() {
+                    stack.push((k, d.saturating_add(1)));
+                }
+            }
+        }
+    }
+    // Anything left (parents in a loop) goes last, flat.
+    for &i in rows {
+        if !placed[i] {
+            placed[i] = true;
+            out.push(i);
+            depth.push(0);
+        }
+    }
+    (out, depth)
+}
+
+impl AppState {
+    /// Rebuilds the rows from `all`, keeping the cursor on message `keep`.
+    pub(super) fn rebuild_view(&mut self, keep: Option<Uid>) {
+        self.count_unread();
+        let words = self.filter.as_ref().map(|f| f.words.clone());
+        let hits = match self.filter.as_ref().and_then(|f| f.server.as_ref()) {
+            Some(ServerHits::Hits(h)) => Some(Some(h)),
+            Some(ServerHits::Waiting(_)) => Some(None),
+            None => None,
+        };
+        let mut rows: Vec<usize> = (0..self.all.len())
+            .filter(|&i| {
+                let m = &self.all[i];
+                words.as_ref().is_none_or(|w| matches(m, w))
+                    && match hits {
+                        None => true,
+                        Some(None) => false,
+                        Some(Some(h)) => h.contains(&m.uid),
+                    }
+            })
+            .collect();
+        if self.oldest_first {
+            rows.reverse();
+        }
+        if self.threads {
+            let (r, d) = threaded(&self.all, &rows);
+            self.view = r;
+            self.depth = d;
+        } else {
+            self.view = rows;
+            self.depth.clear();
+        }
+        self.cursor = keep
+            .and_then(|u| self.row_of(u))
+            .unwrap_or(self.cursor)
+            .min(self.view.len().saturating_sub(1));
+        self.scroll_to_cursor();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(uid: Uid, date: i64, id: &str, parent: Option<&str>) -> MessageSummary {
+        MessageSummary {
+            uid,
+            date: Some(date),
+            message_id: Some(id.into()),
+            in_reply_to: parent.map(String::from),
+            references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            ..MessageSummary::default()
+        }
+    }
+
+    #[test]
+    fn threads_group_replies_under_their_parent() {
+        // Newest first: a reply to the oldest message is the newest of all.
+        let all = vec![
+            m(5, 50, "e", Some("a")),
+            m(4, 40, "d", None),
+            m(3, 30, "c", Some("b")),
+            m(2, 20, "b", Some("a")),
+            m(1, 10, "a", None),
+        ];
+        let rows: Vec<usize> = (0..all.len()).collect();
+        let (order, depth) = threaded(&all, &rows);
+        let uids: Vec<Uid> = order.iter().map(|&i| all[i].uid).collect();
+        assert_eq!(uids, vec![1, 2, 3, 5, 4]);
+        assert_eq!(depth, vec![0, 1, 2, 1, 0]);
+    }
+
+    #[test]
+    fn reference_loops_do_not_hang_or_drop_messages() {
+        let all = vec![m(2, 20, "b", Some("a")), m(1, 10, "a", Some("b"))];
+        let (order, _) = threaded(&all, &[0, 1]);
+        let mut uids: Vec<Uid> = order.iter().map(|&i| all[i].uid).collect();
+        uids.sort();
+        assert_eq!(uids, vec![1, 2]);
+    }
+}

@@ -1,0 +1,108 @@
+//! The message list: markers, date, sender, subject; only the visible rows are built.
+
+use crate::app::state::AppState;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use tern_core::mail::{fit, sanitize, Flag, MessageSummary};
+
+/// A short date: the time today, the day this year, else the full date.
+pub fn short_date(ts: i64, now: i64, utc_offset: i32) -> String {
+    let off = chrono::FixedOffset::east_opt(utc_offset)
+        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+    let (Some(t), Some(n)) = (
+        chrono::DateTime::from_timestamp(ts, 0),
+        chrono::DateTime::from_timestamp(now, 0),
+    ) else {
+        return "?".into();
+    };
+    let (t, n) = (t.with_timezone(&off), n.with_timezone(&off));
+    if t.date_naive() == n.date_naive() {
+        t.format("%H:%M").to_string()
+    } else if t.format("%Y").to_string() == n.format("%Y").to_string() {
+        t.format("%b %d").to_string()
+    } else {
+        t.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// The text of row `i`: markers, date, sender (recipient in Sent), subject.
+fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
+    let selected = if state.is_selected(i) { '*' } else { ' ' };
+    let unread = if m.flags.has(Flag::Seen) { ' ' } else { 'N' };
+    let flagged = if m.flags.has(Flag::Flagged) { '!' } else { ' ' };
+    let answered = if m.flags.has(Flag::Answered) {
+        'r'
+    } else {
+        ' '
+    };
+    let attach = if m.has_attachments { '@' } else { ' ' };
+    let date = fit(&short_date(m.sort_date(), state.now, state.utc_offset), 10);
+    let who = if state.in_sent() {
+        m.to.first()
+            .map(|a| format!("To: {}", a.display()))
+            .unwrap_or_else(|| "(no recipient)".into())
+    } else {
+        m.from
+            .first()
+            .map(|a| a.display().to_string())
+            .unwrap_or_else(|| "(no sender)".into())
+    };
+    // Narrow screens give the subject the room.
+    let who_w = if width < 100 { 18 } else { 24 };
+    let who = fit(&sanitize(&who), who_w);
+    let head = format!("{selected}{unread}{flagged}{answered}{attach} {date} {who} ");
+    let rest = width.saturating_sub(head.chars().count().min(width));
+    let depth = state.depth.get(i).copied().unwrap_or(0).min(8) as usize;
+    let indent = if depth > 0 {
+        format!("{}> ", "  ".repeat(depth - 1))
+    } else {
+        String::new()
+    };
+    let subject = format!("{indent}{}", sanitize(&m.subject));
+    format!("{head}{}", fit(subject.trim_end(), rest).trim_end())
+}
+
+/// Draws the visible part of the list, the cursor row reversed.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let width = usize::from(area.width);
+    let rows = usize::from(area.height);
+    let t = &state.theme;
+    let lines: Vec<Line> = (state.top..state.shown_len().min(state.top + rows))
+        .filter_map(|i| state.shown(i).map(|m| (i, m)))
+        .map(|(i, m)| {
+            let text = row(m, i, state, width);
+            let mut style = Style::default();
+            if !m.flags.has(Flag::Seen) {
+                style = style.patch(t.unread);
+            }
+            if m.flags.has(Flag::Flagged) {
+                style = style.patch(t.flagged);
+            }
+            if state.is_selected(i) {
+                style = style.patch(t.selected);
+            }
+            if i == state.cursor {
+                style = style.patch(t.cursor);
+            }
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
+    let body = if state.shown_len() == 0 {
+        let why = match &state.filter {
+            Some(f) => match &f.server {
+                Some(crate::app::state::ServerHits::Waiting(_)) => {
+                    "  searching on the server…".to_string()
+                }
+                _ => format!("  nothing matches {:?} (Esc clears)", sanitize(&f.query)),
+            },
+            None => format!("  {} is empty (or not synced yet)", sanitize(&state.folder)),
+        };
+        vec![Line::from(why)]
+    } else {
+        lines
+    };
+    frame.render_widget(Paragraph::new(body), area);
+}

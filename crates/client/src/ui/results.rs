@@ -1,0 +1,59 @@
+//! `:search-all` hits: the folder of each, then date, sender and subject.
+
+use super::message_list::short_date;
+use crate::app::state::AppState;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use tern_core::mail::{fit, sanitize};
+
+/// Draws the hits.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let Some(r) = state.results.as_ref() else {
+        return;
+    };
+    let width = usize::from(area.width);
+    let rows = usize::from(area.height);
+    let mut lines = vec![Line::styled(
+        fit(
+            &format!(
+                "Search in every folder: {}  ({} hits{})",
+                sanitize(&r.query),
+                r.hits.len(),
+                if r.waiting.is_empty() {
+                    ""
+                } else {
+                    ", searching…"
+                }
+            ),
+            width,
+        ),
+        state.theme.header,
+    )];
+    for (i, (folder, m)) in r
+        .hits
+        .iter()
+        .enumerate()
+        .skip(r.top)
+        .take(rows.saturating_sub(1))
+    {
+        let folder = fit(&sanitize(folder), 16);
+        let date = fit(&short_date(m.sort_date(), state.now, state.utc_offset), 10);
+        let from = fit(
+            &sanitize(m.from.first().map(|a| a.display()).unwrap_or("(no sender)")),
+            20,
+        );
+        let rest = width.saturating_sub(16 + 10 + 20 + 3);
+        let text = format!(" {date} {from} {}", fit(&sanitize(&m.subject), rest));
+        let mut line = Line::from(vec![
+            Span::styled(folder, state.theme.folder_column),
+            Span::raw(text),
+        ]);
+        if i == r.cursor {
+            line = line.style(state.theme.cursor);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

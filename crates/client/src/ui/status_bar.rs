@@ -1,0 +1,111 @@
+//! The status bar: account, folder, position, link state, progress, last message.
+
+use crate::app::prompt::PromptKind;
+use crate::app::state::{AppState, Link};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use tern_core::mail::sanitize;
+
+/// A count with thousands separators, as in `12,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The status line's text.
+pub fn text(state: &AppState) -> String {
+    if let Some(p) = &state.prompt {
+        let mut line = format!("{}{}", p.label(), sanitize(&p.text));
+        if let Some(note) = state
+            .status
+            .as_ref()
+            .filter(|_| p.kind == PromptKind::Command)
+        {
+            line.push_str(&format!("   ({note})"));
+        }
+        return line;
+    }
+    let link = match &state.link {
+        Link::Connecting => "connecting".to_string(),
+        Link::Online => "online".to_string(),
+        Link::Offline { retry_in_secs, .. } => format!("offline, retry in {retry_in_secs}s"),
+        Link::LoginRefused(_) => "login refused ($ to retry)".to_string(),
+    };
+    let mut parts = vec![
+        format!("{} {}", state.account, state.folder),
+        if state.shown_len() == 0 {
+            "0/0".into()
+        } else {
+            // While only the first screens are read, the count is the folder's.
+            let count = if state.filter.is_none() && state.total > state.all.len() as u64 {
+                state.total
+            } else {
+                state.shown_len() as u64
+            };
+            format!("{}/{}", state.cursor + 1, thousands(count))
+        },
+        link,
+    ];
+    if state.queued > 0 {
+        parts.push(format!("{} queued", state.queued));
+    }
+    let selected = state.selected.len();
+    if selected > 0 || state.visual.is_some() {
+        parts.push(format!(
+            "{selected} selected{}",
+            if state.visual.is_some() {
+                " (v: range)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(f) = &state.filter {
+        parts.push(format!("search: {} (Esc clears)", f.query));
+    }
+    let mut view = Vec::new();
+    if state.threads {
+        view.push("threads");
+    }
+    if state.oldest_first {
+        view.push("oldest first");
+    }
+    if !view.is_empty() {
+        parts.push(view.join(", "));
+    }
+    if let Some((done, total)) = state.progress {
+        parts.push(format!(
+            "syncing {} {}/{}",
+            state.folder,
+            thousands(done),
+            thousands(total)
+        ));
+    }
+    let why = match &state.link {
+        Link::Offline { reason, .. } => Some(reason.clone()),
+        Link::LoginRefused(words) => Some(words.clone()),
+        _ => None,
+    };
+    if let Some(msg) = state.status.clone().or(why) {
+        parts.push(msg);
+    }
+    if state.pending_keys {
+        parts.push("…".into());
+    }
+    sanitize(&parts.join(" | "))
+}
+
+/// Draws the status bar.
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let line = Line::styled(text(state), state.theme.status);
+    frame.render_widget(Paragraph::new(line), area);
+}

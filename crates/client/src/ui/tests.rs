@@ -1,0 +1,287 @@
+use super::*;
+use crate::app::state::{AppState, Link};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tern_core::mail::{Address, Flags, FolderInfo, FolderStatus, MessageSummary, SpecialUse};
+
+const NOW: i64 = 1_795_000_000; // 2026-11-18
+
+fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> MessageSummary {
+    MessageSummary {
+        uid,
+        from: vec![Address {
+            name: Some(from.into()),
+            email: "x@example.org".into(),
+        }],
+        subject: subject.into(),
+        date: Some(NOW - age_secs),
+        flags: Flags::from_imap(flags.iter().copied()),
+        has_attachments: uid % 3 == 0,
+        ..MessageSummary::default()
+    }
+}
+
+fn folder(name: &str, special: Option<SpecialUse>, unseen: u32, messages: u32) -> FolderInfo {
+    FolderInfo {
+        name: name.into(),
+        delimiter: Some("/".into()),
+        special,
+        selectable: true,
+        status: Some(FolderStatus {
+            messages,
+            unseen,
+            ..FolderStatus::default()
+        }),
+    }
+}
+
+fn state() -> AppState {
+    let mut s = AppState::new("personal", "INBOX");
+    s.folders = vec![
+        folder("Trash", Some(SpecialUse::Trash), 0, 12),
+        folder("Lists/rust \u{1b}[2J", None, 3, 1_200),
+        folder("INBOX", Some(SpecialUse::Inbox), 1, 5),
+        folder("Archive", Some(SpecialUse::Archive), 0, 30_000),
+        folder("Sent", Some(SpecialUse::Sent), 0, 40),
+    ];
+    s.now = NOW;
+    s.link = Link::Online;
+    s.rows = 23;
+    s.set_messages(vec![
+        msg(9, "Alice Example", "Quarterly report draft", 60, &[]),
+        msg(8, "李雷", "会议记录 meeting notes", 3_600, &["\\Seen"]),
+        msg(7, "Zoë Ångström", "Re: Hiking trip this weekend 🏔️", 90_000, &["\\Seen", "\\Flagged"]),
+        msg(6, "Evil\u{1b}]0;pwned\u{7} Corp\u{202e}", "\u{1b}[2Jclear\u{9b}31mred\u{0}", 200_000, &["\\Seen"]),
+        msg(5, "A very long sender name that will not fit in its column", "A very long subject line that goes on and on well past the right edge of any reasonable terminal", 40_000_000, &["\\Seen", "\\Answered"]),
+    ]);
+    s
+}
+
+fn draw(width: u16, height: u16, state: &AppState) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| render(f, state)).unwrap();
+    terminal
+}
+
+#[test]
+fn list_at_80x24() {
+    let mut s = state();
+    s.act(crate::action::Action::Down);
+    insta::assert_snapshot!(draw(80, 24, &s).backend());
+}
+
+#[test]
+fn list_at_200x50_while_syncing() {
+    let mut s = state();
+    s.progress = Some((12_000, 100_000));
+    insta::assert_snapshot!(draw(200, 50, &s).backend());
+}
+
+#[test]
+fn hostile_strings_never_reach_the_buffer() {
+    let t = draw(80, 24, &state());
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn offline_status_says_why_and_when() {
+    let mut s = state();
+    s.link = Link::Offline {
+        reason: "cannot connect to imap.example.org:993: Connection refused".into(),
+        retry_in_secs: 8,
+    };
+    let line = status_bar::text(&s);
+    assert!(
+        line.contains("offline, retry in 8s") && line.contains("Connection refused"),
+        "{line}"
+    );
+}
+
+#[test]
+fn reader_at_80x24() {
+    let mut s = state();
+    s.act(crate::action::Action::Open);
+    s.fetch_due();
+    let raw = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: me@example.org\r\n\
+Subject: Hiking\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\n\
+Shall we go on Saturday? The weather looks good and the trail should be dry by then.\r\n\r\n\
+> Are you free this weekend?\r\n> \x1b[31mred\r\n\r\nZoë\r\n";
+    let uid = s.reader.as_ref().unwrap().uid;
+    s.set_rendered(uid, tern_core::mail::render_message(raw.as_bytes(), 80));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    layout(&mut s, 80, 24);
+    terminal.draw(|f| render(f, &s)).unwrap();
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn help_lists_every_default_key() {
+    let mut s = state();
+    s.act(crate::action::Action::Help);
+    s.keys_help = vec![(
+        "Message list",
+        crate::app::keymap::Keymap::list_defaults().describe(),
+    )];
+    let t = draw(200, 60, &s);
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    for (key, action) in crate::app::keymap::DEFAULT_LIST_KEYS {
+        assert!(
+            text.contains(key) && text.contains(action.describe()),
+            "{key}"
+        );
+    }
+    s.act(crate::action::Action::Down); // any key closes it
+    assert!(!s.help);
+}
+
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    let b = t.backend().buffer();
+    let w = usize::from(b.area.width);
+    b.content()
+        .chunks(w)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn split_reader_with_selection_and_threads_at_200x50() {
+    let mut s = state();
+    s.folders.push(folder("Lists", None, 0, 0));
+    s.split = true;
+    s.act(crate::action::Action::Select);
+    s.act(crate::action::Action::ToggleThreads);
+    s.act(crate::action::Action::Open);
+    let uid = s.reader.as_ref().unwrap().uid;
+    let raw = "From: a@example.org\r\nSubject: Quarterly report draft\r\n\r\nSee https://example.org/q3 please.\r\n";
+    s.set_rendered(uid, tern_core::mail::render_message(raw.as_bytes(), 150));
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    layout(&mut s, 200, 50);
+    terminal.draw(|f| render(f, &s)).unwrap();
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn picker_and_command_line_at_80x24() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = state();
+    s.act(crate::action::Action::MoveTo);
+    s.prompt_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE));
+    let t = draw(80, 24, &s);
+    insta::assert_snapshot!(t.backend());
+    let text = text_of(&t);
+    assert!(text.contains("move to: a"), "{text}");
+    assert!(text.contains("Archive"), "{text}");
+}
+
+#[test]
+fn search_all_results_show_the_folder_at_80x24() {
+    let mut s = state();
+    s.results = Some(crate::app::results::AllHits {
+        query: "invoice".into(),
+        waiting: Default::default(),
+        hits: vec![
+            (
+                "Archive".into(),
+                msg(3, "Bob", "Invoice 2026-11", 500, &["\\Seen"]),
+            ),
+            (
+                "Lists/rust \u{1b}[2J".into(),
+                msg(4, "Carol", "Re: invoice", 900, &[]),
+            ),
+        ],
+        cursor: 1,
+        top: 0,
+    });
+    let t = draw(80, 24, &s);
+    insta::assert_snapshot!(t.backend());
+    assert!(!text_of(&t).contains('\u{1b}'));
+}
+
+/// Every view at both sizes the issue names, hostile and wide strings included.
+#[test]
+fn every_view_at_80x24_and_200x50() {
+    use crate::action::Action;
+    let hostile_mail = "From: =?UTF-8?B?Wm/DqyDDhW5nc3Ryw7Zt?= <zoe@example.se>\r\nTo: \u{1b}]52;c;cHduZWQ=\u{7}me@example.org\r\n\
+Subject: 会议 \u{202e}txt.exe\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\nContent-Type: text/html\r\n\r\n\
+<p>Hi \u{1b}[2J<a href=\"https://example.org/a\">there</a> 🏔️</p><blockquote>quoted</blockquote>\r\n";
+    type Setup = Box<dyn Fn(&mut AppState)>;
+    let views: Vec<(&str, Setup)> = vec![
+        ("list", Box::new(|_s: &mut AppState| {})),
+        (
+            "reader",
+            Box::new(move |s: &mut AppState| {
+                s.act(Action::Open);
+                let uid = s.reader.as_ref().unwrap().uid;
+                s.set_rendered(
+                    uid,
+                    tern_core::mail::render_message(hostile_mail.as_bytes(), 78),
+                );
+            }),
+        ),
+        (
+            "help",
+            Box::new(|s: &mut AppState| {
+                s.keys_help = vec![(
+                    "Message list",
+                    crate::app::keymap::Keymap::list_defaults().describe(),
+                )];
+                s.act(Action::Help);
+            }),
+        ),
+        (
+            "command_line",
+            Box::new(|s: &mut AppState| {
+                s.act(Action::CommandLine);
+                for c in "move Ar".chars() {
+                    s.prompt_key(crossterm::event::KeyEvent::new(
+                        crossterm::event::KeyCode::Char(c),
+                        crossterm::event::KeyModifiers::NONE,
+                    ));
+                }
+            }),
+        ),
+        (
+            "selection_threads_oldest_first",
+            Box::new(|s: &mut AppState| {
+                s.act(Action::Select);
+                s.act(Action::SelectRange);
+                s.act(Action::Down);
+                s.act(Action::ToggleThreads);
+                s.act(Action::ToggleSort);
+            }),
+        ),
+    ];
+    for (name, setup) in &views {
+        for (w, h) in [(80u16, 24u16), (200, 50)] {
+            let mut s = state();
+            setup(&mut s);
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            layout(&mut s, w, h);
+            terminal.draw(|f| render(f, &s)).unwrap();
+            let text = text_of(&terminal);
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+                "{name} {w}x{h}: {text:?}"
+            );
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+        }
+    }
+}

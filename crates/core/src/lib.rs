@@ -1,0 +1,13 @@
+//! tern's engine: everything but the terminal. The domain types and the sanitiser
+//! (`mail`), the on-disk cache, the IMAP worker and its typed protocol, composing and
+//! sending, the config and secrets. No ratatui or crossterm in its dependency tree.
+
+pub mod cache;
+pub mod compose;
+pub mod config;
+pub mod contained;
+pub mod files;
+pub mod imap;
+pub mod logging;
+pub mod mail;
+pub mod secrets;
