@@ -182,7 +182,7 @@ impl Cyrus {
         let root = dir.path().to_path_buf();
         // As root, master drops to the `cyrus` user (cyrus-common creates it); otherwise
         // it runs as whoever we are, named as its `cyrus_user`.
-        let euid = unsafe { libc::geteuid() };
+        let euid = crate::effective_ids().0;
         let ids = if euid == 0 {
             lookup_user("cyrus")?
         } else {
@@ -297,6 +297,7 @@ impl Cyrus {
         let Some(mut child) = self.child.take() else {
             return;
         };
+        // SAFETY: kill touches no memory; the pid is our own child's.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -304,6 +305,7 @@ impl Cyrus {
                 Ok(Some(_)) | Err(_) => break,
                 Ok(None) if Instant::now() > deadline => {
                     // Master and its imapds are their own process group (see `launch`).
+                    // SAFETY: kill touches no memory; the group is our own child's.
                     unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
                     let _ = child.wait();
                     break;

@@ -144,7 +144,7 @@ impl Dovecot {
             .prefix("tern-dovecot-")
             .tempdir_in(tmp_base)?;
         let root = dir.path().to_path_buf();
-        let euid = unsafe { libc::geteuid() };
+        let euid = crate::effective_ids().0;
         let ids = if euid == 0 {
             lookup_user("nobody")?
         } else {
@@ -269,6 +269,7 @@ impl Dovecot {
         };
         // What `doveadm stop` does (SIGTERM to the master), but we are the master's parent and
         // must reap it ourselves: doveadm would keep polling the zombie for ~3 s.
+        // SAFETY: kill touches no memory; the pid is our own child's.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -478,7 +479,7 @@ impl Dovecot {
             })
             .collect();
         c = c.replace("  #MAILBOXES\n", &boxes);
-        if unsafe { libc::geteuid() } != 0 {
+        if crate::effective_ids().0 != 0 {
             c.push_str(&format!(
                 "default_internal_user = {n}\ndefault_internal_group = {g}\ndefault_login_user = {n}\n",
                 n = p.ids.name,

@@ -65,34 +65,69 @@ pub(crate) struct Ids {
     pub(crate) group: String,
 }
 
+/// Reads a C string the caller knows to be valid (or null) into a `String`.
 fn cstr(p: *const libc::c_char) -> String {
     if p.is_null() {
         return String::new();
     }
+    // SAFETY: `p` points into a passwd/group record filled by a *_r call into a buffer
+    // that outlives this call, and such strings are NUL-terminated.
     unsafe { std::ffi::CStr::from_ptr(p) }
         .to_string_lossy()
         .into_owned()
 }
 
+/// A passwd entry by name or by uid, with the thread-safe getpw*_r calls: tests start
+/// servers on parallel threads, and getpwnam's static record would be shared by them.
+fn passwd(name: Option<&std::ffi::CStr>, uid: u32) -> Option<(u32, u32, String)> {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: an all-zero passwd is a valid value for the C struct (null pointers, zeros).
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call: the name is NUL-terminated, the
+    // record and the buffer are ours and the buffer's length is passed.
+    let rc = unsafe {
+        match name {
+            Some(n) => {
+                libc::getpwnam_r(n.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut found)
+            }
+            None => libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut found),
+        }
+    };
+    if rc != 0 || found.is_null() {
+        return None;
+    }
+    Some((pw.pw_uid, pw.pw_gid, cstr(pw.pw_name)))
+}
+
 fn group_name(gid: u32) -> String {
-    let g = unsafe { libc::getgrgid(gid) };
-    if g.is_null() {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: an all-zero group is a valid value for the C struct.
+    let mut gr: libc::group = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: the record and the buffer are ours and the buffer's length is passed.
+    let rc = unsafe { libc::getgrgid_r(gid, &mut gr, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() {
         gid.to_string()
     } else {
-        cstr(unsafe { (*g).gr_name })
+        cstr(gr.gr_name)
     }
+}
+
+/// The effective user and group ids of this process.
+pub(crate) fn effective_ids() -> (u32, u32) {
+    // SAFETY: geteuid and getegid cannot fail and touch no memory of ours.
+    unsafe { (libc::geteuid(), libc::getegid()) }
 }
 
 pub(crate) fn lookup_user(name: &str) -> Result<Ids, DevError> {
     let cname =
         std::ffi::CString::new(name).map_err(|e| DevError::InvalidArgument(e.to_string()))?;
-    let pw = unsafe { libc::getpwnam(cname.as_ptr()) };
-    if pw.is_null() {
+    let Some((uid, gid, _)) = passwd(Some(&cname), 0) else {
         return Err(DevError::InvalidArgument(format!(
             "system user {name:?} not found"
         )));
-    }
-    let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    };
     Ok(Ids {
         uid,
         gid,
@@ -102,17 +137,16 @@ pub(crate) fn lookup_user(name: &str) -> Result<Ids, DevError> {
 }
 
 pub(crate) fn current_ids() -> Result<Ids, DevError> {
-    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    let pw = unsafe { libc::getpwuid(uid) };
-    if pw.is_null() {
+    let (uid, gid) = effective_ids();
+    let Some((_, _, name)) = passwd(None, uid) else {
         return Err(DevError::InvalidArgument(format!(
             "uid {uid} has no passwd entry"
         )));
-    }
+    };
     Ok(Ids {
         uid,
         gid,
-        name: cstr(unsafe { (*pw).pw_name }),
+        name,
         group: group_name(gid),
     })
 }
