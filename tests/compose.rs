@@ -63,6 +63,20 @@ impl World {
         }
     }
 
+    /// Delivers ORIGINAL (addressed to this world's user) to INBOX.
+    fn deliver_original(&self) {
+        let original = ORIGINAL.replace("ME", &self.me);
+        self.d
+            .deliver(
+                &self.d.users()[0].0,
+                "INBOX",
+                original.as_bytes(),
+                &[],
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    }
+
     fn editor_does(&self, script: &str) {
         std::fs::write(self.dir.path().join("editor-action"), script).unwrap();
     }
@@ -147,6 +161,21 @@ fn wait_until(mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Enter on a message in Drafts, which resumes it. Drafts may never have been opened
+/// before: its first sync may still be settling the list, so Enter is pressed again if
+/// the first one found no message under the cursor yet.
+fn enter_on_draft(t: &Tmux) {
+    t.keys(&["Enter"]);
+    let start = std::time::Instant::now();
+    while !t.screen().contains("fetching the message") && !t.screen().contains("y send") {
+        if start.elapsed() > Duration::from_secs(3) {
+            t.keys(&["Enter"]);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     MessageParser::default().parse(raw).expect("parsable")
 }
@@ -162,15 +191,7 @@ JVBERi0xLjQKAAECAw==\r\n--b--\r\n";
 #[test]
 fn new_reply_reply_all_and_forward_reach_the_servers() {
     let w = World::new();
-    let original = ORIGINAL.replace("ME", &w.me);
-    w.d.deliver(
-        &w.d.users()[0].0,
-        "INBOX",
-        original.as_bytes(),
-        &[],
-        chrono::Utc::now(),
-    )
-    .unwrap();
+    w.deliver_original();
     let t = w.start();
     t.wait_for_all(&["| online", "1/1"]);
 
@@ -292,17 +313,7 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
     w.editor_does("sed -i 's/^To:.*/To: frank@example.org/' \"$f\"\n");
     t.keys(&["c", "Drafts", "Enter"]);
     t.wait_for_all(&["test Drafts | 1/1 |", "Needs a home"]);
-    // Drafts was never opened before: its first sync may still be settling the list, so
-    // Enter is pressed again if the first one found no message under the cursor yet.
-    t.keys(&["Enter"]);
-    let start = std::time::Instant::now();
-    while !t.screen().contains("fetching the message") && !t.screen().contains("y send") {
-        if start.elapsed() > Duration::from_secs(3) {
-            t.keys(&["Enter"]);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    enter_on_draft(&t);
     t.wait_for_all(&["To: frank@example.org", "Subject: Needs a home", "y send"]);
     t.keys(&["y"]);
     let got = w.received(1);
@@ -341,15 +352,7 @@ fn _unused(_: &Path) {}
 #[test]
 fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_answered() {
     let w = World::new();
-    let original = ORIGINAL.replace("ME", &w.me);
-    w.d.deliver(
-        &w.d.users()[0].0,
-        "INBOX",
-        original.as_bytes(),
-        &[],
-        chrono::Utc::now(),
-    )
-    .unwrap();
+    w.deliver_original();
     let t = w.start();
     t.wait_for_all(&["| online", "1/1"]);
     // r, then p: the reply waits in Drafts; the original is not answered yet.
@@ -368,15 +371,7 @@ fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_ans
     w.editor_does("printf 'Friday it is.\\n' >> \"$f\"\n");
     t.keys(&["c", "Drafts", "Enter"]);
     t.wait_for_all(&["test Drafts | 1/1 |", "Re: Site visit"]);
-    t.keys(&["Enter"]);
-    let start = std::time::Instant::now();
-    while !t.screen().contains("fetching the message") && !t.screen().contains("y send") {
-        if start.elapsed() > Duration::from_secs(3) {
-            t.keys(&["Enter"]);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    enter_on_draft(&t);
     t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
     t.keys(&["y"]);
     let got = w.received(1);
