@@ -6,5 +6,5 @@
 
 pub mod cli;
 
-pub use tern_client::{action, app, tui, ui};
+pub use tern_client::{action, app, runner, tui, ui};
 pub use tern_core::{cache, compose, config, contained, files, imap, logging, mail, secrets};

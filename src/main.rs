@@ -155,7 +155,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 editor: g.editor.clone(),
             };
             let path = config_path()?;
-            rt.block_on(tern::app::run(
+            rt.block_on(tern::runner::run(
                 &ctx.name,
                 ctx.cache.clone(),
                 settings,

@@ -92,3 +92,60 @@ fn the_installed_binary_carries_no_test_kit() {
         "{kit:?}"
     );
 }
+
+/// The Rust files under `dir` (relative to the repository), with their text.
+fn sources(dir: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                out.push((p.display().to_string(), text));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no sources under {dir}");
+    out
+}
+
+/// Lines of code (comments left out) that name any of `words`.
+fn uses(files: &[(String, String)], words: &[&str]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|(path, text)| {
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .filter(|l| words.iter().any(|w| l.contains(w)))
+                .map(move |l| format!("{path}: {}", l.trim()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_state_side_does_no_io_and_never_imports_the_screen() {
+    // app: the state and update (no IO, no drawing); ui: drawing from &AppState;
+    // runner: the loop and the effects. Arrows point from runner to app and ui, and
+    // from ui to app, never back.
+    let app = sources("crates/client/src/app");
+    let found = uses(
+        &app,
+        &[
+            "crate::ui",
+            "crate::runner",
+            "crate::tui",
+            "tokio::",
+            "std::fs",
+            "std::process",
+            "std::net",
+            "spawn_blocking",
+        ],
+    );
+    assert!(found.is_empty(), "the state side reaches out:\n{}", found.join("\n"));
+    let ui = sources("crates/client/src/ui");
+    let found = uses(&ui, &["crate::runner", "tokio::", "std::fs", "std::process"]);
+    assert!(found.is_empty(), "drawing reaches out:\n{}", found.join("\n"));
+}

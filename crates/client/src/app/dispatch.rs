@@ -324,7 +324,7 @@ impl AppState {
                 self.progress = Some((p.done, p.total));
                 // A cold sync commits the newest first, then older ones: only the first
                 // screens are worth reading while it runs; all of it once it is done.
-                if self.all.len() < super::loader::FIRST_READ {
+                if self.all.len() < super::update::FIRST_READ {
                     return vec![Effect::ReloadHead];
                 }
             }

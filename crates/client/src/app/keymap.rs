@@ -87,6 +87,33 @@ pub struct Keymap {
     typed: Vec<Key>,
 }
 
+/// The message list's and the reader's keymaps, with the keys typed so far.
+#[derive(Debug, Clone)]
+pub struct Keymaps {
+    pub list: Keymap,
+    pub reader: Keymap,
+}
+
+impl Keymaps {
+    /// The defaults with the config's `[keys.*]` tables over them; an error names the
+    /// table and the key.
+    pub fn build(keys: &tern_core::config::Keys) -> Result<Keymaps, String> {
+        Ok(Keymaps {
+            list: Keymap::build(DEFAULT_LIST_KEYS, &keys.global, &keys.list, "list")?,
+            reader: Keymap::build(DEFAULT_READER_KEYS, &keys.global, &keys.reader, "reader")?,
+        })
+    }
+}
+
+impl Default for Keymaps {
+    fn default() -> Keymaps {
+        Keymaps {
+            list: Keymap::from_table(DEFAULT_LIST_KEYS),
+            reader: Keymap::from_table(DEFAULT_READER_KEYS),
+        }
+    }
+}
+
 /// Bindings that work in every view unless a view binds the key itself.
 pub const DEFAULT_GLOBAL_KEYS: &[(&str, Action)] = &[
     ("?", Action::Help),

@@ -4,8 +4,8 @@
 use super::prompt::Prompt;
 use super::reader::Reader;
 use super::results::AllHits;
+use super::theme::Theme;
 use super::triage::{Pending, Undo};
-use crate::ui::theme::Theme;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tern_core::config::FolderNames;
@@ -75,6 +75,8 @@ pub enum Effect {
     },
     /// Save the draft on this machine (the editor's file made anew from it).
     SaveDraft(tern_core::compose::store::Stored),
+    /// Save the draft on this machine as the editor left it (the file keeps the words).
+    KeepEdited(tern_core::compose::store::Stored),
     /// Build and send it in the background.
     SendMail(tern_core::compose::store::Stored),
     /// Build it for the Drafts folder in the background.
@@ -135,13 +137,15 @@ pub struct AppState {
     pub prompt: Option<Prompt>,
     /// The key help is shown.
     pub help: bool,
+    /// The keymaps (with a half-typed sequence).
+    pub keymaps: super::keymap::Keymaps,
     /// The help's lines: (view, [(keys, action)]), from the live keymaps.
     pub keys_help: Vec<(&'static str, Vec<(String, crate::action::Action)>)>,
     pub reader: Option<Reader>,
     /// The reader shares the screen with the list (below it) instead of taking it.
     pub split: bool,
     pub focus: Focus,
-    /// The sidebar is on screen (set by the loop from the width).
+    /// The sidebar is on screen (from the width, by `relayout`).
     pub sidebar_visible: bool,
     /// The folder under the sidebar's cursor (when the sidebar has the focus).
     pub sidebar_cursor: usize,
@@ -149,8 +153,10 @@ pub struct AppState {
     pub cursor: usize,
     /// Index into `view` of the first row shown.
     pub top: usize,
-    /// Rows the message list has on screen (set by the loop from the terminal size).
+    /// Rows the message list has on screen (from the screen size, by `relayout`).
     pub rows: usize,
+    /// The terminal's size: (columns, rows).
+    pub screen: (u16, u16),
     pub link: Link,
     /// Sync progress of the open folder: (done, total).
     pub progress: Option<(u64, u64)>,
@@ -220,6 +226,7 @@ impl AppState {
             filter: None,
             prompt: None,
             help: false,
+            keymaps: super::keymap::Keymaps::default(),
             keys_help: Vec::new(),
             reader: None,
             split: false,
@@ -229,6 +236,7 @@ impl AppState {
             cursor: 0,
             top: 0,
             rows: 20,
+            screen: (80, 24),
             link: Link::Connecting,
             progress: None,
             status: None,

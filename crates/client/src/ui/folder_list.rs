@@ -9,9 +9,6 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use tern_core::mail::{fit, sanitize, sidebar_order, FolderInfo};
 
-/// Columns the sidebar takes when the screen is wide enough for it.
-pub const WIDTH: u16 = 26;
-
 /// The name as shown in the tree: the last part indented under its parent when the
 /// parent is listed, else the whole name.
 fn tree_name(f: &FolderInfo, all: &[FolderInfo]) -> String {

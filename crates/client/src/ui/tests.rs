@@ -119,7 +119,7 @@ Shall we go on Saturday? The weather looks good and the trail should be dry by t
     let uid = s.reader.as_ref().unwrap().uid;
     s.set_rendered(uid, tern_core::mail::render_message(raw.as_bytes(), 80));
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    layout(&mut s, 80, 24);
+    s.resize(80, 24);
     terminal.draw(|f| render(f, &s)).unwrap();
     insta::assert_snapshot!(terminal.backend());
 }
@@ -171,7 +171,7 @@ fn split_reader_with_selection_and_threads_at_200x50() {
     let raw = "From: a@example.org\r\nSubject: Quarterly report draft\r\n\r\nSee https://example.org/q3 please.\r\n";
     s.set_rendered(uid, tern_core::mail::render_message(raw.as_bytes(), 150));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
-    layout(&mut s, 200, 50);
+    s.resize(200, 50);
     terminal.draw(|f| render(f, &s)).unwrap();
     insta::assert_snapshot!(terminal.backend());
 }
@@ -272,7 +272,7 @@ Subject: 会议 \u{202e}txt.exe\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\nConte
             let mut s = state();
             setup(&mut s);
             let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-            layout(&mut s, w, h);
+            s.resize(w, h);
             terminal.draw(|f| render(f, &s)).unwrap();
             let text = text_of(&terminal);
             assert!(

@@ -1,8 +1,8 @@
 //! The loop's side of writing mail: the local draft store, the editor run with the
 //! terminal handed over, and building and sending in the background.
 
-use super::compose::MailResult;
-use super::launch::Back;
+use crate::app::compose::MailResult;
+use crate::app::update::Back;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tern_core::compose::send::Transport;

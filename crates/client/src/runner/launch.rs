@@ -2,31 +2,13 @@
 //! links, the new-mail command and bell, remembering the layout, reading search hits
 //! from the cache. Results come back as notes for the status bar.
 
-use super::UiOptions;
+use crate::app::update::Back;
+use crate::app::UiOptions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tern_core::cache::Cache;
 use tern_core::mail::{MessageSummary, Uid};
 use tokio::sync::mpsc;
-
-/// What background work reports to the loop.
-#[derive(Debug)]
-pub enum Back {
-    /// A line for the status bar.
-    Note(String),
-    /// Search-all hits read from the cache.
-    Hits(String, Vec<MessageSummary>),
-    /// A send or postpone ended.
-    Mail(super::compose::MailResult),
-    /// A forward's files were written: (draft, files, the whole message if attached).
-    Attached(String, Vec<PathBuf>, Option<PathBuf>),
-    /// A path completion: (typed, completed).
-    Completed(String, String),
-    /// Drafts kept on this machine, found at start.
-    Recovered(Vec<tern_core::compose::store::Stored>),
-    /// The Sent copy of a sent draft, read back to store again.
-    SentCopy(String, Vec<u8>),
-}
 
 /// Runs side work on blocking threads and reports back.
 pub struct Launcher {

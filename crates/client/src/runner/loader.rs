@@ -1,26 +1,10 @@
 //! Reading the open folder from the cache, off the loop: the first screens first, then
 //! the whole folder; at most one read in flight.
 
+use crate::app::update::{Loaded, FIRST_READ};
 use std::sync::Arc;
 use tern_core::cache::Cache;
-use tern_core::mail::MessageSummary;
 use tokio::sync::mpsc;
-
-/// A cache read of a folder.
-#[derive(Debug)]
-pub struct Loaded {
-    pub folder: String,
-    pub uidvalidity: u32,
-    /// Newest first: the whole folder, or its first screens.
-    pub list: Vec<MessageSummary>,
-    /// The request is finished (no further read follows from it).
-    pub done: bool,
-    /// Messages the folder holds in the cache (more than `list` for a first read).
-    pub total: u64,
-}
-
-/// Messages read first, so the first screen is drawn before the whole folder is read.
-pub const FIRST_READ: usize = 300;
 
 /// Reads a folder from the cache off the loop; at most one read in flight.
 pub struct Loader {

@@ -1,0 +1,292 @@
+//! The loop and the effect runner: the only code of the client that does IO. It turns
+//! each input (keys, resizes, worker events, cache reads, laid-out messages, background
+//! results, the fetch timer, the editor's return) into an `Event`, hands it to
+//! `app::update::update`, carries out the returned effects, and redraws from the state
+//! when something changed.
+
+mod launch;
+mod loader;
+mod mailer;
+
+use crate::app::state::{AppState, Effect};
+use crate::app::update::{is_typing, update, Event};
+use crate::app::{geometry, keymap::Keymaps, theme::Theme, UiOptions};
+use crossterm::event::{Event as Input, EventStream};
+use futures::StreamExt;
+use launch::Launcher;
+use loader::Loader;
+use mailer::Mailer;
+use ratatui::DefaultTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tern_core::cache::Cache;
+use tern_core::imap::protocol::{WorkerCommand, WorkerEvent};
+use tern_core::imap::worker::{self, WorkerHandle, WorkerOptions};
+use tern_core::imap::ConnectSettings;
+use tokio::sync::mpsc;
+
+/// How long the keys must be quiet before the reader's message is fetched: holding `J`
+/// or `j` in the split layout fetches only where the cursor stops.
+const FETCH_SETTLE: Duration = Duration::from_millis(60);
+
+/// The next key event. The key reader is dropped (None) before another program (the
+/// editor, the shell after Ctrl-z) gets the terminal: its thread would otherwise read
+/// that program's keys. It must be dropped before a new one is made: making one waits
+/// for the old reader's lock.
+async fn next_input(keys: &mut Option<EventStream>) -> Option<std::io::Result<Input>> {
+    match keys.as_mut() {
+        Some(k) => k.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn clock() -> (i64, i32) {
+    let now = chrono::Local::now();
+    (now.timestamp(), now.offset().local_minus_utc())
+}
+
+/// What the runner owns besides the state: the terminal, the worker and the helpers
+/// that do the IO.
+struct Io {
+    terminal: DefaultTerminal,
+    keys: Option<EventStream>,
+    worker: WorkerHandle,
+    loader: Loader,
+    launcher: Launcher,
+    mailer: Mailer,
+    render_tx: mpsc::UnboundedSender<(tern_core::mail::Uid, tern_core::mail::Rendered)>,
+}
+
+/// Runs the client on one account until the user quits.
+pub async fn run(
+    account: &str,
+    cache: Arc<Cache>,
+    settings: ConnectSettings,
+    opts: WorkerOptions,
+    ui: UiOptions,
+) -> anyhow::Result<()> {
+    // Config mistakes are reported before the screen is taken over.
+    let keymaps = Keymaps::build(&ui.keys).map_err(anyhow::Error::msg)?;
+    let theme = Theme::from_config(&ui.theme, Theme::no_color_env()).map_err(anyhow::Error::msg)?;
+    let (terminal, guard) = crate::tui::init()?;
+    let (ev_tx, mut events) = mpsc::unbounded_channel::<WorkerEvent>();
+    let worker = worker::spawn(settings, cache.clone(), opts, ev_tx);
+    let mut state = AppState::new(account, "INBOX");
+    state.theme = theme;
+    state.split = ui.split;
+    state.names = ui.folders.clone();
+    state.keys_help = vec![
+        ("Message list", keymaps.list.describe()),
+        ("Reader", keymaps.reader.describe()),
+    ];
+    state.keymaps = keymaps;
+    let (back_tx, mut back) = mpsc::unbounded_channel();
+    let launcher = Launcher::new(&ui, cache.clone(), back_tx.clone());
+    let email = ui
+        .identity
+        .as_ref()
+        .map(|i| i.email.clone())
+        .unwrap_or_default();
+    let mailer = Mailer::new(
+        tern_core::compose::store::Store::open(None, account),
+        ui.transport.clone(),
+        ui.editor.clone(),
+        &email,
+        back_tx,
+    );
+    if let Some(id) = ui.identity.clone() {
+        state.identity = id;
+    }
+    state.save_sent = ui.save_sent;
+    state.status = mailer.problem().map(String::from);
+    mailer.recover();
+    let (load_tx, mut loaded) = mpsc::unbounded_channel();
+    let mut loader = Loader {
+        cache,
+        tx: load_tx,
+        busy: false,
+        again: false,
+        shown_once: false,
+    };
+    loader.request(&state.folder);
+    let (render_tx, mut rendered) = mpsc::unbounded_channel();
+    let mut io = Io {
+        terminal,
+        // None while another program has the terminal (see `next_input`).
+        keys: Some(EventStream::new()),
+        worker,
+        loader,
+        launcher,
+        mailer,
+        render_tx,
+    };
+    let size = io.terminal.size()?;
+    update(
+        &mut state,
+        Event::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    let mut dirty = true;
+    let mut fetch_at: Option<tokio::time::Instant> = None;
+    loop {
+        if dirty {
+            (state.now, state.utc_offset) = clock();
+            io.terminal.draw(|f| crate::ui::render(f, &state))?;
+            dirty = false;
+        }
+        let settle = async {
+            match fetch_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let event = tokio::select! {
+            biased;
+            input = next_input(&mut io.keys) => match input {
+                Some(Ok(Input::Key(k))) => Event::Key(k),
+                Some(Ok(Input::Resize(width, height))) => Event::Resize { width, height },
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => {
+                    quit(&state, io, guard).await;
+                    return Ok(());
+                }
+            },
+            _ = settle => {
+                fetch_at = None;
+                Event::FetchDue
+            }
+            Some(b) = back.recv() => Event::Back(b),
+            Some((uid, r)) = rendered.recv() => Event::Rendered(uid, r),
+            Some(l) = loaded.recv() => {
+                // A read for a folder left meanwhile is dropped by update; read again.
+                if l.folder != state.folder {
+                    io.loader.again = true;
+                }
+                if l.done {
+                    io.loader.done(&state.folder);
+                }
+                Event::Loaded(l)
+            }
+            Some(ev) = events.recv() => Event::Worker(ev),
+        };
+        dirty = true;
+        let typing = is_typing(&state, &event);
+        let mut effects = update(&mut state, event);
+        // Everything the worker said so far is applied before the next frame, so no
+        // frame shows half of a change (new counts with the old rows).
+        while let Ok(ev) = events.try_recv() {
+            effects.extend(update(&mut state, Event::Worker(ev)));
+        }
+        if state.wants_body() && (typing || fetch_at.is_none()) {
+            // Every key while a body is wanted pushes the fetch back.
+            fetch_at = Some(tokio::time::Instant::now() + FETCH_SETTLE);
+        }
+        // Effects can lead to more events at once (the editor's return): run them all.
+        while !effects.is_empty() {
+            let mut more = Vec::new();
+            for effect in effects {
+                match effect {
+                    Effect::Quit => {
+                        quit(&state, io, guard).await;
+                        return Ok(());
+                    }
+                    effect => {
+                        if let Some(ev) = carry_out(&mut io, &state, effect).await? {
+                            more.extend(update(&mut state, ev));
+                        }
+                    }
+                }
+            }
+            effects = more;
+        }
+    }
+}
+
+/// Gives the terminal back, says what is kept for the server, and stops the worker.
+async fn quit(state: &AppState, io: Io, guard: crate::tui::Guard) {
+    drop(io.keys);
+    drop(io.terminal);
+    drop(guard);
+    if state.queued > 0 {
+        // Said on the terminal once it is the shell's again.
+        eprintln!(
+            "tern: {} change(s) made offline are kept and will be sent when tern next reaches the server",
+            state.queued
+        );
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(3), io.worker.shutdown()).await;
+}
+
+/// Carries out one effect; an effect whose outcome the state must hear returns it as
+/// the next event.
+async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Result<Option<Event>> {
+    match effect {
+        Effect::Quit => {}
+        Effect::ReloadFolder => io.loader.request(&state.folder),
+        Effect::ReloadHead => io.loader.request_head(&state.folder),
+        Effect::Suspend => {
+            drop(io.keys.take());
+            io.terminal = crate::tui::suspend()?;
+            io.keys = Some(EventStream::new());
+        }
+        Effect::Send(cmd) => {
+            if let WorkerCommand::OpenFolder { .. } = cmd {
+                io.loader.shown_once = false;
+            }
+            io.worker.send(cmd)
+        }
+        Effect::SaveLayout(split) => io.launcher.save_layout(split),
+        Effect::SaveAttachments { raw, index } => io.launcher.save(raw, index),
+        Effect::OpenAttachment { raw, index } => io.launcher.open_attachment(raw, index),
+        Effect::OpenUrl(url) => io.launcher.open_url(url),
+        Effect::NewMail {
+            folder,
+            from,
+            subject,
+        } => io.launcher.new_mail(&folder, &from, &subject),
+        Effect::LoadHits { folder, uids } => io.launcher.load_hits(folder, uids),
+        Effect::Edit { stored, regenerate } => {
+            io.mailer.save_now(&stored, regenerate).await;
+            let Some(path) = io.mailer.text_path(&stored.id) else {
+                return Ok(Some(Event::Back(crate::app::update::Back::Note(
+                    io.mailer
+                        .problem()
+                        .unwrap_or("the draft could not be saved")
+                        .to_string(),
+                ))));
+            };
+            // The terminal goes to the editor and comes back after it.
+            drop(io.keys.take());
+            ratatui::restore();
+            let ended = io.mailer.run_editor(&path).await;
+            io.terminal = crate::tui::retake()?;
+            io.keys = Some(EventStream::new());
+            let text = tokio::fs::read_to_string(&path).await.ok();
+            return Ok(Some(Event::Edited {
+                id: stored.id,
+                text,
+                ended,
+            }));
+        }
+        Effect::SaveDraft(stored) => io.mailer.save(&stored, true),
+        Effect::KeepEdited(stored) => io.mailer.save(&stored, false),
+        Effect::SendMail(stored) => io.mailer.send(stored),
+        Effect::Postpone(stored) => io.mailer.build_for_drafts(stored),
+        Effect::DiscardDraft(id) => io.mailer.discard(&id),
+        Effect::KeepSentCopy { id, copy } => io.mailer.keep_sent_copy(&id, &copy),
+        Effect::RetrySentCopy(id) => io.mailer.retry_sent_copy(id),
+        Effect::AttachOriginal { id, raw, whole } => io.mailer.attach_original(id, raw, whole),
+        Effect::CompletePath(typed) => io.mailer.complete_path(typed),
+        Effect::Render(uid, raw) => {
+            let width = geometry::reader_width(state.screen.0);
+            let tx = io.render_tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send((uid, tern_core::mail::render_message(&raw, width)));
+            });
+        }
+    }
+    Ok(None)
+}
