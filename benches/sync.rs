@@ -61,14 +61,16 @@ fn main() {
     let cfg = write_config(&d, dir.path(), "run0");
     let changed = rt.block_on(async {
         let mut s = tern::imap::ConnectSettings {
-            host: "127.0.0.1".into(),
-            port: d.tls_port(),
-            security: tern::config::Security::Tls,
-            username: user.clone(),
-            auth: tern::config::AuthMethod::Login,
-            ca_certificate: Some(d.ca_pem_path().to_path_buf()),
-            secret: tern::secrets::Secret::new(d.users()[0].1.clone()),
-            password_command: None,
+            login: tern::login::LoginSettings {
+                host: "127.0.0.1".into(),
+                port: d.tls_port(),
+                security: tern::config::Security::Tls,
+                username: user.clone(),
+                auth: tern::config::AuthMethod::Login,
+                ca_certificate: Some(d.ca_pem_path().to_path_buf()),
+                secret: tern::secrets::Secret::new(d.users()[0].1.clone()),
+                password_command: None,
+            },
             trace: false,
             timeout: Duration::from_secs(60),
             label: "bench".into(),

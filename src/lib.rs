@@ -7,4 +7,6 @@
 pub mod cli;
 
 pub use tern_client::{action, app, runner, tui, ui};
-pub use tern_core::{cache, compose, config, contained, files, imap, logging, mail, secrets};
+pub use tern_core::{
+    atomic_file, cache, compose, config, contained, files, imap, logging, login, mail, secrets,
+};

@@ -63,7 +63,7 @@ async fn expired_certificate_is_refused() {
 async fn untrusted_ca_is_refused() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.ca_certificate = None;
+    s.login.ca_certificate = None;
     let err = connect(&s).await.err().expect("self-made CA not trusted");
     assert!(matches!(err, ImapError::Tls { .. }), "{err}");
     assert!(
@@ -77,8 +77,8 @@ async fn untrusted_ca_is_refused() {
 async fn starttls_upgrades_and_logs_in() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.security = Security::Starttls;
-    s.port = d.plain_port();
+    s.login.security = Security::Starttls;
+    s.login.port = d.plain_port();
     let mut conn = connect(&s).await.expect("STARTTLS login");
     let st = folders::status(&mut conn, "INBOX").await.unwrap();
     assert_eq!(st.messages, 0);
@@ -111,8 +111,8 @@ async fn starttls_stripped_by_the_network_is_refused_and_no_password_goes_out() 
     });
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.security = Security::Starttls;
-    s.port = port;
+    s.login.security = Security::Starttls;
+    s.login.port = port;
     let err = connect(&s).await.err().expect("no STARTTLS: refused");
     assert!(
         err.to_string().contains("STARTTLS"),
@@ -132,12 +132,12 @@ async fn starttls_stripped_by_the_network_is_refused_and_no_password_goes_out() 
 async fn plain_to_a_remote_host_is_refused_before_connecting() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.security = Security::Plain;
-    s.host = "192.0.2.1".into(); // never contacted: refused first
+    s.login.security = Security::Plain;
+    s.login.host = "192.0.2.1".into(); // never contacted: refused first
     let err = connect(&s).await.err().expect("refused");
     assert!(err.to_string().contains("loopback"), "{err}");
-    s.host = "127.0.0.1".into();
-    s.port = d.plain_port();
+    s.login.host = "127.0.0.1".into();
+    s.login.port = d.plain_port();
     connect(&s).await.expect("plain to loopback is allowed");
 }
 
@@ -145,7 +145,7 @@ async fn plain_to_a_remote_host_is_refused_before_connecting() {
 async fn wrong_password_quotes_the_server() {
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.secret = Secret::new("not-the-password");
+    s.login.secret = Secret::new("not-the-password");
     let err = connect(&s).await.err().expect("refused");
     match &err {
         ImapError::Auth(words) => assert!(words.to_lowercase().contains("auth"), "{words}"),
@@ -163,7 +163,7 @@ async fn refused_connection_is_named() {
         .port();
     let d = server(DovecotOptions::default());
     let mut s = settings(&d);
-    s.port = port;
+    s.login.port = port;
     let err = connect(&s).await.err().expect("nothing listens");
     assert!(
         err.to_string()

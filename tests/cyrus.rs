@@ -70,7 +70,7 @@ async fn login_over_tls_special_use_folders_and_a_wrong_password_refused() {
     conn.logout().await;
 
     let mut wrong = settings(&d);
-    wrong.secret = tern::secrets::Secret::new("not the password");
+    wrong.login.secret = tern::secrets::Secret::new("not the password");
     match connect(&wrong).await {
         Err(ImapError::Auth(words)) => assert!(!words.is_empty()),
         Err(e) => panic!("refused, but not as a login failure: {e}"),

@@ -26,7 +26,7 @@ impl Harness {
         cache: std::sync::Arc<tern::cache::Cache>,
     ) -> Harness {
         let mut s = settings(d);
-        s.port = proxy.port();
+        s.login.port = proxy.port();
         s.timeout = Duration::from_secs(2);
         let opts = WorkerOptions {
             idle: IdleTimings {

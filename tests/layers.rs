@@ -144,8 +144,19 @@ fn the_state_side_does_no_io_and_never_imports_the_screen() {
             "spawn_blocking",
         ],
     );
-    assert!(found.is_empty(), "the state side reaches out:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "the state side reaches out:\n{}",
+        found.join("\n")
+    );
     let ui = sources("crates/client/src/ui");
-    let found = uses(&ui, &["crate::runner", "tokio::", "std::fs", "std::process"]);
-    assert!(found.is_empty(), "drawing reaches out:\n{}", found.join("\n"));
+    let found = uses(
+        &ui,
+        &["crate::runner", "tokio::", "std::fs", "std::process"],
+    );
+    assert!(
+        found.is_empty(),
+        "drawing reaches out:\n{}",
+        found.join("\n")
+    );
 }

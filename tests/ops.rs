@@ -410,8 +410,8 @@ async fn refused_login_waits_for_the_user_and_rereads_the_password() {
     let pass_file = dir.path().join("pass");
     std::fs::write(&pass_file, "wrong\n").unwrap();
     let mut s = settings(&d);
-    s.secret = tern::secrets::Secret::new("wrong");
-    s.password_command = Some(format!("cat '{}'", pass_file.display()));
+    s.login.secret = tern::secrets::Secret::new("wrong");
+    s.login.password_command = Some(format!("cat '{}'", pass_file.display()));
     let (tx, events) = mpsc::unbounded_channel();
     let worker = spawn(s, new_cache(dir.path()), WorkerOptions::default(), tx);
     let mut h = Harness { events, worker };

@@ -46,14 +46,16 @@ impl AccountContext {
         let imap = &self.account.imap;
         let secret = tern_core::secrets::resolve(&self.name, imap, interactive)?;
         Ok(ConnectSettings {
-            host: imap.host.clone(),
-            port: imap.port(),
-            security: imap.security,
-            username: imap.username.clone(),
-            auth: imap.auth,
-            ca_certificate: imap.ca_certificate.clone(),
-            secret,
-            password_command: imap.password_command.clone(),
+            login: tern_core::login::LoginSettings {
+                host: imap.host.clone(),
+                port: imap.port(),
+                security: imap.security,
+                username: imap.username.clone(),
+                auth: imap.auth,
+                ca_certificate: imap.ca_certificate.clone(),
+                secret,
+                password_command: imap.password_command.clone(),
+            },
             trace,
             timeout: Duration::from_secs(30),
             label: format!("{}/sync", self.name),

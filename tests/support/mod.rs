@@ -90,14 +90,16 @@ pub fn cyrus(opts: CyrusOptions) -> Cyrus {
 /// Settings for a user over implicit TLS to 127.0.0.1:`port`, trusting the CA at `ca`.
 pub fn settings_for(port: u16, ca: &std::path::Path, user: &str, pass: &str) -> ConnectSettings {
     ConnectSettings {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::Tls,
-        username: user.to_string(),
-        auth: AuthMethod::Login,
-        ca_certificate: Some(ca.to_path_buf()),
-        secret: Secret::new(pass.to_string()),
-        password_command: None,
+        login: tern::login::LoginSettings {
+            host: "127.0.0.1".into(),
+            port,
+            security: Security::Tls,
+            username: user.to_string(),
+            auth: AuthMethod::Login,
+            ca_certificate: Some(ca.to_path_buf()),
+            secret: Secret::new(pass.to_string()),
+            password_command: None,
+        },
         trace: false,
         timeout: Duration::from_secs(20),
         label: "test".into(),

@@ -2,6 +2,7 @@
 //! (`mail`), the on-disk cache, the IMAP worker and its typed protocol, composing and
 //! sending, the config and secrets. No ratatui or crossterm in its dependency tree.
 
+pub mod atomic_file;
 pub mod cache;
 pub mod compose;
 pub mod config;
@@ -9,5 +10,6 @@ pub mod contained;
 pub mod files;
 pub mod imap;
 pub mod logging;
+pub mod login;
 pub mod mail;
 pub mod secrets;

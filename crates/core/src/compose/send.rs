@@ -4,26 +4,13 @@
 
 use super::Built;
 use crate::config::{AuthMethod, Security};
-use crate::secrets::Secret;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// Where and how to log in for sending.
-#[derive(Debug, Clone)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub username: String,
-    pub auth: AuthMethod,
-    pub ca_certificate: Option<PathBuf>,
-    /// The secret as read at start (a password-command is run again for each send).
-    pub secret: Secret,
-    pub password_command: Option<String>,
-}
+/// Where and how to log in for sending: the same settings as for IMAP.
+pub type SmtpSettings = crate::login::LoginSettings;
 
 /// How mail leaves.
 #[derive(Debug, Clone)]
@@ -46,17 +33,8 @@ fn tls_parameters(s: &SmtpSettings) -> Result<TlsParameters, String> {
 
 /// Sends over SMTP; the error says what went wrong in the server's or the network's words.
 async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), String> {
-    let secret = match &s.password_command {
-        // Tokens expire: ask the command again for each send.
-        Some(cmd) => {
-            let cmd = cmd.clone();
-            tokio::task::spawn_blocking(move || crate::secrets::run_password_command(&cmd))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?
-        }
-        None => s.secret.clone(),
-    };
+    // Tokens expire: a password command is asked again for each send.
+    let secret = s.fresh_secret().await?;
     let mechanisms = match s.auth {
         AuthMethod::Login => vec![Mechanism::Plain, Mechanism::Login],
         AuthMethod::Xoauth2 => vec![Mechanism::Xoauth2],

@@ -6,8 +6,8 @@
 
 use super::Draft;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The drafts folder of one account.
@@ -72,18 +72,9 @@ impl Store {
         self.path(id, "txt")
     }
 
-    /// Writes a file whole or not at all (temp file, fsync, rename), mode 0600.
+    /// Writes a file whole or not at all, mode 0600.
     fn write_atomic(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        let tmp = path.with_extension("tmp");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        crate::atomic_file::write_atomic(path, bytes, 0o600)
     }
 
     /// Saves a draft (and, unless `keep_text`, the editor text made from it).

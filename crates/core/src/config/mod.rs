@@ -204,13 +204,12 @@ pub fn remember_reader_layout(path: &Path, layout: ReaderLayout) -> Result<(), S
         ReaderLayout::Split => "split",
     };
     table.insert("reader-layout", toml_edit::value(value));
-    // Written beside and renamed over, so a crash never leaves half a config.
-    let tmp = path.with_extension("toml.tern-tmp");
-    std::fs::write(&tmp, doc.to_string()).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(&tmp, meta.permissions());
-    }
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    // Written whole or not at all, keeping the file's permissions.
+    let mode = std::fs::metadata(path)
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
+        .unwrap_or(0o600);
+    crate::atomic_file::write_atomic(path, doc.to_string().as_bytes(), mode)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Whether `host` names this machine's loopback interface (plain text is tolerable there).

@@ -52,33 +52,6 @@ pub struct Conn {
     pub(crate) changes: MailboxChanges,
 }
 
-/// Most UIDs a server-sent UID set may expand to (a hostile `1:4294967295` would
-/// otherwise take 16 GiB).
-const MAX_EXPANDED: u64 = 1_000_000;
-
-/// Expands an IMAP UID set as parsed by imap-proto (ranges in either order); `None` if
-/// it names more than a million UIDs.
-pub(crate) fn expand_uid_set(
-    set: &[async_imap::imap_proto::rfc4315::UidSetMember],
-) -> Option<Vec<u32>> {
-    use async_imap::imap_proto::rfc4315::UidSetMember as M;
-    let ranges: Vec<std::ops::RangeInclusive<u32>> = set
-        .iter()
-        .map(|m| match m {
-            M::Uid(u) => *u..=*u,
-            M::UidRange(r) => super::changes::normalized(r),
-        })
-        .collect();
-    let total: u64 = ranges
-        .iter()
-        .map(|r| u64::from(r.end() - r.start()) + 1)
-        .sum();
-    if total > MAX_EXPANDED {
-        return None;
-    }
-    Some(ranges.into_iter().flatten().collect())
-}
-
 impl Conn {
     pub(crate) fn new(
         session: async_imap::Session<Traced>,
@@ -444,12 +417,12 @@ fn completion(code: &Option<ResponseCode<'_>>, text: Option<&str>) -> Completion
     };
     match code {
         Some(ResponseCode::CopyUid(v, src, dst)) => {
-            if let (Some(s), Some(d)) = (expand_uid_set(src), expand_uid_set(dst)) {
+            if let (Some(s), Some(d)) = (super::uidset::expand(src), super::uidset::expand(dst)) {
                 c.copy_uid = Some((*v, s, d));
             }
         }
         Some(ResponseCode::AppendUid(v, uids)) => {
-            if let Some(u) = expand_uid_set(uids).and_then(|u| u.first().copied()) {
+            if let Some(u) = super::uidset::expand(uids).and_then(|u| u.first().copied()) {
                 c.append_uid = Some((*v, u));
             }
         }

@@ -5,9 +5,7 @@ use super::conn::Conn;
 use super::error::ImapError;
 use super::transport::{Traced, Transport};
 use crate::config::{AuthMethod, Security};
-use crate::secrets::Secret;
 use async_imap::imap_proto::{Response, Status};
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -15,16 +13,8 @@ use tokio::net::TcpStream;
 /// Everything needed to open a session; plain data taken from the config.
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub username: String,
-    pub auth: AuthMethod,
-    pub ca_certificate: Option<PathBuf>,
-    pub secret: Secret,
-    /// The command that gives the secret, run again for each OAuth login (tokens expire)
-    /// and after a refused login.
-    pub password_command: Option<String>,
+    /// The server and the credentials (shared with SMTP).
+    pub login: crate::login::LoginSettings,
     /// Log the whole conversation (credentials redacted).
     pub trace: bool,
     /// How long any single step may stay silent before the link counts as dead.
@@ -37,19 +27,8 @@ impl ConnectSettings {
     /// A copy with the secret read again from `password_command` (if there is one).
     pub async fn with_fresh_secret(&self) -> Result<ConnectSettings, ImapError> {
         let mut s = self.clone();
-        if let Some(cmd) = self.password_command.clone() {
-            let secret =
-                tokio::task::spawn_blocking(move || crate::secrets::run_password_command(&cmd))
-                    .await
-                    .map_err(|e| ImapError::Auth(format!("password command: {e}")))?
-                    .map_err(|e| ImapError::Auth(e.to_string()))?;
-            s.secret = secret;
-        }
+        s.login.secret = self.login.fresh_secret().await.map_err(ImapError::Auth)?;
         Ok(s)
-    }
-
-    fn addr(&self) -> String {
-        format!("{}:{}", self.host, self.port)
     }
 }
 
@@ -65,33 +44,37 @@ async fn with_timeout<T>(
 
 /// Connects, secures and logs in.
 pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
-    if s.security == Security::Plain && !crate::config::is_loopback_host(&s.host) {
+    if s.login.security == Security::Plain && !crate::config::is_loopback_host(&s.login.host) {
         return Err(ImapError::Tls {
-            host: s.host.clone(),
+            host: s.login.host.clone(),
             reason: "plain (unencrypted) connections are only allowed to a loopback address".into(),
         });
     }
-    let tcp = with_timeout(s.timeout, &format!("connecting to {}", s.addr()), async {
-        TcpStream::connect((s.host.as_str(), s.port))
-            .await
-            .map_err(|source| ImapError::Connect {
-                addr: s.addr(),
-                source,
-            })
-    })
+    let tcp = with_timeout(
+        s.timeout,
+        &format!("connecting to {}", s.login.addr()),
+        async {
+            TcpStream::connect((s.login.host.as_str(), s.login.port))
+                .await
+                .map_err(|source| ImapError::Connect {
+                    addr: s.login.addr(),
+                    source,
+                })
+        },
+    )
     .await?;
     let _ = tcp.set_nodelay(true);
-    let transport = match s.security {
+    let transport = match s.login.security {
         Security::Tls => with_timeout(s.timeout, "TLS handshake", tls_wrap(s, tcp)).await?,
         Security::Plain => Transport::Plain(tcp),
         Security::Starttls => with_timeout(s.timeout, "STARTTLS", starttls(s, tcp)).await?,
     };
     let mut client = async_imap::Client::new(Traced::new(transport, s.trace, &s.label));
-    if s.security != Security::Starttls {
+    if s.login.security != Security::Starttls {
         with_timeout(s.timeout, "server greeting", read_greeting(&mut client)).await?;
     }
     let fresh;
-    let s = if s.auth != AuthMethod::Login && s.password_command.is_some() {
+    let s = if s.login.auth != AuthMethod::Login && s.login.password_command.is_some() {
         fresh = s.with_fresh_secret().await?;
         &fresh
     } else {
@@ -133,12 +116,12 @@ async fn tls_wrap(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, Imap
     let as_imap = |e: TlsError| match e {
         TlsError::CaCertificate { path, reason } => ImapError::CaCertificate { path, reason },
         other => ImapError::Tls {
-            host: s.host.clone(),
+            host: s.login.host.clone(),
             reason: other.to_string(),
         },
     };
-    let ctx = context(s.ca_certificate.as_deref()).map_err(as_imap)?;
-    let tls = handshake(&ctx, &s.host, tcp).await.map_err(as_imap)?;
+    let ctx = context(s.login.ca_certificate.as_deref()).map_err(as_imap)?;
+    let tls = handshake(&ctx, &s.login.host, tcp).await.map_err(as_imap)?;
     Ok(Transport::Tls(Box::new(tls)))
 }
 
@@ -169,14 +152,14 @@ async fn starttls(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, Imap
     }
     if !offered {
         return Err(ImapError::StartTlsNotOffered {
-            host: s.host.clone(),
+            host: s.login.host.clone(),
         });
     }
     client
         .run_command_and_check_ok("STARTTLS", None)
         .await
         .map_err(|_| ImapError::StartTlsNotOffered {
-            host: s.host.clone(),
+            host: s.login.host.clone(),
         })?;
     // Anything the server sent before the handshake is discarded with the old client.
     let Transport::Plain(tcp) = client.into_inner().into_inner() else {
@@ -213,8 +196,8 @@ async fn authenticate(
     s: &ConnectSettings,
     client: async_imap::Client<Traced>,
 ) -> Result<async_imap::Session<Traced>, ImapError> {
-    let (user, pass) = (s.username.as_str(), s.secret.expose());
-    let result = match s.auth {
+    let (user, pass) = (s.login.username.as_str(), s.login.secret.expose());
+    let result = match s.login.auth {
         AuthMethod::Login => {
             // LOGIN quotes as needed; characters it cannot quote go through AUTHENTICATE PLAIN.
             if pass.chars().all(|c| c.is_ascii() && !c.is_ascii_control())

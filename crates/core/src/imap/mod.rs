@@ -16,6 +16,7 @@ pub mod queue;
 pub mod sync;
 pub mod tls;
 pub mod transport;
+pub mod uidset;
 pub mod worker;
 
 pub use conn::Conn;

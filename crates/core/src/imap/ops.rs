@@ -1,9 +1,10 @@
 //! Message operations on the selected folder, by UID, checked against the server's answer.
 
-use super::conn::{expand_uid_set, Completion, Conn, Part};
+use super::conn::{Completion, Conn, Part};
 use super::error::ImapError;
 use super::protocol::{CopyResult, SearchTerm};
-use super::sync::uid_sets;
+use super::uidset::encode_bounded as uid_sets;
+use super::uidset::expand as expand_uid_set;
 use super::{mailbox_arg, quote};
 use crate::mail::Uid;
 use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode};

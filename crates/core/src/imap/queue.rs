@@ -6,8 +6,6 @@
 #[cfg(test)]
 use super::protocol::Messages;
 pub use super::protocol::QueuedOp;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The kept changes of one account, mirrored in a file.
@@ -48,16 +46,8 @@ impl OfflineQueue {
                 _ => Ok(()),
             };
         }
-        let tmp = self.path.with_extension("queue.tmp");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&serde_json::to_vec(&self.ops).map_err(std::io::Error::other)?)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &self.path)
+        let bytes = serde_json::to_vec(&self.ops).map_err(std::io::Error::other)?;
+        crate::atomic_file::write_atomic(&self.path, &bytes, 0o600)
     }
 
     /// Keeps a change for later.

@@ -1,12 +1,13 @@
 //! Bringing a folder's cache to equal the server: QRESYNC, else CONDSTORE, else a
 //! UID/flags comparison. Newest messages first, so a screenful is ready before the rest.
 
-use super::changes::{flag_update, normalized, MailboxChanges};
+use super::changes::{flag_update, MailboxChanges};
 use super::committer::{fetch_in_batches, Committer};
 use super::conn::Conn;
 use super::error::ImapError;
 use super::headers::{fetch_items, fetched_from, Fetched};
 use super::mailbox_arg;
+use super::uidset::{bounded_sets, normalized};
 use crate::cache::{Batch, Cache, FolderState};
 use crate::mail::{Flags, FolderStatus, MessageSummary, Uid};
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
@@ -439,84 +440,4 @@ pub async fn apply_pending(
     report.changed += batch.flag_updates.len() as u64;
     cache.apply(folder, uidv, &batch)?;
     Ok(())
-}
-
-/// Longest UID set tern puts in one command; some servers refuse longer lines.
-const MAX_SET_LEN: usize = 8000;
-
-/// UID sets for these UIDs, split so that none is longer than `MAX_SET_LEN`.
-fn bounded_sets(uids: &[Uid], out: &mut Vec<String>) {
-    if uids.is_empty() {
-        return;
-    }
-    let set = uid_set(uids);
-    if set.len() <= MAX_SET_LEN || uids.len() == 1 {
-        out.push(set);
-    } else {
-        let (a, b) = uids.split_at(uids.len() / 2);
-        bounded_sets(a, out);
-        bounded_sets(b, out);
-    }
-}
-
-/// UID sets for any number of UIDs (sorted first), each short enough for one command.
-pub fn uid_sets(uids: &[Uid]) -> Vec<String> {
-    let mut sorted = uids.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = Vec::new();
-    bounded_sets(&sorted, &mut out);
-    out
-}
-
-/// Compresses UIDs into an IMAP set like `1:5,9,12:14`.
-pub fn uid_set(uids: &[Uid]) -> String {
-    let mut sorted = uids.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let start = sorted[i];
-        let mut end = start;
-        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
-            i += 1;
-            end = sorted[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sparse_uids_make_several_short_sets() {
-        let sparse: Vec<u32> = (0..5000).map(|i| 1_000_000 + i * 7).collect();
-        let mut sets = Vec::new();
-        super::bounded_sets(&sparse, &mut sets);
-        assert!(sets.len() > 1 && sets.iter().all(|s| s.len() <= super::MAX_SET_LEN));
-        let back: usize = sets.iter().map(|s| s.split(',').count()).sum();
-        assert_eq!(back, 5000);
-        let mut dense = Vec::new();
-        super::bounded_sets(&(1..=5000).collect::<Vec<_>>(), &mut dense);
-        assert_eq!(dense, vec!["1:5000"]);
-    }
-
-    #[test]
-    fn uid_sets_compress() {
-        assert_eq!(
-            super::uid_set(&[5, 1, 2, 3, 9, 12, 13, 14, 3]),
-            "1:3,5,9,12:14"
-        );
-        assert_eq!(super::uid_set(&[]), "");
-    }
 }
