@@ -266,10 +266,11 @@ async fn delete_to_trash_then_for_good_append_and_body_without_seen() {
         .1
         .has(Flag::Seen));
 
-    // Delete: to Trash (found by its special use), then inside Trash for good.
-    h.worker.send(C::Delete {
+    // Delete, as the client sends it: a move to Trash, then inside Trash for good.
+    h.worker.send(C::Move {
         id: 2,
         messages: messages(&cache, "INBOX", vec![unseen]),
+        dest: "Trash".into(),
     });
     h.done(2).await;
     let trash = server_state(&mut other, "Trash").await;
@@ -283,7 +284,7 @@ async fn delete_to_trash_then_for_good_append_and_body_without_seen() {
         folders: vec!["Trash".into()],
     });
     h.done(3).await;
-    h.worker.send(C::Delete {
+    h.worker.send(C::Expunge {
         id: 4,
         messages: messages(&cache, "Trash", vec![trash[0].0]),
     });

@@ -378,9 +378,10 @@ async fn stale_uidvalidity_and_bad_input_are_refused_and_nothing_changes() {
 
     let mut stale = inbox(&cache, vec![1, 2]);
     stale.uidvalidity += 1;
-    h.worker.send(C::Delete {
+    h.worker.send(C::Move {
         id: 1,
         messages: stale,
+        dest: "Trash".into(),
     });
     assert!(h.failed(1).await.contains("UIDVALIDITY changed"));
 

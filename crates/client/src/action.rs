@@ -1,231 +1,150 @@
-//! Every user intent, as data: the keymap in the config and the `:` command line name
-//! these (snake_case in the config, kebab-case or snake_case on the command line).
+//! Every user intent, as data, declared once: the variant, the name the config and the
+//! `:` command line use (snake_case; kebab-case works on the command line), the help
+//! text, and the default keys in every view (global, message list, reader). The keymaps,
+//! the help screen and the config's `[keys.*]` tables all read this one table.
 
 use serde::Deserialize;
 
-/// What a key (or key sequence) asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Down,
-    Up,
-    First,
-    Last,
-    HalfPageDown,
-    HalfPageUp,
-    PageDown,
-    PageUp,
-    Open,
-    NextMessage,
-    PreviousMessage,
-    ToggleFlagged,
-    ToggleUnread,
-    Delete,
-    Archive,
-    MoveTo,
-    CopyTo,
-    GoToFolder,
-    Compose,
-    Reply,
-    ReplyAll,
-    ReplyList,
-    Forward,
-    ForwardAttached,
-    Recall,
-    Undo,
-    Select,
-    SelectRange,
-    SelectAll,
-    NextFolder,
-    PreviousFolder,
-    Search,
-    NextHit,
-    PreviousHit,
-    ClearSearch,
-    ToggleThreads,
-    ToggleSort,
-    ToggleSplit,
-    ToggleHeaders,
-    OpenLink,
-    SaveAttachment,
-    OpenAttachment,
-    FocusNext,
-    FocusPrevious,
-    CommandLine,
-    Help,
-    Suspend,
-    SyncNow,
-    Quit,
+/// An action's entry in the table.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionInfo {
+    pub action: Action,
+    /// The name in the config and on the command line (`toggle_flagged`).
+    pub name: &'static str,
+    /// A few words for the help screen.
+    pub help: &'static str,
+    /// Default keys in every view (a view's own binding of the key wins).
+    pub global: &'static [&'static str],
+    /// Default keys in the message list (a contract: users' muscle memory).
+    pub list: &'static [&'static str],
+    /// Default keys in the reader (pager keys, and triage without leaving).
+    pub reader: &'static [&'static str],
+}
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal, $help:literal,
+        global [$($g:literal),*], list [$($l:literal),*], reader [$($r:literal),*]; )*) => {
+        /// What a key (or key sequence) asks for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        /// Every action, in the order the help lists them.
+        pub const ACTIONS: &[ActionInfo] = &[
+            $(ActionInfo {
+                action: Action::$variant,
+                name: $name,
+                help: $help,
+                global: &[$($g),*],
+                list: &[$($l),*],
+                reader: &[$($r),*],
+            },)*
+        ];
+
+        impl Action {
+            /// Every action, in the order the help lists them.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            fn info(self) -> &'static ActionInfo {
+                match self {
+                    $(Action::$variant => &ACTIONS[Action::$variant as usize],)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Down = "down", "down", global [], list ["j", "Down"], reader ["j", "Down"];
+    Up = "up", "up", global [], list ["k", "Up"], reader ["k", "Up"];
+    First = "first", "first", global [], list ["g g", "Home"], reader ["g g"];
+    Last = "last", "last", global [], list ["G", "End"], reader ["G"];
+    HalfPageDown = "half_page_down", "half a page down", global [], list ["C-d"], reader ["C-d"];
+    HalfPageUp = "half_page_up", "half a page up", global [], list ["C-u"], reader ["C-u"];
+    PageDown = "page_down", "page down", global [], list ["PageDown"], reader ["Space", "PageDown"];
+    PageUp = "page_up", "page up", global [], list ["PageUp"], reader ["b", "PageUp"];
+    Open = "open", "open the message", global [], list ["Enter"], reader [];
+    NextMessage = "next_message", "next message", global [], list [], reader ["J"];
+    PreviousMessage = "previous_message", "previous message", global [], list [], reader ["K"];
+    ToggleFlagged = "toggle_flagged", "flag / unflag", global [], list ["F"], reader ["F"];
+    ToggleUnread = "toggle_unread", "read / unread", global [], list ["U"], reader ["U"];
+    Delete = "delete", "delete (to Trash; in Trash for good, asks)", global [], list ["d"], reader ["d"];
+    Archive = "archive", "archive", global [], list ["a"], reader ["a"];
+    MoveTo = "move_to", "move to a folder (picker)", global [], list ["M"], reader ["M"];
+    CopyTo = "copy_to", "copy to a folder (picker)", global [], list ["C"], reader ["C"];
+    GoToFolder = "go_to_folder", "go to a folder (picker)", global [], list ["c"], reader [];
+    Compose = "compose", "write a new message", global [], list ["m"], reader ["m"];
+    Reply = "reply", "reply to the sender", global [], list ["r"], reader ["r"];
+    ReplyAll = "reply_all", "reply to all", global [], list ["R"], reader ["R"];
+    ReplyList = "reply_list", "reply to the mailing list", global [], list ["L"], reader ["L"];
+    Forward = "forward", "forward (inline)", global [], list ["f"], reader ["f"];
+    ForwardAttached = "forward_attached", "forward as an attachment", global [], list [], reader [];
+    Recall = "recall", "edit a draft again (in Drafts)", global [], list [], reader [];
+    Undo = "undo", "undo the last move, delete, archive, flag", global [], list ["u"], reader ["u"];
+    Select = "select", "select / unselect, then down", global [], list ["Space"], reader [];
+    SelectRange = "select_range", "select a range (again to end it)", global [], list ["v"], reader [];
+    SelectAll = "select_all", "select all shown (again: none)", global [], list ["*"], reader [];
+    NextFolder = "next_folder", "next folder", global [], list ["J"], reader [];
+    PreviousFolder = "previous_folder", "previous folder", global [], list ["K"], reader [];
+    Search = "search", "search (words, from:, is:unread …)", global [], list ["/"], reader ["/"];
+    NextHit = "next_hit", "next hit", global [], list ["n"], reader ["n"];
+    PreviousHit = "previous_hit", "previous hit", global [], list ["N"], reader ["N"];
+    ClearSearch = "clear_search", "clear the selection, then the search", global [], list ["Esc"], reader ["Esc"];
+    ToggleThreads = "toggle_threads", "threads on / off", global [], list ["T"], reader [];
+    ToggleSort = "toggle_sort", "newest / oldest first", global [], list ["o"], reader [];
+    ToggleSplit = "toggle_split", "reader split below the list / full screen", global ["z"], list [], reader [];
+    ToggleHeaders = "toggle_headers", "all headers / the main ones", global [], list [], reader ["h"];
+    OpenLink = "open_link", "open link number N", global [], list [], reader ["l"];
+    SaveAttachment = "save_attachment", "save an attachment (or all)", global [], list [], reader ["s"];
+    OpenAttachment = "open_attachment", "open an attachment", global [], list [], reader ["O"];
+    FocusNext = "focus_next", "focus the next pane", global ["Tab"], list [], reader [];
+    FocusPrevious = "focus_previous", "focus the previous pane", global ["BackTab"], list [], reader [];
+    CommandLine = "command_line", "command line (Tab completes)", global [":"], list [], reader [];
+    Help = "help", "this help", global ["?"], list [], reader [];
+    Suspend = "suspend", "suspend (fg resumes)", global ["C-z"], list [], reader [];
+    SyncNow = "sync_now", "sync now", global ["$", "C-r"], list [], reader [];
+    Quit = "quit", "close / quit", global [], list ["q"], reader ["q"];
+}
+
+/// The views that have keymaps of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    List,
+    Reader,
+}
+
+/// The default bindings of a view, the global ones first (so the view's win).
+pub fn default_keys(view: View) -> Vec<(&'static str, Action)> {
+    let global = ACTIONS
+        .iter()
+        .flat_map(|a| a.global.iter().map(|k| (*k, a.action)));
+    let own = ACTIONS.iter().flat_map(move |a| {
+        let keys = match view {
+            View::List => a.list,
+            View::Reader => a.reader,
+        };
+        keys.iter().map(|k| (*k, a.action))
+    });
+    global.chain(own).collect()
 }
 
 impl Action {
-    /// Every action, in the order the help lists them.
-    pub const ALL: &'static [Action] = &[
-        Action::Down,
-        Action::Up,
-        Action::First,
-        Action::Last,
-        Action::HalfPageDown,
-        Action::HalfPageUp,
-        Action::PageDown,
-        Action::PageUp,
-        Action::Open,
-        Action::NextMessage,
-        Action::PreviousMessage,
-        Action::ToggleFlagged,
-        Action::ToggleUnread,
-        Action::Delete,
-        Action::Archive,
-        Action::MoveTo,
-        Action::CopyTo,
-        Action::GoToFolder,
-        Action::Compose,
-        Action::Reply,
-        Action::ReplyAll,
-        Action::ReplyList,
-        Action::Forward,
-        Action::ForwardAttached,
-        Action::Recall,
-        Action::Undo,
-        Action::Select,
-        Action::SelectRange,
-        Action::SelectAll,
-        Action::NextFolder,
-        Action::PreviousFolder,
-        Action::Search,
-        Action::NextHit,
-        Action::PreviousHit,
-        Action::ClearSearch,
-        Action::ToggleThreads,
-        Action::ToggleSort,
-        Action::ToggleSplit,
-        Action::ToggleHeaders,
-        Action::OpenLink,
-        Action::SaveAttachment,
-        Action::OpenAttachment,
-        Action::FocusNext,
-        Action::FocusPrevious,
-        Action::CommandLine,
-        Action::Help,
-        Action::Suspend,
-        Action::SyncNow,
-        Action::Quit,
-    ];
-
     /// The name used in the config (`toggle_flagged`).
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Down => "down",
-            Action::Up => "up",
-            Action::First => "first",
-            Action::Last => "last",
-            Action::HalfPageDown => "half_page_down",
-            Action::HalfPageUp => "half_page_up",
-            Action::PageDown => "page_down",
-            Action::PageUp => "page_up",
-            Action::Open => "open",
-            Action::NextMessage => "next_message",
-            Action::PreviousMessage => "previous_message",
-            Action::ToggleFlagged => "toggle_flagged",
-            Action::ToggleUnread => "toggle_unread",
-            Action::Delete => "delete",
-            Action::Archive => "archive",
-            Action::MoveTo => "move_to",
-            Action::CopyTo => "copy_to",
-            Action::GoToFolder => "go_to_folder",
-            Action::Compose => "compose",
-            Action::Reply => "reply",
-            Action::ReplyAll => "reply_all",
-            Action::ReplyList => "reply_list",
-            Action::Forward => "forward",
-            Action::ForwardAttached => "forward_attached",
-            Action::Recall => "recall",
-            Action::Undo => "undo",
-            Action::Select => "select",
-            Action::SelectRange => "select_range",
-            Action::SelectAll => "select_all",
-            Action::NextFolder => "next_folder",
-            Action::PreviousFolder => "previous_folder",
-            Action::Search => "search",
-            Action::NextHit => "next_hit",
-            Action::PreviousHit => "previous_hit",
-            Action::ClearSearch => "clear_search",
-            Action::ToggleThreads => "toggle_threads",
-            Action::ToggleSort => "toggle_sort",
-            Action::ToggleSplit => "toggle_split",
-            Action::ToggleHeaders => "toggle_headers",
-            Action::OpenLink => "open_link",
-            Action::SaveAttachment => "save_attachment",
-            Action::OpenAttachment => "open_attachment",
-            Action::FocusNext => "focus_next",
-            Action::FocusPrevious => "focus_previous",
-            Action::CommandLine => "command_line",
-            Action::Help => "help",
-            Action::Suspend => "suspend",
-            Action::SyncNow => "sync_now",
-            Action::Quit => "quit",
-        }
+        self.info().name
     }
 
     /// The action named `name` (`toggle_flagged` or `toggle-flagged`).
     pub fn from_name(name: &str) -> Option<Action> {
         let name = name.replace('-', "_");
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+        ACTIONS.iter().find(|a| a.name == name).map(|a| a.action)
     }
 
     /// A few words for the help screen.
     pub fn describe(self) -> &'static str {
-        match self {
-            Action::Down => "down",
-            Action::Up => "up",
-            Action::First => "first",
-            Action::Last => "last",
-            Action::HalfPageDown => "half a page down",
-            Action::HalfPageUp => "half a page up",
-            Action::PageDown => "page down",
-            Action::PageUp => "page up",
-            Action::Open => "open the message",
-            Action::NextMessage => "next message",
-            Action::PreviousMessage => "previous message",
-            Action::ToggleFlagged => "flag / unflag",
-            Action::ToggleUnread => "read / unread",
-            Action::Delete => "delete (to Trash; in Trash for good, asks)",
-            Action::Archive => "archive",
-            Action::MoveTo => "move to a folder (picker)",
-            Action::CopyTo => "copy to a folder (picker)",
-            Action::GoToFolder => "go to a folder (picker)",
-            Action::Compose => "write a new message",
-            Action::Reply => "reply to the sender",
-            Action::ReplyAll => "reply to all",
-            Action::ReplyList => "reply to the mailing list",
-            Action::Forward => "forward (inline)",
-            Action::ForwardAttached => "forward as an attachment",
-            Action::Recall => "edit a draft again (in Drafts)",
-            Action::Undo => "undo the last move, delete, archive, flag",
-            Action::Select => "select / unselect, then down",
-            Action::SelectRange => "select a range (again to end it)",
-            Action::SelectAll => "select all shown (again: none)",
-            Action::NextFolder => "next folder",
-            Action::PreviousFolder => "previous folder",
-            Action::Search => "search (words, from:, is:unread …)",
-            Action::NextHit => "next hit",
-            Action::PreviousHit => "previous hit",
-            Action::ClearSearch => "clear the selection, then the search",
-            Action::ToggleThreads => "threads on / off",
-            Action::ToggleSort => "newest / oldest first",
-            Action::ToggleSplit => "reader split below the list / full screen",
-            Action::ToggleHeaders => "all headers / the main ones",
-            Action::OpenLink => "open link number N",
-            Action::SaveAttachment => "save an attachment (or all)",
-            Action::OpenAttachment => "open an attachment",
-            Action::FocusNext => "focus the next pane",
-            Action::FocusPrevious => "focus the previous pane",
-            Action::CommandLine => "command line (Tab completes)",
-            Action::Help => "this help",
-            Action::Suspend => "suspend (fg resumes)",
-            Action::SyncNow => "sync now",
-            Action::Quit => "close / quit",
-        }
+        self.info().help
     }
 }
 
@@ -246,5 +165,18 @@ mod tests {
             Some(Action::ToggleFlagged)
         );
         assert_eq!(Action::from_name("nope"), None);
+    }
+
+    #[test]
+    fn the_table_is_in_enum_order_and_every_action_is_reachable() {
+        for (i, a) in super::ACTIONS.iter().enumerate() {
+            assert_eq!(a.action as usize, i, "{}", a.name);
+            assert!(!a.help.is_empty(), "{}", a.name);
+        }
+        let list = super::default_keys(super::View::List);
+        assert!(list.contains(&("d", Action::Delete)) && list.contains(&("?", Action::Help)));
+        let reader = super::default_keys(super::View::Reader);
+        assert!(reader.contains(&("Space", Action::PageDown)));
+        assert!(list.contains(&("Space", Action::Select)));
     }
 }

@@ -1,7 +1,7 @@
 //! Key sequences to actions: the default table, and a matcher that can answer "pending"
 //! for the first key of a sequence such as `g g`.
 
-use crate::action::Action;
+use crate::action::{default_keys, Action, View};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 
@@ -99,8 +99,8 @@ impl Keymaps {
     /// table and the key.
     pub fn build(keys: &tern_core::config::Keys) -> Result<Keymaps, String> {
         Ok(Keymaps {
-            list: Keymap::build(DEFAULT_LIST_KEYS, &keys.global, &keys.list, "list")?,
-            reader: Keymap::build(DEFAULT_READER_KEYS, &keys.global, &keys.reader, "reader")?,
+            list: Keymap::build(View::List, &keys.global, &keys.list, "list")?,
+            reader: Keymap::build(View::Reader, &keys.global, &keys.reader, "reader")?,
         })
     }
 }
@@ -108,104 +108,11 @@ impl Keymaps {
 impl Default for Keymaps {
     fn default() -> Keymaps {
         Keymaps {
-            list: Keymap::from_table(DEFAULT_LIST_KEYS),
-            reader: Keymap::from_table(DEFAULT_READER_KEYS),
+            list: Keymap::defaults(View::List),
+            reader: Keymap::defaults(View::Reader),
         }
     }
 }
-
-/// Bindings that work in every view unless a view binds the key itself.
-pub const DEFAULT_GLOBAL_KEYS: &[(&str, Action)] = &[
-    ("?", Action::Help),
-    (":", Action::CommandLine),
-    ("C-z", Action::Suspend),
-    ("$", Action::SyncNow),
-    ("C-r", Action::SyncNow),
-    ("Tab", Action::FocusNext),
-    ("BackTab", Action::FocusPrevious),
-    ("z", Action::ToggleSplit),
-];
-
-/// The default bindings of the message list (a contract: users' muscle memory).
-pub const DEFAULT_LIST_KEYS: &[(&str, Action)] = &[
-    ("j", Action::Down),
-    ("Down", Action::Down),
-    ("k", Action::Up),
-    ("Up", Action::Up),
-    ("g g", Action::First),
-    ("Home", Action::First),
-    ("G", Action::Last),
-    ("End", Action::Last),
-    ("C-d", Action::HalfPageDown),
-    ("C-u", Action::HalfPageUp),
-    ("PageDown", Action::PageDown),
-    ("PageUp", Action::PageUp),
-    ("Enter", Action::Open),
-    ("/", Action::Search),
-    ("n", Action::NextHit),
-    ("N", Action::PreviousHit),
-    ("Esc", Action::ClearSearch),
-    ("J", Action::NextFolder),
-    ("K", Action::PreviousFolder),
-    ("c", Action::GoToFolder),
-    ("F", Action::ToggleFlagged),
-    ("U", Action::ToggleUnread),
-    ("d", Action::Delete),
-    ("a", Action::Archive),
-    ("M", Action::MoveTo),
-    ("C", Action::CopyTo),
-    ("u", Action::Undo),
-    ("m", Action::Compose),
-    ("r", Action::Reply),
-    ("R", Action::ReplyAll),
-    ("L", Action::ReplyList),
-    ("f", Action::Forward),
-    ("Space", Action::Select),
-    ("v", Action::SelectRange),
-    ("*", Action::SelectAll),
-    ("T", Action::ToggleThreads),
-    ("o", Action::ToggleSort),
-    ("q", Action::Quit),
-];
-
-/// The default bindings of the reader (pager keys, and triage without leaving).
-pub const DEFAULT_READER_KEYS: &[(&str, Action)] = &[
-    ("j", Action::Down),
-    ("Down", Action::Down),
-    ("k", Action::Up),
-    ("Up", Action::Up),
-    ("Space", Action::PageDown),
-    ("PageDown", Action::PageDown),
-    ("b", Action::PageUp),
-    ("PageUp", Action::PageUp),
-    ("C-d", Action::HalfPageDown),
-    ("C-u", Action::HalfPageUp),
-    ("g g", Action::First),
-    ("G", Action::Last),
-    ("J", Action::NextMessage),
-    ("K", Action::PreviousMessage),
-    ("/", Action::Search),
-    ("n", Action::NextHit),
-    ("N", Action::PreviousHit),
-    ("Esc", Action::ClearSearch),
-    ("h", Action::ToggleHeaders),
-    ("l", Action::OpenLink),
-    ("s", Action::SaveAttachment),
-    ("O", Action::OpenAttachment),
-    ("F", Action::ToggleFlagged),
-    ("U", Action::ToggleUnread),
-    ("d", Action::Delete),
-    ("a", Action::Archive),
-    ("M", Action::MoveTo),
-    ("C", Action::CopyTo),
-    ("u", Action::Undo),
-    ("m", Action::Compose),
-    ("r", Action::Reply),
-    ("R", Action::ReplyAll),
-    ("L", Action::ReplyList),
-    ("f", Action::Forward),
-    ("q", Action::Quit),
-];
 
 /// Key overrides from the config: sequence to action name (`none` unbinds).
 pub type Overrides = std::collections::BTreeMap<String, String>;
@@ -213,19 +120,20 @@ pub type Overrides = std::collections::BTreeMap<String, String>;
 impl Keymap {
     /// The default message-list keymap.
     pub fn list_defaults() -> Keymap {
-        Keymap::from_table(DEFAULT_LIST_KEYS)
+        Keymap::defaults(View::List)
     }
 
     /// The default reader keymap.
     pub fn reader_defaults() -> Keymap {
-        Keymap::from_table(DEFAULT_READER_KEYS)
+        Keymap::defaults(View::Reader)
     }
 
-    fn from_table(table: &[(&str, Action)]) -> Keymap {
+    /// A view's default bindings, from the action table.
+    fn defaults(view: View) -> Keymap {
         let mut k = Keymap::default();
-        for (seq, action) in DEFAULT_GLOBAL_KEYS.iter().chain(table) {
+        for (seq, action) in default_keys(view) {
             if let Some(keys) = parse_sequence(seq) {
-                k.bindings.insert(keys, Some(*action));
+                k.bindings.insert(keys, Some(action));
             }
         }
         k
@@ -234,12 +142,12 @@ impl Keymap {
     /// A view's keymap: the defaults, then `[keys.global]`, then the view's own table.
     /// An error names the table and key in plain words.
     pub fn build(
-        table: &[(&str, Action)],
+        which: View,
         global: &Overrides,
         view: &Overrides,
         view_name: &str,
     ) -> Result<Keymap, String> {
-        let mut k = Keymap::from_table(table);
+        let mut k = Keymap::defaults(which);
         for (section, overrides) in [("global", global), (view_name, view)] {
             for (seq, name) in overrides {
                 let keys = parse_sequence(seq).ok_or_else(|| {
@@ -365,7 +273,7 @@ mod tests {
             ("g i".to_string(), "go-to-folder".to_string()),
         ]
         .into();
-        let mut k = Keymap::build(DEFAULT_LIST_KEYS, &global, &list, "list").unwrap();
+        let mut k = Keymap::build(View::List, &global, &list, "list").unwrap();
         assert_eq!(k.feed(key("x")), Matched::Action(Action::Delete));
         assert_eq!(k.feed(key("d")), Matched::Nothing);
         assert_eq!(k.feed(key("C-s")), Matched::Action(Action::SyncNow));
@@ -373,9 +281,9 @@ mod tests {
         assert_eq!(k.feed(key("i")), Matched::Action(Action::GoToFolder));
         assert!(k.describe().contains(&("x".to_string(), Action::Delete)));
         let bad: Overrides = [("x".to_string(), "explode".to_string())].into();
-        let e = Keymap::build(DEFAULT_LIST_KEYS, &Overrides::new(), &bad, "list").unwrap_err();
+        let e = Keymap::build(View::List, &Overrides::new(), &bad, "list").unwrap_err();
         assert!(e.contains("[keys.list]") && e.contains("explode"), "{e}");
         let bad: Overrides = [("Ctrl+x".to_string(), "quit".to_string())].into();
-        assert!(Keymap::build(DEFAULT_LIST_KEYS, &Overrides::new(), &bad, "list").is_err());
+        assert!(Keymap::build(View::List, &Overrides::new(), &bad, "list").is_err());
     }
 }

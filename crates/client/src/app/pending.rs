@@ -64,7 +64,9 @@ impl AppState {
                         }
                     }
                 }
-                QueuedOp::Move { messages: m, .. } | QueuedOp::Delete { messages: m }
+                QueuedOp::Move { messages: m, .. }
+                | QueuedOp::Delete { messages: m }
+                | QueuedOp::Expunge { messages: m }
                     if self.here(m) =>
                 {
                     let gone: HashSet<Uid> = m.uids.iter().copied().collect();
@@ -101,6 +103,7 @@ impl AppState {
                     (messages.folder != trash).then(|| trash.clone()),
                     messages.uids.len(),
                 ),
+                QueuedOp::Expunge { messages } => (Some(messages), None, messages.uids.len()),
                 QueuedOp::Copy { messages, dest } => {
                     (None, Some(dest.clone()), messages.uids.len())
                 }

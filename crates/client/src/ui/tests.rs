@@ -140,7 +140,7 @@ fn help_lists_every_default_key() {
         .iter()
         .map(|c| c.symbol())
         .collect();
-    for (key, action) in crate::app::keymap::DEFAULT_LIST_KEYS {
+    for (key, action) in crate::action::default_keys(crate::action::View::List) {
         assert!(
             text.contains(key) && text.contains(action.describe()),
             "{key}"

@@ -7,7 +7,6 @@ use super::protocol::{DoneResult, Messages, WorkerCommand, WorkerEvent};
 use super::sync::{apply_pending, sync_folder, SyncReport};
 use super::worker::{refresh_folders, State};
 use super::{folders, ops, Conn};
-use crate::mail::{special_folder, SpecialUse};
 
 /// Syncs a folder (which SELECTs it) and tells the UI.
 pub(super) async fn sync_and_report(
@@ -120,23 +119,6 @@ pub(super) async fn run_command(
             let r = ops::move_messages(conn, &m.uids, &dest).await?;
             settle(st, conn, &m.folder).await?;
             DoneResult::Copied(r)
-        }
-        C::Delete { messages: m, .. } => {
-            let trash = special_folder(
-                &st.folders,
-                st.opts.folders.trash.as_deref(),
-                SpecialUse::Trash,
-                "Trash",
-            );
-            select_messages(st, conn, &m).await?;
-            let r = if m.folder == trash {
-                ops::expunge_uids(conn, &m.uids).await?;
-                DoneResult::Ok
-            } else {
-                DoneResult::Copied(ops::move_messages(conn, &m.uids, &trash).await?)
-            };
-            settle(st, conn, &m.folder).await?;
-            r
         }
         C::Expunge { messages: m, .. } => {
             select_messages(st, conn, &m).await?;

@@ -62,11 +62,6 @@ pub enum WorkerCommand {
         messages: Messages,
         dest: String,
     },
-    /// To Trash; inside Trash, `\Deleted` plus UID EXPUNGE of exactly these UIDs.
-    Delete {
-        id: RequestId,
-        messages: Messages,
-    },
     Append {
         id: RequestId,
         folder: String,
@@ -209,7 +204,13 @@ pub enum QueuedOp {
         messages: Messages,
         dest: String,
     },
+    /// Kept by older versions: a delete the worker turned into a move to Trash (or,
+    /// inside Trash, a removal for good). Read from old queue files only.
     Delete {
+        messages: Messages,
+    },
+    /// Removal for good (inside Trash).
+    Expunge {
         messages: Messages,
     },
     MarkAnswered {
@@ -240,7 +241,7 @@ impl QueuedOp {
                 messages: messages.clone(),
                 dest: dest.clone(),
             },
-            WorkerCommand::Delete { messages, .. } => QueuedOp::Delete {
+            WorkerCommand::Expunge { messages, .. } => QueuedOp::Expunge {
                 messages: messages.clone(),
             },
             WorkerCommand::MarkAnswered {
@@ -255,8 +256,8 @@ impl QueuedOp {
         })
     }
 
-    /// The command that makes the change.
-    pub fn to_command(&self) -> WorkerCommand {
+    /// The command that makes the change (`trash`: where an old-style delete goes).
+    pub fn to_command(&self, trash: &str) -> WorkerCommand {
         match self.clone() {
             QueuedOp::SetFlags {
                 messages,
@@ -278,7 +279,15 @@ impl QueuedOp {
                 messages,
                 dest,
             },
-            QueuedOp::Delete { messages } => WorkerCommand::Delete { id: 0, messages },
+            QueuedOp::Delete { messages } if messages.folder == trash => {
+                WorkerCommand::Expunge { id: 0, messages }
+            }
+            QueuedOp::Delete { messages } => WorkerCommand::Move {
+                id: 0,
+                messages,
+                dest: trash.to_string(),
+            },
+            QueuedOp::Expunge { messages } => WorkerCommand::Expunge { id: 0, messages },
             QueuedOp::MarkAnswered {
                 message_id,
                 folders,
@@ -314,7 +323,7 @@ impl QueuedOp {
             QueuedOp::Copy { messages, dest } => {
                 format!("copying {} from {} to {dest}", n(messages), messages.folder)
             }
-            QueuedOp::Delete { messages } => {
+            QueuedOp::Delete { messages } | QueuedOp::Expunge { messages } => {
                 format!("deleting {} in {}", n(messages), messages.folder)
             }
             QueuedOp::MarkAnswered { message_id, .. } => {

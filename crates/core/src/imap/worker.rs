@@ -282,7 +282,6 @@ fn request_id(c: &WorkerCommand) -> Option<u64> {
         | SetFlags { id, .. }
         | Copy { id, .. }
         | Move { id, .. }
-        | Delete { id, .. }
         | Append { id, .. }
         | Expunge { id, .. }
         | Search { id, .. }
@@ -384,7 +383,13 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
     }
     let (mut done, mut failed) = (0, Vec::new());
     while let Some(op) = st.queue.ops.first().cloned() {
-        match run_command(st, conn, op.to_command()).await {
+        let trash = crate::mail::special_folder(
+            &st.folders,
+            st.opts.folders.trash.as_deref(),
+            crate::mail::SpecialUse::Trash,
+            "Trash",
+        );
+        match run_command(st, conn, op.to_command(&trash)).await {
             Ok(_) => done += 1,
             Err(e) if e.is_connection_problem() => return Err(e),
             Err(e) => failed.push(format!("{}: {e}", op.describe())),
@@ -445,21 +450,12 @@ async fn refresh_counts(
 }
 
 /// The folders whose counts a command changes.
-fn touched(st: &State, cmd: &WorkerCommand) -> Vec<String> {
+fn touched(cmd: &WorkerCommand) -> Vec<String> {
     use WorkerCommand::*;
     match cmd {
         SetFlags { messages, .. } | Expunge { messages, .. } => vec![messages.folder.clone()],
         Copy { messages, dest, .. } | Move { messages, dest, .. } => {
             vec![messages.folder.clone(), dest.clone()]
-        }
-        Delete { messages, .. } => {
-            let trash = crate::mail::special_folder(
-                &st.folders,
-                st.opts.folders.trash.as_deref(),
-                crate::mail::SpecialUse::Trash,
-                "Trash",
-            );
-            vec![messages.folder.clone(), trash]
         }
         Append { folder, .. } => vec![folder.clone()],
         _ => Vec::new(),
@@ -468,7 +464,7 @@ fn touched(st: &State, cmd: &WorkerCommand) -> Vec<String> {
 
 async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(), ImapError> {
     let id = request_id(&cmd).unwrap_or(0);
-    let touched = touched(st, &cmd);
+    let touched = touched(&cmd);
     let kept = cmd.clone();
     match run_command(st, conn, cmd).await {
         Ok(result) => {
