@@ -4,9 +4,6 @@
 //! changed, again after 1% of flags changed, and peak RSS. Dovecot's own cache is warmed
 //! first. Run: `cargo bench --bench sync`. Figures go to BENCHMARKS.md by hand.
 
-// The benchmarks measure child processes through libc (a pty, wait4 for peak RSS);
-// those calls stay here, outside the client and the engine, which forbid unsafe code.
-#![allow(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

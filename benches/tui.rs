@@ -16,16 +16,13 @@
 //!
 //! Run: `cargo bench --bench tui`. Figures go to BENCHMARKS.md by hand.
 
-// The benchmarks measure child processes through libc (a pty, wait4 for peak RSS);
-// those calls stay here, outside the client and the engine, which forbid unsafe code.
-#![allow(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::{filled_dovecot, median, message_count, open_floor, run_tern, write_config};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 mod support;
 use std::time::Duration;
 use support::harness::Harness;
-use support::proxy::{Dir, Proxy};
+use tern_testkit::proxy::{Dir, Proxy};
 use support::tmux::Tmux;
 use support::*;
 use tern::imap::idle::IdleTimings;
@@ -73,7 +73,7 @@ async fn a_silent_link_is_noticed_and_replaced_with_cyrus() {
 
 async fn a_silent_link_is_noticed_and_replaced_on(d: &impl TestServer) {
     fill(d, "INBOX", 5, 1);
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::through(d, &proxy, cache.clone());
@@ -124,7 +124,7 @@ async fn a_stall_inside_a_fetch_literal_caches_nothing_and_the_retry_works_on(d:
         chrono::Utc::now(),
     )
     .unwrap();
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::through(d, &proxy, cache.clone());
@@ -177,7 +177,7 @@ async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_with_
 
 async fn a_move_cut_off_either_way_ends_with_the_cache_equal_to_the_server_on(d: &impl TestServer) {
     fill(d, "INBOX", 6, 3);
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::through(d, &proxy, cache.clone());
@@ -237,7 +237,7 @@ async fn an_append_cut_mid_literal_stores_nothing_half_with_cyrus() {
 
 async fn an_append_cut_mid_literal_stores_nothing_half_on(d: &impl TestServer) {
     fill(d, "INBOX", 2, 3);
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::through(d, &proxy, cache.clone());
@@ -313,7 +313,7 @@ async fn dovecot_killed_ten_times_during_a_big_sync_and_the_cache_ends_equal() {
 fn keys_are_answered_while_the_network_hangs() {
     let d = server(DovecotOptions::default());
     fill(&d, "INBOX", 20, 4);
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
     let text = std::fs::read_to_string(&cfg).unwrap().replace(
@@ -350,7 +350,7 @@ async fn a_big_slow_message_reports_progress_while_it_comes() {
         chrono::Utc::now(),
     )
     .unwrap();
-    let proxy = Proxy::start(d.tls_port());
+    let proxy = Proxy::start(d.tls_port()).expect("the fault proxy listens");
     let dir = tempfile::tempdir().unwrap();
     let cache = new_cache(dir.path());
     let mut h = Harness::through(&d, &proxy, cache.clone());

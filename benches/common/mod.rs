@@ -149,14 +149,10 @@ pub fn run_tern(args: &[&str]) -> (f64, i64) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let pid = child.id() as i32;
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let (status, maxrss) = tern_testkit::pty::wait_with_peak_rss(&mut child).unwrap();
     let secs = t.elapsed().as_secs_f64();
-    let _ = child.try_wait();
     assert!(status == 0, "tern {args:?} failed");
-    (secs, ru.ru_maxrss)
+    (secs, maxrss)
 }
 
 /// Writes `dir/{name}.toml` for the first user, with its cache in `dir/{name}`.

@@ -12,7 +12,7 @@ pub(super) enum Got {
 pub(super) struct Term {
     pub(super) what: String,
     pub(super) child: Child,
-    pub(super) master: OwnedFd,
+    pub(super) master: std::fs::File,
     pub(super) screen: Screen,
     /// When spawn() was called.
     pub(super) started: Instant,
@@ -26,51 +26,9 @@ pub(super) struct Term {
     pub(super) timeline: Option<Vec<(Duration, String)>>,
 }
 
-pub(super) fn check(rc: libc::c_int, what: &str) {
-    assert!(rc >= 0, "{what}: {}", std::io::Error::last_os_error());
-}
-
-/// A pty of COLS x ROWS; `raw` sets the slave side to raw mode (for programs that do not
-/// do it themselves).
-pub(super) fn open_pty(raw: bool) -> (OwnedFd, OwnedFd) {
-    let (mut m, mut s) = (-1, -1);
-    let ws = libc::winsize {
-        ws_row: ROWS,
-        ws_col: COLS,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: out-pointers to live locals; null name and termios are allowed.
-    check(
-        unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) },
-        "openpty",
-    );
-    // SAFETY: openpty returned two fresh descriptors that nothing else owns.
-    let (m, s) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
-    for fd in [&m, &s] {
-        check(
-            unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) },
-            "fcntl",
-        );
-    }
-    check(
-        unsafe { libc::ioctl(m.as_raw_fd(), libc::TIOCSWINSZ, &ws) },
-        "TIOCSWINSZ",
-    );
-    if raw {
-        // SAFETY: termios is plain data, filled by tcgetattr before use.
-        let mut t: libc::termios = unsafe { std::mem::zeroed() };
-        check(
-            unsafe { libc::tcgetattr(s.as_raw_fd(), &mut t) },
-            "tcgetattr",
-        );
-        unsafe { libc::cfmakeraw(&mut t) };
-        check(
-            unsafe { libc::tcsetattr(s.as_raw_fd(), libc::TCSANOW, &t) },
-            "tcsetattr",
-        );
-    }
-    (m, s)
+/// A pty of COLS x ROWS: (master, slave); `raw` sets the slave side to raw mode.
+pub(super) fn open_pty(raw: bool) -> (std::fs::File, OwnedFd) {
+    tern_testkit::pty::open(COLS, ROWS, raw).unwrap_or_else(|e| panic!("openpty: {e}"))
 }
 
 /// Printable ASCII as is, `\e` for ESC, `\r`, `\n`, `\xNN` for other control bytes;
@@ -99,15 +57,7 @@ impl Term {
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave))
             .env("TERM", "xterm-256color");
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        tern_testkit::pty::controlling_terminal(&mut cmd);
         let started = Instant::now();
         let child = cmd
             .spawn()
@@ -134,38 +84,23 @@ impl Term {
         loop {
             let left = until.saturating_duration_since(Instant::now());
             let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-            let mut pfd = libc::pollfd {
-                fd: self.master.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if rc < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                self.fail(&format!("poll: {e}"));
-            }
-            if rc == 0 {
+            let ready = tern_testkit::pty::wait_readable(tern_testkit::pty::fd(&self.master), ms)
+                .unwrap_or_else(|e| self.fail(&format!("poll: {e}")));
+            if !ready {
                 return Got::Timeout;
             }
-            // SAFETY: reading into a live buffer of its length.
-            let n =
-                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                match e.raw_os_error() {
+            let n = match self.master.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => match e.raw_os_error() {
                     Some(libc::EINTR) | Some(libc::EAGAIN) => continue,
                     Some(libc::EIO) => return Got::Closed,
                     _ => self.fail(&format!("read: {e}")),
-                }
-            }
+                },
+            };
             if n == 0 {
                 return Got::Closed;
             }
-            let data = &buf[..n as usize];
+            let data = &buf[..n];
             self.screen.feed(data);
             self.total += data.len() as u64;
             self.since_mark.extend_from_slice(data);
@@ -189,24 +124,8 @@ impl Term {
     }
 
     pub(super) fn send(&mut self, bytes: &[u8]) {
-        let mut off = 0;
-        while off < bytes.len() {
-            // SAFETY: writing from a live buffer.
-            let n = unsafe {
-                libc::write(
-                    self.master.as_raw_fd(),
-                    bytes[off..].as_ptr().cast(),
-                    bytes.len() - off,
-                )
-            };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                self.fail(&format!("write: {e}"));
-            }
-            off += n as usize;
+        if let Err(e) = self.master.write_all(bytes) {
+            self.fail(&format!("write: {e}"));
         }
     }
 

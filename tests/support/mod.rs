@@ -4,7 +4,6 @@
 
 pub mod harness;
 pub mod hostile;
-pub mod proxy;
 pub mod scenarios;
 pub mod tmux;
 

@@ -1,11 +1,15 @@
-//! Development helpers: private throwaway Dovecot and Cyrus servers and a realistic mail
-//! generator, used by integration tests, `tern demo` and benchmarks.
+//! The test kit: private throwaway Dovecot, Cyrus and SMTP servers, a realistic mail
+//! generator, a fault-injecting TCP proxy and the fuzz render check, used by the
+//! integration tests, the benchmarks and `tern demo` (behind the `demo` feature); never
+//! part of the installed binary.
 
 pub mod cyrus;
 mod cyrus_tools;
 pub mod dovecot;
 pub mod fuzz;
 pub mod mailgen;
+pub mod proxy;
+pub mod pty;
 mod mime_encode;
 mod probe;
 pub mod smtp;

@@ -28,6 +28,11 @@ struct Shared {
     conns: Mutex<Vec<TcpStream>>,
 }
 
+/// A lock that a panicked pump thread cannot poison for the test.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A running proxy; it lives as long as the value.
 pub struct Proxy {
     port: u16,
@@ -36,9 +41,9 @@ pub struct Proxy {
 
 impl Proxy {
     /// Listens on a free 127.0.0.1 port and forwards to `target_port` there.
-    pub fn start(target_port: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
+    pub fn start(target_port: u16) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared {
             gate: Mutex::new(Gate::default()),
             changed: Condvar::new(),
@@ -52,7 +57,7 @@ impl Proxy {
                     continue;
                 };
                 if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
-                    s.conns.lock().unwrap().extend([c2, s2]);
+                    lock(&s.conns).extend([c2, s2]);
                 }
                 for (from, to, dir) in [
                     (client.try_clone(), server.try_clone(), Dir::Up),
@@ -66,7 +71,7 @@ impl Proxy {
                 }
             }
         });
-        Proxy { port, shared }
+        Ok(Proxy { port, shared })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,7 +79,7 @@ impl Proxy {
     }
 
     fn set(&self, dir: Dir, v: Option<u64>) {
-        let mut g = self.shared.gate.lock().unwrap();
+        let mut g = lock(&self.shared.gate);
         match dir {
             Dir::Up => g.up = v,
             Dir::Down => g.down = v,
@@ -101,7 +106,7 @@ impl Proxy {
 
     /// Closes every connection made so far (new ones still pass).
     pub fn cut(&self) {
-        for c in self.shared.conns.lock().unwrap().drain(..) {
+        for c in lock(&self.shared.conns).drain(..) {
             let _ = c.shutdown(Shutdown::Both);
         }
         self.pass();
@@ -119,7 +124,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, s: &Shared) {
         while sent < n {
             // Wait while this direction is held; pass as many bytes as allowed.
             let allowed = {
-                let mut g = s.gate.lock().unwrap();
+                let mut g = lock(&s.gate);
                 loop {
                     let budget = match dir {
                         Dir::Up => &mut g.up,
@@ -128,7 +133,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, s: &Shared) {
                     match budget {
                         None => break (n - sent) as u64,
                         Some(0) => {
-                            g = s.changed.wait(g).unwrap();
+                            g = s.changed.wait(g).unwrap_or_else(|e| e.into_inner());
                         }
                         Some(b) => {
                             let take = (*b).min((n - sent) as u64);
