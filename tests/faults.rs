@@ -8,12 +8,12 @@
 mod support;
 use std::time::Duration;
 use support::harness::Harness;
-use tern_testkit::proxy::{Dir, Proxy};
 use support::tmux::Tmux;
 use support::*;
 use tern::imap::idle::IdleTimings;
 use tern::imap::protocol::{DoneResult, WorkerCommand as C, WorkerEvent as E};
 use tern::imap::worker::{spawn, WorkerOptions};
+use tern_testkit::proxy::{Dir, Proxy};
 use tern_testkit::DovecotOptions;
 use tokio::sync::mpsc;
 

@@ -112,6 +112,31 @@ fn offline_start_shows_the_cached_folders_and_the_changes_kept_for_the_server() 
 }
 
 #[test]
+fn after_tern_sync_alone_an_offline_start_lists_every_folder() {
+    let mut d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 23);
+    let archive = fill(&d, "Archive", 3, 24);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let synced = std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(["--config", &cfg.display().to_string(), "sync"])
+        .env("TERN_LOG", dir.path().join("sync.log"))
+        .output()
+        .unwrap();
+    assert!(synced.status.success(), "{synced:?}");
+    d.stop();
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    let screen = t.wait_for_all(&["offline", "1/2 |", "Archive"]);
+    let total = sidebar_count(&screen, "Archive").unwrap_or_default();
+    assert_eq!(total.rsplit('/').next(), Some("3"), "{screen}");
+    let newest = archive.iter().max_by_key(|m| m.date).unwrap();
+    let subject: String = newest.subject.chars().take(20).collect();
+    t.keys(&[":", "go Archive", "Enter"]);
+    t.wait_for_all(&["test Archive | 1/3 |", &subject]);
+    t.keys(&["q"]);
+}
+
+#[test]
 fn counts_move_with_archive_and_delete_at_once() {
     let d = server(DovecotOptions::default());
     fill(&d, "INBOX", 6, 31);

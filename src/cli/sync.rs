@@ -24,9 +24,12 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
     conn.enable_extensions().await?;
     // Names with their STATUS: a folder whose counters match the cache is skipped.
     let folders: Vec<(String, Option<FolderStatus>)> = if opts.folders.is_empty() {
-        folders::list_folders(&mut conn)
-            .await?
-            .into_iter()
+        let list = folders::list_folders(&mut conn).await?;
+        // The client shows this list when it starts without the server.
+        if let Err(e) = ctx.cache.save_folder_list(&list) {
+            tracing::warn!(error = %e, "saving the folder list");
+        }
+        list.into_iter()
             .filter(|f| f.selectable)
             .map(|f| (f.name, f.status))
             .collect()

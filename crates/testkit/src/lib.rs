@@ -8,10 +8,10 @@ mod cyrus_tools;
 pub mod dovecot;
 pub mod fuzz;
 pub mod mailgen;
-pub mod proxy;
-pub mod pty;
 mod mime_encode;
 mod probe;
+pub mod proxy;
+pub mod pty;
 pub mod smtp;
 
 pub use cyrus::{Cyrus, CyrusOptions};
