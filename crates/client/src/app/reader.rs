@@ -18,7 +18,7 @@ pub struct Reader {
     pub rendered: Option<Rendered>,
     /// First line shown.
     pub scroll: usize,
-    /// Lines the text has at the current width (set by the loop when it lays out).
+    /// Lines the text has at the current width (set by `AppState::relayout`).
     pub total_lines: usize,
     /// Rows the body gets on screen.
     pub rows: usize,

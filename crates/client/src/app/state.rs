@@ -1,4 +1,4 @@
-//! Everything the screen shows, and how worker events change it. No IO: the loop turns
+//! Everything the screen shows, and how worker events change it. No IO: the runner turns
 //! the returned effects into worker commands, cache reads and process launches.
 
 use super::prompt::Prompt;
@@ -29,7 +29,7 @@ pub enum Focus {
     Reader,
 }
 
-/// What the loop must do after a change of state.
+/// What the runner must do after a change of state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Read the open folder from the cache again.
@@ -205,7 +205,7 @@ pub struct AppState {
     /// The worker has told its kept changes at least once.
     pub pending_known: bool,
     next_id: RequestId,
-    /// The current time and the local UTC offset (seconds), set by the loop, so that
+    /// The current time and the local UTC offset (seconds), set by the runner before it draws, so that
     /// drawing reads no clock.
     pub now: i64,
     pub utc_offset: i32,
