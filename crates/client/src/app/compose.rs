@@ -316,10 +316,11 @@ impl AppState {
     /// folder shows it, and on the server wherever it is kept (INBOX, the archive, the
     /// open folder).
     fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
+        let id = super::pending::bare_message_id(&message_id).to_string();
         for m in self
             .all
             .iter_mut()
-            .filter(|m| m.message_id.as_deref() == Some(message_id.as_str()))
+            .filter(|m| m.message_id.as_deref().map(super::pending::bare_message_id) == Some(&id))
         {
             m.flags.set(Flag::Answered, true);
         }

@@ -223,6 +223,14 @@ impl AppState {
             Action::PreviousFolder => return self.switch_folder(-1),
             Action::ToggleFlagged => return self.toggle(Flag::Flagged),
             Action::ToggleUnread => return self.toggle(Flag::Seen),
+            Action::Archive | Action::Delete if !self.knows(action) => {
+                // Where Archive and Trash are is learned from the server's folder list
+                // (special use), never guessed.
+                self.status = Some(
+                    "the folder list is not known yet (tern is still connecting): try again in a moment"
+                        .into(),
+                );
+            }
             Action::Archive => {
                 let dest = self.special(SpecialUse::Archive);
                 if dest == self.folder {
@@ -288,6 +296,16 @@ impl AppState {
             self.focus = Focus::List;
         }
         Vec::new()
+    }
+
+    /// Whether the folder an archive or a delete goes to is known: named in the config,
+    /// or the folder list (from the server or the cache) is there.
+    fn knows(&self, action: Action) -> bool {
+        let configured = match action {
+            Action::Archive => self.names.archive.is_some(),
+            _ => self.names.trash.is_some(),
+        };
+        configured || !self.folders.is_empty()
     }
 
     /// Opens the folder `delta` places away in the sidebar (wrapping around).
@@ -364,7 +382,7 @@ impl AppState {
                 let mut error = error;
                 if let Some(p) = self.in_flight.remove(&id) {
                     if let Some(rollback) = p.rollback {
-                        self.roll_back(rollback);
+                        self.roll_back(rollback, p.folder.as_deref());
                     }
                     if let Some(note) = p.fail_note {
                         error = format!("{note} ({error})");
@@ -398,8 +416,16 @@ impl AppState {
             }
             WorkerEvent::Queued { id, waiting } => {
                 // Kept on disk for the server: the change stays shown (no undo: the
-                // destination UIDs are not known yet).
-                self.in_flight.remove(&id);
+                // destination UIDs are not known yet). The kept change moves the totals
+                // itself; which messages were unread is known only here, so that part
+                // of its counts stays until the kept changes are sent.
+                if let Some(p) = self.in_flight.remove(&id) {
+                    self.queued_counts.extend(
+                        p.counts
+                            .into_iter()
+                            .map(|d| super::pending::CountDelta { total: 0, ..d }),
+                    );
+                }
                 self.queued = waiting;
                 self.status = Some(format!(
                     "offline: kept for when the server is back ({waiting} waiting)"

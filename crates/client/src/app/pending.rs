@@ -16,6 +16,11 @@ pub struct CountDelta {
     pub total: i64,
 }
 
+/// A Message-ID without its angle brackets (the cache keeps it bare, headers have them).
+pub fn bare_message_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
 fn is_unread(m: &MessageSummary) -> bool {
     !m.flags.has(Flag::Seen)
 }
@@ -28,6 +33,9 @@ impl AppState {
         let first = !std::mem::replace(&mut self.pending_known, true);
         let reload = if first { !ops.is_empty() } else { !extends };
         self.queued = ops.len();
+        if ops.is_empty() {
+            self.queued_counts.clear();
+        }
         self.pending = ops;
         if reload {
             vec![Effect::ReloadFolder]
@@ -73,9 +81,10 @@ impl AppState {
                     messages.retain(|r| !gone.contains(&r.uid));
                 }
                 QueuedOp::MarkAnswered { message_id, .. } => {
+                    let id = bare_message_id(message_id);
                     for row in messages
                         .iter_mut()
-                        .filter(|r| r.message_id.as_deref() == Some(message_id.as_str()))
+                        .filter(|r| r.message_id.as_deref().map(bare_message_id) == Some(id))
                     {
                         row.flags.set(Flag::Answered, true);
                     }
@@ -92,6 +101,7 @@ impl AppState {
         for p in self.in_flight.values() {
             out.extend(p.counts.iter().cloned());
         }
+        out.extend(self.queued_counts.iter().cloned());
         let trash = self.special(tern_core::mail::SpecialUse::Trash);
         for op in &self.pending {
             let (from, to, n) = match op {

@@ -204,6 +204,9 @@ pub struct AppState {
     pub pending: Vec<tern_core::imap::protocol::QueuedOp>,
     /// The worker has told its kept changes at least once.
     pub pending_known: bool,
+    /// Unread-count changes of kept changes made in this run (the kept changes do not
+    /// say which messages were unread); dropped once they are sent.
+    pub queued_counts: Vec<super::pending::CountDelta>,
     next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the runner before it draws, so that
     /// drawing reads no clock.
@@ -264,6 +267,7 @@ impl AppState {
             queued: 0,
             pending: Vec::new(),
             pending_known: false,
+            queued_counts: Vec::new(),
             next_id: 1,
             now: 0,
             utc_offset: 0,

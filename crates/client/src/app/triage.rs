@@ -61,6 +61,9 @@ pub struct Pending {
     pub fail_note: Option<String>,
     /// What it adds to folders' counts until the server's numbers include it.
     pub counts: Vec<super::pending::CountDelta>,
+    /// The folder its rows belong to (a list read from the cache is laid over only
+    /// with the changes made in that folder).
+    pub folder: Option<String>,
 }
 
 fn plural(n: usize) -> String {
@@ -155,11 +158,24 @@ impl AppState {
                 add,
             })
         });
+        // Reading or unreading changes the folder's unread count.
+        let counts = if flag == Flag::Seen && !changes.is_empty() {
+            let n = changes.len() as i64;
+            vec![super::pending::CountDelta {
+                folder: messages.folder.clone(),
+                unread: if add { -n } else { n },
+                total: 0,
+            }]
+        } else {
+            Vec::new()
+        };
         self.in_flight.insert(
             id,
             Pending {
                 rollback: Some(Rollback::Flags(changes)),
                 undo,
+                counts,
+                folder: Some(messages.folder.clone()),
                 ..Pending::default()
             },
         );
@@ -213,6 +229,7 @@ impl AppState {
             id,
             Pending {
                 counts,
+                folder: Some(self.folder.clone()),
                 rollback: Some(Rollback::Removed(removed)),
                 undo: (!forever).then(|| UndoOnDone::Move {
                     from: self.folder.clone(),
@@ -389,7 +406,8 @@ impl AppState {
     /// Lays requests the server has not answered yet over a list read from the cache,
     /// which may predate them: removed messages stay away, changed flags stay changed.
     pub(super) fn overlay_in_flight(&self, messages: &mut Vec<MessageSummary>) {
-        for p in self.in_flight.values() {
+        let here = |p: &&Pending| p.folder.as_deref().is_none_or(|f| f == self.folder);
+        for p in self.in_flight.values().filter(here) {
             match &p.rollback {
                 Some(Rollback::Removed(list)) => {
                     let gone: HashSet<Uid> = list.iter().map(|(_, m)| m.uid).collect();
@@ -410,7 +428,10 @@ impl AppState {
     }
 
     /// The server refused a request: undo what it showed.
-    pub(super) fn roll_back(&mut self, rollback: Rollback) {
+    pub(super) fn roll_back(&mut self, rollback: Rollback, folder: Option<&str>) {
+        if folder.is_some_and(|f| f != self.folder) {
+            return; // its rows are not on screen; its counts went with the request
+        }
         let keep = self.current().map(|m| m.uid);
         match rollback {
             Rollback::Flags(list) => {

@@ -194,7 +194,7 @@ pub async fn run(
                         return Ok(());
                     }
                     effect => {
-                        if let Some(ev) = carry_out(&mut io, &state, effect).await? {
+                        for ev in carry_out(&mut io, &state, effect).await? {
                             more.extend(update(&mut state, ev));
                         }
                     }
@@ -220,9 +220,18 @@ async fn quit(state: &AppState, io: Io, guard: crate::tui::Guard) {
     let _ = tokio::time::timeout(Duration::from_secs(3), io.worker.shutdown()).await;
 }
 
-/// Carries out one effect; an effect whose outcome the state must hear returns it as
-/// the next event.
-async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Result<Option<Event>> {
+/// The terminal's size now, as an event: after another program had the terminal, a
+/// resize made meanwhile was never seen as one.
+fn size_now(io: &Io) -> anyhow::Result<Event> {
+    let size = io.terminal.size()?;
+    Ok(Event::Resize {
+        width: size.width,
+        height: size.height,
+    })
+}
+
+/// Carries out one effect; what the state must hear of it comes back as events.
+async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Result<Vec<Event>> {
     match effect {
         Effect::Quit => {}
         Effect::ReloadFolder => io.loader.request(&state.folder),
@@ -231,6 +240,7 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
             drop(io.keys.take());
             io.terminal = crate::tui::suspend()?;
             io.keys = Some(EventStream::new());
+            return Ok(vec![size_now(io)?]);
         }
         Effect::Send(cmd) => {
             if let WorkerCommand::OpenFolder { .. } = cmd {
@@ -251,12 +261,12 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
         Effect::Edit { stored, regenerate } => {
             io.mailer.save_now(&stored, regenerate).await;
             let Some(path) = io.mailer.text_path(&stored.id) else {
-                return Ok(Some(Event::Back(crate::app::update::Back::Note(
+                return Ok(vec![Event::Back(crate::app::update::Back::Note(
                     io.mailer
                         .problem()
                         .unwrap_or("the draft could not be saved")
                         .to_string(),
-                ))));
+                ))]);
             };
             // The terminal goes to the editor and comes back after it.
             drop(io.keys.take());
@@ -265,11 +275,14 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
             io.terminal = crate::tui::retake()?;
             io.keys = Some(EventStream::new());
             let text = tokio::fs::read_to_string(&path).await.ok();
-            return Ok(Some(Event::Edited {
-                id: stored.id,
-                text,
-                ended,
-            }));
+            return Ok(vec![
+                size_now(io)?,
+                Event::Edited {
+                    id: stored.id,
+                    text,
+                    ended,
+                },
+            ]);
         }
         Effect::SaveDraft(stored) => io.mailer.save(&stored, true),
         Effect::KeepEdited(stored) => io.mailer.save(&stored, false),
@@ -288,5 +301,5 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
             });
         }
     }
-    Ok(None)
+    Ok(Vec::new())
 }

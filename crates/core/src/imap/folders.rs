@@ -59,7 +59,17 @@ pub fn apply_status(st: &mut FolderStatus, attrs: &[StatusAttribute]) {
 
 /// Lists every folder with its special use and counts (LIST-STATUS when offered).
 pub async fn list_folders(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError> {
-    let list_status = conn.has_cap("LIST-STATUS");
+    list(conn, true).await
+}
+
+/// Lists every folder with its special use, without counts: one quick LIST, so that
+/// where Archive and Trash are is known before the slower counts come.
+pub async fn list_names(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError> {
+    list(conn, false).await
+}
+
+async fn list(conn: &mut Conn, with_counts: bool) -> Result<Vec<FolderInfo>, ImapError> {
+    let list_status = with_counts && conn.has_cap("LIST-STATUS");
     let special_use = conn.has_cap("SPECIAL-USE");
     let mut ret = Vec::new();
     if special_use {
@@ -107,7 +117,7 @@ pub async fn list_folders(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError>
             f.status = Some(st);
         }
     }
-    if !list_status {
+    if with_counts && !list_status {
         for f in folders.iter_mut().filter(|f| f.selectable) {
             f.status = Some(status(conn, &f.name).await?);
         }

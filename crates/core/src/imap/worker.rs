@@ -311,7 +311,16 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
     if let Err(e) = replay(st, &mut conn).await {
         return Ended::Lost(e);
     }
-    // The open folder first: its first screen should not wait for the folder list
+    // Where Archive and Trash are must be known before the user can archive or delete:
+    // when the cache has no folder list yet (a first start), one quick LIST first.
+    if st.folders.is_empty() {
+        match folders::list_names(&mut conn).await {
+            Ok(list) => publish_folders(st, list),
+            Err(e) if e.is_connection_problem() => return Ended::Lost(e),
+            Err(e) => tracing::warn!(error = %e, "LIST"),
+        }
+    }
+    // The open folder next: its first screen should not wait for the folders' counts
     // (LIST-STATUS of every folder can take the server a while).
     if let Err(e) = sync_and_report(st, &mut conn, &st.open_folder.clone()).await {
         if e.is_connection_problem() {
@@ -391,7 +400,11 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
         );
         match run_command(st, conn, op.to_command(&trash)).await {
             Ok(_) => done += 1,
-            Err(e) if e.is_connection_problem() => return Err(e),
+            Err(e) if e.is_connection_problem() => {
+                // What is left waits for the next session; the screen hears what that is.
+                let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
+                return Err(e);
+            }
             Err(e) => failed.push(format!("{}: {e}", op.describe())),
         }
         st.queue.ops.remove(0);
@@ -400,9 +413,10 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
             tracing::warn!(error = %e, "saving the offline queue");
         }
     }
-    // The counts the server now has, before the screen stops adding the changes itself.
-    refresh_folders(st, conn).await?;
+    // The screen stops laying them over the cache now, whatever comes next; the counts
+    // the server now has follow at once (the runner applies both before it draws).
     let _ = st.events.send(WorkerEvent::Pending(Vec::new()));
+    refresh_folders(st, conn).await?;
     let _ = st.events.send(WorkerEvent::Replayed {
         done,
         failed,
@@ -439,7 +453,15 @@ async fn refresh_counts(
         let Some(f) = list.iter_mut().find(|f| &f.name == name) else {
             continue;
         };
-        let status = folders::status(conn, name).await?;
+        // A refused STATUS only leaves the old numbers (said in the log, not to the user).
+        let status = match folders::status(conn, name).await {
+            Ok(status) => status,
+            Err(e) if e.is_connection_problem() => return Err(e),
+            Err(e) => {
+                tracing::warn!(folder = %name, error = %e, "STATUS after a change");
+                continue;
+            }
+        };
         changed |= f.status.as_ref() != Some(&status);
         f.status = Some(status);
     }
@@ -447,6 +469,19 @@ async fn refresh_counts(
         publish_folders(st, list);
     }
     Ok(())
+}
+
+/// Whether a command can be sent again without doing it twice: flags, removals for
+/// good and the answered mark are idempotent, and so is a MOVE (the moved messages are
+/// gone from the source); a COPY, or a move made of COPY and EXPUNGE, is not.
+fn resend_is_safe(cmd: &WorkerCommand, conn: &Conn) -> bool {
+    match cmd {
+        WorkerCommand::SetFlags { .. }
+        | WorkerCommand::Expunge { .. }
+        | WorkerCommand::MarkAnswered { .. } => true,
+        WorkerCommand::Move { .. } => conn.has_cap("MOVE"),
+        _ => false,
+    }
 }
 
 /// The folders whose counts a command changes.
@@ -474,10 +509,21 @@ async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(
             counted
         }
         Err(e) if e.is_connection_problem() => {
-            // The link died under it: a change to messages waits for the server like
-            // one made offline (sent again it is refused or does nothing if it had
-            // arrived after all); the rest is not done.
-            keep_for_later(st, id, &kept, format!("not done: {e}"));
+            // The link died under it. A change that is harmless to send twice waits for
+            // the server like one made offline (if it had arrived after all, sending it
+            // again is refused or does nothing). A copy is not: it may have been made,
+            // and a second one would double the messages, so the user is told instead.
+            let change = super::queue::QueuedOp::from_command(&kept).is_some();
+            if change && !resend_is_safe(&kept, conn) {
+                let _ = st.events.send(WorkerEvent::Failed {
+                    id,
+                    error: format!(
+                        "not done for sure: the link died during it ({e}); check the folders once online"
+                    ),
+                });
+            } else {
+                keep_for_later(st, id, &kept, format!("not done: {e}"));
+            }
             Err(e)
         }
         Err(e) => {

@@ -193,7 +193,8 @@ fn a_resumed_reply_marks_what_it_answers_when_sent() {
         started: tern_core::compose::Draft::default(),
         request: None,
     });
-    s.all[1].message_id = Some("<orig@example.org>".into());
+    // The cache keeps Message-IDs without their angle brackets.
+    s.all[1].message_id = Some("orig@example.org".into());
     let effects = s.mail_result(crate::app::compose::MailResult::Sent {
         id: "d1".into(),
         copy: b"x".to_vec(),
@@ -218,4 +219,63 @@ fn a_resumed_reply_marks_what_it_answers_when_sent() {
     );
     assert!(s.all[1].flags.has(Flag::Answered), "shown at once");
     let _ = Flags::default();
+}
+
+#[test]
+fn a_change_kept_offline_keeps_its_unread_count_until_it_is_sent() {
+    let mut s = state(0);
+    s.total = 3;
+    s.set_messages(cache_read(3));
+    with_counts(&mut s, "Archive", 0, 5);
+    let WorkerCommand::Move { id, messages, dest } = command(s.act(Action::Archive)) else {
+        panic!()
+    };
+    assert_eq!(counts(&s, "Archive"), Some((1, 6)));
+    // Offline: the worker keeps it; the kept change moves the total, and the unread
+    // part stays from what the request knew.
+    s.on_worker(WorkerEvent::Pending(vec![QueuedOp::Move { messages, dest }]));
+    s.on_worker(WorkerEvent::Queued { id, waiting: 1 });
+    assert_eq!(counts(&s, "Archive"), Some((1, 6)), "not lost, not doubled");
+    // Sent: the server's numbers take over.
+    with_counts(&mut s, "Archive", 1, 6);
+    s.on_worker(WorkerEvent::Pending(Vec::new()));
+    assert_eq!(counts(&s, "Archive"), Some((1, 6)));
+}
+
+#[test]
+fn reading_a_message_moves_its_folders_unread_count_when_another_is_open() {
+    let mut s = state(0);
+    s.total = 4;
+    s.set_messages(cache_read(4));
+    with_counts(&mut s, "INBOX", 4, 4);
+    command(s.act(Action::ToggleUnread));
+    assert_eq!(counts(&s, "INBOX"), Some((3, 4)), "from the list");
+    s.open_folder_for_test("Archive");
+    assert_eq!(counts(&s, "INBOX"), Some((3, 4)), "from the server's numbers and the change");
+}
+
+#[test]
+fn archive_and_delete_wait_for_the_folder_list() {
+    let mut s = state(3);
+    s.folders.clear();
+    assert!(s.act(Action::Delete).is_empty());
+    assert!(s.act(Action::Archive).is_empty());
+    assert_eq!(s.shown_len(), 3, "nothing moved to a guessed folder");
+    assert!(s.status.as_deref().is_some_and(|t| t.contains("not known yet")));
+    // A name from the config is enough.
+    s.names.trash = Some("Deleted Items".into());
+    let WorkerCommand::Move { dest, .. } = command(s.act(Action::Delete)) else {
+        panic!()
+    };
+    assert_eq!(dest, "Deleted Items");
+}
+
+#[test]
+fn a_cache_read_of_another_folder_is_not_laid_over_with_this_ones_changes() {
+    let mut s = state(5);
+    command(s.act(Action::Delete)); // UID 5 of INBOX, in flight
+    s.open_folder_for_test("Archive");
+    s.total = 5;
+    s.set_messages(cache_read(5)); // Archive's own UIDs 5..1
+    assert_eq!(s.shown_len(), 5, "Archive's UID 5 is another message");
 }
