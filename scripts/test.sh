@@ -26,7 +26,7 @@ fi
 # Cyrus's imapd is in cyrus-imapd, which conflicts with dovecot-imapd (both provide
 # imap-server): installing one removes the other. Unless it is installed, the package of
 # the installed cyrus-common's version is unpacked into /opt/tern-cyrus-imapd, where the
-# tests look for it (src/dev/cyrus.rs).
+# tests look for it (crates/testkit/src/cyrus.rs).
 cyrus_dir=/opt/tern-cyrus-imapd
 if [ ! -x /usr/lib/cyrus/bin/imapd ]; then
   want=$(dpkg-query -W -f='${Version}' cyrus-common)
