@@ -69,12 +69,22 @@ fn main() -> ExitCode {
     tern::logging::init(args.trace_imap);
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
+        // `tern list | head -1`: the reader has all it wanted; nothing went wrong.
+        Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("tern: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether a command failed only because what read its output closed the pipe.
+fn reader_went_away(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

@@ -69,6 +69,32 @@ fn sync_then_list_prints_newest_first_and_json() {
 }
 
 #[test]
+fn a_closed_pipe_ends_list_quietly_with_success() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 400, 8);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    run_ok(&cfg, &["sync"]);
+    // As `tern list --json --limit 0 | head -1` (more than a pipe holds): the reader
+    // takes one line and goes away.
+    let mut child = tern(&cfg)
+        .args(["list", "--json", "--limit", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    {
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!first.is_empty());
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "nothing said");
+}
+
+#[test]
 fn failed_login_is_a_clear_error_and_nonzero_exit() {
     let d = server(DovecotOptions::default());
     let dir = tempfile::tempdir().unwrap();
