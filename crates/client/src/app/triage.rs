@@ -66,6 +66,23 @@ pub struct Pending {
     pub folder: Option<String>,
 }
 
+/// What setting (`on`) or clearing a flag does, in a user's words.
+fn flag_words(flag: Flag, on: bool) -> String {
+    match (flag, on) {
+        (Flag::Seen, true) => "marked read".into(),
+        (Flag::Seen, false) => "marked unread".into(),
+        (Flag::Flagged, true) => "flagged".into(),
+        (Flag::Flagged, false) => "unflagged".into(),
+        (Flag::Answered, true) => "marked answered".into(),
+        (Flag::Answered, false) => "marked not answered".into(),
+        (other, on) => format!(
+            "{} {}",
+            if on { "set" } else { "cleared" },
+            other.imap_name()
+        ),
+    }
+}
+
 fn plural(n: usize) -> String {
     if n == 1 {
         "1 message".into()
@@ -326,8 +343,8 @@ impl AppState {
                     return Vec::new();
                 };
                 self.status = Some(format!(
-                    "undone: {flag} {} on {}",
-                    if add { "set" } else { "cleared" },
+                    "undone: {} again ({})",
+                    flag_words(f, !add),
                     plural(messages.uids.len())
                 ));
                 self.change_flag(messages, f, !add, false)

@@ -51,7 +51,11 @@ pub fn text(state: &AppState) -> String {
             } else {
                 state.shown_len() as u64
             };
-            format!("{}/{}", state.cursor + 1, thousands(count))
+            format!(
+                "{}/{}",
+                thousands(state.cursor as u64 + 1),
+                thousands(count)
+            )
         },
         link,
     ];

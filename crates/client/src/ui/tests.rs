@@ -285,3 +285,20 @@ Subject: 会议 \u{202e}txt.exe\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\nConte
         }
     }
 }
+
+#[test]
+fn the_position_counter_has_one_format() {
+    let mut s = AppState::new("acct", "INBOX");
+    s.set_messages(
+        (1..=3000)
+            .rev()
+            .map(|uid| MessageSummary {
+                uid,
+                ..MessageSummary::default()
+            })
+            .collect(),
+    );
+    s.act(crate::action::Action::Last);
+    let text = super::status_bar::text(&s);
+    assert!(text.contains("| 3,000/3,000 |"), "{text}");
+}

@@ -233,7 +233,10 @@ fn a_change_kept_offline_keeps_its_unread_count_until_it_is_sent() {
     assert_eq!(counts(&s, "Archive"), Some((1, 6)));
     // Offline: the worker keeps it; the kept change moves the total, and the unread
     // part stays from what the request knew.
-    s.on_worker(WorkerEvent::Pending(vec![QueuedOp::Move { messages, dest }]));
+    s.on_worker(WorkerEvent::Pending(vec![QueuedOp::Move {
+        messages,
+        dest,
+    }]));
     s.on_worker(WorkerEvent::Queued { id, waiting: 1 });
     assert_eq!(counts(&s, "Archive"), Some((1, 6)), "not lost, not doubled");
     // Sent: the server's numbers take over.
@@ -251,7 +254,11 @@ fn reading_a_message_moves_its_folders_unread_count_when_another_is_open() {
     command(s.act(Action::ToggleUnread));
     assert_eq!(counts(&s, "INBOX"), Some((3, 4)), "from the list");
     s.open_folder_for_test("Archive");
-    assert_eq!(counts(&s, "INBOX"), Some((3, 4)), "from the server's numbers and the change");
+    assert_eq!(
+        counts(&s, "INBOX"),
+        Some((3, 4)),
+        "from the server's numbers and the change"
+    );
 }
 
 #[test]
@@ -261,7 +268,10 @@ fn archive_and_delete_wait_for_the_folder_list() {
     assert!(s.act(Action::Delete).is_empty());
     assert!(s.act(Action::Archive).is_empty());
     assert_eq!(s.shown_len(), 3, "nothing moved to a guessed folder");
-    assert!(s.status.as_deref().is_some_and(|t| t.contains("not known yet")));
+    assert!(s
+        .status
+        .as_deref()
+        .is_some_and(|t| t.contains("not known yet")));
     // A name from the config is enough.
     s.names.trash = Some("Deleted Items".into());
     let WorkerCommand::Move { dest, .. } = command(s.act(Action::Delete)) else {
@@ -278,4 +288,33 @@ fn a_cache_read_of_another_folder_is_not_laid_over_with_this_ones_changes() {
     s.total = 5;
     s.set_messages(cache_read(5)); // Archive's own UIDs 5..1
     assert_eq!(s.shown_len(), 5, "Archive's UID 5 is another message");
+}
+
+#[test]
+fn undo_says_what_it_did_in_plain_words() {
+    let mut s = state(3);
+    let WorkerCommand::SetFlags { id, .. } = command(s.act(Action::ToggleUnread)) else {
+        panic!()
+    };
+    s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::Ok,
+    });
+    command(s.act(Action::Undo));
+    assert_eq!(
+        s.status.as_deref(),
+        Some("undone: marked unread again (1 message)")
+    );
+    let WorkerCommand::SetFlags { id, .. } = command(s.act(Action::ToggleFlagged)) else {
+        panic!()
+    };
+    s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::Ok,
+    });
+    command(s.act(Action::Undo));
+    assert_eq!(
+        s.status.as_deref(),
+        Some("undone: unflagged again (1 message)")
+    );
 }
