@@ -334,7 +334,7 @@ impl AppState {
             } => {
                 self.link = Link::Offline {
                     reason,
-                    retry_in_secs,
+                    retry_at: self.now.saturating_add(retry_in_secs.min(86_400) as i64),
                 }
             }
             WorkerEvent::LoginRefused(words) => self.link = Link::LoginRefused(words),

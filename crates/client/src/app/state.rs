@@ -17,7 +17,11 @@ use tern_core::mail::{FolderInfo, MessageSummary, Uid};
 pub enum Link {
     Connecting,
     Online,
-    Offline { reason: String, retry_in_secs: u64 },
+    /// `retry_at`: when the next try is due (seconds since the epoch, as `now`).
+    Offline {
+        reason: String,
+        retry_at: i64,
+    },
     LoginRefused(String),
 }
 
@@ -118,6 +122,9 @@ pub enum ServerHits {
     Hits(HashSet<Uid>),
 }
 
+/// How long a message stays in the status line unless a key that acts clears it first.
+pub const STATUS_SECONDS: i64 = 10;
+
 /// The state of the whole screen.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -162,6 +169,8 @@ pub struct AppState {
     pub progress: Option<(u64, u64)>,
     /// The last thing the user should read (an error in plain words, a notice).
     pub status: Option<String>,
+    /// When `status` was last set (as `now`): it goes after `STATUS_SECONDS`.
+    pub status_at: i64,
     /// A key sequence is half typed.
     pub pending_keys: bool,
     /// The account's folders, as last listed by the worker.
@@ -243,6 +252,7 @@ impl AppState {
             link: Link::Connecting,
             progress: None,
             status: None,
+            status_at: 0,
             pending_keys: false,
             folders: Vec::new(),
             names: FolderNames::default(),

@@ -5,7 +5,7 @@
 //! reads the state.
 
 use super::keymap::Matched;
-use super::state::{AppState, Effect, Focus};
+use super::state::{AppState, Effect, Focus, STATUS_SECONDS};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::path::PathBuf;
 use tern_core::imap::protocol::WorkerEvent;
@@ -64,6 +64,11 @@ pub enum Event {
     Back(Back),
     /// The keys were quiet long enough: fetch the reader's message.
     FetchDue,
+    /// A second passed (sent while something on screen depends on the time): `now` in
+    /// seconds since the epoch.
+    Tick {
+        now: i64,
+    },
     /// The editor returned on draft `id`: its file's text (None: unreadable) and how it ended.
     Edited {
         id: String,
@@ -80,9 +85,22 @@ pub fn is_typing(state: &AppState, event: &Event) -> bool {
 
 /// Applies one event; returns the effects for the runner.
 pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
+    let before = state.status.clone();
+    let mut acted = false;
     let effects = match event {
         Event::Key(k) if k.kind == KeyEventKind::Release => Vec::new(),
-        Event::Key(k) => key(state, k),
+        Event::Key(k) => {
+            let (effects, did) = key(state, k);
+            acted = did;
+            effects
+        }
+        Event::Tick { now } => {
+            state.now = now;
+            if state.status.is_some() && now - state.status_at >= STATUS_SECONDS {
+                state.status = None;
+            }
+            Vec::new()
+        }
         Event::Resize { width, height } => {
             state.resize(width, height);
             Vec::new()
@@ -112,21 +130,27 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
                 .unwrap_or_default()
         }
     };
+    // A message stays STATUS_SECONDS from when it was said (a key that acts says anew).
+    if state.status.is_some() && (acted || state.status != before) {
+        state.status_at = state.now;
+    }
     state.relayout();
     effects
 }
 
-fn key(state: &mut AppState, k: KeyEvent) -> Vec<Effect> {
+/// A key; also whether it acted (which clears the last message first).
+fn key(state: &mut AppState, k: KeyEvent) -> (Vec<Effect>, bool) {
     if state.prompt.is_some() {
-        return state.prompt_key(k);
+        return (state.prompt_key(k), false);
     }
     if state.compose.is_some() {
         // The review screen takes single letters (y e a d p q).
-        return match k.code {
+        let effects = match k.code {
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => state.review_key(c),
             KeyCode::Esc => state.review_key('q'),
             _ => Vec::new(),
         };
+        return (effects, false);
     }
     let in_reader = state.reader.is_some() && state.focus == Focus::Reader;
     let keymap = if in_reader {
@@ -137,17 +161,25 @@ fn key(state: &mut AppState, k: KeyEvent) -> Vec<Effect> {
     match keymap.feed(k.into()) {
         Matched::Action(a) => {
             state.pending_keys = false;
-            state.act(a)
+            // The last message has been read: the key that acts clears it.
+            state.status = None;
+            (state.act(a), true)
         }
         Matched::Pending => {
             state.pending_keys = true;
-            Vec::new()
+            (Vec::new(), false)
         }
         Matched::Nothing => {
             state.pending_keys = false;
-            Vec::new()
+            (Vec::new(), false)
         }
     }
+}
+
+/// Whether something on screen changes with the time alone (the retry countdown, a
+/// message that will go): the runner then sends a `Tick` every second.
+pub fn wants_tick(state: &AppState) -> bool {
+    state.status.is_some() || matches!(state.link, super::state::Link::Offline { .. })
 }
 
 /// A cache read arrived; one for a folder left meanwhile is dropped.

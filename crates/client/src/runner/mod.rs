@@ -9,7 +9,7 @@ mod loader;
 mod mailer;
 
 use crate::app::state::{AppState, Effect};
-use crate::app::update::{is_typing, update, Event};
+use crate::app::update::{is_typing, update, wants_tick, Event};
 use crate::app::{geometry, keymap::Keymaps, theme::Theme, UiOptions};
 use crossterm::event::{Event as Input, EventStream};
 use futures::StreamExt;
@@ -130,6 +130,8 @@ pub async fn run(
     );
     let mut dirty = true;
     let mut fetch_at: Option<tokio::time::Instant> = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         if dirty {
             (state.now, state.utc_offset) = clock();
@@ -171,10 +173,15 @@ pub async fn run(
                 Event::Loaded(l)
             }
             Some(ev) = events.recv() => Event::Worker(ev),
+            _ = tick.tick(), if wants_tick(&state) => Event::Tick { now: clock().0 },
         };
-        dirty = true;
+        // A tick redraws only when what it shows changed (nothing is written otherwise).
+        let shown = crate::ui::time_shown(&state);
+        let ticked = matches!(event, Event::Tick { .. });
+        (state.now, state.utc_offset) = clock();
         let typing = is_typing(&state, &event);
         let mut effects = update(&mut state, event);
+        dirty |= !ticked || crate::ui::time_shown(&state) != shown;
         // Everything the worker said so far is applied before the next frame, so no
         // frame shows half of a change (new counts with the old rows).
         while let Ok(ev) = events.try_recv() {

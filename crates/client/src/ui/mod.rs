@@ -17,6 +17,11 @@ use crate::app::state::{AppState, Focus};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
+/// What the screen shows that depends on the time alone: the status line.
+pub fn time_shown(state: &AppState) -> String {
+    status_bar::text(state)
+}
+
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState) {
     let a = areas(state, frame.area());

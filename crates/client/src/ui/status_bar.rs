@@ -37,7 +37,12 @@ pub fn text(state: &AppState) -> String {
     let link = match &state.link {
         Link::Connecting => "connecting".to_string(),
         Link::Online => "online".to_string(),
-        Link::Offline { retry_in_secs, .. } => format!("offline, retry in {retry_in_secs}s"),
+        Link::Offline { retry_at, .. } => {
+            format!(
+                "offline, retry in {}s",
+                retry_at.saturating_sub(state.now).max(0)
+            )
+        }
         Link::LoginRefused(_) => "login refused ($ to retry)".to_string(),
     };
     let mut parts = vec![

@@ -98,7 +98,7 @@ fn offline_status_says_why_and_when() {
     let mut s = state();
     s.link = Link::Offline {
         reason: "cannot connect to imap.example.org:993: Connection refused".into(),
-        retry_in_secs: 8,
+        retry_at: s.now + 8,
     };
     let line = status_bar::text(&s);
     assert!(
@@ -301,4 +301,23 @@ fn the_position_counter_has_one_format() {
     s.act(crate::action::Action::Last);
     let text = super::status_bar::text(&s);
     assert!(text.contains("| 3,000/3,000 |"), "{text}");
+}
+
+#[test]
+fn the_retry_countdown_ticks() {
+    use crate::app::update::{update, Event};
+    let mut s = state();
+    s.now = 5000;
+    update(
+        &mut s,
+        Event::Worker(tern_core::imap::protocol::WorkerEvent::Offline {
+            reason: "cannot connect".into(),
+            retry_in_secs: 17,
+        }),
+    );
+    assert!(status_bar::text(&s).contains("offline, retry in 17s"));
+    update(&mut s, Event::Tick { now: 5005 });
+    assert!(status_bar::text(&s).contains("offline, retry in 12s"));
+    update(&mut s, Event::Tick { now: 5030 });
+    assert!(status_bar::text(&s).contains("offline, retry in 0s"));
 }

@@ -318,3 +318,25 @@ fn undo_says_what_it_did_in_plain_words() {
         Some("undone: unflagged again (1 message)")
     );
 }
+
+#[test]
+fn a_message_goes_on_the_next_key_that_acts_or_after_ten_seconds() {
+    use crate::app::update::{update, Event};
+    use crossterm::event::KeyEvent;
+    let press = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut s = state(5);
+    s.now = 1000;
+    update(&mut s, Event::Worker(WorkerEvent::Notice("3 new".into())));
+    assert_eq!(s.status_at, 1000);
+    update(&mut s, Event::Tick { now: 1009 });
+    assert_eq!(s.status.as_deref(), Some("3 new"), "still read");
+    update(&mut s, Event::Tick { now: 1010 });
+    assert_eq!(s.status, None, "gone after 10 s");
+    update(&mut s, Event::Worker(WorkerEvent::Notice("again".into())));
+    update(&mut s, press('g')); // half of `g g`: nothing done yet
+    assert_eq!(s.status.as_deref(), Some("again"));
+    update(&mut s, press('j')); // `g j` is no binding: dropped, nothing done
+    assert_eq!(s.status.as_deref(), Some("again"));
+    update(&mut s, press('j'));
+    assert_eq!(s.status, None, "a key that acts clears it");
+}
