@@ -1,6 +1,8 @@
 //! `tern demo`: a throwaway local Dovecot filled with realistic generated mail, a config
 //! pointing at it, then a sync and a listing, so anyone can see tern work in one command.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tern_testkit::{Dovecot, DovecotOptions};
 
 /// Runs the demo with `messages` generated messages; the server lives while this runs.
@@ -72,12 +74,27 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     anyhow::ensure!(status.success(), "tern sync failed");
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        // On a terminal: the interactive client, against the live server.
-        let status = std::process::Command::new(&exe)
+        // On a terminal: the interactive client, against the live server. A hangup (a
+        // dropped SSH link) or SIGTERM reaches the client, which ends as with `q`; this
+        // process must outlive it to stop the servers, never leave them orphaned.
+        let signalled = Arc::new(AtomicBool::new(false));
+        for sig in [
+            signal_hook::consts::SIGHUP,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ] {
+            signal_hook::flag::register(sig, signalled.clone())?;
+        }
+        let mut child = std::process::Command::new(&exe)
             .arg("--config")
             .arg(&config_path)
-            .status()?;
+            .spawn()?;
+        let status = wait_passing_on(&mut child, &signalled)?;
         dovecot.stop();
+        drop(smtp);
+        if signalled.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         anyhow::ensure!(status.success(), "tern exited with {status}");
         eprintln!(
             "demo: done; the server is gone, the cache stays:\n  {} --config {}",
@@ -99,4 +116,26 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     );
     dovecot.stop();
     Ok(())
+}
+
+/// Waits for the client; a signal sent to this process alone (not to the terminal's
+/// whole group) is passed on to it as SIGTERM, so that it ends cleanly too.
+fn wait_passing_on(
+    child: &mut std::process::Child,
+    signalled: &AtomicBool,
+) -> anyhow::Result<std::process::ExitStatus> {
+    let mut passed_on = false;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if signalled.load(Ordering::Relaxed) && !passed_on {
+            passed_on = true;
+            // No shell: the program and the pid only.
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

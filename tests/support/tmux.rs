@@ -179,6 +179,13 @@ impl Tmux {
         assert!(ok.success());
     }
 
+    /// Closes the terminal, as a dropped SSH link does: its processes get SIGHUP.
+    pub fn hang_up(&self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .output();
+    }
+
     pub fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.session])

@@ -130,6 +130,9 @@ pub async fn run(
     );
     let mut dirty = true;
     let mut fetch_at: Option<tokio::time::Instant> = None;
+    // A dropped SSH link (SIGHUP) or a polite kill (SIGTERM) ends tern like `q`.
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -146,6 +149,14 @@ pub async fn run(
         };
         let event = tokio::select! {
             biased;
+            _ = hangup.recv() => {
+                quit(&state, io, guard).await;
+                return Ok(());
+            }
+            _ = terminate.recv() => {
+                quit(&state, io, guard).await;
+                return Ok(());
+            }
             input = next_input(&mut io.keys) => match input {
                 Some(Ok(Input::Key(k))) => Event::Key(k),
                 Some(Ok(Input::Resize(width, height))) => Event::Resize { width, height },
@@ -218,8 +229,11 @@ async fn quit(state: &AppState, io: Io, guard: crate::tui::Guard) {
     drop(io.terminal);
     drop(guard);
     if state.queued > 0 {
-        // Said on the terminal once it is the shell's again.
-        eprintln!(
+        // Said on the terminal once it is the shell's again (if there still is one: after
+        // a hangup writing fails, which must not panic).
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "tern: {} change(s) made offline are kept and will be sent when tern next reaches the server",
             state.queued
         );
