@@ -107,6 +107,9 @@ fn failed_login_is_a_clear_error_and_nonzero_exit() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("login refused by the server"), "{err}");
+    // The server's own words, never Rust's debug formatting of them.
+    assert!(err.contains("Authentication failed."), "{err}");
+    assert!(!err.contains("info:") && !err.contains("Some("), "{err}");
 }
 
 #[test]

@@ -170,4 +170,27 @@ async fn refused_connection_is_named() {
             .contains(&format!("cannot connect to 127.0.0.1:{port}")),
         "{err}"
     );
+    // In plain words, once.
+    let text = format!("{:#}", anyhow::Error::from(err));
+    assert_eq!(
+        text,
+        format!("cannot connect to 127.0.0.1:{port}: connection refused")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_that_does_not_match_security_says_what_to_check() {
+    let d = server(DovecotOptions::default());
+    // TLS to the plain port: OpenSSL's "wrong version number" becomes advice.
+    let mut s = settings(&d);
+    s.login.port = d.plain_port();
+    let err = connect(&s).await.err().expect("no TLS there").to_string();
+    assert!(err.contains("check `port` and `security`"), "{err}");
+    assert!(!err.contains("ssl3_") && !err.contains(".c:"), "{err}");
+    // Plain text to the TLS port: nothing comes back; the timeout says the same.
+    let mut s = settings(&d);
+    s.login.security = Security::Plain;
+    s.timeout = std::time::Duration::from_secs(2);
+    let err = connect(&s).await.err().expect("no greeting").to_string();
+    assert!(err.contains("check `port` and `security`"), "{err}");
 }

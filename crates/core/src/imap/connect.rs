@@ -56,9 +56,9 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
         async {
             TcpStream::connect((s.login.host.as_str(), s.login.port))
                 .await
-                .map_err(|source| ImapError::Connect {
+                .map_err(|e| ImapError::Connect {
                     addr: s.login.addr(),
-                    source,
+                    why: super::error::plain_io(&e),
                 })
         },
     )
@@ -67,11 +67,24 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
     let transport = match s.login.security {
         Security::Tls => with_timeout(s.timeout, "TLS handshake", tls_wrap(s, tcp)).await?,
         Security::Plain => Transport::Plain(tcp),
-        Security::Starttls => with_timeout(s.timeout, "STARTTLS", starttls(s, tcp)).await?,
+        Security::Starttls => {
+            with_timeout(
+                s.timeout,
+                "STARTTLS (if this is a TLS port, check `port` and `security`)",
+                starttls(s, tcp),
+            )
+            .await?
+        }
     };
     let mut client = async_imap::Client::new(Traced::new(transport, s.trace, &s.label));
     if s.login.security != Security::Starttls {
-        with_timeout(s.timeout, "server greeting", read_greeting(&mut client)).await?;
+        // A TLS port answers nothing to a plain client: say what to check.
+        let greeting = if s.login.security == Security::Plain {
+            "the server's greeting (if this is a TLS port, check `port` and `security`)"
+        } else {
+            "the server's greeting"
+        };
+        with_timeout(s.timeout, greeting, read_greeting(&mut client)).await?;
     }
     let fresh;
     let s = if s.login.auth != AuthMethod::Login && s.login.password_command.is_some() {
@@ -111,13 +124,33 @@ async fn read_greeting(client: &mut async_imap::Client<Traced>) -> Result<(), Im
     }
 }
 
+/// A TLS handshake with a port that speaks plain IMAP fails deep in OpenSSL ("wrong
+/// version number"): say what to check instead.
+fn with_port_hint(reason: &str, port: u16) -> String {
+    let plain_answer = [
+        "wrong version number",
+        "packet length too long",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|sign| reason.contains(sign));
+    if plain_answer {
+        format!(
+            "port {port} does not answer in TLS (check `port` and `security`: \
+             993 is usually TLS, 143 plain text or STARTTLS)"
+        )
+    } else {
+        reason.to_string()
+    }
+}
+
 async fn tls_wrap(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, ImapError> {
     use super::tls::{context, handshake, TlsError};
     let as_imap = |e: TlsError| match e {
         TlsError::CaCertificate { path, reason } => ImapError::CaCertificate { path, reason },
         other => ImapError::Tls {
             host: s.login.host.clone(),
-            reason: other.to_string(),
+            reason: with_port_hint(&other.to_string(), s.login.port),
         },
     };
     let ctx = context(s.login.ca_certificate.as_deref()).map_err(as_imap)?;
@@ -217,7 +250,7 @@ async fn authenticate(
     };
     result.map_err(|(e, _)| match e {
         async_imap::error::Error::No(w) | async_imap::error::Error::Bad(w) => {
-            ImapError::Auth(w.trim().to_string())
+            ImapError::Auth(super::error::server_words(&w))
         }
         other => ImapError::from(other),
     })

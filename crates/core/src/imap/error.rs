@@ -3,11 +3,9 @@
 /// An IMAP failure. Messages quote the server's own words where it gave any.
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        addr: String,
-        source: std::io::Error,
-    },
+    /// `why` is already in plain words (said once: the OS error is not chained again).
+    #[error("cannot connect to {addr}: {why}")]
+    Connect { addr: String, why: String },
     #[error("{0} timed out (no answer from the server)")]
     Timeout(String),
     #[error("TLS with {host} failed: {reason}")]
@@ -48,6 +46,56 @@ impl ImapError {
     }
 }
 
+/// An OS error in a user's words: "connection refused", without "(os error 111)".
+pub fn plain_io(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => "connection refused".into(),
+        K::ConnectionReset => "the connection was reset".into(),
+        K::TimedOut => "timed out".into(),
+        K::HostUnreachable => "the host cannot be reached".into(),
+        K::NetworkUnreachable => "the network cannot be reached".into(),
+        K::AddrNotAvailable => "the address is not available".into(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            if text.contains("failed to lookup address") {
+                "the host name could not be found (check `host`)".into()
+            } else {
+                text.to_lowercase()
+            }
+        }
+    }
+}
+
+/// The server's own words from what async-imap reports of a NO or BAD: it hands over the
+/// debug form of the response (`code: None, info: Some("[AUTHENTICATIONFAILED] …")`);
+/// the user reads the text the server sent, nothing else.
+pub fn server_words(reported: &str) -> String {
+    let reported = reported.trim();
+    let Some(start) = reported.find("info: Some(\"") else {
+        return reported.to_string();
+    };
+    let quoted = &reported[start + "info: Some(\"".len()..];
+    let mut out = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
 impl From<async_imap::error::Error> for ImapError {
     fn from(e: async_imap::error::Error) -> Self {
         use async_imap::error::Error as E;
@@ -56,11 +104,11 @@ impl From<async_imap::error::Error> for ImapError {
             E::ConnectionLost => ImapError::Lost("the server closed the connection".into()),
             E::No(w) => ImapError::No {
                 command: "command".into(),
-                words: w,
+                words: server_words(&w),
             },
             E::Bad(w) => ImapError::Bad {
                 command: "command".into(),
-                words: w,
+                words: server_words(&w),
             },
             other => ImapError::Protocol(other.to_string()),
         }
@@ -70,5 +118,30 @@ impl From<async_imap::error::Error> for ImapError {
 impl From<std::io::Error> for ImapError {
     fn from(e: std::io::Error) -> Self {
         ImapError::Lost(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_words;
+
+    #[test]
+    fn the_servers_words_without_debug_formatting() {
+        assert_eq!(
+            server_words(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(
+            server_words(r#"code: Some(Alert), info: Some("say \"hi\"")"#),
+            r#"say "hi""#
+        );
+        assert_eq!(server_words("  plain words "), "plain words");
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(super::plain_io(&refused), "connection refused");
+        let os = std::io::Error::from_raw_os_error(111);
+        assert_eq!(super::plain_io(&os), "connection refused");
+        assert_eq!(server_words(r#"info: Some("unterminated"#), "unterminated");
     }
 }
