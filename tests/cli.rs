@@ -69,6 +69,36 @@ fn sync_then_list_prints_newest_first_and_json() {
 }
 
 #[test]
+fn folder_names_match_as_the_server_does_and_unknown_ones_name_the_others() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 9);
+    fill(&d, "Archive", 1, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    // INBOX in any case is INBOX: one copy in the cache.
+    let out = run_ok(&cfg, &["sync", "--folder", "inbox"]);
+    assert!(line_of(&out, "INBOX").contains(" 2 messages"), "{out}");
+    let listed = run_ok(&cfg, &["list", "--folder", "Inbox"]);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    // Other names are exact; a near miss is named, with the folders there are.
+    let out = tern(&cfg)
+        .args(["sync", "--folder", "archive"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no folder \"archive\""), "{err}");
+    assert!(err.contains("did you mean \"Archive\""), "{err}");
+    assert!(err.contains("Trash"), "{err}");
+    let out = tern(&cfg)
+        .args(["list", "--folder", "Nope"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("folders in the cache: INBOX"), "{err}");
+}
+
+#[test]
 fn a_closed_pipe_ends_list_quietly_with_success() {
     let d = server(DovecotOptions::default());
     fill(&d, "INBOX", 400, 8);

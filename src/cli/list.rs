@@ -44,12 +44,30 @@ fn json_line(m: &MessageSummary) -> serde_json::Value {
 
 /// Prints the newest `limit` messages (0 = all), newest first.
 pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
-    let rows = ctx.cache.newest(&opts.folder, opts.limit)?;
-    if rows.is_empty() && ctx.cache.folder_state(&opts.folder)?.is_none() {
+    // Folder names match as on the server: exactly, except INBOX in any case.
+    let folder = if opts.folder.eq_ignore_ascii_case("INBOX") {
+        "INBOX"
+    } else {
+        opts.folder.as_str()
+    };
+    let rows = ctx.cache.newest(folder, opts.limit)?;
+    if rows.is_empty() && ctx.cache.folder_state(folder)?.is_none() {
+        let mut cached: Vec<String> = ctx
+            .cache
+            .folders()?
+            .into_iter()
+            .map(|(name, _)| sanitize(&name))
+            .collect();
+        cached.sort();
         anyhow::bail!(
-            "no cached messages for folder {:?} of account {}; run `tern sync` first",
-            opts.folder,
-            ctx.name
+            "no cached messages for folder {:?} of account {}; run `tern sync` first{}",
+            sanitize(folder),
+            ctx.name,
+            if cached.is_empty() {
+                String::new()
+            } else {
+                format!(" (folders in the cache: {})", cached.join(", "))
+            }
         );
     }
     let mut out = std::io::stdout().lock();

@@ -172,9 +172,15 @@ impl AppState {
     }
 
     /// The folders the picker offers for what is typed, best first.
+    /// A move or copy never offers the folder the messages are already in.
     pub fn pick_candidates(&self, typed: &str) -> Vec<String> {
+        let moving = matches!(
+            self.prompt.as_ref().map(|p| &p.kind),
+            Some(PromptKind::Pick(Pick::Move | Pick::Copy))
+        );
         let mut scored: Vec<(i64, String)> = sidebar_order(&self.folders)
             .into_iter()
+            .filter(|f| !(moving && f.name == self.folder))
             .filter_map(|f| fuzzy_score(&f.name, typed).map(|s| (s, f.name.clone())))
             .collect();
         if typed.is_empty() {

@@ -340,3 +340,21 @@ fn a_message_goes_on_the_next_key_that_acts_or_after_ten_seconds() {
     update(&mut s, press('j'));
     assert_eq!(s.status, None, "a key that acts clears it");
 }
+
+#[test]
+fn move_and_copy_pickers_leave_out_the_folder_the_messages_are_in() {
+    let mut s = state(3);
+    s.act(Action::MoveTo);
+    let offered = s.pick_candidates("");
+    assert!(!offered.contains(&"INBOX".to_string()), "{offered:?}");
+    assert!(offered.contains(&"Archive".to_string()));
+    key(&mut s, KeyCode::Esc);
+    s.act(Action::CopyTo);
+    assert!(!s.pick_candidates("inb").contains(&"INBOX".to_string()));
+    key(&mut s, KeyCode::Esc);
+    s.act(Action::GoToFolder);
+    assert!(
+        s.pick_candidates("").contains(&"INBOX".to_string()),
+        "go offers every folder"
+    );
+}
