@@ -12,9 +12,9 @@ use tern_core::mail::{sidebar_order, Flag, Rendered, SpecialUse};
 impl AppState {
     /// Applies a user action.
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
-        // Any key closes the help; `?` opens it.
-        if std::mem::take(&mut self.help) {
-            return Vec::new();
+        // The help keeps the keys while it is open (it scrolls; q, Esc or ? close it).
+        if self.help {
+            return self.act_in_help(action);
         }
         match action {
             Action::Help => {

@@ -6,6 +6,7 @@ pub mod command_line;
 pub mod compose;
 pub mod dispatch;
 pub mod geometry;
+pub mod help;
 pub mod keymap;
 pub mod pending;
 pub mod prompt;

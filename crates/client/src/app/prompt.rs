@@ -73,7 +73,7 @@ impl Prompt {
     pub fn label(&self) -> String {
         match &self.kind {
             PromptKind::Search => "/".into(),
-            PromptKind::Find => "find in message: ".into(),
+            PromptKind::Find => "find: ".into(),
             PromptKind::Command => ":".into(),
             PromptKind::Pick(Pick::Move) => "move to: ".into(),
             PromptKind::Pick(Pick::Copy) => "copy to: ".into(),
@@ -274,6 +274,10 @@ impl AppState {
         let text = p.text.trim().to_string();
         match p.kind {
             PromptKind::Search => self.search(&text),
+            PromptKind::Find if self.help => {
+                self.help_found(&text);
+                Vec::new()
+            }
             PromptKind::Find => {
                 if let Some(r) = self.reader.as_mut() {
                     r.find((!text.is_empty()).then_some(text));

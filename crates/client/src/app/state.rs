@@ -144,6 +144,10 @@ pub struct AppState {
     pub prompt: Option<Prompt>,
     /// The key help is shown.
     pub help: bool,
+    /// The help's first line on screen.
+    pub help_scroll: usize,
+    /// What `/` looks for in the help (lower-cased).
+    pub help_find: Option<String>,
     /// The keymaps (with a half-typed sequence).
     pub keymaps: super::keymap::Keymaps,
     /// The help's lines: (view, [(keys, action)]), from the live keymaps.
@@ -238,6 +242,8 @@ impl AppState {
             filter: None,
             prompt: None,
             help: false,
+            help_scroll: 0,
+            help_find: None,
             keymaps: super::keymap::Keymaps::default(),
             keys_help: Vec::new(),
             reader: None,

@@ -152,7 +152,8 @@ fn key(state: &mut AppState, k: KeyEvent) -> (Vec<Effect>, bool) {
         };
         return (effects, false);
     }
-    let in_reader = state.reader.is_some() && state.focus == Focus::Reader;
+    // The help pages like the reader (Space, b, g g, G, /, n, N, q).
+    let in_reader = state.help || (state.reader.is_some() && state.focus == Focus::Reader);
     let keymap = if in_reader {
         &mut state.keymaps.reader
     } else {

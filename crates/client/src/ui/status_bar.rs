@@ -34,6 +34,14 @@ pub fn text(state: &AppState) -> String {
         }
         return line;
     }
+    if state.help {
+        let total = crate::app::help::help_lines(state).len();
+        let last = (state.help_scroll + state.help_rows()).min(total);
+        return format!(
+            "help: j k Space b g G scroll, / find, q closes | {}-{last}/{total}",
+            state.help_scroll + 1
+        );
+    }
     let link = match &state.link {
         Link::Connecting => "connecting".to_string(),
         Link::Online => "online".to_string(),

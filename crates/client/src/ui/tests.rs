@@ -142,12 +142,67 @@ fn help_lists_every_default_key() {
         .collect();
     for (key, action) in crate::action::default_keys(crate::action::View::List) {
         assert!(
-            text.contains(key) && text.contains(action.describe()),
+            text.contains(key) && text.contains(action.describe()) && text.contains(action.name()),
             "{key}"
         );
     }
-    s.act(crate::action::Action::Down); // any key closes it
+    // The help keeps its keys: they scroll it; only q, Esc or ? close it.
+    s.resize(80, 24);
+    s.act(crate::action::Action::Down);
+    assert!(s.help);
+    assert_eq!(s.help_scroll, 1);
+    s.act(crate::action::Action::Archive);
+    assert!(s.help, "other keys do nothing");
+    s.act(crate::action::Action::Quit);
     assert!(!s.help);
+}
+
+#[test]
+fn the_help_scrolls_and_finds_at_80x24() {
+    let mut s = state();
+    s.keys_help = vec![
+        (
+            "Message list",
+            crate::app::keymap::Keymap::list_defaults().describe(),
+        ),
+        (
+            "Reader",
+            crate::app::keymap::Keymap::reader_defaults().describe(),
+        ),
+    ];
+    s.resize(80, 24);
+    s.act(crate::action::Action::Help);
+    let first = text_of(&draw(80, 24, &s));
+    assert!(first.contains("Message list"), "{first}");
+    assert!(
+        first.contains("help: j k Space b g G scroll, / find, q closes | 1-23/"),
+        "{first}"
+    );
+    // Every line fits the width: no column is cut to a few letters.
+    assert!(
+        first.contains("toggle_flagged     flag / unflag"),
+        "{first}"
+    );
+    s.act(crate::action::Action::Last);
+    let last = text_of(&draw(80, 24, &s));
+    assert!(last.contains(":ACTION"), "{last}");
+    s.act(crate::action::Action::First);
+    s.act(crate::action::Action::Search);
+    for c in "save".chars() {
+        s.prompt_key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        ));
+    }
+    s.prompt_key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    let found = text_of(&draw(80, 24, &s));
+    assert!(
+        found.lines().next().unwrap_or("").contains("save"),
+        "{found}"
+    );
 }
 
 fn text_of(t: &Terminal<TestBackend>) -> String {

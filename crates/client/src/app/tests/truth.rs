@@ -358,3 +358,44 @@ fn move_and_copy_pickers_leave_out_the_folder_the_messages_are_in() {
         "go offers every folder"
     );
 }
+
+#[test]
+fn the_help_pages_with_the_readers_keys_and_only_q_esc_or_question_close_it() {
+    use crate::app::update::{update, Event};
+    use crossterm::event::KeyEvent;
+    let press = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut s = state(3);
+    s.keys_help = vec![
+        (
+            "Message list",
+            crate::app::keymap::Keymap::list_defaults().describe(),
+        ),
+        (
+            "Reader",
+            crate::app::keymap::Keymap::reader_defaults().describe(),
+        ),
+    ];
+    update(
+        &mut s,
+        Event::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(&mut s, press('?'));
+    assert!(s.help);
+    update(&mut s, press(' '));
+    assert_eq!(s.help_scroll, 23, "Space: a page down");
+    update(&mut s, press('b'));
+    assert_eq!(s.help_scroll, 0, "b: a page up");
+    update(&mut s, press('G'));
+    assert!(s.help_scroll > 0);
+    update(&mut s, press('a'));
+    assert!(s.help, "a key that means nothing here does not close it");
+    update(&mut s, press('q'));
+    assert!(!s.help);
+    assert_eq!(s.shown_len(), 3, "and q closed only the help");
+    update(&mut s, press('?'));
+    update(&mut s, press('?'));
+    assert!(!s.help, "? closes it too");
+}

@@ -1,0 +1,119 @@
+//! `?`: a full-screen, scrollable help made from the live keymaps (config overrides
+//! included) and the `:` commands. Every entry shows the keys, the action's name (as
+//! `[keys.*]` and `:` use it) and what it does. `j`/`k`, Space/`b`, `C-d`/`C-u`, `g g`/`G`
+//! scroll, `/` finds and `n`/`N` go on, `q`, Esc or `?` close; other keys do nothing.
+
+use super::command_line::COMMANDS;
+use super::prompt::PromptKind;
+use super::state::{AppState, Effect};
+use crate::action::Action;
+
+/// One line of the help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpLine {
+    /// A section title.
+    pub header: bool,
+    pub text: String,
+}
+
+fn line(header: bool, text: String) -> HelpLine {
+    HelpLine { header, text }
+}
+
+/// The help's lines, in one column.
+pub fn help_lines(state: &AppState) -> Vec<HelpLine> {
+    let mut out = Vec::new();
+    for (title, keys) in &state.keys_help {
+        out.push(line(true, title.to_string()));
+        for (k, action) in keys {
+            out.push(line(
+                false,
+                format!("  {k:<16} {:<18} {}", action.name(), action.describe()),
+            ));
+        }
+        out.push(line(false, String::new()));
+    }
+    out.push(line(true, "Commands (:, Tab completes)".into()));
+    for (name, args) in COMMANDS {
+        out.push(line(false, format!("  :{name} {args}")));
+    }
+    out.push(line(
+        false,
+        "  :ACTION          any action above by its name, e.g. :toggle-threads".into(),
+    ));
+    out
+}
+
+impl AppState {
+    /// Rows the help shows at once (the screen less the status line).
+    pub fn help_rows(&self) -> usize {
+        usize::from(self.screen.1.saturating_sub(1)).max(1)
+    }
+
+    /// The first line the help may start at and still fill the screen.
+    fn help_last_top(&self) -> usize {
+        help_lines(self).len().saturating_sub(self.help_rows())
+    }
+
+    /// Scrolls the help by `delta` lines.
+    fn help_scroll_by(&mut self, delta: isize) {
+        let last = self.help_last_top();
+        self.help_scroll = self.help_scroll.saturating_add_signed(delta).min(last);
+    }
+
+    /// Shows the next (or previous) line holding the text looked for.
+    pub(super) fn help_next_hit(&mut self, forward: bool) {
+        let Some(find) = self.help_find.clone() else {
+            return;
+        };
+        let lines = help_lines(self);
+        let hits: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.text.to_lowercase().contains(&find))
+            .map(|(i, _)| i)
+            .collect();
+        let at = self.help_scroll;
+        let next = if forward {
+            hits.iter().find(|&&i| i > at).or(hits.first())
+        } else {
+            hits.iter().rev().find(|&&i| i < at).or(hits.last())
+        };
+        match next {
+            Some(&i) => self.help_scroll = i.min(self.help_last_top().max(i)),
+            None => self.status = Some(format!("\"{find}\" is not in the help")),
+        }
+    }
+
+    /// `/` in the help found this (empty: stop finding).
+    pub(super) fn help_found(&mut self, text: &str) {
+        self.help_find = (!text.is_empty()).then(|| text.to_lowercase());
+        self.help_scroll = self.help_scroll.saturating_sub(1);
+        self.help_next_hit(true);
+    }
+
+    /// An action while the help is open.
+    pub(super) fn act_in_help(&mut self, action: Action) -> Vec<Effect> {
+        let page = self.help_rows() as isize;
+        match action {
+            Action::Down => self.help_scroll_by(1),
+            Action::Up => self.help_scroll_by(-1),
+            Action::PageDown | Action::Select => self.help_scroll_by(page),
+            Action::PageUp => self.help_scroll_by(-page),
+            Action::HalfPageDown => self.help_scroll_by(page / 2),
+            Action::HalfPageUp => self.help_scroll_by(-page / 2),
+            Action::First => self.help_scroll = 0,
+            Action::Last => self.help_scroll = self.help_last_top(),
+            Action::Search => self.ask(PromptKind::Find),
+            Action::NextHit => self.help_next_hit(true),
+            Action::PreviousHit => self.help_next_hit(false),
+            Action::Quit | Action::ClearSearch | Action::Help => {
+                self.help = false;
+                self.help_scroll = 0;
+                self.help_find = None;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
