@@ -201,12 +201,12 @@ shoot search
 keys Escape
 wait_gone "$STEP_TIMEOUT" "filtered" "search: $WORD"
 keys '?'
-wait_for "$STEP_TIMEOUT" "help screen" 'this help'
+wait_for "$STEP_TIMEOUT" "help screen" 'help: j k'
 shoot help
 
-# Any key closes the help; q quits tern, and the demo stops its Dovecot and exits.
+# Esc closes the help; q quits tern, and the demo stops its Dovecot and exits.
 keys Escape
-wait_gone "$STEP_TIMEOUT" "showing the help" 'this help'
+wait_gone "$STEP_TIMEOUT" "showing the help" 'help: j k'
 keys q
 start=$SECONDS
 until pane_dead; do
