@@ -168,6 +168,8 @@ impl AppState {
 
     /// Opens a prompt.
     pub(super) fn ask(&mut self, kind: PromptKind) {
+        // No old message shows inside a prompt.
+        self.status = None;
         self.prompt = Some(Prompt::new(kind));
     }
 
@@ -209,15 +211,21 @@ impl AppState {
             };
         }
         match key.code {
+            // A prompt's hints (completions) go with it.
             KeyCode::Esc => {
                 self.prompt = None;
+                self.status = None;
             }
-            KeyCode::Char('c') if ctrl => self.prompt = None,
+            KeyCode::Char('c') if ctrl => {
+                self.prompt = None;
+                self.status = None;
+            }
             KeyCode::Enter => {
                 let p = self
                     .prompt
                     .take()
                     .unwrap_or_else(|| Prompt::new(PromptKind::Search));
+                self.status = None;
                 return self.prompt_done(p);
             }
             KeyCode::Backspace => {

@@ -60,6 +60,10 @@ impl AppState {
 
     /// Shows only the messages matching `filter` (None: all of them again).
     pub fn set_filter(&mut self, filter: Option<Filter>) {
+        // What the search said ("3 found on the server") goes with it.
+        if filter.is_none() && self.filter.is_some() {
+            self.status = None;
+        }
         self.filter = filter;
         self.rebuild_view(None);
         self.cursor = 0;

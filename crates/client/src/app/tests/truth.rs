@@ -399,3 +399,33 @@ fn the_help_pages_with_the_readers_keys_and_only_q_esc_or_question_close_it() {
     update(&mut s, press('?'));
     assert!(!s.help, "? closes it too");
 }
+
+#[test]
+fn prompts_start_clean_and_their_hints_and_a_searchs_words_go_with_them() {
+    let mut s = state(3);
+    s.status = Some("1 message moved to Archive (u undoes)".into());
+    s.act(Action::CommandLine);
+    assert_eq!(s.status, None, "no old message inside a prompt");
+    typed(&mut s, "go ");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(
+        s.status, None,
+        "a completion hint goes when the prompt closes"
+    );
+    // A server search says how many it found; clearing the search clears that too.
+    let WorkerCommand::Search { id, .. } = ({
+        s.act(Action::Search);
+        typed(&mut s, "from:bob");
+        command(key(&mut s, KeyCode::Enter))
+    }) else {
+        panic!()
+    };
+    s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::SearchHits(vec![2]),
+    });
+    assert_eq!(s.status.as_deref(), Some("1 found on the server"));
+    s.act(Action::ClearSearch);
+    assert_eq!(s.status, None);
+}
