@@ -50,10 +50,8 @@ impl AppState {
     }
 
     /// Lays the kept changes over a list read from the cache (which holds what the server
-    /// last said): moved and deleted messages stay away, flags stay changed. Returns how
-    /// many messages it took away.
-    pub(super) fn overlay_pending(&self, messages: &mut Vec<MessageSummary>) -> usize {
-        let before = messages.len();
+    /// last said): moved and deleted messages stay away, flags stay changed.
+    pub(super) fn overlay_pending(&self, messages: &mut Vec<MessageSummary>) {
         for op in &self.pending {
             match op {
                 QueuedOp::SetFlags {
@@ -92,7 +90,6 @@ impl AppState {
                 _ => {}
             }
         }
-        before - messages.len()
     }
 
     /// What the changes not yet in the server's numbers add to each folder's counts.

@@ -85,6 +85,25 @@ pub fn is_typing(state: &AppState, event: &Event) -> bool {
 
 /// Applies one event; returns the effects for the runner.
 pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
+    let effects = apply(state, event);
+    state.relayout();
+    effects
+}
+
+/// Applies several events that arrived together (what the worker said meanwhile), then
+/// lays the screen out once: laying out re-wraps the reader's message, which a burst of
+/// sync progress must not do hundreds of times.
+pub fn update_all(state: &mut AppState, events: impl IntoIterator<Item = Event>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for event in events {
+        effects.extend(apply(state, event));
+    }
+    state.relayout();
+    effects
+}
+
+/// One event without the layout.
+fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
     let mut acted = false;
     let effects = match event {
@@ -134,7 +153,6 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     if state.status.is_some() && (acted || state.status != before) {
         state.status_at = state.now;
     }
-    state.relayout();
     effects
 }
 

@@ -9,7 +9,7 @@ mod loader;
 mod mailer;
 
 use crate::app::state::{AppState, Effect};
-use crate::app::update::{is_typing, update, wants_tick, Event};
+use crate::app::update::{is_typing, update, update_all, wants_tick, Event};
 use crate::app::{geometry, keymap::Keymaps, theme::Theme, UiOptions};
 use crossterm::event::{Event as Input, EventStream};
 use futures::StreamExt;
@@ -191,13 +191,14 @@ pub async fn run(
         let ticked = matches!(event, Event::Tick { .. });
         (state.now, state.utc_offset) = clock();
         let typing = is_typing(&state, &event);
-        let mut effects = update(&mut state, event);
-        dirty |= !ticked || crate::ui::time_shown(&state) != shown;
         // Everything the worker said so far is applied before the next frame, so no
         // frame shows half of a change (new counts with the old rows).
+        let mut batch = vec![event];
         while let Ok(ev) = events.try_recv() {
-            effects.extend(update(&mut state, Event::Worker(ev)));
+            batch.push(Event::Worker(ev));
         }
+        let mut effects = update_all(&mut state, batch);
+        dirty |= !ticked || crate::ui::time_shown(&state) != shown;
         if state.wants_body() && (typing || fetch_at.is_none()) {
             // Every key while a body is wanted pushes the fetch back.
             fetch_at = Some(tokio::time::Instant::now() + FETCH_SETTLE);

@@ -290,28 +290,27 @@ fn a_cache_read_of_another_folder_is_not_laid_over_with_this_ones_changes() {
     assert_eq!(s.shown_len(), 5, "Archive's UID 5 is another message");
 }
 
-#[test]
-fn undo_says_what_it_did_in_plain_words() {
-    let mut s = state(3);
-    let WorkerCommand::SetFlags { id, .. } = command(s.act(Action::ToggleUnread)) else {
-        panic!()
+/// A flag change the server agreed to (so it can be undone).
+fn flag_change_agreed(s: &mut AppState, action: Action) {
+    let WorkerCommand::SetFlags { id, .. } = command(s.act(action)) else {
+        panic!("{action:?} sent no flag change")
     };
     s.on_worker(WorkerEvent::Done {
         id,
         result: DoneResult::Ok,
     });
+}
+
+#[test]
+fn undo_says_what_it_did_in_plain_words() {
+    let mut s = state(3);
+    flag_change_agreed(&mut s, Action::ToggleUnread);
     command(s.act(Action::Undo));
     assert_eq!(
         s.status.as_deref(),
         Some("undone: marked unread again (1 message)")
     );
-    let WorkerCommand::SetFlags { id, .. } = command(s.act(Action::ToggleFlagged)) else {
-        panic!()
-    };
-    s.on_worker(WorkerEvent::Done {
-        id,
-        result: DoneResult::Ok,
-    });
+    flag_change_agreed(&mut s, Action::ToggleFlagged);
     command(s.act(Action::Undo));
     assert_eq!(
         s.status.as_deref(),
