@@ -154,6 +154,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 new_mail_command: g.new_mail_command.clone(),
                 bell: g.bell,
                 split: g.reader_layout == Some(tern::config::ReaderLayout::Split),
+                sidebar: g.sidebar,
                 config_path: config_path().ok(),
                 folders: ctx.account.folders.clone(),
                 identity: Some(tern::compose::Identity {
@@ -164,7 +165,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 save_sent: ctx.account.saves_sent(),
                 editor: g.editor.clone(),
             };
-            let path = config_path()?;
+            // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(
                 &ctx.name,
                 ctx.cache.clone(),
@@ -172,7 +173,6 @@ fn run(args: Args) -> anyhow::Result<()> {
                 opts,
                 ui,
             ))
-            .map_err(|e| e.context(format!("{}", path.display())))
         }
     }
 }

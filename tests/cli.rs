@@ -331,3 +331,32 @@ fn demo_syncs_generated_mail_and_lists_it_offline() {
     let cfg = dir.path().join("tern-demo").join("config.toml");
     assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 60);
 }
+
+#[test]
+fn a_mistake_in_keys_or_theme_names_the_file_and_line() {
+    let d = server(DovecotOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let good = std::fs::read_to_string(&cfg).unwrap();
+    for (extra, entry) in [
+        (
+            "[keys.list]\nx = \"delete\"\ny = \"explode\"\n",
+            "[keys.list] \"y\"",
+        ),
+        (
+            "[theme]\nunread = \"bold\"\nflagged = \"sparkly\"\n",
+            "[theme] \"flagged\"",
+        ),
+    ] {
+        let text = format!("{good}\n{extra}");
+        std::fs::write(&cfg, &text).unwrap();
+        let line = text.lines().count(); // the last entry is the wrong one
+        let out = tern(&cfg).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(&format!("{}: line {line}: {entry}", cfg.display())),
+            "{err}"
+        );
+    }
+}

@@ -95,6 +95,7 @@ actions! {
     ToggleThreads = "toggle_threads", "threads on / off", global [], list ["T"], reader [];
     ToggleSort = "toggle_sort", "newest / oldest first", global [], list ["o"], reader [];
     ToggleSplit = "toggle_split", "reader split below the list / full screen", global ["z"], list [], reader [];
+    ToggleSidebar = "toggle_sidebar", "folder sidebar shown / hidden (remembered)", global ["B"], list [], reader [];
     ToggleHeaders = "toggle_headers", "all headers / the main ones", global [], list [], reader ["h"];
     OpenLink = "open_link", "open link number N", global [], list [], reader ["l"];
     SaveAttachment = "save_attachment", "save an attachment (or all)", global [], list [], reader ["s"];

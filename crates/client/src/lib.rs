@@ -4,6 +4,7 @@
 //! through `tern_core`'s typed protocol.
 
 pub mod action;
+pub mod ansi;
 pub mod app;
 pub mod runner;
 pub mod tui;

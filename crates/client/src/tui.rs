@@ -1,7 +1,18 @@
 //! The terminal: raw mode and the alternate screen, restored on every exit path (a
 //! panic included, through ratatui's hook, and a guard for early returns).
 
-use ratatui::DefaultTerminal;
+use crate::ansi::AnsiBackend;
+
+/// The terminal the client draws on.
+pub type Term = ratatui::Terminal<AnsiBackend>;
+
+/// Raw mode, the alternate screen and ratatui's panic hook, with our backend.
+fn take() -> std::io::Result<Term> {
+    drop(ratatui::try_init()?);
+    let terminal = ratatui::Terminal::new(AnsiBackend::stdout())?;
+    tern_core::contained::install_hook();
+    Ok(terminal)
+}
 
 /// Restores the terminal when dropped.
 pub struct Guard;
@@ -13,18 +24,15 @@ impl Drop for Guard {
 }
 
 /// Enters raw mode and the alternate screen; the guard puts the terminal back.
-pub fn init() -> std::io::Result<(DefaultTerminal, Guard)> {
-    let terminal = ratatui::try_init()?;
-    // Over ratatui's hook (which restores the terminal): panics a parser had inside
-    // `contained::run` are logged, not shown.
-    tern_core::contained::install_hook();
-    Ok((terminal, Guard))
+pub fn init() -> std::io::Result<(Term, Guard)> {
+    // `take` puts our hook over ratatui's (which restores the terminal): panics a parser
+    // had inside `contained::run` are logged, not shown.
+    Ok((take()?, Guard))
 }
 
 /// Takes the terminal again after a program (the editor) had it.
-pub fn retake() -> std::io::Result<DefaultTerminal> {
-    let terminal = ratatui::try_init()?;
-    tern_core::contained::install_hook();
+pub fn retake() -> std::io::Result<Term> {
+    let terminal = take()?;
     wipe()?;
     Ok(terminal)
 }
@@ -44,12 +52,11 @@ fn wipe() -> std::io::Result<()> {
 
 /// Gives the terminal back to the shell and stops the process (as Ctrl-z does outside
 /// raw mode); once resumed with `fg`, takes the terminal again.
-pub fn suspend() -> std::io::Result<DefaultTerminal> {
+pub fn suspend() -> std::io::Result<Term> {
     ratatui::restore();
     // SIGTSTP's default action stops us until SIGCONT (signal-hook's safe raise).
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
-    let terminal = ratatui::try_init()?;
-    tern_core::contained::install_hook();
+    let terminal = take()?;
     wipe()?;
     Ok(terminal)
 }

@@ -40,6 +40,19 @@ impl AppState {
                 }
                 return vec![Effect::SaveLayout(self.split)];
             }
+            Action::ToggleSidebar => {
+                let wide = self.screen.0 >= super::geometry::SIDEBAR_MIN_WIDTH;
+                let shown = !self.sidebar.unwrap_or(wide);
+                self.sidebar = Some(shown);
+                self.relayout();
+                let note = if shown {
+                    "sidebar shown"
+                } else {
+                    "sidebar hidden"
+                };
+                self.status = Some(note.into());
+                return vec![Effect::SaveSidebar(shown)];
+            }
             Action::FocusNext | Action::FocusPrevious => {
                 self.cycle_focus(action == Action::FocusNext);
                 return Vec::new();

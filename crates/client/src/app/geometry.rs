@@ -33,8 +33,10 @@ pub fn areas(state: &AppState, area: Rect) -> Areas {
             main,
         };
     }
-    // The sidebar folds away on narrow screens (80 columns keeps the list readable).
-    let (sidebar, right) = if main.width >= SIDEBAR_MIN_WIDTH {
+    // The sidebar folds away on narrow screens (80 columns keeps the list readable),
+    // unless the user asked for it (`B`); a list narrower than 20 columns wins over it.
+    let wanted = state.sidebar.unwrap_or(main.width >= SIDEBAR_MIN_WIDTH);
+    let (sidebar, right) = if wanted && main.width >= SIDEBAR_WIDTH + 20 {
         let [side, rest] =
             Layout::horizontal([Constraint::Length(SIDEBAR_WIDTH), Constraint::Min(1)]).areas(main);
         (Some(side), rest)

@@ -4,6 +4,7 @@
 use crate::action::{default_keys, Action, View};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
+use tern_core::config::EntryError;
 
 /// A key as the keymap knows it: code plus Ctrl/Alt (Shift is in the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,11 +98,21 @@ pub struct Keymaps {
 impl Keymaps {
     /// The defaults with the config's `[keys.*]` tables over them; an error names the
     /// table and the key.
-    pub fn build(keys: &tern_core::config::Keys) -> Result<Keymaps, String> {
+    pub fn build(keys: &tern_core::config::Keys) -> Result<Keymaps, EntryError> {
         Ok(Keymaps {
             list: Keymap::build(View::List, &keys.global, &keys.list, "list")?,
             reader: Keymap::build(View::Reader, &keys.global, &keys.reader, "reader")?,
         })
+    }
+}
+
+impl Keymaps {
+    /// The help's key sections: each view's bindings, in the action table's order.
+    pub fn help(&self) -> Vec<(&'static str, Vec<(String, Action)>)> {
+        vec![
+            ("Message list", self.list.describe()),
+            ("Reader", self.reader.describe()),
+        ]
     }
 }
 
@@ -146,18 +157,27 @@ impl Keymap {
         global: &Overrides,
         view: &Overrides,
         view_name: &str,
-    ) -> Result<Keymap, String> {
+    ) -> Result<Keymap, EntryError> {
         let mut k = Keymap::defaults(which);
         for (section, overrides) in [("global", global), (view_name, view)] {
             for (seq, name) in overrides {
+                let table = ["keys", section];
                 let keys = parse_sequence(seq).ok_or_else(|| {
-                    format!("[keys.{section}] {seq:?}: not a key sequence (e.g. \"g g\", \"C-d\", \"Enter\")")
+                    EntryError::new(
+                        &table,
+                        seq,
+                        "not a key sequence (e.g. \"g g\", \"C-d\", \"Enter\")",
+                    )
                 })?;
                 let action = if name == "none" {
                     None
                 } else {
                     Some(Action::from_name(name).ok_or_else(|| {
-                        format!("[keys.{section}] {seq:?}: no action named {name:?} (see `?` in tern for the names)")
+                        EntryError::new(
+                            &table,
+                            seq,
+                            format!("no action named {name:?} (see `?` in tern for the names)"),
+                        )
                     })?)
                 };
                 k.bindings.insert(keys, action);
@@ -281,7 +301,9 @@ mod tests {
         assert_eq!(k.feed(key("i")), Matched::Action(Action::GoToFolder));
         assert!(k.describe().contains(&("x".to_string(), Action::Delete)));
         let bad: Overrides = [("x".to_string(), "explode".to_string())].into();
-        let e = Keymap::build(View::List, &Overrides::new(), &bad, "list").unwrap_err();
+        let e = Keymap::build(View::List, &Overrides::new(), &bad, "list")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[keys.list]") && e.contains("explode"), "{e}");
         let bad: Overrides = [("Ctrl+x".to_string(), "quit".to_string())].into();
         assert!(Keymap::build(View::List, &Overrides::new(), &bad, "list").is_err());

@@ -34,6 +34,8 @@ pub struct UiOptions {
     pub new_mail_command: Option<String>,
     pub bell: bool,
     pub split: bool,
+    /// `[general] sidebar`: shown or hidden by choice; `None` by the width.
+    pub sidebar: Option<bool>,
     /// The config file, where `z` remembers the reader layout.
     pub config_path: Option<PathBuf>,
     pub folders: tern_core::config::FolderNames,

@@ -71,6 +71,8 @@ pub enum Effect {
     },
     /// Remember the reader layout in the config (true: split).
     SaveLayout(bool),
+    /// Remember the sidebar shown (true) or hidden in the config.
+    SaveSidebar(bool),
     /// Save the draft on this machine and run the editor on it (`regenerate`: write the
     /// editor's file from the draft first; else the file keeps the user's words).
     Edit {
@@ -155,6 +157,8 @@ pub struct AppState {
     pub reader: Option<Reader>,
     /// The reader shares the screen with the list (below it) instead of taking it.
     pub split: bool,
+    /// The sidebar as the user chose it (`B`); `None`: shown on wide screens only.
+    pub sidebar: Option<bool>,
     pub focus: Focus,
     /// The sidebar is on screen (from the width, by `relayout`).
     pub sidebar_visible: bool,
@@ -248,6 +252,7 @@ impl AppState {
             keys_help: Vec::new(),
             reader: None,
             split: false,
+            sidebar: None,
             focus: Focus::List,
             sidebar_visible: false,
             sidebar_cursor: 0,

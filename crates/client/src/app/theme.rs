@@ -4,6 +4,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 use std::collections::BTreeMap;
+use tern_core::config::EntryError;
 
 /// The styles the screen uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,10 +112,10 @@ impl Theme {
     pub fn from_config(
         entries: &BTreeMap<String, String>,
         no_color: bool,
-    ) -> Result<Theme, String> {
+    ) -> Result<Theme, EntryError> {
         let mut t = Theme::default();
         for (name, spec) in entries {
-            let style = parse_style(spec).map_err(|e| format!("[theme] {name}: {e}"))?;
+            let style = parse_style(spec).map_err(|e| EntryError::new(&["theme"], name, e))?;
             let slot = match name.as_str() {
                 "cursor" => &mut t.cursor,
                 "selected" => &mut t.selected,
@@ -129,8 +130,10 @@ impl Theme {
                 "hit" => &mut t.hit,
                 "border" => &mut t.border,
                 other => {
-                    return Err(format!(
-                        "[theme] {other}: no such element (cursor, selected, unread, flagged, quoted, header, status, sidebar-current, sidebar-unread, folder-column, hit, border)"
+                    return Err(EntryError::new(
+                        &["theme"],
+                        other,
+                        "no such element (cursor, selected, unread, flagged, quoted, header, status, sidebar-current, sidebar-unread, folder-column, hit, border)",
                     ))
                 }
             };
@@ -186,7 +189,8 @@ mod tests {
         e.insert("unread".to_string(), "sparkly".to_string());
         assert!(Theme::from_config(&e, false)
             .unwrap_err()
-            .contains("[theme] unread"));
+            .to_string()
+            .contains("[theme] \"unread\""));
         let t = Theme::from_config(&BTreeMap::new(), true).unwrap();
         assert_eq!(t.flagged.fg, None);
         assert_eq!(t.hit.bg, None);

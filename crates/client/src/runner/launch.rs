@@ -165,6 +165,19 @@ impl Launcher {
         });
     }
 
+    /// Writes the sidebar's choice into the config file.
+    pub fn save_sidebar(&self, shown: bool) {
+        let Some(path) = self.config_path.clone() else {
+            return;
+        };
+        self.background(
+            move || match tern_core::config::remember_sidebar(&path, shown) {
+                Ok(()) => String::new(),
+                Err(e) => format!("could not remember the sidebar: {e}"),
+            },
+        );
+    }
+
     /// Reads search-all hits of `folder` from the cache.
     pub fn load_hits(&self, folder: String, uids: Vec<Uid>) {
         let (cache, tx) = (self.cache.clone(), self.tx.clone());

@@ -16,7 +16,6 @@ use futures::StreamExt;
 use launch::Launcher;
 use loader::Loader;
 use mailer::Mailer;
-use ratatui::DefaultTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 use tern_core::cache::Cache;
@@ -48,7 +47,7 @@ fn clock() -> (i64, i32) {
 /// What the runner owns besides the state: the terminal, the worker and the helpers
 /// that do the IO.
 struct Io {
-    terminal: DefaultTerminal,
+    terminal: crate::tui::Term,
     keys: Option<EventStream>,
     worker: WorkerHandle,
     loader: Loader,
@@ -66,19 +65,21 @@ pub async fn run(
     ui: UiOptions,
 ) -> anyhow::Result<()> {
     // Config mistakes are reported before the screen is taken over.
-    let keymaps = Keymaps::build(&ui.keys).map_err(anyhow::Error::msg)?;
-    let theme = Theme::from_config(&ui.theme, Theme::no_color_env()).map_err(anyhow::Error::msg)?;
+    let located = |e: tern_core::config::EntryError| match &ui.config_path {
+        Some(path) => anyhow::anyhow!(e.located(path)),
+        None => anyhow::anyhow!(e),
+    };
+    let keymaps = Keymaps::build(&ui.keys).map_err(located)?;
+    let theme = Theme::from_config(&ui.theme, Theme::no_color_env()).map_err(located)?;
     let (terminal, guard) = crate::tui::init()?;
     let (ev_tx, mut events) = mpsc::unbounded_channel::<WorkerEvent>();
     let worker = worker::spawn(settings, cache.clone(), opts, ev_tx);
     let mut state = AppState::new(account, "INBOX");
     state.theme = theme;
     state.split = ui.split;
+    state.sidebar = ui.sidebar;
     state.names = ui.folders.clone();
-    state.keys_help = vec![
-        ("Message list", keymaps.list.describe()),
-        ("Reader", keymaps.reader.describe()),
-    ];
+    state.keys_help = keymaps.help();
     state.keymaps = keymaps;
     let (back_tx, mut back) = mpsc::unbounded_channel();
     let launcher = Launcher::new(&ui, cache.clone(), back_tx.clone());
@@ -271,6 +272,7 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
             io.worker.send(cmd)
         }
         Effect::SaveLayout(split) => io.launcher.save_layout(split),
+        Effect::SaveSidebar(shown) => io.launcher.save_sidebar(shown),
         Effect::SaveAttachments { raw, index } => io.launcher.save(raw, index),
         Effect::OpenAttachment { raw, index } => io.launcher.open_attachment(raw, index),
         Effect::OpenUrl(url) => io.launcher.open_url(url),

@@ -28,6 +28,17 @@ pub fn short_date(ts: i64, now: i64, utc_offset: i32) -> String {
     }
 }
 
+/// Room for the sender: on a narrow screen the subject keeps its width first (down to
+/// `SUBJECT_MIN` columns) and the sender gives way, down to a few letters.
+fn sender_width(width: usize) -> usize {
+    const SUBJECT_MIN: usize = 30;
+    // Markers, date and the spaces between the columns.
+    let room = width.saturating_sub(19);
+    let most = if width < 100 { 18 } else { 24 };
+    room.saturating_sub(SUBJECT_MIN)
+        .clamp((room / 3).min(8), most)
+}
+
 /// The text of row `i`: markers, date, sender (recipient in Sent), subject.
 fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
     let selected = if state.is_selected(i) { '*' } else { ' ' };
@@ -50,9 +61,7 @@ fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
             .map(|a| a.display().to_string())
             .unwrap_or_else(|| "(no sender)".into())
     };
-    // Narrow screens give the subject the room.
-    let who_w = if width < 100 { 18 } else { 24 };
-    let who = fit(&sanitize(&who), who_w);
+    let who = fit(&sanitize(&who), sender_width(width));
     let head = format!("{selected}{unread}{flagged}{answered}{attach} {date} {who} ");
     let rest = width.saturating_sub(head.chars().count().min(width));
     let depth = state.depth.get(i).copied().unwrap_or(0).min(8) as usize;

@@ -376,3 +376,40 @@ fn the_retry_countdown_ticks() {
     update(&mut s, Event::Tick { now: 5030 });
     assert!(status_bar::text(&s).contains("offline, retry in 0s"));
 }
+
+#[test]
+fn the_default_theme_writes_only_the_sixteen_colours() {
+    let mut s = state();
+    s.act(crate::action::Action::Select);
+    s.act(crate::action::Action::Select);
+    s.split = true;
+    let t = draw(120, 30, &s);
+    let out = String::from_utf8(crate::ansi::encode_buffer(t.backend().buffer())).unwrap();
+    // The selection is magenta, the flag red: as the 16 colours, nothing else.
+    assert!(out.contains(";35m"), "{out:?}");
+    assert!(out.contains(";31m"), "{out:?}");
+    for wide in ["38;5;", "48;5;", "38;2;", "48;2;", "\x1b[58", ";58;"] {
+        assert!(!out.contains(wide), "{wide:?} in {out:?}");
+    }
+}
+
+#[test]
+fn a_narrow_list_keeps_the_subject_before_the_sender() {
+    let mut s = state();
+    s.split = false;
+    let t = draw(40, 10, &s);
+    let rows: Vec<String> = (0..10)
+        .map(|y| {
+            (0..40)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect();
+    let row = rows
+        .iter()
+        .find(|r| r.contains("Quarterly"))
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    // 14 letters of the subject; the sender cut to 8 columns.
+    assert!(row.contains("Quarterly repo"), "{row:?}");
+    assert!(row.contains(" Alice … Quarterly"), "{row:?}");
+}

@@ -189,6 +189,20 @@ fn validate_sending(name: &str, acct: &Account) -> Result<(), String> {
 /// Writes `[general] reader-layout` into the config file, keeping everything else in it
 /// (comments and layout) as it was.
 pub fn remember_reader_layout(path: &Path, layout: ReaderLayout) -> Result<(), String> {
+    let value = match layout {
+        ReaderLayout::Full => "full",
+        ReaderLayout::Split => "split",
+    };
+    remember(path, "reader-layout", toml_edit::value(value))
+}
+
+/// Writes `[general] sidebar` into the config file, as `remember_reader_layout` does.
+pub fn remember_sidebar(path: &Path, shown: bool) -> Result<(), String> {
+    remember(path, "sidebar", toml_edit::value(shown))
+}
+
+/// Sets one key of `[general]` in the config file, keeping the rest as it was.
+fn remember(path: &Path, key: &str, value: toml_edit::Item) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut doc: toml_edit::DocumentMut = text
         .parse()
@@ -199,17 +213,69 @@ pub fn remember_reader_layout(path: &Path, layout: ReaderLayout) -> Result<(), S
     let Some(table) = general.as_table_like_mut() else {
         return Err(format!("{}: [general] is not a table", path.display()));
     };
-    let value = match layout {
-        ReaderLayout::Full => "full",
-        ReaderLayout::Split => "split",
-    };
-    table.insert("reader-layout", toml_edit::value(value));
+    table.insert(key, value);
     // Written whole or not at all, keeping the file's permissions.
     let mode = std::fs::metadata(path)
         .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
         .unwrap_or(0o600);
     crate::atomic_file::write_atomic(path, doc.to_string().as_bytes(), mode)
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A mistake in one entry of a table the client reads itself (`[keys.*]`, `[theme]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryError {
+    /// The table's path, e.g. `["keys", "list"]`.
+    pub table: Vec<String>,
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for EntryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[{}] {:?}: {}",
+            self.table.join("."),
+            self.key,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for EntryError {}
+
+impl EntryError {
+    pub fn new(table: &[&str], key: &str, message: impl Into<String>) -> EntryError {
+        EntryError {
+            table: table.iter().map(|t| t.to_string()).collect(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The error as every other config error says it: the file, the line, the entry.
+    pub fn located(&self, path: &Path) -> String {
+        let line = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| line_of(&text, &self.table, &self.key));
+        match line {
+            Some(n) => format!("{}: line {n}: {self}", path.display()),
+            None => format!("{}: {self}", path.display()),
+        }
+    }
+}
+
+/// The line (from 1) where `key` of the table `table` is written in config text.
+pub fn line_of(text: &str, table: &[String], key: &str) -> Option<usize> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut t: &dyn toml_edit::TableLike = doc.as_table();
+    for name in table {
+        t = t.get(name)?.as_table_like()?;
+    }
+    let (k, _) = t.get_key_value(key)?;
+    let start = k.span()?.start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
 }
 
 /// Whether `host` names this machine's loopback interface (plain text is tolerable there).

@@ -60,6 +60,9 @@ pub struct General {
     pub bell: bool,
     /// `full` or `split`; `z` toggles it and tern writes the choice back here.
     pub reader_layout: Option<ReaderLayout>,
+    /// Show the folder sidebar (`true`/`false`); unset: only on screens 100 columns
+    /// wide or more. `B` (`:toggle-sidebar`) toggles it and tern writes the choice here.
+    pub sidebar: Option<bool>,
     /// The editor for composing (default: $VISUAL, then $EDITOR, then vi). Split on
     /// spaces, run without a shell; the file name is added as the last argument.
     pub editor: Option<String>,

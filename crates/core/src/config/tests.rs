@@ -105,3 +105,26 @@ fn keys_theme_and_ui_settings_parse_and_the_layout_is_remembered() {
     let e = parse(&bad, Path::new("c.toml")).unwrap_err().to_string();
     assert!(e.contains("lsit"), "{e}");
 }
+
+#[test]
+fn entry_errors_name_the_line() {
+    let text = format!("{GOOD}\n[keys.list]\n\"x\" = \"delete\"\n\"y\" = \"explode\"\n[theme]\nunread = \"sparkly\"\n");
+    let lines: Vec<&str> = text.lines().collect();
+    let y = lines.iter().position(|l| l.starts_with("\"y\"")).unwrap() + 1;
+    let unread = lines.iter().position(|l| l.starts_with("unread")).unwrap() + 1;
+    let table = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(line_of(&text, &table(&["keys", "list"]), "y"), Some(y));
+    assert_eq!(line_of(&text, &table(&["theme"]), "unread"), Some(unread));
+    assert_eq!(line_of(&text, &table(&["theme"]), "cursor"), None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, &text).unwrap();
+    let e = EntryError::new(&["keys", "list"], "y", "no action named \"explode\"");
+    assert_eq!(
+        e.located(&path),
+        format!(
+            "{}: line {y}: [keys.list] \"y\": no action named \"explode\"",
+            path.display()
+        )
+    );
+}

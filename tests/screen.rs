@@ -1,0 +1,51 @@
+//! What a person reads on small and plain terminals, end to end in tmux against the real
+//! Dovecot: the sidebar toggled at any width and remembered.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
+mod support;
+use support::tmux::Tmux;
+use support::*;
+use tern_testkit::DovecotOptions;
+
+#[test]
+fn the_sidebar_is_toggled_at_80_columns_and_remembered() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 3, 61);
+    fill(&d, "Archive", 1, 62);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start_wide(&cfg, &log, 80, 24);
+    let first = t.wait_for_all(&["| online", "1/3 |"]);
+    assert!(!first.contains("Archive"), "hidden at 80 columns:\n{first}");
+    t.keys(&["B"]);
+    t.wait_for_all(&["sidebar shown", "Archive", "INBOX"]);
+    file_says(&cfg, "sidebar = true");
+    t.keys(&["q"]);
+    // Remembered: the next start at 80 columns shows it, and `:toggle-sidebar` hides it.
+    let t = Tmux::start_wide(&cfg, &log, 80, 24);
+    t.wait_for_all(&["| online", "Archive"]);
+    t.keys(&[":", "toggle-sidebar", "Enter"]);
+    let s = t.wait_for("sidebar hidden");
+    assert!(!s.contains("Archive"), "{s}");
+    file_says(&cfg, "sidebar = false");
+    t.keys(&["q"]);
+}
+
+/// Waits (up to 10 s) until the file holds `what` (tern writes it in the background).
+fn file_says(path: &std::path::Path, what: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(what) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{what:?} not in {}:\n{text}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
