@@ -49,3 +49,37 @@ fn file_says(path: &std::path::Path, what: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn messages_shows_what_the_status_line_said_with_its_time_and_the_log_has_it() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 3, 63);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start_wide(&cfg, &log, 80, 24);
+    t.wait_for_all(&["| online", "1/3 |"]);
+    t.keys(&["a"]);
+    t.wait_for("moved to Archive");
+    t.keys(&["u"]);
+    t.wait_for("undone");
+    t.keys(&[":", "messages", "Enter"]);
+    let s = t.wait_for_all(&["Messages (the last 100", "messages: j k"]);
+    let said: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("moved to Archive"))
+        .collect();
+    assert_eq!(said.len(), 1, "{s}");
+    // "  HH:MM:SS moved to Archive"
+    let time = said[0].trim_start().split(' ').next().unwrap();
+    assert!(
+        time.len() == 8 && time.chars().filter(|c| *c == ':').count() == 2,
+        "{s}"
+    );
+    assert!(s.lines().any(|l| l.contains("undone")), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("1/3 |");
+    t.keys(&["q"]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("moved to Archive"), "{text}");
+}

@@ -104,6 +104,7 @@ actions! {
     FocusPrevious = "focus_previous", "focus the previous pane", global ["BackTab"], list [], reader [];
     CommandLine = "command_line", "command line (Tab completes)", global [":"], list [], reader [];
     Help = "help", "this help", global ["?"], list [], reader [];
+    Messages = "messages", "the status line's last 100 messages, in full, with their time", global [], list [], reader [];
     Suspend = "suspend", "suspend (fg resumes)", global ["C-z"], list [], reader [];
     SyncNow = "sync_now", "sync now", global ["$", "C-r"], list [], reader [];
     Quit = "quit", "close / quit", global [], list ["q"], reader ["q"];

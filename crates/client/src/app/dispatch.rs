@@ -3,6 +3,7 @@
 
 use super::compose::StartFrom;
 use super::prompt::{Confirm, NumberFor, Pick, PromptKind};
+use super::state::HelpPage;
 use super::state::{AppState, Effect, Focus, Link};
 use crate::action::Action;
 use tern_core::compose::ReplyKind;
@@ -17,8 +18,18 @@ impl AppState {
             return self.act_in_help(action);
         }
         match action {
-            Action::Help => {
+            Action::Help | Action::Messages => {
                 self.help = true;
+                self.help_page = if action == Action::Help {
+                    HelpPage::Keys
+                } else {
+                    HelpPage::Messages
+                };
+                self.help_scroll = 0;
+                if self.help_page == HelpPage::Messages {
+                    // The newest at the bottom, on screen.
+                    self.help_scroll_to_end();
+                }
                 return Vec::new();
             }
             Action::Suspend => return vec![Effect::Suspend],

@@ -5,7 +5,7 @@
 
 use super::command_line::COMMANDS;
 use super::prompt::PromptKind;
-use super::state::{AppState, Effect};
+use super::state::{AppState, Effect, HelpPage};
 use crate::action::Action;
 
 /// One line of the help.
@@ -20,8 +20,41 @@ fn line(header: bool, text: String) -> HelpLine {
     HelpLine { header, text }
 }
 
-/// The help's lines, in one column.
+/// The pager's lines, in one column: the key help, or the messages.
 pub fn help_lines(state: &AppState) -> Vec<HelpLine> {
+    match state.help_page {
+        HelpPage::Keys => key_lines(state),
+        HelpPage::Messages => message_lines(state),
+    }
+}
+
+/// `:messages`: each message whole (wrapped to the screen), after its time.
+fn message_lines(state: &AppState) -> Vec<HelpLine> {
+    let mut out = vec![line(
+        true,
+        format!(
+            "Messages (the last {}, newest last; q closes)",
+            super::state::SAID_KEPT
+        ),
+    )];
+    if state.said.is_empty() {
+        out.push(line(false, "  (nothing said yet)".into()));
+    }
+    let width = usize::from(state.screen.0).saturating_sub(11).max(20);
+    for (at, text) in &state.said {
+        let time = chrono::DateTime::from_timestamp(at + i64::from(state.utc_offset), 0)
+            .map(|t| t.format("%H:%M:%S").to_string())
+            .unwrap_or_default();
+        for (i, part) in tern_core::mail::wrap(text, width).into_iter().enumerate() {
+            let head = if i == 0 { time.as_str() } else { "" };
+            out.push(line(false, format!("  {head:<8} {part}")));
+        }
+    }
+    out
+}
+
+/// `?`: the keys of each view, then the commands.
+fn key_lines(state: &AppState) -> Vec<HelpLine> {
     let mut out = Vec::new();
     for (title, keys) in &state.keys_help {
         out.push(line(true, title.to_string()));
@@ -29,6 +62,29 @@ pub fn help_lines(state: &AppState) -> Vec<HelpLine> {
             out.push(line(
                 false,
                 format!("  {k:<16} {:<18} {}", action.name(), action.describe()),
+            ));
+        }
+        out.push(line(false, String::new()));
+    }
+    // Actions no key is bound to are still one `:` away.
+    let unbound: Vec<&Action> = Action::ALL
+        .iter()
+        .filter(|a| {
+            !state
+                .keys_help
+                .iter()
+                .any(|(_, keys)| keys.iter().any(|(_, b)| b == *a))
+        })
+        .collect();
+    if !unbound.is_empty() {
+        out.push(line(
+            true,
+            "Without a key (: and the name, e.g. :forward-attached)".into(),
+        ));
+        for a in unbound {
+            out.push(line(
+                false,
+                format!("  {:<16} {:<18} {}", "", a.name(), a.describe()),
             ));
         }
         out.push(line(false, String::new()));
@@ -53,6 +109,11 @@ impl AppState {
     /// The first line the help may start at and still fill the screen.
     fn help_last_top(&self) -> usize {
         help_lines(self).len().saturating_sub(self.help_rows())
+    }
+
+    /// Shows the last screenful.
+    pub(super) fn help_scroll_to_end(&mut self) {
+        self.help_scroll = self.help_last_top();
     }
 
     /// Scrolls the help by `delta` lines.

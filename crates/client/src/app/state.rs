@@ -127,6 +127,18 @@ pub enum ServerHits {
 /// How long a message stays in the status line unless a key that acts clears it first.
 pub const STATUS_SECONDS: i64 = 10;
 
+/// Messages `:messages` keeps.
+pub const SAID_KEPT: usize = 100;
+
+/// What the full-screen pager shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpPage {
+    /// `?`: the keys and commands.
+    Keys,
+    /// `:messages`: what the status line said.
+    Messages,
+}
+
 /// The state of the whole screen.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -144,8 +156,13 @@ pub struct AppState {
     pub oldest_first: bool,
     pub filter: Option<Filter>,
     pub prompt: Option<Prompt>,
-    /// The key help is shown.
+    /// The full-screen pager is shown: the key help or the messages (`help_page`).
     pub help: bool,
+    pub help_page: HelpPage,
+    /// What the status line said, oldest first: (when, text), the last `SAID_KEPT`.
+    pub said: std::collections::VecDeque<(i64, String)>,
+    /// How many messages were ever said (the runner logs the ones it has not).
+    pub said_count: u64,
     /// The help's first line on screen.
     pub help_scroll: usize,
     /// What `/` looks for in the help (lower-cased).
@@ -247,6 +264,9 @@ impl AppState {
             prompt: None,
             help: false,
             help_scroll: 0,
+            help_page: HelpPage::Keys,
+            said: std::collections::VecDeque::new(),
+            said_count: 0,
             help_find: None,
             keymaps: super::keymap::Keymaps::default(),
             keys_help: Vec::new(),

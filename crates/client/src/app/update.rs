@@ -105,6 +105,8 @@ pub fn update_all(state: &mut AppState, events: impl IntoIterator<Item = Event>)
 /// One event without the layout.
 fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
     let before = state.status.clone();
+    // What is said while typing in a prompt (completion hints) is not kept.
+    let hint = matches!(event, Event::Key(_)) && state.prompt.is_some();
     let mut acted = false;
     let effects = match event {
         Event::Key(k) if k.kind == KeyEventKind::Release => Vec::new(),
@@ -152,6 +154,13 @@ fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
     // A message stays STATUS_SECONDS from when it was said (a key that acts says anew).
     if state.status.is_some() && (acted || state.status != before) {
         state.status_at = state.now;
+        if let Some(said) = state.status.clone().filter(|_| !hint) {
+            state.said.push_back((state.now, said));
+            state.said_count += 1;
+            if state.said.len() > super::state::SAID_KEPT {
+                state.said.pop_front();
+            }
+        }
     }
     effects
 }

@@ -136,7 +136,9 @@ pub async fn run(
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut logged = 0;
     loop {
+        log_said(&state, &mut logged);
         if dirty {
             (state.now, state.utc_offset) = clock();
             io.terminal.draw(|f| crate::ui::render(f, &state))?;
@@ -223,6 +225,16 @@ pub async fn run(
             effects = more;
         }
     }
+}
+
+/// Puts in the log what the status line said since the last call (`logged` counts it).
+fn log_said(state: &AppState, logged: &mut u64) {
+    let new = usize::try_from(state.said_count.saturating_sub(*logged)).unwrap_or(usize::MAX);
+    let skip = state.said.len().saturating_sub(new);
+    for (_, text) in state.said.iter().skip(skip) {
+        tracing::info!(target: "tern::status", "{text}");
+    }
+    *logged = state.said_count;
 }
 
 /// Gives the terminal back, says what is kept for the server, and stops the worker.

@@ -37,8 +37,12 @@ pub fn text(state: &AppState) -> String {
     if state.help {
         let total = crate::app::help::help_lines(state).len();
         let last = (state.help_scroll + state.help_rows()).min(total);
+        let what = match state.help_page {
+            crate::app::state::HelpPage::Keys => "help",
+            crate::app::state::HelpPage::Messages => "messages",
+        };
         return format!(
-            "help: j k Space b g G scroll, / find, q closes | {}-{last}/{total}",
+            "{what}: j k Space b g G scroll, / find, q closes | {}-{last}/{total}",
             state.help_scroll + 1
         );
     }
