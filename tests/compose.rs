@@ -131,6 +131,29 @@ impl World {
             })
             .unwrap_or(0)
     }
+
+    /// The forwards' file folders kept beside the drafts, with their modes and the
+    /// modes of the files in them.
+    fn forward_files(&self) -> Vec<(u32, Vec<u32>)> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.dir.path().join("data/tern/drafts/test");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".files"))
+                    .map(|e| {
+                        let files = std::fs::read_dir(e.path())
+                            .unwrap()
+                            .filter_map(|f| f.ok())
+                            .map(|f| mode(&f.path()))
+                            .collect();
+                        (mode(&e.path()), files)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for World {
@@ -268,9 +291,24 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
         "{listed:?}"
     );
 
-    // f: forward with the original's attachment, byte for byte.
-    w.editor_does("sed -i 's/^To:.*/To: erin@example.org/' \"$f\"\n");
+    // f: asks To: as m does; then a forward discarded takes its copied files along.
+    w.editor_does("true\n");
     t.keys(&["f"]);
+    t.wait_for("To:");
+    t.keys(&["erin@example.org", "Enter"]);
+    t.wait_for_all(&[
+        "To: erin@example.org",
+        "Subject: Fwd: Site visit",
+        "plan.pdf",
+        "y send",
+    ]);
+    assert_eq!(w.forward_files(), vec![(0o700, vec![0o600])]);
+    t.keys(&["q"]);
+    t.wait_for("message discarded");
+    wait_until(|| w.forward_files().is_empty());
+
+    // f: forward with the original's attachment, byte for byte; sent, its files go.
+    t.keys(&["f", "erin@example.org", "Enter"]);
     t.wait_for_all(&["Subject: Fwd: Site visit", "plan.pdf", "y send"]);
     t.keys(&["y"]);
     let got = w.received(4);
@@ -281,6 +319,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     assert_eq!(a.attachment_name(), Some("plan.pdf"));
     assert_eq!(a.contents(), b"%PDF-1.4\n\x00\x01\x02\x03");
     wait_until(|| w.folder("Sent").len() == 4);
+    wait_until(|| w.forward_files().is_empty());
     t.keys(&["q", "q"]);
 }
 

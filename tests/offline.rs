@@ -164,7 +164,10 @@ fn quitting_with_changes_waiting_says_so_and_the_next_start_sends_them() {
     t.wait_for("offline");
     t.keys(&["F"]);
     t.wait_for("1 queued");
+    // q asks first: something is not on the server yet.
     t.keys(&["q"]);
+    t.wait_for("1 change made offline, kept for the server: quit anyway? (y/n)");
+    t.keys(&["y"]);
     t.wait_for("change(s) made offline are kept");
     d.restart().expect("restart");
     t.keys(&[&run, "Enter"]);

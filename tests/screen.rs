@@ -23,6 +23,7 @@ fn the_sidebar_is_toggled_at_80_columns_and_remembered() {
     t.wait_for_all(&["sidebar shown", "Archive", "INBOX"]);
     file_says(&cfg, "sidebar = true");
     t.keys(&["q"]);
+    t.wait_ended();
     // Remembered: the next start at 80 columns shows it, and `:toggle-sidebar` hides it.
     let t = Tmux::start_wide(&cfg, &log, 80, 24);
     t.wait_for_all(&["| online", "Archive"]);

@@ -81,6 +81,8 @@ fn offline_start_shows_the_cached_folders_and_the_changes_kept_for_the_server() 
     t.keys(&["F"]);
     t.wait_for("1 queued");
     t.keys(&["q"]);
+    t.wait_for("quit anyway? (y/n)");
+    t.keys(&["y"]);
     t.wait_for("change(s) made offline are kept");
     // Started again without the server: the folders and the kept change are there.
     t.keys(&["clear", "Enter"]);
@@ -108,6 +110,8 @@ fn offline_start_shows_the_cached_folders_and_the_changes_kept_for_the_server() 
     t.wait_for("Trash");
     t.keys(&["Escape"]);
     t.keys(&["q"]);
+    t.wait_for("quit anyway? (y/n)");
+    t.keys(&["y"]);
     t.wait_for("change(s) made offline are kept");
 }
 

@@ -186,6 +186,16 @@ impl Tmux {
             .output();
     }
 
+    /// Waits (up to 30 s) until tern has ended and its terminal closed.
+    #[allow(dead_code)] // not every test binary ends tern this way
+    pub fn wait_ended(&self) {
+        let start = Instant::now();
+        while self.alive() {
+            assert!(start.elapsed() < Duration::from_secs(30), "tern never ended");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.session])

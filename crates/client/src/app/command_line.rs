@@ -117,7 +117,7 @@ impl AppState {
         let need = |what: &str| format!(":{cmd} needs {what}");
         match cmd {
             "" => Vec::new(),
-            "quit" | "q" => vec![Effect::Quit],
+            "quit" | "q" => self.quit(),
             "move" | "copy" | "go" => {
                 if one.is_empty() {
                     self.status = Some(need("a folder (Tab completes)"));

@@ -1,9 +1,9 @@
 //! Writing mail in the client: new message, reply, reply to all or to the list,
-//! forward, recall a draft; the editor round trip; the review screen (`y` send, `e`
-//! edit, `a` attach, `d` detach, `p` postpone, `q` abort); and what happens when the
-//! server answers. The draft stays in the local store until the server has it.
+//! forward, recall a draft; the editor round trip; and what happens when the server
+//! answers (the review screen's keys are in `review.rs`). The draft stays in the local
+//! store until the server has it.
 
-use super::prompt::{Confirm, NumberFor, PromptKind};
+use super::prompt::{Confirm, PromptKind};
 use super::state::{AppState, Effect};
 use super::triage::Pending;
 use std::path::PathBuf;
@@ -71,12 +71,16 @@ impl AppState {
 
     /// `m`: asks for the recipients (Tab completes from the cache), then the editor.
     pub(super) fn compose_new(&mut self) -> Vec<Effect> {
-        self.ask(PromptKind::Address);
+        self.ask(PromptKind::Address(None));
         Vec::new()
     }
 
-    /// Enter at the To: prompt.
-    pub(super) fn address_given(&mut self, to: &str) -> Vec<Effect> {
+    /// Enter at the To: prompt: a new message, or a forward (`then`) to these addresses.
+    pub(super) fn address_given(&mut self, to: &str, then: Option<StartFrom>) -> Vec<Effect> {
+        if let Some(how) = then {
+            self.forward_to = Some(to.trim().trim_end_matches(',').to_string());
+            return self.compose_original(how);
+        }
         let draft = Draft {
             from: self.identity.from_line(),
             to: to.trim().trim_end_matches(',').to_string(),
@@ -88,12 +92,27 @@ impl AppState {
     /// `r` `R` `L` `f` `:forward-attached` `:recall`: needs the message itself; the
     /// reader's copy when it is open on it, else it is fetched first.
     pub(super) fn compose_from(&mut self, how: StartFrom) -> Vec<Effect> {
-        let Some(uid) = self
-            .reader
+        if matches!(how, StartFrom::Forward | StartFrom::ForwardAttached)
+            && self.current_uid().is_some()
+        {
+            // A forward asks for its recipients first, as `m` does.
+            self.ask(PromptKind::Address(Some(how)));
+            return Vec::new();
+        }
+        self.compose_original(how)
+    }
+
+    /// The message the reader shows, else the one under the cursor.
+    fn current_uid(&self) -> Option<Uid> {
+        self.reader
             .as_ref()
             .map(|r| r.uid)
             .or_else(|| self.current().map(|m| m.uid))
-        else {
+    }
+
+    /// The original is needed: the reader's copy, else fetched first.
+    fn compose_original(&mut self, how: StartFrom) -> Vec<Effect> {
+        let Some(uid) = self.current_uid() else {
             return Vec::new();
         };
         if let Some(raw) = self
@@ -124,9 +143,15 @@ impl AppState {
                     answers: Some(here.clone()),
                     ..d
                 }),
-            StartFrom::Forward => tern_core::compose::reply::forward(raw, &self.identity),
+            StartFrom::Forward => {
+                tern_core::compose::reply::forward(raw, &self.identity).map(|d| Draft {
+                    to: self.forward_to.take().unwrap_or_default(),
+                    ..d
+                })
+            }
             StartFrom::ForwardAttached => Ok(Draft {
                 from: self.identity.from_line(),
+                to: self.forward_to.take().unwrap_or_default(),
                 subject: tern_core::compose::reply::forward_subject(raw),
                 ..Draft::default()
             }),
@@ -194,120 +219,6 @@ impl AppState {
                         "the headers could not be read: {e} (e edits again)"
                     ));
                 }
-            }
-        }
-    }
-
-    fn stored(c: &Compose) -> Stored {
-        Stored {
-            id: c.id.clone(),
-            draft: c.draft.clone(),
-            sent: false,
-        }
-    }
-
-    /// A key on the review screen.
-    pub(super) fn review_key(&mut self, c: char) -> Vec<Effect> {
-        let Some(comp) = self.compose.as_mut() else {
-            return Vec::new();
-        };
-        if comp.busy {
-            self.status = Some("busy with this message; wait for the server".into());
-            return Vec::new();
-        }
-        match c {
-            'y' if !comp.text_ok => {
-                comp.error = Some("fix the headers first (e edits)".into());
-                Vec::new()
-            }
-            'y' => {
-                comp.busy = true;
-                comp.error = None;
-                self.status = Some("sending…".into());
-                vec![Effect::SendMail(Self::stored(comp))]
-            }
-            'e' => vec![Effect::Edit {
-                stored: Self::stored(comp),
-                regenerate: comp.text_ok,
-            }],
-            'a' => {
-                self.ask(PromptKind::AttachPath);
-                Vec::new()
-            }
-            'd' => match comp.draft.attach.len() {
-                0 => {
-                    self.status = Some("no attachment to remove".into());
-                    Vec::new()
-                }
-                1 => self.detach("1"),
-                _ => {
-                    self.ask(PromptKind::Number(NumberFor::Detach));
-                    Vec::new()
-                }
-            },
-            'p' if !comp.text_ok => {
-                comp.error = Some("fix the headers first (e edits)".into());
-                Vec::new()
-            }
-            'p' => {
-                comp.busy = true;
-                self.status = Some("postponing to Drafts…".into());
-                vec![Effect::Postpone(Self::stored(comp))]
-            }
-            'q' => {
-                if comp.draft != comp.started || !comp.text_ok {
-                    self.ask(PromptKind::Confirm(Confirm::Discard));
-                    Vec::new()
-                } else {
-                    self.discard()
-                }
-            }
-            _ => {
-                self.status =
-                    Some("y send · e edit · a attach · d detach · p postpone · q abort".into());
-                Vec::new()
-            }
-        }
-    }
-
-    /// Throws the message away.
-    pub(super) fn discard(&mut self) -> Vec<Effect> {
-        match self.compose.take() {
-            Some(c) => {
-                self.status = Some("message discarded".into());
-                vec![Effect::DiscardDraft(c.id)]
-            }
-            None => Vec::new(),
-        }
-    }
-
-    /// `a`: a file to attach.
-    pub(super) fn attach(&mut self, path: &str) -> Vec<Effect> {
-        let Some(c) = self.compose.as_mut() else {
-            return Vec::new();
-        };
-        if path.is_empty() {
-            return Vec::new();
-        }
-        c.draft.attach.push(PathBuf::from(path));
-        // Saved at once; the review shows it (a missing file is named when sending).
-        vec![Effect::SaveDraft(Self::stored(c))]
-    }
-
-    /// `d` with a number: removes that attachment.
-    pub(super) fn detach(&mut self, text: &str) -> Vec<Effect> {
-        let Some(c) = self.compose.as_mut() else {
-            return Vec::new();
-        };
-        let n = c.draft.attach.len();
-        match text.trim().parse::<usize>() {
-            Ok(i) if (1..=n).contains(&i) => {
-                c.draft.attach.remove(i - 1);
-                vec![Effect::SaveDraft(Self::stored(c))]
-            }
-            _ => {
-                self.status = Some(format!("give a number from 1 to {n}"));
-                Vec::new()
             }
         }
     }

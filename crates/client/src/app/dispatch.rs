@@ -230,7 +230,7 @@ impl AppState {
                     self.reader = None;
                     return Vec::new();
                 }
-                return vec![Effect::Quit];
+                return self.quit();
             }
             Action::Search => self.ask(PromptKind::Search),
             Action::NextHit => self.next_hit(1),

@@ -178,38 +178,3 @@ impl AppState {
         Vec::new()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The README shows the default help word for word, between these markers;
-    /// `TERN_UPDATE_README=1 cargo test -p tern-client readme` writes it anew.
-    #[test]
-    fn the_readme_key_list_is_the_default_help() {
-        let mut state = AppState::new("a", "INBOX");
-        state.keys_help = super::super::keymap::Keymaps::default().help();
-        let help: Vec<String> = help_lines(&state)
-            .into_iter()
-            .map(|l| l.text.trim_end().to_string())
-            .collect();
-        let block = format!(
-            "<!-- help:start -->\n```\n{}\n```\n<!-- help:end -->",
-            help.join("\n")
-        );
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
-        let readme = std::fs::read_to_string(path).unwrap();
-        let (Some(start), Some(end)) = (
-            readme.find("<!-- help:start -->"),
-            readme.find("<!-- help:end -->"),
-        ) else {
-            panic!("README.md has no <!-- help:start --> … <!-- help:end --> block");
-        };
-        let current = &readme[start..end + "<!-- help:end -->".len()];
-        if std::env::var_os("TERN_UPDATE_README").is_some() {
-            std::fs::write(path, readme.replace(current, &block)).unwrap();
-            return;
-        }
-        assert_eq!(current, block, "README.md's key list differs from `?`: run TERN_UPDATE_README=1 cargo test -p tern-client readme");
-    }
-}

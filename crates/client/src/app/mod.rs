@@ -14,6 +14,7 @@ pub mod query;
 pub mod reader;
 pub mod reader_lines;
 pub mod results;
+pub mod review;
 pub mod state;
 pub mod theme;
 pub mod triage;

@@ -22,6 +22,10 @@ pub enum Confirm {
     Discard,
     /// Bring back a draft found on this machine (its summary).
     Recover(String),
+    /// Send a message whose subject is empty.
+    NoSubject,
+    /// Quit although something is not done (what, in words).
+    Quit(String),
 }
 
 /// What a number typed at the prompt picks.
@@ -42,8 +46,8 @@ pub enum PromptKind {
     Pick(Pick),
     Confirm(Confirm),
     Number(NumberFor),
-    /// To: for a new message (Tab completes addresses).
-    Address,
+    /// To: for a new message, or (Some) for a forward (Tab completes addresses).
+    Address(Option<super::compose::StartFrom>),
     /// A file to attach (Tab completes paths).
     AttachPath,
 }
@@ -91,12 +95,16 @@ impl Prompt {
                 tern_core::mail::sanitize(name)
             ),
             PromptKind::Confirm(Confirm::Discard) => "discard this message? (y/n) ".into(),
+            PromptKind::Confirm(Confirm::NoSubject) => {
+                "the subject is empty: send anyway? (y/n) ".into()
+            }
+            PromptKind::Confirm(Confirm::Quit(what)) => format!("{what}: quit anyway? (y/n) "),
             PromptKind::Confirm(Confirm::Recover(what)) => format!(
                 "an unsent draft was kept on this machine ({}); open it? (y/n) ",
                 tern_core::mail::sanitize(what)
             ),
             PromptKind::Number(NumberFor::Detach) => "remove attachment number: ".into(),
-            PromptKind::Address => "To: ".into(),
+            PromptKind::Address(_) => "To: ".into(),
             PromptKind::AttachPath => "attach file: ".into(),
             PromptKind::Number(NumberFor::Link) => "open link number: ".into(),
             PromptKind::Number(NumberFor::Save) => "save attachment number (a: all): ".into(),
@@ -245,7 +253,7 @@ impl AppState {
             }
             KeyCode::Tab | KeyCode::BackTab => match p.kind {
                 PromptKind::Command => self.complete_command(key.code == KeyCode::BackTab),
-                PromptKind::Address => self.complete_address(),
+                PromptKind::Address(_) => self.complete_address(),
                 PromptKind::AttachPath => return vec![Effect::CompletePath(p.text.clone())],
                 PromptKind::Pick(_) => {
                     p.choice = if key.code == KeyCode::Tab {
@@ -303,8 +311,8 @@ impl AppState {
             PromptKind::Number(NumberFor::Detach) => self.detach(&text),
             PromptKind::Number(what) => self.number_picked(what, &text),
             PromptKind::Confirm(_) => Vec::new(),
-            PromptKind::Address if text.is_empty() => Vec::new(),
-            PromptKind::Address => self.address_given(&text),
+            PromptKind::Address(_) if text.is_empty() => Vec::new(),
+            PromptKind::Address(then) => self.address_given(&text, then),
             PromptKind::AttachPath => self.attach(&text),
         }
     }
@@ -330,6 +338,8 @@ impl AppState {
     fn confirmed(&mut self, what: Confirm) -> Vec<Effect> {
         match what {
             Confirm::Discard => self.discard(),
+            Confirm::NoSubject => self.send_now(),
+            Confirm::Quit(_) => vec![Effect::Quit],
             Confirm::Recover(_) => self.recover_first(true),
             Confirm::DeleteForever(uids) => self.remove_to(uids, None),
             Confirm::DeleteFolder(name) => {

@@ -228,6 +228,8 @@ pub struct AppState {
     pub identity: tern_core::compose::Identity,
     /// A message being fetched to reply to, forward or recall: (request, how, uid).
     pub pending_compose: Option<(RequestId, super::compose::StartFrom, Uid)>,
+    /// The To: typed for the forward being made.
+    pub forward_to: Option<String>,
     /// Drafts found on this machine at start, offered back one by one.
     pub recover_queue: Vec<tern_core::compose::store::Stored>,
     /// Copy sent mail to the Sent folder.
@@ -303,6 +305,7 @@ impl AppState {
                 email: String::new(),
             },
             pending_compose: None,
+            forward_to: None,
             recover_queue: Vec::new(),
             save_sent: true,
             queued: 0,

@@ -208,21 +208,14 @@ impl Mailer {
 
     /// Writes a forwarded message's attachments (or the whole message) beside the draft.
     pub fn attach_original(&self, id: String, raw: Arc<Vec<u8>>, whole: bool) {
-        let Some(dir) = self
-            .store
-            .as_ref()
-            .map(|s| s.dir().join(format!("{id}.files")))
-        else {
+        let Some(store) = self.store.clone() else {
             return;
         };
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
             if whole {
-                let path = dir.join("forwarded.eml");
-                let written =
-                    std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &*raw));
-                match written {
-                    Ok(()) => {
+                match store.write_file(&id, "forwarded.eml", &raw) {
+                    Ok(path) => {
                         let _ = tx.send(Back::Attached(id, Vec::new(), Some(path)));
                     }
                     Err(e) => {
@@ -233,6 +226,15 @@ impl Mailer {
                 }
                 return;
             }
+            let dir = match store.files_dir(&id) {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = tx.send(Back::Note(format!(
+                        "the attachments could not be kept: {e}"
+                    )));
+                    return;
+                }
+            };
             let mut files = Vec::new();
             for i in 0.. {
                 let Some(a) = tern_core::mail::attachment_data(&raw, i) else {

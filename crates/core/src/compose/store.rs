@@ -89,7 +89,10 @@ impl Store {
 
     /// Keeps the copy for Sent until the server has it.
     pub fn save_sent_copy(&self, id: &str, copy: &[u8]) -> std::io::Result<()> {
-        self.write_atomic(&self.path(id, "sent"), copy)
+        self.write_atomic(&self.path(id, "sent"), copy)?;
+        // Sent: the copy holds the files now; the forward's own copies can go.
+        self.remove_files(id);
+        Ok(())
     }
 
     /// The copy for Sent of a sent draft.
@@ -97,11 +100,33 @@ impl Store {
         std::fs::read(self.path(id, "sent")).ok()
     }
 
-    /// Forgets a draft (the server has it now, or the user threw it away).
+    /// Forgets a draft (the server has it now, or the user threw it away), with the
+    /// forwarded files kept for it.
     pub fn remove(&self, id: &str) {
         for ext in ["json", "txt", "sent", "tmp"] {
             let _ = std::fs::remove_file(self.path(id, ext));
         }
+        self.remove_files(id);
+    }
+
+    /// The folder (0700) holding a forward's files copied from the original.
+    pub fn files_dir(&self, id: &str) -> std::io::Result<PathBuf> {
+        let dir = self.path(id, "files");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        Ok(dir)
+    }
+
+    /// Writes a file into a forward's folder, 0600.
+    pub fn write_file(&self, id: &str, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        let path = self.files_dir(id)?.join(name);
+        self.write_atomic(&path, bytes)?;
+        Ok(path)
+    }
+
+    /// Removes a forward's files (the message is sent, or thrown away).
+    pub fn remove_files(&self, id: &str) {
+        let _ = std::fs::remove_dir_all(self.path(id, "files"));
     }
 
     /// Every draft kept here, oldest first. The editor's file wins over the saved draft

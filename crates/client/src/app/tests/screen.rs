@@ -71,3 +71,90 @@ fn messages_keeps_the_last_hundred_whole_with_their_time() {
     assert_eq!(words, 30, "{lines:?}");
     assert!(lines.iter().all(|l| l.chars().count() <= 60), "{lines:?}");
 }
+
+/// Answers the worker's fetch of a message with this raw text.
+fn body_arrives(s: &mut AppState, effects: Vec<Effect>, raw: &[u8]) -> Vec<Effect> {
+    let WorkerCommand::FetchBody { id, uid, .. } = command(effects) else {
+        panic!("no fetch")
+    };
+    s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::Body {
+            folder: "INBOX".into(),
+            uid,
+            raw: raw.to_vec(),
+        },
+    })
+}
+
+const ORIGINAL: &[u8] =
+    b"From: bob@example.org\r\nTo: me@example.org\r\nSubject: plans\r\n\r\nsee you\r\n";
+
+#[test]
+fn forward_asks_for_to_first_and_an_empty_subject_asks_before_sending() {
+    let mut s = state(2);
+    assert!(s.act(Action::Forward).is_empty());
+    assert!(s.prompt.as_ref().is_some_and(|p| p.label() == "To: "));
+    typed(&mut s, "erin@example.org");
+    let fetch = key(&mut s, KeyCode::Enter);
+    let effects = body_arrives(&mut s, fetch, ORIGINAL);
+    let Some(Effect::Edit { stored, .. }) =
+        effects.iter().find(|e| matches!(e, Effect::Edit { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(stored.draft.to, "erin@example.org");
+    assert_eq!(stored.draft.subject, "Fwd: plans");
+    // Sending without a subject asks; n keeps the review, y sends.
+    if let Some(c) = s.compose.as_mut() {
+        c.draft.subject = "  ".into();
+    }
+    update(
+        &mut s,
+        Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)),
+    );
+    assert!(s
+        .prompt
+        .as_ref()
+        .is_some_and(|p| p.label().contains("the subject is empty")));
+    assert!(key(&mut s, KeyCode::Char('n')).is_empty());
+    assert!(s.compose.as_ref().is_some_and(|c| !c.busy));
+    update(
+        &mut s,
+        Event::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)),
+    );
+    let sent = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(sent.first(), Some(Effect::SendMail(_))),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn q_quits_at_once_unless_something_is_not_done_then_it_asks() {
+    let mut s = state(3);
+    assert_eq!(s.act(Action::Quit), vec![Effect::Quit]);
+    // A change the server has not confirmed yet.
+    command(s.act(Action::Archive));
+    assert!(s.act(Action::Quit).is_empty());
+    let asked = s.prompt.as_ref().map(|p| p.label()).unwrap_or_default();
+    assert!(
+        asked.contains("1 change not yet confirmed by the server"),
+        "{asked}"
+    );
+    assert!(key(&mut s, KeyCode::Char('n')).is_empty());
+    assert!(s.prompt.is_none());
+    s.act(Action::CommandLine);
+    typed(&mut s, "quit");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(key(&mut s, KeyCode::Char('y')), vec![Effect::Quit]);
+    // Changes kept offline are said too.
+    let mut s = state(3);
+    s.queued = 2;
+    s.act(Action::Quit);
+    let asked = s.prompt.as_ref().map(|p| p.label()).unwrap_or_default();
+    assert!(
+        asked.contains("2 changes made offline, kept for the server"),
+        "{asked}"
+    );
+}
