@@ -164,6 +164,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 transport,
                 save_sent: ctx.account.saves_sent(),
                 editor: g.editor.clone(),
+                osc52: g.osc52,
             };
             // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(

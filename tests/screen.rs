@@ -84,3 +84,74 @@ fn messages_shows_what_the_status_line_said_with_its_time_and_the_log_has_it() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("moved to Archive"), "{text}");
 }
+
+#[test]
+fn the_reader_shows_either_part_and_a_link_it_cannot_open_whole_and_copies_it() {
+    let d = server(DovecotOptions::default());
+    let url = format!(
+        "https://example.org/very/long/path/{}?id=7",
+        "segment/".repeat(14)
+    );
+    let raw = format!(
+        "From: Bob <bob@example.org>\r\nTo: test@example.org\r\nSubject: two parts\r\n\
+Date: Thu, 19 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+the plain words\r\n--b\r\nContent-Type: text/html\r\n\r\n\
+<p>the <b>rich</b> words, <a href=\"{url}\">the report</a></p>\r\n--b--\r\n"
+    );
+    d.deliver(
+        &d.users()[0].0,
+        "INBOX",
+        raw.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[general]\n", "[general]\nosc52 = true\n");
+    std::fs::write(&cfg, text).unwrap();
+    // No browser and no desktop: the normal case over SSH.
+    let t = Tmux::start_with(
+        &cfg,
+        &dir.path().join("tern.log"),
+        "BROWSER='' DISPLAY='' WAYLAND_DISPLAY=''",
+    );
+    t.wait_for_all(&["| online", "1/1"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the plain words");
+    // H: the HTML part, and back.
+    t.keys(&["H"]);
+    let s = t.wait_for_all(&["rich", "the HTML part (H: the text)"]);
+    assert!(!s.contains("the plain words"), "{s}");
+    t.keys(&["l"]);
+    // The link alone on its lines from the first column: joined, it is the URL.
+    let s = t.wait_for_all(&["Link 1", "Not opened: no browser here"]);
+    let joined: String = s
+        .lines()
+        .skip_while(|l| !l.starts_with("https://"))
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(joined, url, "{s}");
+    t.keys(&["q"]);
+    t.wait_for("the report");
+    // y copies it with OSC 52: the bytes tern wrote hold it.
+    let raw_out = dir.path().join("pane.out");
+    t.pipe_to(&raw_out);
+    t.keys(&["y"]);
+    t.wait_for("link 1 copied to the clipboard");
+    t.stop_pipe(&raw_out);
+    use base64::Engine;
+    let want = format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(&url)
+    );
+    let written = String::from_utf8_lossy(&std::fs::read(&raw_out).unwrap()).into_owned();
+    assert!(written.contains(&want), "{written:?}");
+    t.keys(&["H"]);
+    t.wait_for_all(&["the plain words", "the text part (H: the HTML)"]);
+    t.keys(&["q", "q"]);
+}

@@ -283,10 +283,13 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--b--\r\n";
         "[1] https://example.org/report?id=7",
         "evil.txt",
     ]);
-    // s asks which (two attachments); a saves all, inside the download folder only.
+    // s asks which (two attachments), then where (the download folder typed); a saves
+    // all, inside the folder only.
     t.keys(&["s"]);
     t.wait_for("save attachment number");
     t.keys(&["a", "Enter"]);
+    t.wait_for(&format!("save in: {}/", downloads.display()));
+    t.keys(&["Enter"]);
     t.wait_for("saved 2 attachments");
     let mut names: Vec<String> = std::fs::read_dir(&downloads)
         .unwrap()
@@ -305,7 +308,20 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--b--\r\n";
     assert!(!dir.path().join("evil.txt").exists());
     // Saving the first again never overwrites: a numbered name.
     t.keys(&["s", "1", "Enter"]);
+    t.wait_for("save in: ");
+    t.keys(&["Enter"]);
     t.wait_for("evil (1).txt");
+    // A name of the user's own, in a folder reached with Tab.
+    t.keys(&["s", "1", "Enter"]);
+    t.wait_for("save in: ");
+    t.keys(&["C-u", &format!("{}/downl", dir.path().display()), "Tab"]);
+    t.wait_for(&format!("save in: {}/", downloads.display()));
+    t.keys(&["mine.txt", "Enter"]);
+    t.wait_for("mine.txt");
+    assert_eq!(
+        std::fs::read(downloads.join("mine.txt")).unwrap(),
+        b"escaped?"
+    );
     // l with one link opens it at once, the URL one argument, no shell.
     t.keys(&["l"]);
     wait_until(|| std::fs::read_to_string(&opened).is_ok_and(|s| !s.is_empty()));

@@ -191,7 +191,10 @@ impl Tmux {
     pub fn wait_ended(&self) {
         let start = Instant::now();
         while self.alive() {
-            assert!(start.elapsed() < Duration::from_secs(30), "tern never ended");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "tern never ended"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -97,7 +97,9 @@ actions! {
     ToggleSplit = "toggle_split", "reader split below the list / full screen", global ["z"], list [], reader [];
     ToggleSidebar = "toggle_sidebar", "folder sidebar shown / hidden (remembered)", global ["B"], list [], reader [];
     ToggleHeaders = "toggle_headers", "all headers / the main ones", global [], list [], reader ["h"];
-    OpenLink = "open_link", "open link number N", global [], list [], reader ["l"];
+    OpenLink = "open_link", "open link number N (no browser: shows it whole)", global [], list [], reader ["l"];
+    CopyLink = "copy_link", "copy link number N to the clipboard (OSC 52; osc52 = true)", global [], list [], reader ["y"];
+    ToggleHtml = "toggle_html", "the text or the HTML part of the message", global [], list [], reader ["H"];
     SaveAttachment = "save_attachment", "save an attachment (or all)", global [], list [], reader ["s"];
     OpenAttachment = "open_attachment", "open an attachment", global [], list [], reader ["O"];
     FocusNext = "focus_next", "focus the next pane", global ["Tab"], list [], reader [];

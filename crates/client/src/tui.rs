@@ -60,3 +60,15 @@ pub fn suspend() -> std::io::Result<Term> {
     wipe()?;
     Ok(terminal)
 }
+
+/// Puts `text` on the terminal's clipboard with OSC 52 (tmux passes it on with
+/// `set-clipboard on`). Mail text reaches here only as a checked link.
+pub fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}

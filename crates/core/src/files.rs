@@ -137,6 +137,20 @@ fn directly_inside(dir: &Path, path: &Path, name: &str) -> bool {
         && path.parent() == Some(dir)
 }
 
+/// A path as typed, with a leading `~` or `~/` made the home folder (a final `/` kept).
+pub fn expand_home(typed: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (typed, home) {
+        ("~", Some(h)) => PathBuf::from(h),
+        (t, Some(h)) if t.starts_with("~/") => {
+            let mut s = h;
+            s.push(&t[1..]);
+            PathBuf::from(s)
+        }
+        (t, _) => PathBuf::from(t),
+    }
+}
+
 /// Where attachments are saved by default: the desktop's download folder, else
 /// `$HOME/Downloads`, else the current folder.
 pub fn default_download_dir() -> PathBuf {
@@ -155,6 +169,22 @@ pub fn default_download_dir() -> PathBuf {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_tilde_is_the_home_folder_and_a_final_slash_stays() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        if home.is_empty() {
+            assert_eq!(expand_home("~/x/"), PathBuf::from("~/x/"));
+            return;
+        }
+        assert_eq!(
+            expand_home("~/Downloads/").to_string_lossy(),
+            format!("{home}/Downloads/")
+        );
+        assert_eq!(expand_home("~"), PathBuf::from(&home));
+        assert_eq!(expand_home("/tmp/~/a"), PathBuf::from("/tmp/~/a"));
+        assert_eq!(expand_home("~bob/a"), PathBuf::from("~bob/a"));
+    }
 
     #[test]
     fn hostile_names_become_plain_names() {

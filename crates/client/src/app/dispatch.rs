@@ -188,6 +188,8 @@ impl AppState {
                 Vec::new()
             }
             Action::OpenLink => self.ask_number(NumberFor::Link),
+            Action::CopyLink => self.ask_number(NumberFor::CopyLink),
+            Action::ToggleHtml => self.toggle_html(),
             Action::SaveAttachment => self.ask_number(NumberFor::Save),
             Action::OpenAttachment => self.ask_number(NumberFor::OpenAttachment),
             Action::ToggleFlagged

@@ -22,10 +22,32 @@ fn line(header: bool, text: String) -> HelpLine {
 
 /// The pager's lines, in one column: the key help, or the messages.
 pub fn help_lines(state: &AppState) -> Vec<HelpLine> {
-    match state.help_page {
+    match &state.help_page {
         HelpPage::Keys => key_lines(state),
         HelpPage::Messages => message_lines(state),
+        HelpPage::Link { number, url, why } => link_lines(state, *number, url, why),
     }
+}
+
+/// A link shown whole: alone on its lines from the first column (cut only where the
+/// screen ends), so the terminal can select it.
+fn link_lines(state: &AppState, number: usize, url: &str, why: &str) -> Vec<HelpLine> {
+    let mut out = vec![
+        line(true, format!("Link {number}")),
+        line(false, format!("Not opened: {why}.")),
+        line(false, String::new()),
+    ];
+    let width = usize::from(state.screen.0).max(20);
+    let chars: Vec<char> = url.chars().collect();
+    for part in chars.chunks(width) {
+        out.push(line(false, part.iter().collect()));
+    }
+    out.push(line(false, String::new()));
+    out.push(line(
+        false,
+        "Select it with the mouse, or y and its number copies it (osc52 = true). q closes.".into(),
+    ));
+    out
 }
 
 /// `:messages`: each message whole (wrapped to the screen), after its time.

@@ -46,4 +46,15 @@ pub struct UiOptions {
     pub transport: Option<tern_core::compose::send::Transport>,
     pub save_sent: bool,
     pub editor: Option<String>,
+    /// `[general] osc52`: `y` may set the terminal's clipboard.
+    pub osc52: bool,
+}
+
+impl UiOptions {
+    /// Where attachments are saved: `download-dir`, else the XDG download folder.
+    pub fn download_dir(&self) -> PathBuf {
+        self.download_dir
+            .clone()
+            .unwrap_or_else(tern_core::files::default_download_dir)
+    }
 }

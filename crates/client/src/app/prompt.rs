@@ -32,6 +32,7 @@ pub enum Confirm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumberFor {
     Link,
+    CopyLink,
     Save,
     OpenAttachment,
     Detach,
@@ -50,6 +51,8 @@ pub enum PromptKind {
     Address(Option<super::compose::StartFrom>),
     /// A file to attach (Tab completes paths).
     AttachPath,
+    /// Where to save attachments (Tab completes paths, `~` expands).
+    SavePath,
 }
 
 /// An open prompt: what it asks, the text typed, and (pickers, completion) the
@@ -106,7 +109,9 @@ impl Prompt {
             PromptKind::Number(NumberFor::Detach) => "remove attachment number: ".into(),
             PromptKind::Address(_) => "To: ".into(),
             PromptKind::AttachPath => "attach file: ".into(),
+            PromptKind::SavePath => "save in: ".into(),
             PromptKind::Number(NumberFor::Link) => "open link number: ".into(),
+            PromptKind::Number(NumberFor::CopyLink) => "copy link number: ".into(),
             PromptKind::Number(NumberFor::Save) => "save attachment number (a: all): ".into(),
             PromptKind::Number(NumberFor::OpenAttachment) => "open attachment number: ".into(),
         }
@@ -165,11 +170,9 @@ impl AppState {
 
     /// A path completion came back for the attach prompt.
     pub fn path_completed(&mut self, before: &str, after: String) {
-        if let Some(p) = self
-            .prompt
-            .as_mut()
-            .filter(|p| p.kind == PromptKind::AttachPath && p.text == before)
-        {
+        if let Some(p) = self.prompt.as_mut().filter(|p| {
+            matches!(p.kind, PromptKind::AttachPath | PromptKind::SavePath) && p.text == before
+        }) {
             p.text = after;
         }
     }
@@ -179,6 +182,14 @@ impl AppState {
         // No old message shows inside a prompt.
         self.status = None;
         self.prompt = Some(Prompt::new(kind));
+    }
+
+    /// Opens a prompt with text already typed (the download folder for `s`).
+    pub(super) fn ask_with(&mut self, kind: PromptKind, text: String) {
+        self.ask(kind);
+        if let Some(p) = self.prompt.as_mut() {
+            p.text = text;
+        }
     }
 
     /// The folders the picker offers for what is typed, best first.
@@ -254,7 +265,9 @@ impl AppState {
             KeyCode::Tab | KeyCode::BackTab => match p.kind {
                 PromptKind::Command => self.complete_command(key.code == KeyCode::BackTab),
                 PromptKind::Address(_) => self.complete_address(),
-                PromptKind::AttachPath => return vec![Effect::CompletePath(p.text.clone())],
+                PromptKind::AttachPath | PromptKind::SavePath => {
+                    return vec![Effect::CompletePath(p.text.clone())]
+                }
                 PromptKind::Pick(_) => {
                     p.choice = if key.code == KeyCode::Tab {
                         p.choice.saturating_add(1)
@@ -314,6 +327,7 @@ impl AppState {
             PromptKind::Address(_) if text.is_empty() => Vec::new(),
             PromptKind::Address(then) => self.address_given(&text, then),
             PromptKind::AttachPath => self.attach(&text),
+            PromptKind::SavePath => self.save_to(&text),
         }
     }
 

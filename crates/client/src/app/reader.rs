@@ -34,6 +34,8 @@ pub struct Reader {
     pub hit: usize,
     /// How far the fetch is: (bytes, about how many).
     pub progress: Option<(u64, u64)>,
+    /// Show the HTML part of a multipart/alternative (`H`).
+    pub html: bool,
 }
 
 impl Reader {
@@ -52,6 +54,7 @@ impl Reader {
             hits: Vec::new(),
             hit: 0,
             progress: None,
+            html: false,
         }
     }
 
@@ -167,7 +170,63 @@ impl AppState {
         };
         let raw = Arc::new(raw);
         r.raw = Some(raw.clone());
-        vec![Effect::Render(uid, raw)]
+        vec![Effect::Render {
+            uid,
+            raw,
+            html: r.html,
+        }]
+    }
+
+    /// `H`: the HTML part instead of the text (or back), laid out anew.
+    pub(super) fn toggle_html(&mut self) -> Vec<Effect> {
+        let Some(r) = self.reader.as_mut() else {
+            return Vec::new();
+        };
+        let (Some(rendered), Some(raw)) = (r.rendered.as_ref(), r.raw.clone()) else {
+            self.status = Some("the message is still loading".into());
+            return Vec::new();
+        };
+        if !rendered.alternative {
+            self.status = Some(if rendered.html {
+                "this message has only an HTML part".into()
+            } else {
+                "this message has no HTML part".into()
+            });
+            return Vec::new();
+        }
+        r.html = !rendered.html;
+        self.status = Some(if r.html {
+            "the HTML part (H: the text)".into()
+        } else {
+            "the text part (H: the HTML)".into()
+        });
+        vec![Effect::Render {
+            uid: r.uid,
+            raw,
+            html: r.html,
+        }]
+    }
+
+    /// Shows a link whole on a screen of its own, for the terminal to select.
+    pub fn show_link(&mut self, number: usize, url: String, why: String) {
+        self.help = true;
+        self.help_scroll = 0;
+        self.help_page = super::state::HelpPage::Link { number, url, why };
+    }
+
+    /// Enter at `save in:`: saves what `s` picked there.
+    pub(super) fn save_to(&mut self, to: &str) -> Vec<Effect> {
+        let Some((raw, index)) = self.saving.take() else {
+            return Vec::new();
+        };
+        if to.is_empty() {
+            return Vec::new();
+        }
+        vec![Effect::SaveAttachments {
+            raw,
+            index,
+            to: to.to_string(),
+        }]
     }
 
     /// A rendered message arrived for the reader.
@@ -185,13 +244,13 @@ impl AppState {
             return Vec::new();
         };
         let n = match what {
-            NumberFor::Link => r.links.len(),
+            NumberFor::Link | NumberFor::CopyLink => r.links.len(),
             NumberFor::Save | NumberFor::OpenAttachment | NumberFor::Detach => r.attachments.len(),
         };
         match n {
             0 => {
                 self.status = Some(match what {
-                    NumberFor::Link => "this message has no links".into(),
+                    NumberFor::Link | NumberFor::CopyLink => "this message has no links".into(),
                     _ => "this message has no attachments".into(),
                 });
                 Vec::new()
@@ -204,6 +263,17 @@ impl AppState {
         }
     }
 
+    /// `s`: asks where, the download folder already typed.
+    fn ask_where_to_save(&mut self, raw: Arc<Vec<u8>>, index: Option<usize>) -> Vec<Effect> {
+        self.saving = Some((raw, index));
+        let mut dir = self.download_dir.clone();
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        self.ask_with(PromptKind::SavePath, dir);
+        Vec::new()
+    }
+
     /// A link or attachment number was given.
     pub(super) fn number_picked(&mut self, what: NumberFor, text: &str) -> Vec<Effect> {
         let Some(r) = self.reader.as_ref() else {
@@ -213,22 +283,33 @@ impl AppState {
             return Vec::new();
         };
         if what == NumberFor::Save && text.eq_ignore_ascii_case("a") {
-            return vec![Effect::SaveAttachments { raw, index: None }];
+            return self.ask_where_to_save(raw, None);
         }
         let count = match what {
-            NumberFor::Link => rendered.links.len(),
+            NumberFor::Link | NumberFor::CopyLink => rendered.links.len(),
             _ => rendered.attachments.len(),
         };
         let Some(i) = text.parse::<usize>().ok().filter(|&i| i >= 1 && i <= count) else {
             self.status = Some(format!("give a number from 1 to {count}"));
             return Vec::new();
         };
+        let url = rendered.links.get(i - 1).cloned().unwrap_or_default();
         match what {
-            NumberFor::Link => vec![Effect::OpenUrl(rendered.links[i - 1].clone())],
-            NumberFor::Save => vec![Effect::SaveAttachments {
-                raw,
-                index: Some(i - 1),
-            }],
+            NumberFor::Link => vec![Effect::OpenUrl { number: i, url }],
+            NumberFor::CopyLink if self.osc52 => {
+                self.status = Some(format!("link {i} copied to the clipboard (OSC 52)"));
+                vec![Effect::CopyText(url)]
+            }
+            NumberFor::CopyLink => {
+                self.show_link(
+                    i,
+                    url,
+                    "copying needs osc52 = true in [general] (and a terminal that allows OSC 52)"
+                        .into(),
+                );
+                Vec::new()
+            }
+            NumberFor::Save => self.ask_where_to_save(raw, Some(i - 1)),
             NumberFor::OpenAttachment => vec![Effect::OpenAttachment { raw, index: i - 1 }],
             NumberFor::Detach => Vec::new(),
         }

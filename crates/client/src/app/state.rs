@@ -44,20 +44,31 @@ pub enum Effect {
     Send(WorkerCommand),
     /// Give the terminal back to the shell until resumed.
     Suspend,
-    /// Lay out a fetched message off the loop.
-    Render(Uid, Arc<Vec<u8>>),
-    /// Save attachment `index` (None: all) of a message to the download folder.
+    /// Lay out a fetched message off the loop (`html`: its HTML part).
+    Render {
+        uid: Uid,
+        raw: Arc<Vec<u8>>,
+        html: bool,
+    },
+    /// Save attachment `index` (None: all) of a message: into the folder `to` under
+    /// its safe name, or (one attachment, `to` not a folder) as the file `to`.
     SaveAttachments {
         raw: Arc<Vec<u8>>,
         index: Option<usize>,
+        to: String,
     },
+    /// Put text on the terminal's clipboard (OSC 52).
+    CopyText(String),
     /// Open attachment `index` with its viewer.
     OpenAttachment {
         raw: Arc<Vec<u8>>,
         index: usize,
     },
-    /// Open a link from a message in the browser.
-    OpenUrl(String),
+    /// Open link `number` of a message in the browser (if none can, it is shown).
+    OpenUrl {
+        number: usize,
+        url: String,
+    },
     /// New mail arrived in the open folder (for `new-mail-command` and the bell).
     NewMail {
         folder: String,
@@ -131,12 +142,18 @@ pub const STATUS_SECONDS: i64 = 10;
 pub const SAID_KEPT: usize = 100;
 
 /// What the full-screen pager shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpPage {
     /// `?`: the keys and commands.
     Keys,
     /// `:messages`: what the status line said.
     Messages,
+    /// A link no browser could open, whole, for the terminal to select.
+    Link {
+        number: usize,
+        url: String,
+        why: String,
+    },
 }
 
 /// The state of the whole screen.
@@ -230,6 +247,12 @@ pub struct AppState {
     pub pending_compose: Option<(RequestId, super::compose::StartFrom, Uid)>,
     /// The To: typed for the forward being made.
     pub forward_to: Option<String>,
+    /// `y` may put links on the clipboard with OSC 52 (`[general] osc52`).
+    pub osc52: bool,
+    /// Where `s` offers to save (`download-dir`), as typed at the prompt.
+    pub download_dir: String,
+    /// The attachment(s) `s` is asking a place for: (message, index; None: all).
+    pub saving: Option<(Arc<Vec<u8>>, Option<usize>)>,
     /// Drafts found on this machine at start, offered back one by one.
     pub recover_queue: Vec<tern_core::compose::store::Stored>,
     /// Copy sent mail to the Sent folder.
@@ -306,6 +329,9 @@ impl AppState {
             },
             pending_compose: None,
             forward_to: None,
+            osc52: false,
+            download_dir: String::new(),
+            saving: None,
             recover_queue: Vec::new(),
             save_sent: true,
             queued: 0,

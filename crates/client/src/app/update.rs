@@ -16,6 +16,12 @@ use tern_core::mail::{MessageSummary, Rendered, Uid};
 pub enum Back {
     /// A line for the status bar.
     Note(String),
+    /// Link `number` could not be opened (why): show it whole.
+    ShowLink {
+        number: usize,
+        url: String,
+        why: String,
+    },
     /// Search-all hits read from the cache.
     Hits(String, Vec<MessageSummary>),
     /// A send or postpone ended.
@@ -227,6 +233,7 @@ fn loaded(state: &mut AppState, l: Loaded) -> Vec<Effect> {
 fn back(state: &mut AppState, b: Back) -> Vec<Effect> {
     match b {
         Back::Note(n) => state.status = Some(n),
+        Back::ShowLink { number, url, why } => state.show_link(number, url, why),
         Back::Hits(folder, list) => state.add_hits(&folder, list),
         Back::Mail(r) => return state.mail_result(r),
         Back::Attached(id, files, whole) => state.originals_attached(&id, files, whole),

@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 /// Runs side work on blocking threads and reports back.
 pub struct Launcher {
     cache: Arc<Cache>,
-    download_dir: PathBuf,
     new_mail_command: Option<String>,
     bell: bool,
     config_path: Option<PathBuf>,
@@ -26,10 +25,6 @@ impl Launcher {
     pub fn new(ui: &UiOptions, cache: Arc<Cache>, tx: mpsc::UnboundedSender<Back>) -> Launcher {
         Launcher {
             cache,
-            download_dir: ui
-                .download_dir
-                .clone()
-                .unwrap_or_else(tern_core::files::default_download_dir),
             new_mail_command: ui.new_mail_command.clone(),
             bell: ui.bell,
             config_path: ui.config_path.clone(),
@@ -49,8 +44,23 @@ impl Launcher {
     }
 
     /// Saves attachment `index` (None: all) into the download folder under safe names.
-    pub fn save(&self, raw: Arc<Vec<u8>>, index: Option<usize>) {
-        let dir = self.download_dir.clone();
+    pub fn save(&self, raw: Arc<Vec<u8>>, index: Option<usize>, to: String) {
+        let to = tern_core::files::expand_home(&to);
+        // A folder (existing, or written with a final /) takes the safe names; one
+        // attachment may be given a file name of the user's own instead.
+        let (dir, own_name) = match (index, to.file_name()) {
+            (Some(_), Some(name))
+                if !to.is_dir() && !to.as_os_str().to_string_lossy().ends_with('/') =>
+            {
+                (
+                    to.parent()
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| PathBuf::from(".")),
+                    Some(name.to_string_lossy().into_owned()),
+                )
+            }
+            _ => (to, None),
+        };
         self.background(move || {
             let mut saved = Vec::new();
             let indices: Vec<usize> = match index {
@@ -63,7 +73,8 @@ impl Launcher {
                 let Some(a) = tern_core::mail::attachment_data(&raw, i) else {
                     return format!("attachment {} is not in the message", i + 1);
                 };
-                match tern_core::files::save_new(&dir, &a.name, &a.bytes) {
+                let name = own_name.as_deref().unwrap_or(&a.name);
+                match tern_core::files::save_new(&dir, name, &a.bytes) {
                     Ok(path) => saved.push(path),
                     Err(e) => return format!("could not save into {}: {e}", dir.display()),
                 }
@@ -106,10 +117,15 @@ impl Launcher {
     }
 
     /// Opens a link from a message in the browser.
-    pub fn open_url(&self, url: String) {
-        self.background(move || match tern_core::files::open_url(&url) {
-            Ok(()) => format!("opened {}", tern_core::mail::sanitize(&url)),
-            Err(e) => e,
+    pub fn open_url(&self, number: usize, url: String) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let back = match tern_core::files::open_url(&url) {
+                Ok(()) => Back::Note(format!("opened {}", tern_core::mail::sanitize(&url))),
+                // Shown whole instead, for the terminal to select.
+                Err(why) => Back::ShowLink { number, url, why },
+            };
+            let _ = tx.send(back);
         });
     }
 

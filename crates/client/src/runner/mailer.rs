@@ -256,10 +256,9 @@ impl Mailer {
     pub fn complete_path(&self, typed: String) {
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let expanded = match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
-                (Some(rest), Some(h)) => format!("{}/{rest}", h.to_string_lossy()),
-                _ => typed.clone(),
-            };
+            let expanded = tern_core::files::expand_home(&typed)
+                .to_string_lossy()
+                .into_owned();
             let (dir, stem) = match expanded.rsplit_once('/') {
                 Some((d, s)) => (
                     if d.is_empty() {

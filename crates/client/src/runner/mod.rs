@@ -77,6 +77,8 @@ pub async fn run(
     let mut state = AppState::new(account, "INBOX");
     state.theme = theme;
     state.split = ui.split;
+    state.osc52 = ui.osc52;
+    state.download_dir = ui.download_dir().display().to_string();
     state.sidebar = ui.sidebar;
     state.names = ui.folders.clone();
     state.keys_help = keymaps.help();
@@ -285,9 +287,10 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
         }
         Effect::SaveLayout(split) => io.launcher.save_layout(split),
         Effect::SaveSidebar(shown) => io.launcher.save_sidebar(shown),
-        Effect::SaveAttachments { raw, index } => io.launcher.save(raw, index),
+        Effect::SaveAttachments { raw, index, to } => io.launcher.save(raw, index, to),
+        Effect::CopyText(text) => crate::tui::copy_to_clipboard(&text),
         Effect::OpenAttachment { raw, index } => io.launcher.open_attachment(raw, index),
-        Effect::OpenUrl(url) => io.launcher.open_url(url),
+        Effect::OpenUrl { number, url } => io.launcher.open_url(number, url),
         Effect::NewMail {
             folder,
             from,
@@ -329,11 +332,11 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
         Effect::RetrySentCopy(id) => io.mailer.retry_sent_copy(id),
         Effect::AttachOriginal { id, raw, whole } => io.mailer.attach_original(id, raw, whole),
         Effect::CompletePath(typed) => io.mailer.complete_path(typed),
-        Effect::Render(uid, raw) => {
+        Effect::Render { uid, raw, html } => {
             let width = geometry::reader_width(state.screen.0);
             let tx = io.render_tx.clone();
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send((uid, tern_core::mail::render_message(&raw, width)));
+                let _ = tx.send((uid, tern_core::mail::render_message_as(&raw, width, html)));
             });
         }
     }

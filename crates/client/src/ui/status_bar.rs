@@ -40,6 +40,7 @@ pub fn text(state: &AppState) -> String {
         let what = match state.help_page {
             crate::app::state::HelpPage::Keys => "help",
             crate::app::state::HelpPage::Messages => "messages",
+            crate::app::state::HelpPage::Link { .. } => "link",
         };
         return format!(
             "{what}: j k Space b g G scroll, / find, q closes | {}-{last}/{total}",

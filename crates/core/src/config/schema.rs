@@ -63,6 +63,10 @@ pub struct General {
     /// Show the folder sidebar (`true`/`false`); unset: only on screens 100 columns
     /// wide or more. `B` (`:toggle-sidebar`) toggles it and tern writes the choice here.
     pub sidebar: Option<bool>,
+    /// `y` in the reader copies a link to the terminal's clipboard with OSC 52 (the
+    /// terminal, and tmux with `set-clipboard on`, must allow it).
+    #[serde(default)]
+    pub osc52: bool,
     /// The editor for composing (default: $VISUAL, then $EDITOR, then vi). Split on
     /// spaces, run without a shell; the file name is added as the last argument.
     pub editor: Option<String>,

@@ -18,7 +18,18 @@ const SHELL_META: &[char] = &[
 /// Opens `url` in the browser: `$BROWSER` if set, else `xdg-open`. Only http, https and
 /// mailto links are opened; anything else (file:, javascript:, data:…) is refused.
 pub fn open_url(url: &str) -> Result<(), String> {
-    let browser = std::env::var("BROWSER").ok();
+    let browser = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty());
+    let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if browser.is_none() && !desktop {
+        // Over SSH xdg-open has nothing to open a page on (or runs a text browser
+        // inside tern's own terminal): say so instead.
+        checked_url(url)?;
+        return Err("no browser here: $BROWSER is not set and there is no desktop".into());
+    }
     open_url_with(url, browser.as_deref())
 }
 

@@ -12,7 +12,7 @@ mod width;
 pub use attachment::{attachment_data, Attachment};
 pub use flags::{Flag, Flags};
 pub use folder::{sidebar_order, special_folder, FolderInfo, FolderStatus, SpecialUse};
-pub use render::{render_message, AttachmentInfo, Rendered};
+pub use render::{render_message, render_message_as, AttachmentInfo, Rendered};
 pub(crate) use sanitize::is_invisible_format;
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};

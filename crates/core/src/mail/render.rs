@@ -33,6 +33,10 @@ pub struct Rendered {
     pub attachments: Vec<AttachmentInfo>,
     /// Said above the body when tern had to fall back (unparseable, undecoded).
     pub note: Option<String>,
+    /// The body shown is the HTML part's.
+    pub html: bool,
+    /// The message has both a text and an HTML part (`H` switches between them).
+    pub alternative: bool,
 }
 
 fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Option<String> {
@@ -58,8 +62,14 @@ fn raw_body(raw: &[u8]) -> String {
     }
 }
 
-/// Renders a message for a reader `width` columns wide (HTML is laid out to it).
+/// Renders a message for a reader `width` columns wide (HTML is laid out to it),
+/// showing the text part when there is one.
 pub fn render_message(raw: &[u8], width: usize) -> Rendered {
+    render_message_as(raw, width, false)
+}
+
+/// `render_message`, showing the HTML part instead when `html` and the message has one.
+pub fn render_message_as(raw: &[u8], width: usize, html: bool) -> Rendered {
     let Some(msg) = MessageParser::default().parse(raw) else {
         let body = raw_body(raw);
         return Rendered {
@@ -80,10 +90,14 @@ pub fn render_message(raw: &[u8], width: usize) -> Rendered {
     push("Cc", addr_list(msg.cc()));
     push("Date", msg.date().map(|d| d.to_rfc822()));
     push("Subject", msg.subject().map(String::from));
+    let has_text = msg.text_part(0).is_some_and(|p| !p.is_text_html());
+    let has_html = msg.html_part(0).is_some_and(|p| p.is_text_html());
+    let wants_html = html && has_html;
     let plain = msg
         .text_part(0)
-        .filter(|p| !p.is_text_html())
+        .filter(|p| !(p.is_text_html() || wants_html))
         .and_then(|_| msg.body_text(0));
+    let shows_html = plain.is_none() && has_html;
     let mut note = None;
     let mut links = None;
     let mut body = match plain {
@@ -142,6 +156,8 @@ pub fn render_message(raw: &[u8], width: usize) -> Rendered {
         links,
         attachments,
         note,
+        html: shows_html,
+        alternative: has_text && has_html,
     }
 }
 
@@ -361,6 +377,25 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\n--b--\r\n";
         assert_eq!(r.attachments[0].name, "r.pdf");
         assert_eq!(r.attachments[0].mime, "application/pdf");
         assert_eq!(r.note, None);
+    }
+
+    #[test]
+    fn either_part_of_an_alternative_can_be_shown() {
+        let raw = b"From: a@b.org\r\nSubject: A\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=X\r\n\r\n--X\r\n\
+Content-Type: text/plain\r\n\r\nplain words\r\n--X\r\n\
+Content-Type: text/html\r\n\r\n<p>rich <b>words</b> <a href=\"https://x.org/\">here</a></p>\r\n--X--\r\n";
+        let text = render_message(raw, 80);
+        assert!(text.body.contains("plain words") && !text.html && text.alternative);
+        let html = render_message_as(raw, 80, true);
+        assert!(
+            html.body.contains("rich") && html.html && html.alternative,
+            "{html:?}"
+        );
+        assert_eq!(html.links, vec!["https://x.org/".to_string()]);
+        // A text-only message has nothing to switch to.
+        let only = render_message_as(b"Subject: t\r\n\r\njust text\r\n", 80, true);
+        assert!(only.body.contains("just text") && !only.html && !only.alternative);
     }
 
     #[test]

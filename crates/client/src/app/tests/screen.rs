@@ -158,3 +158,45 @@ fn q_quits_at_once_unless_something_is_not_done_then_it_asks() {
         "{asked}"
     );
 }
+
+#[test]
+fn y_without_osc52_shows_the_link_whole_and_says_what_copying_needs() {
+    let mut s = state(1);
+    update(
+        &mut s,
+        Event::Resize {
+            width: 40,
+            height: 20,
+        },
+    );
+    let raw = b"Subject: l\r\n\r\nsee https://example.org/a/very/long/link/that/wraps/past/forty/columns\r\n";
+    s.act(Action::Open);
+    let fetch = s.fetch_due().into_iter().take(1).collect(); // the fetch, not the read flag
+    let effects = body_arrives(&mut s, fetch, raw);
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Render { html: false, .. })
+    ));
+    s.set_rendered(1, tern_core::mail::render_message(raw, 40));
+    assert!(s.act(Action::CopyLink).is_empty());
+    let lines = pager(&s);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("copying needs osc52 = true")),
+        "{lines:?}"
+    );
+    let url: String = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("https://"))
+        .take_while(|l| !l.is_empty())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        url,
+        "https://example.org/a/very/long/link/that/wraps/past/forty/columns"
+    );
+    s.act(Action::Quit);
+    s.osc52 = true;
+    assert_eq!(s.act(Action::CopyLink), vec![Effect::CopyText(url)]);
+}
