@@ -155,3 +155,43 @@ the plain words\r\n--b\r\nContent-Type: text/html\r\n\r\n\
     t.wait_for_all(&["the plain words", "the text part (H: the HTML)"]);
     t.keys(&["q", "q"]);
 }
+
+#[test]
+fn offline_a_message_not_in_the_cache_shows_its_headers_and_comes_when_online() {
+    let mut d = server(DovecotOptions::default());
+    let msgs = fill(&d, "INBOX", 2, 64);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start(&cfg, &log);
+    t.wait_for_all(&["| online", "1/2 |"]);
+    d.stop();
+    t.wait_for("offline");
+    // The newest is first in the list; its text was never fetched.
+    let mut newest = msgs.clone();
+    newest.sort_by_key(|m| std::cmp::Reverse(m.date));
+    let m = &newest[0];
+    t.keys(&["Enter"]);
+    let subject: String = m.subject.chars().take(30).collect();
+    let s = t.wait_for_all(&[
+        &format!("Subject: {subject}"),
+        "not in the cache yet: its text is fetched when tern is back online",
+    ]);
+    assert!(s.contains("From: "), "{s}");
+    // Back online, the text comes by itself.
+    d.restart().unwrap();
+    t.keys(&["$"]);
+    let rendered = tern::mail::render_message(&m.raw, 98);
+    let first: String = rendered
+        .body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() > 5)
+        .unwrap_or_default()
+        .chars()
+        .take(20)
+        .collect();
+    let s = t.wait_for_all(&["| online", &first]);
+    assert!(!s.contains("not in the cache yet"), "{s}");
+    t.keys(&["q", "q"]);
+}

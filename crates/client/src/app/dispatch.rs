@@ -8,7 +8,7 @@ use super::state::{AppState, Effect, Focus, Link};
 use crate::action::Action;
 use tern_core::compose::ReplyKind;
 use tern_core::imap::protocol::{DoneResult, WorkerCommand, WorkerEvent};
-use tern_core::mail::{sidebar_order, Flag, Rendered, SpecialUse};
+use tern_core::mail::{sidebar_order, Flag, SpecialUse};
 
 impl AppState {
     /// Applies a user action.
@@ -353,7 +353,15 @@ impl AppState {
     pub fn on_worker(&mut self, event: WorkerEvent) -> Vec<Effect> {
         match event {
             WorkerEvent::Connecting => self.link = Link::Connecting,
-            WorkerEvent::Online => self.link = Link::Online,
+            WorkerEvent::Online => {
+                self.link = Link::Online;
+                // A message that could not be fetched offline is fetched now.
+                if let Some(r) = self.reader.as_mut().filter(|r| r.failed) {
+                    r.failed = false;
+                    r.request = None;
+                    r.rendered = None;
+                }
+            }
             WorkerEvent::Offline {
                 reason,
                 retry_in_secs,
@@ -414,11 +422,8 @@ impl AppState {
                         error = format!("{note} ({error})");
                     }
                 }
-                if let Some(r) = self.reader.as_mut().filter(|r| r.request == Some(id)) {
-                    r.rendered = Some(Rendered {
-                        note: Some(format!("the message could not be fetched: {error}")),
-                        ..Rendered::default()
-                    });
+                if self.reader.as_ref().is_some_and(|r| r.request == Some(id)) {
+                    self.fetch_failed(&error);
                 }
                 let waiting = Some(super::state::ServerHits::Waiting(id));
                 if self.filter.as_ref().is_some_and(|f| f.server == waiting) {

@@ -36,6 +36,8 @@ pub struct Reader {
     pub progress: Option<(u64, u64)>,
     /// Show the HTML part of a multipart/alternative (`H`).
     pub html: bool,
+    /// The fetch failed (fetched again once tern is back online).
+    pub failed: bool,
 }
 
 impl Reader {
@@ -55,6 +57,7 @@ impl Reader {
             hit: 0,
             progress: None,
             html: false,
+            failed: false,
         }
     }
 
@@ -175,6 +178,56 @@ impl AppState {
             raw,
             html: r.html,
         }]
+    }
+
+    /// The reader's message could not be fetched: the headers the cache has, with why
+    /// below them.
+    pub(super) fn fetch_failed(&mut self, error: &str) {
+        let Some(uid) = self.reader.as_ref().map(|r| r.uid) else {
+            return;
+        };
+        let mut headers = Vec::new();
+        if let Some(m) = self.all.iter().find(|m| m.uid == uid) {
+            let list = |a: &[tern_core::mail::Address]| {
+                a.iter()
+                    .map(|x| match &x.name {
+                        Some(n) if !n.trim().is_empty() => format!("{n} <{}>", x.email),
+                        _ => x.email.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            for (name, value) in [
+                ("From", list(&m.from)),
+                ("To", list(&m.to)),
+                ("Cc", list(&m.cc)),
+            ] {
+                if !value.is_empty() {
+                    headers.push((name.to_string(), value));
+                }
+            }
+            if let Some(d) = m.date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)) {
+                let date = chrono::FixedOffset::east_opt(self.utc_offset)
+                    .map(|o| d.with_timezone(&o).to_rfc2822())
+                    .unwrap_or_else(|| d.to_rfc2822());
+                headers.push(("Date".into(), date));
+            }
+            headers.push(("Subject".into(), m.subject.clone()));
+        }
+        let offline = !matches!(self.link, super::state::Link::Online);
+        let note = if offline {
+            format!("{error}: its text is fetched when tern is back online")
+        } else {
+            format!("the message could not be fetched: {error}")
+        };
+        if let Some(r) = self.reader.as_mut() {
+            r.failed = true;
+            r.rendered = Some(Rendered {
+                headers,
+                note: Some(note),
+                ..Rendered::default()
+            });
+        }
     }
 
     /// `H`: the HTML part instead of the text (or back), laid out anew.

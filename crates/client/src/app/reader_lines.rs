@@ -56,7 +56,9 @@ pub fn lines(r: &Rendered, width: usize, all_headers: bool, theme: &Theme) -> Ve
     }
     out.push(Line::raw(""));
     if let Some(note) = &r.note {
-        out.push(Line::styled(format!("[{}]", sanitize(note)), theme.quoted));
+        for l in wrap(&format!("[{}]", sanitize(note)), width) {
+            out.push(Line::styled(l, theme.quoted));
+        }
     }
     for raw_line in r.body.lines() {
         let clean = sanitize(raw_line);
