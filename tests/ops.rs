@@ -231,6 +231,35 @@ async fn flags_search_body_and_folders() {
     assert!(expected > 0);
     assert_eq!(hits.len(), expected, "search from:{word}");
 
+    // A bare word: the server's subject-or-sender search (`:search-all`) finds what
+    // `/` finds in the cache, by the same rule.
+    let cached = cache.newest("INBOX", 0).unwrap();
+    let subject_word = msgs[5]
+        .subject
+        .split_whitespace()
+        .find(|w| w.len() > 4 && w.is_ascii())
+        .unwrap_or("Re:")
+        .to_lowercase();
+    for (id, w) in [(41, word.to_lowercase()), (42, subject_word)] {
+        h.worker.send(C::Search {
+            id,
+            folder: "INBOX".into(),
+            terms: vec![SearchTerm::SubjectOrFrom(w.clone())],
+        });
+        let DoneResult::SearchHits(mut hits) = h.done(id).await else {
+            panic!()
+        };
+        hits.sort_unstable();
+        let mut found: Vec<u32> = cached
+            .iter()
+            .filter(|m| tern::app::view::matches(m, std::slice::from_ref(&w)))
+            .map(|m| m.uid)
+            .collect();
+        found.sort_unstable();
+        assert!(!found.is_empty(), "{w}");
+        assert_eq!(hits, found, "bare word {w:?}");
+    }
+
     // Folders: create, rename, delete.
     h.worker.send(C::CreateFolder {
         id: 5,

@@ -83,9 +83,9 @@ impl AppState {
                 return Vec::new();
             }
         };
-        // Bare words search the whole text on the server (the cache holds one folder).
+        // Bare words match as they do in `/`: the subject or the sender.
         let mut terms = q.terms;
-        terms.extend(q.words.into_iter().map(SearchTerm::Text));
+        terms.extend(q.words.into_iter().map(SearchTerm::SubjectOrFrom));
         let folders: Vec<String> = tern_core::mail::sidebar_order(&self.folders)
             .into_iter()
             .map(|f| f.name.clone())
@@ -166,7 +166,8 @@ impl AppState {
         }
     }
 
-    /// Enter on a search-all hit: opens its folder with the cursor on it.
+    /// Enter on a search-all hit: opens its folder with the cursor on it, and the
+    /// message in the reader.
     pub(super) fn results_open(&mut self) -> Vec<Effect> {
         let Some((folder, uid)) = self
             .results
@@ -177,12 +178,14 @@ impl AppState {
             return Vec::new();
         };
         self.results = None;
-        let effects = self.open_folder(folder);
+        let mut effects = self.open_folder(folder);
         if let Some(row) = self.row_of(uid) {
             self.cursor = row;
             self.scroll_to_cursor();
+            effects.extend(self.open());
         } else {
             self.jump_to = Some(uid);
+            self.open_on_jump = true;
         }
         effects
     }

@@ -231,6 +231,8 @@ pub struct AppState {
     pub results: Option<AllHits>,
     /// After opening a folder: put the cursor on this message once it is read.
     pub jump_to: Option<Uid>,
+    /// Open the reader on `jump_to` once it is there (a search-all hit).
+    pub open_on_jump: bool,
     /// Highest UID seen in the open folder (new mail is above it); 0 before a read.
     pub max_uid: Uid,
     /// Unread messages of the open folder as shown (kept live for the sidebar).
@@ -318,6 +320,7 @@ impl AppState {
             visual: None,
             results: None,
             jump_to: None,
+            open_on_jump: false,
             max_uid: 0,
             unread: 0,
             total: 0,
@@ -437,6 +440,9 @@ impl AppState {
                 self.cursor = row;
                 self.jump_to = None;
                 self.scroll_to_cursor();
+                if std::mem::take(&mut self.open_on_jump) {
+                    effects.extend(self.open());
+                }
             }
         }
         effects

@@ -455,7 +455,7 @@ fn search_all_lists_hits_by_folder_and_opens_one() {
         .iter()
         .filter_map(|e| match e {
             Effect::Send(WorkerCommand::Search { id, folder, terms }) => {
-                assert_eq!(terms, &vec![SearchTerm::Text("invoice".into())]);
+                assert_eq!(terms, &vec![SearchTerm::SubjectOrFrom("invoice".into())]);
                 Some((*id, folder.clone()))
             }
             _ => None,
@@ -496,6 +496,11 @@ fn search_all_lists_hits_by_folder_and_opens_one() {
         },
     ]);
     assert_eq!(s.cursor, 1, "the cursor lands on the hit");
+    assert_eq!(
+        s.reader.as_ref().map(|r| r.uid),
+        Some(9),
+        "and the reader opens it"
+    );
 }
 
 #[test]

@@ -409,6 +409,7 @@ impl AppState {
                 // The cursor goes to the message put back, by the UID it got.
                 if let DoneResult::Copied(c) = result {
                     self.jump_to = c.dest.iter().max().copied();
+                    self.open_on_jump = false;
                 }
                 return vec![Effect::Send(WorkerCommand::Sync {
                     id: self.id(),

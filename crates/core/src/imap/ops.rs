@@ -187,6 +187,11 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
             SearchTerm::Subject(v) => push_str(&mut cur, "SUBJECT", v, &mut texts, &mut literals),
             SearchTerm::Body(v) => push_str(&mut cur, "BODY", v, &mut texts, &mut literals),
             SearchTerm::Text(v) => push_str(&mut cur, "TEXT", v, &mut texts, &mut literals),
+            SearchTerm::SubjectOrFrom(v) => {
+                cur.push_str(" OR");
+                push_str(&mut cur, "SUBJECT", v, &mut texts, &mut literals);
+                push_str(&mut cur, "FROM", v, &mut texts, &mut literals);
+            }
             SearchTerm::Since(d) => cur.push_str(&format!(" SINCE {}", imap_date(d))),
             SearchTerm::Before(d) => cur.push_str(&format!(" BEFORE {}", imap_date(d))),
             SearchTerm::Unseen => cur.push_str(" UNSEEN"),

@@ -14,6 +14,8 @@ pub enum SearchTerm {
     Subject(String),
     Body(String),
     Text(String),
+    /// In the subject or the sender (what a bare word of `/` matches in the cache).
+    SubjectOrFrom(String),
     /// Internal date on or after this day (YYYY-MM-DD).
     Since(chrono::NaiveDate),
     /// Internal date before this day.
