@@ -165,6 +165,8 @@ fn run(args: Args) -> anyhow::Result<()> {
                 save_sent: ctx.account.saves_sent(),
                 editor: g.editor.clone(),
                 osc52: g.osc52,
+                password_prompted: ctx.account.imap.password_command.is_none()
+                    && !ctx.account.imap.password_keyring,
             };
             // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(

@@ -195,3 +195,41 @@ fn offline_a_message_not_in_the_cache_shows_its_headers_and_comes_when_online() 
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "q"]);
 }
+
+#[test]
+fn a_mistyped_password_from_the_prompt_is_asked_again_inside_tern() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 65);
+    let (_, pass) = d.users()[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("password-command"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    // Asked on the terminal before the screen is taken; a wrong one is typed.
+    t.wait_for("Password for ");
+    t.keys(&["not-the-password", "Enter"]);
+    t.wait_for("login refused ($ types the password again)");
+    t.keys(&["$"]);
+    t.wait_for("password (the server refused the last one):");
+    t.keys(&[&pass]);
+    let s = t.wait_for(&format!(
+        "password (the server refused the last one): {}",
+        "*".repeat(pass.chars().count())
+    ));
+    assert!(!s.contains(&pass), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for_all(&["| online", "1/2 |"]);
+    assert!(!s.contains(&pass), "{s}");
+    t.keys(&["q"]);
+    let log = std::fs::read_to_string(dir.path().join("tern.log")).unwrap();
+    assert!(
+        !log.contains(&pass) && !log.contains("not-the-password"),
+        "{log}"
+    );
+}

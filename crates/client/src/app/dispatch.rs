@@ -37,6 +37,13 @@ impl AppState {
                 self.ask(PromptKind::Command);
                 return Vec::new();
             }
+            Action::SyncNow
+                if self.password_prompted && matches!(self.link, Link::LoginRefused(_)) =>
+            {
+                // The password came from the prompt: retrying the same one is useless.
+                self.ask(PromptKind::Password);
+                return Vec::new();
+            }
             Action::SyncNow => {
                 let id = self.id();
                 return vec![Effect::Send(WorkerCommand::Sync {

@@ -48,6 +48,8 @@ pub struct UiOptions {
     pub editor: Option<String>,
     /// `[general] osc52`: `y` may set the terminal's clipboard.
     pub osc52: bool,
+    /// The IMAP password came from the prompt (asked again in the client if refused).
+    pub password_prompted: bool,
 }
 
 impl UiOptions {

@@ -3,6 +3,7 @@
 
 use super::state::{AppState, Effect};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tern_core::imap::protocol::WorkerCommand;
 use tern_core::mail::{sidebar_order, Uid};
 
 /// What the picked folder is for.
@@ -53,6 +54,8 @@ pub enum PromptKind {
     AttachPath,
     /// Where to save attachments (Tab completes paths, `~` expands).
     SavePath,
+    /// The password again, after the server refused the one typed at start (not shown).
+    Password,
 }
 
 /// An open prompt: what it asks, the text typed, and (pickers, completion) the
@@ -110,6 +113,7 @@ impl Prompt {
             PromptKind::Address(_) => "To: ".into(),
             PromptKind::AttachPath => "attach file: ".into(),
             PromptKind::SavePath => "save in: ".into(),
+            PromptKind::Password => "password (the server refused the last one): ".into(),
             PromptKind::Number(NumberFor::Link) => "open link number: ".into(),
             PromptKind::Number(NumberFor::CopyLink) => "copy link number: ".into(),
             PromptKind::Number(NumberFor::Save) => "save attachment number (a: all): ".into(),
@@ -328,6 +332,14 @@ impl AppState {
             PromptKind::Address(then) => self.address_given(&text, then),
             PromptKind::AttachPath => self.attach(&text),
             PromptKind::SavePath => self.save_to(&text),
+            PromptKind::Password if p.text.is_empty() => Vec::new(),
+            PromptKind::Password => {
+                self.status = Some("logging in again…".into());
+                // The password as typed (spaces are part of it).
+                vec![Effect::Send(WorkerCommand::Password {
+                    secret: tern_core::secrets::Secret::new(p.text),
+                })]
+            }
         }
     }
 

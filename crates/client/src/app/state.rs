@@ -249,6 +249,8 @@ pub struct AppState {
     pub pending_compose: Option<(RequestId, super::compose::StartFrom, Uid)>,
     /// The To: typed for the forward being made.
     pub forward_to: Option<String>,
+    /// The IMAP password was typed at the prompt (a refused one is asked again).
+    pub password_prompted: bool,
     /// `y` may put links on the clipboard with OSC 52 (`[general] osc52`).
     pub osc52: bool,
     /// Where `s` offers to save (`download-dir`), as typed at the prompt.
@@ -333,6 +335,7 @@ impl AppState {
             pending_compose: None,
             forward_to: None,
             osc52: false,
+            password_prompted: false,
             download_dir: String::new(),
             saving: None,
             recover_queue: Vec::new(),

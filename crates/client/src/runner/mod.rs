@@ -78,6 +78,7 @@ pub async fn run(
     state.theme = theme;
     state.split = ui.split;
     state.osc52 = ui.osc52;
+    state.password_prompted = ui.password_prompted;
     state.download_dir = ui.download_dir().display().to_string();
     state.sidebar = ui.sidebar;
     state.names = ui.folders.clone();

@@ -24,7 +24,12 @@ pub fn thousands(n: u64) -> String {
 /// The status line's text.
 pub fn text(state: &AppState) -> String {
     if let Some(p) = &state.prompt {
-        let mut line = format!("{}{}", p.label(), sanitize(&p.text));
+        let typed = if p.kind == crate::app::prompt::PromptKind::Password {
+            "*".repeat(p.text.chars().count())
+        } else {
+            sanitize(&p.text)
+        };
+        let mut line = format!("{}{typed}", p.label());
         if let Some(note) = state
             .status
             .as_ref()
@@ -55,6 +60,9 @@ pub fn text(state: &AppState) -> String {
                 "offline, retry in {}s",
                 retry_at.saturating_sub(state.now).max(0)
             )
+        }
+        Link::LoginRefused(_) if state.password_prompted => {
+            "login refused ($ types the password again)".to_string()
         }
         Link::LoginRefused(_) => "login refused ($ to retry)".to_string(),
     };

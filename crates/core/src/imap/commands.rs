@@ -187,6 +187,11 @@ pub(super) async fn run_command(
             uid,
             ..
         } => fetch_body(st, conn, folder, uidvalidity, uid).await?,
+        // Logged in already: a password typed meanwhile is for the next login.
+        C::Password { secret } => {
+            st.settings.login.secret = secret;
+            DoneResult::Ok
+        }
         C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
     })
 }

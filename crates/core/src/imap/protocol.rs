@@ -38,6 +38,11 @@ pub struct Messages {
 /// What the UI asks a worker to do. Every message is addressed by folder and UID.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkerCommand {
+    /// The password typed again after a refused login (it came from the prompt): log
+    /// in with it now.
+    Password {
+        secret: crate::secrets::Secret,
+    },
     /// Select a folder, sync it and watch it with IDLE.
     OpenFolder {
         folder: String,

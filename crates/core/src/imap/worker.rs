@@ -222,6 +222,10 @@ async fn wait_offline(
                         return true;
                     }
                 }
+                Some(WorkerCommand::Password { secret }) => {
+                    st.settings.login.secret = secret;
+                    return true;
+                }
                 Some(WorkerCommand::Sync { id, .. }) if deadline.is_none() => {
                     let _ = st.events.send(WorkerEvent::Failed {
                         id,
@@ -290,7 +294,7 @@ fn request_id(c: &WorkerCommand) -> Option<u64> {
         | DeleteFolder { id, .. }
         | MarkAnswered { id, .. }
         | FetchBody { id, .. } => Some(*id),
-        OpenFolder { .. } | Shutdown => None,
+        OpenFolder { .. } | Password { .. } | Shutdown => None,
     }
 }
 
