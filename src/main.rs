@@ -95,7 +95,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Some(Command::Sync { account, folders }) => {
             let config = load()?;
-            let ctx = cli::open_account(&config, account.as_deref())?;
+            let ctx = match cli::open_account(&config, account.as_deref()) {
+                Err(e) if cli::in_use(&e) => {
+                    let request = tern::control::Request::Sync { folders };
+                    return cli::ask_running(&config, account.as_deref(), request, false);
+                }
+                other => other?,
+            };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -118,7 +124,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             json,
         }) => {
             let config = load()?;
-            let ctx = cli::open_account(&config, account.as_deref())?;
+            let ctx = match cli::open_account(&config, account.as_deref()) {
+                Err(e) if cli::in_use(&e) => {
+                    let request = tern::control::Request::List { folder, limit };
+                    return cli::ask_running(&config, account.as_deref(), request, json);
+                }
+                other => other?,
+            };
             cli::list(
                 &ctx,
                 &cli::ListOptions {
@@ -167,6 +179,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 osc52: g.osc52,
                 password_prompted: ctx.account.imap.password_command.is_none()
                     && !ctx.account.imap.password_keyring,
+                control_socket: Some(tern::control::socket_path(&config.cache_dir(), &ctx.name)),
             };
             // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(

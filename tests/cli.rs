@@ -360,3 +360,65 @@ fn a_mistake_in_keys_or_theme_names_the_file_and_line() {
         );
     }
 }
+
+#[test]
+fn list_and_sync_while_the_client_runs_ask_it_and_nothing_is_corrupted() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = server(DovecotOptions::default());
+    let msgs = fill(&d, "INBOX", 5, 71);
+    fill(&d, "Archive", 2, 72);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let t = support::tmux::Tmux::start(&cfg, &log_of(&cfg));
+    t.wait_for_all(&["| online", "1/5 |"]);
+    // The client holds the cache; list asks it, and prints what list prints.
+    let out = run_ok(&cfg, &["list", "--limit", "3"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let mut newest = msgs.clone();
+    newest.sort_by_key(|m| std::cmp::Reverse(m.date));
+    let first: String = newest[0].subject.chars().take(20).collect();
+    assert!(out.lines().next().unwrap().contains(&first), "{out}");
+    let json = run_ok(&cfg, &["list", "--json", "--limit", "0"]);
+    assert_eq!(json.lines().count(), 5, "{json}");
+    // New mail, synced through the running client, then listed.
+    fill(&d, "INBOX", 1, 73);
+    let out = run_ok(&cfg, &["sync", "--folder", "inbox"]);
+    assert!(line_of(&out, "INBOX").contains(" 6 messages"), "{out}");
+    assert!(out.contains("synced by the running tern"), "{out}");
+    assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 6);
+    let all = run_ok(&cfg, &["sync"]);
+    assert!(line_of(&all, "Archive").contains(" 2 messages"), "{all}");
+    // Mistakes are said as before.
+    let bad = tern(&cfg)
+        .args(["sync", "--folder", "Nope"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("there is no folder \"Nope\""),
+        "{err}"
+    );
+    assert!(err.contains("Archive"), "{err}");
+    let bad = tern(&cfg)
+        .args(["list", "--folder", "Nope"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("no cached messages"),
+        "{err}"
+    );
+    // The socket is the user's alone.
+    let sock = tern::control::socket_candidates(&dir.path().join("cache"), "test")
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("the client's socket");
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // The client still shows the new mail; after it quits the cache opens whole.
+    t.wait_for("/6 |"); // the cursor stays on its message
+    t.keys(&["q"]);
+    t.wait_ended();
+    assert!(!sock.exists(), "the socket goes with the client");
+    assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 6);
+}

@@ -44,35 +44,16 @@ fn json_line(m: &MessageSummary) -> serde_json::Value {
 
 /// Prints the newest `limit` messages (0 = all), newest first.
 pub fn list(ctx: &AccountContext, opts: &ListOptions) -> anyhow::Result<()> {
-    // Folder names match as on the server: exactly, except INBOX in any case.
-    let folder = if opts.folder.eq_ignore_ascii_case("INBOX") {
-        "INBOX"
-    } else {
-        opts.folder.as_str()
-    };
-    let rows = ctx.cache.newest(folder, opts.limit)?;
-    if rows.is_empty() && ctx.cache.folder_state(folder)?.is_none() {
-        let mut cached: Vec<String> = ctx
-            .cache
-            .folders()?
-            .into_iter()
-            .map(|(name, _)| sanitize(&name))
-            .collect();
-        cached.sort();
-        anyhow::bail!(
-            "no cached messages for folder {:?} of account {}; run `tern sync` first{}",
-            sanitize(folder),
-            ctx.name,
-            if cached.is_empty() {
-                String::new()
-            } else {
-                format!(" (folders in the cache: {})", cached.join(", "))
-            }
-        );
-    }
+    let rows = tern_core::control::list_rows(&ctx.cache, &ctx.name, &opts.folder, opts.limit)
+        .map_err(anyhow::Error::msg)?;
+    print_rows(rows, opts.json)
+}
+
+/// Prints the rows as `tern list` does (text or one JSON object per line).
+pub fn print_rows(rows: Vec<MessageSummary>, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for m in rows {
-        if opts.json {
+        if json {
             writeln!(out, "{}", json_line(&m))?;
         } else {
             use tern_core::mail::Flag;

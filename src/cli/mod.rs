@@ -6,6 +6,7 @@ mod account;
 mod demo;
 mod list;
 mod password;
+mod running;
 mod sync;
 
 pub use account::{open_account, AccountContext};
@@ -20,6 +21,7 @@ pub fn demo(_messages: usize) -> anyhow::Result<()> {
          or cargo run --features demo -- demo"
     )
 }
-pub use list::{list, ListOptions};
+pub use list::{list, print_rows, ListOptions};
 pub use password::password_set;
+pub use running::{ask_running, in_use};
 pub use sync::{sync, SyncOptions};

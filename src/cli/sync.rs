@@ -37,7 +37,8 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
         let known = folders::list_names(&mut conn).await?;
         let mut named = Vec::new();
         for asked in &opts.folders {
-            let name = resolve_folder(asked, &known)?;
+            let name =
+                tern_core::control::resolve_folder(asked, &known).map_err(anyhow::Error::msg)?;
             let status = folders::status(&mut conn, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -108,35 +109,4 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
     )?;
     conn.logout().await;
     Ok(())
-}
-
-/// The server's name for a folder the user typed: as the server matches names (exactly,
-/// except INBOX in any case, so the cache never holds INBOX twice); an unknown name is
-/// an error that lists the folders there are.
-fn resolve_folder(asked: &str, known: &[tern_core::mail::FolderInfo]) -> anyhow::Result<String> {
-    if asked.eq_ignore_ascii_case("INBOX") {
-        return Ok("INBOX".to_string());
-    }
-    if let Some(f) = known.iter().find(|f| f.name == asked && f.selectable) {
-        return Ok(f.name.clone());
-    }
-    let names: Vec<&str> = known
-        .iter()
-        .filter(|f| f.selectable)
-        .map(|f| f.name.as_str())
-        .collect();
-    let close = known
-        .iter()
-        .find(|f| f.name.eq_ignore_ascii_case(asked))
-        .map(|f| format!(" (did you mean {:?}? names are case-sensitive)", f.name))
-        .unwrap_or_default();
-    anyhow::bail!(
-        "there is no folder {:?}{close}; the folders are: {}",
-        tern_core::mail::sanitize(asked),
-        names
-            .iter()
-            .map(|n| tern_core::mail::sanitize(n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
 }

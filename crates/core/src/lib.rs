@@ -7,6 +7,7 @@ pub mod cache;
 pub mod compose;
 pub mod config;
 pub mod contained;
+pub mod control;
 pub mod files;
 pub mod imap;
 pub mod logging;

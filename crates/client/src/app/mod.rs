@@ -50,6 +50,8 @@ pub struct UiOptions {
     pub osc52: bool,
     /// The IMAP password came from the prompt (asked again in the client if refused).
     pub password_prompted: bool,
+    /// Where `tern list` and `tern sync` find this client while it runs.
+    pub control_socket: Option<PathBuf>,
 }
 
 impl UiOptions {

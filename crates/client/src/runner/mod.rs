@@ -4,6 +4,7 @@
 //! `app::update::update`, carries out the returned effects, and redraws from the state
 //! when something changed.
 
+mod control;
 mod launch;
 mod loader;
 mod mailer;
@@ -104,6 +105,7 @@ pub async fn run(
     state.save_sent = ui.save_sent;
     state.status = mailer.problem().map(String::from);
     mailer.recover();
+    let cache_for_control = cache.clone();
     let (load_tx, mut loaded) = mpsc::unbounded_channel();
     let mut loader = Loader {
         cache,
@@ -139,6 +141,8 @@ pub async fn run(
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // `tern list` and `tern sync` run meanwhile ask this client (it holds the cache).
+    let mut control = control::Control::start(ui.control_socket.as_deref(), cache_for_control);
     let mut logged = 0;
     loop {
         log_said(&state, &mut logged);
@@ -189,7 +193,16 @@ pub async fn run(
                 }
                 Event::Loaded(l)
             }
-            Some(ev) = events.recv() => Event::Worker(ev),
+            Some(ev) = events.recv() => match control.intercept(ev) {
+                Some(ev) => Event::Worker(ev),
+                None => continue,
+            },
+            Some((request, answer)) = control.requests.recv() => {
+                if let Some(cmd) = control.take(request, answer, &state) {
+                    io.worker.send(cmd);
+                }
+                continue;
+            }
             _ = tick.tick(), if wants_tick(&state) => Event::Tick { now: clock().0 },
         };
         // A tick redraws only when what it shows changed (nothing is written otherwise).
@@ -201,7 +214,7 @@ pub async fn run(
         // frame shows half of a change (new counts with the old rows).
         let mut batch = vec![event];
         while let Ok(ev) = events.try_recv() {
-            batch.push(Event::Worker(ev));
+            batch.extend(control.intercept(ev).map(Event::Worker));
         }
         let mut effects = update_all(&mut state, batch);
         dirty |= !ticked || crate::ui::time_shown(&state) != shown;
