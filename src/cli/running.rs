@@ -25,6 +25,7 @@ pub fn ask_running(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let syncing = matches!(request, Request::Sync { .. });
     let replies = rt
         .block_on(control::ask_first(&paths, &request))
         .map_err(|e| {
@@ -46,6 +47,7 @@ pub fn ask_running(
                 writeln!(std::io::stdout(), "{l}")?;
             }
             Reply::Done => {}
+            Reply::Error(e) if syncing => anyhow::bail!("the running tern could not sync: {e}"),
             Reply::Error(e) => anyhow::bail!("{e}"),
         }
     }
