@@ -39,19 +39,9 @@ pub fn socket_path(cache_dir: &Path, account: &str) -> PathBuf {
     }
 }
 
-/// The socket's file name for an account (only letters, digits, - and _).
+/// The socket's file name for an account (named as its cache file is).
 fn socket_name(account: &str) -> String {
-    let safe: String = account
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}.sock")
+    format!("{}.sock", crate::cache::account_stem(account))
 }
 
 /// Where a command looks for the running client, in order: `$XDG_RUNTIME_DIR/tern`,

@@ -6,7 +6,7 @@
 mod open;
 mod store;
 
-pub use open::{open, CacheNotice};
+pub use open::{account_stem, open, CacheNotice};
 pub use store::{Batch, Cache, FolderState};
 
 /// A cache failure, in words for the user.

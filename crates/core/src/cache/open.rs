@@ -14,6 +14,27 @@ pub struct CacheNotice(pub String);
 /// Bytes redb may keep in memory; small, so a 100,000-message sync stays lean.
 const MEMORY_BUDGET: usize = 4 << 20;
 
+/// An account's name as a file name: letters, digits, `-` and `_` kept, anything else
+/// `_`; a name that had to be changed gets a hash of the original, so that `a.b` and
+/// `a_b` never share a file.
+pub fn account_stem(account: &str) -> String {
+    let safe: String = account
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == account {
+        safe
+    } else {
+        format!("{safe}-{:016x}", fnv1a(account.as_bytes()))
+    }
+}
+
 /// Opens (or creates) the cache of `account` under `dir`.
 pub fn open(
     dir: &Path,
@@ -28,23 +49,7 @@ pub fn open(
             path: dir.display().to_string(),
             reason: e.to_string(),
         })?;
-    let safe: String = account
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // Names that had to be changed get a hash of the original, so that `a.b` and `a_b`
-    // never share a file.
-    let path = if safe == account {
-        dir.join(format!("{safe}.redb"))
-    } else {
-        dir.join(format!("{safe}-{:016x}.redb", fnv1a(account.as_bytes())))
-    };
+    let path = dir.join(format!("{}.redb", account_stem(account)));
     match try_open(&path) {
         Ok(db) => match check_schema(&db) {
             Ok(true) => Ok((Cache::new(db, path, body_budget), None)),
