@@ -159,6 +159,12 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             let g = &config.general;
+            let (identity, problem) = tern::compose::Identity::of_account(&ctx.account);
+            if let Some(p) = problem {
+                // Said before the screen is taken; mail is read and written all the same.
+                eprintln!("tern: {p}; writing without a signature");
+                tracing::warn!("{p}");
+            }
             let ui = tern::app::UiOptions {
                 keys: config.keys.clone(),
                 theme: config.theme.clone(),
@@ -169,10 +175,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 sidebar: g.sidebar,
                 config_path: config_path().ok(),
                 folders: ctx.account.folders.clone(),
-                identity: Some(tern::compose::Identity {
-                    name: ctx.account.name.clone(),
-                    email: ctx.account.email.clone(),
-                }),
+                identity: Some(identity),
                 transport,
                 save_sent: ctx.account.saves_sent(),
                 editor: g.editor.clone(),

@@ -420,3 +420,42 @@ fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_ans
     wait_until(|| w.folder("Drafts").is_empty());
     t.keys(&["q"]);
 }
+
+#[test]
+fn a_reply_to_an_alias_goes_from_it_with_the_signature_above_the_quote() {
+    let w = World::new();
+    // The account's other addresses, and a signature from a command.
+    let text = std::fs::read_to_string(&w.cfg).unwrap().replace(
+        "name = \"Test Me\"\n",
+        "name = \"Test Me\"\naliases = [\"*@mine.example\"]\nsignature-command = \"printf 'Test Me\\\\nhttps://me.example'\"\n",
+    );
+    std::fs::write(&w.cfg, text).unwrap();
+    let original = "From: Bob <bob@example.org>\r\nTo: sales@mine.example\r\n\
+Subject: Price list\r\nMessage-ID: <price-1@example.org>\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\n\
+What does it cost?\r\n";
+    w.d.deliver(
+        &w.d.users()[0].0,
+        "INBOX",
+        original.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    w.editor_does("sed -i '0,/^$/{/^$/a\\\nTen euros.\n}' \"$f\"\n");
+    t.keys(&["r"]);
+    t.wait_for_all(&["From: Test Me <sales@mine.example>", "y send"]);
+    t.keys(&["y"]);
+    let got = w.received(1);
+    let m = parse(&got[0].raw);
+    let from = m.from().and_then(|a| a.first()).and_then(|a| a.address());
+    assert_eq!(from, Some("sales@mine.example"));
+    let body = m.body_text(0).unwrap().replace("\r\n", "\n");
+    let sig = body.find("-- \nTest Me\nhttps://me.example").expect(&body);
+    let quote = body.find("> What does it cost?").expect(&body);
+    assert!(sig < quote, "the signature is above the quote:\n{body}");
+    // The copy is in this account's Sent.
+    wait_until(|| w.folder("Sent").len() == 1);
+    t.keys(&["q"]);
+}

@@ -84,6 +84,7 @@ impl AppState {
         let draft = Draft {
             from: self.identity.from_line(),
             to: to.trim().trim_end_matches(',').to_string(),
+            body: self.identity.body_with(""),
             ..Draft::default()
         };
         self.start_draft(draft)
@@ -150,9 +151,10 @@ impl AppState {
                 })
             }
             StartFrom::ForwardAttached => Ok(Draft {
-                from: self.identity.from_line(),
+                from: tern_core::compose::reply::from_for(raw, &self.identity),
                 to: self.forward_to.take().unwrap_or_default(),
                 subject: tern_core::compose::reply::forward_subject(raw),
+                body: self.identity.body_with(""),
                 ..Draft::default()
             }),
             StartFrom::Recall => tern_core::compose::reply::recall(raw).map(|d| Draft {

@@ -328,10 +328,7 @@ impl AppState {
             total: 0,
             theme: Theme::default(),
             compose: None,
-            identity: tern_core::compose::Identity {
-                name: None,
-                email: String::new(),
-            },
+            identity: tern_core::compose::Identity::default(),
             pending_compose: None,
             forward_to: None,
             osc52: false,

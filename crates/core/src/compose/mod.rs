@@ -3,10 +3,12 @@
 
 pub mod build;
 pub mod draft;
+pub mod identity;
 pub mod reply;
 pub mod send;
 pub mod store;
 
 pub use build::{build, Built};
 pub use draft::Draft;
-pub use reply::{Identity, ReplyKind};
+pub use identity::Identity;
+pub use reply::ReplyKind;

@@ -3,28 +3,8 @@
 //! and forward as an attachment.
 
 use super::draft::Draft;
+use super::identity::{quote_name, Identity};
 use mail_parser::{Address, HeaderValue, MessageParser};
-
-/// Who is writing: the account's address and name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub name: Option<String>,
-    pub email: String,
-}
-
-impl Identity {
-    /// The From line.
-    pub fn from_line(&self) -> String {
-        match &self.name {
-            Some(n) if !n.trim().is_empty() => format!("{} <{}>", quote_name(n), self.email),
-            _ => self.email.clone(),
-        }
-    }
-
-    fn is_me(&self, email: &str) -> bool {
-        email.eq_ignore_ascii_case(&self.email)
-    }
-}
 
 /// What kind of answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,15 +12,6 @@ pub enum ReplyKind {
     Sender,
     All,
     List,
-}
-
-/// A display name as it may stand in an address line.
-fn quote_name(n: &str) -> String {
-    if n.chars().any(|c| ",;<>@\"()[]:.".contains(c)) {
-        format!("\"{}\"", n.replace(['"', '\\'], ""))
-    } else {
-        n.to_string()
-    }
 }
 
 /// (name, email) of every address in a header.
@@ -114,6 +85,25 @@ fn date_text(msg: &mail_parser::Message<'_>) -> String {
         .unwrap_or_else(|| "an unknown date".into())
 }
 
+/// Whom the message was sent to: To, Cc, then the delivery headers a server adds
+/// (Delivered-To, X-Original-To), so a message that reached an alias by Bcc or a list
+/// is still answered from that alias.
+fn recipients(msg: &mail_parser::Message<'_>) -> Vec<String> {
+    let mut out: Vec<String> = addresses(msg.to())
+        .into_iter()
+        .chain(addresses(msg.cc()))
+        .map(|(_, e)| e)
+        .collect();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for v in msg.header_values(name) {
+            if let Some(t) = v.as_text() {
+                out.push(t.trim().trim_matches(['<', '>']).to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The first `mailto:` address of a List-Post header.
 fn list_post(msg: &mail_parser::Message<'_>) -> Option<String> {
     let raw = match msg.header("List-Post")? {
@@ -177,13 +167,13 @@ pub fn reply(raw: &[u8], me: &Identity, kind: ReplyKind) -> Result<Draft, String
         .first()
         .map(|(n, e)| n.clone().unwrap_or_else(|| e.clone()))
         .unwrap_or_else(|| "someone".into());
-    let body = format!(
-        "\n\nOn {}, {who} wrote:\n{}",
+    let body = me.body_with(&format!(
+        "On {}, {who} wrote:\n{}",
         date_text(&msg),
         quote(&text_of(&msg))
-    );
+    ));
     Ok(Draft {
-        from: me.from_line(),
+        from: me.from_line_for(recipients(&msg).iter().map(String::as_str)),
         to: join(&to),
         cc: join(&cc),
         subject: prefixed("Re:", msg.subject().unwrap_or("")),
@@ -207,20 +197,28 @@ pub fn forward(raw: &[u8], me: &Identity) -> Result<Draft, String> {
             format!("{name}: {v}\n")
         }
     };
-    let body = format!(
-        "\n\n---------- Forwarded message ----------\n{}{}{}{}\n{}",
+    let body = me.body_with(&format!(
+        "---------- Forwarded message ----------\n{}{}{}{}\n{}",
         line("From", join(&addresses(msg.from()))),
         line("Date", date_text(&msg)),
         line("Subject", msg.subject().unwrap_or("").to_string()),
         line("To", join(&addresses(msg.to()))),
         text_of(&msg)
-    );
+    ));
     Ok(Draft {
-        from: me.from_line(),
+        from: me.from_line_for(recipients(&msg).iter().map(String::as_str)),
         subject: prefixed("Fwd:", msg.subject().unwrap_or("")),
         body,
         ..Draft::default()
     })
+}
+
+/// The From line for answering or forwarding `raw` (see `Identity::from_line_for`).
+pub fn from_for(raw: &[u8], me: &Identity) -> String {
+    match MessageParser::default().parse(raw) {
+        Some(msg) => me.from_line_for(recipients(&msg).iter().map(String::as_str)),
+        None => me.from_line(),
+    }
 }
 
 /// The subject for a forward as an attachment.
@@ -275,6 +273,7 @@ Shall we?\r\n> earlier\r\n";
         Identity {
             name: Some("Alice Example".into()),
             email: "alice@example.org".into(),
+            ..Identity::default()
         }
     }
 
@@ -305,6 +304,31 @@ Shall we?\r\n> earlier\r\n";
         assert!(reply(no_list, &me(), ReplyKind::List)
             .unwrap_err()
             .contains("List-Post"));
+    }
+
+    #[test]
+    fn a_reply_to_an_alias_is_written_from_it_with_the_signature() {
+        let mine = Identity {
+            aliases: vec!["*@mine.example".into()],
+            signature: Some("Alice".into()),
+            ..me()
+        };
+        let to_alias = b"From: Bob <bob@example.org>\r\nTo: sales@mine.example\r\n\
+Subject: Offer\r\n\r\nHow much?\r\n";
+        let d = reply(to_alias, &mine, ReplyKind::Sender).unwrap();
+        assert_eq!(d.from, "Alice Example <sales@mine.example>");
+        assert!(d.body.starts_with("\n\n-- \nAlice\n\nOn "), "{:?}", d.body);
+        // Reached by Bcc: the server's Delivered-To says which address.
+        let bcc = b"From: Bob <bob@example.org>\r\nTo: list@lists.example\r\n\
+Delivered-To: ceo@mine.example\r\nSubject: Hi\r\n\r\nHi\r\n";
+        let d = forward(bcc, &mine).unwrap();
+        assert_eq!(d.from, "Alice Example <ceo@mine.example>");
+        // Reply to all leaves every address of mine out.
+        let all = b"From: Bob <bob@example.org>\r\nTo: sales@mine.example, carol@x.org\r\n\
+Subject: S\r\n\r\nb\r\n";
+        assert_eq!(reply(all, &mine, ReplyKind::All).unwrap().cc, "carol@x.org");
+        let plain = reply(to_alias, &me(), ReplyKind::Sender).unwrap();
+        assert_eq!(plain.from, "Alice Example <alice@example.org>");
     }
 
     #[test]

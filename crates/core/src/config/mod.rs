@@ -129,6 +129,20 @@ fn validate(config: &Config) -> Result<(), String> {
             ));
         }
         validate_sending(name, acct)?;
+        if acct.signature.is_some() && acct.signature_command.is_some() {
+            return Err(format!(
+                "[accounts.{name}] signature and signature-command are both set: pick one"
+            ));
+        }
+        if let Some(bad) = acct
+            .aliases
+            .iter()
+            .find(|a| !a.contains('@') || a.trim().is_empty())
+        {
+            return Err(format!(
+                "[accounts.{name}] aliases: {bad:?} is not an address (an alias is \"me@example.org\" or \"*@example.org\")"
+            ));
+        }
         if imap.auth != AuthMethod::Login && imap.password_command.is_none() {
             return Err(format!(
                 "[accounts.{name}.imap] auth = {:?} needs password-command to print the token",

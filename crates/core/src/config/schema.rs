@@ -89,6 +89,17 @@ pub struct Account {
     pub save_sent: Option<bool>,
     #[serde(default)]
     pub folders: FolderNames,
+    /// More addresses of this account: exact, or `*@domain`. A reply or forward is sent
+    /// from the one the original was sent to.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Text put below a new message after a `-- ` line.
+    pub signature: Option<String>,
+    /// A command (run by `sh -c` at start) whose output is the signature.
+    pub signature_command: Option<String>,
+    /// The signature goes below the quoted original instead of above it.
+    #[serde(default)]
+    pub signature_below_quote: bool,
 }
 
 /// `[accounts.NAME.smtp]`. `sendmail-command` and `save-sent` may also sit here.
