@@ -18,6 +18,9 @@ struct Args {
     /// Write the whole IMAP conversation to the log file (passwords redacted)
     #[arg(long, global = true)]
     trace_imap: bool,
+    /// The account the client opens (default: the config's default account)
+    #[arg(long)]
+    account: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -95,27 +98,17 @@ fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Some(Command::Sync { account, folders }) => {
             let config = load()?;
-            let ctx = match cli::open_account(&config, account.as_deref()) {
-                Err(e) if cli::in_use(&e) => {
-                    let request = tern::control::Request::Sync { folders };
-                    return cli::ask_running(&config, account.as_deref(), request, false);
-                }
-                other => other?,
+            let opts = cli::SyncOptions {
+                folders,
+                trace_imap: args.trace_imap,
+                interactive,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
             };
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            rt.block_on(cli::sync(
-                &ctx,
-                &cli::SyncOptions {
-                    folders,
-                    trace_imap: args.trace_imap,
-                    interactive,
-                    progress,
-                },
-            ))
+            match account {
+                Some(name) => cli::sync_account(&config, &name, &opts),
+                // Every account, one after another; one failing does not stop the rest.
+                None => cli::sync_every_account(&config, &opts),
+            }
         }
         Some(Command::List {
             account,
@@ -146,7 +139,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }) => cli::password_set(&load()?, &account),
         None => {
             let config = load()?;
-            let ctx = cli::open_account(&config, None)?;
+            let ctx = cli::open_account(&config, args.account.as_deref())?;
             // Asked before the screen is taken over, when there is no command or keyring.
             let settings = ctx.connect_settings(args.trace_imap, interactive)?;
             let transport = ctx.transport(interactive)?;

@@ -422,3 +422,82 @@ fn list_and_sync_while_the_client_runs_ask_it_and_nothing_is_corrupted() {
     assert!(!sock.exists(), "the socket goes with the client");
     assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 6);
 }
+
+/// A config with two accounts on two servers: `test` (the default) and `work`.
+fn two_accounts(
+    d1: &tern_testkit::Dovecot,
+    d2: &tern_testkit::Dovecot,
+    dir: &Path,
+) -> std::path::PathBuf {
+    let cfg = write_config(d1, dir);
+    let other_dir = dir.join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let other = std::fs::read_to_string(write_config(d2, &other_dir)).unwrap();
+    let work = other
+        .split_once("[accounts.test]")
+        .map(|(_, rest)| {
+            format!(
+                "[accounts.work]{}",
+                rest.replace("[accounts.test.", "[accounts.work.")
+            )
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[accounts.test]\n", "[accounts.test]\ndefault = true\n");
+    std::fs::write(&cfg, format!("{text}\n{work}")).unwrap();
+    cfg
+}
+
+#[test]
+fn sync_without_account_syncs_every_account_and_one_failing_spares_the_other() {
+    let d1 = server(DovecotOptions::default());
+    let mut d2 = server(DovecotOptions::default());
+    fill(&d1, "INBOX", 3, 81);
+    fill(&d2, "INBOX", 4, 82);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    let out = run_ok(&cfg, &["sync"]);
+    let (first, second) = out.split_once("account work").expect(&out);
+    assert!(first.starts_with("account test"), "{out}");
+    assert!(line_of(first, "INBOX").contains(" 3 messages"), "{out}");
+    assert!(line_of(second, "INBOX").contains(" 4 messages"), "{out}");
+    assert_eq!(
+        run_ok(&cfg, &["list", "--account", "work", "--limit", "0"])
+            .lines()
+            .count(),
+        4
+    );
+    // One server gone: the other account still syncs, and the failure names its account.
+    d2.stop();
+    fill(&d1, "INBOX", 1, 83);
+    let out = tern(&cfg).arg("sync").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        line_of(&stdout, "INBOX").contains(" 4 messages"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 of 2 accounts did not sync: work ("),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_client_opens_the_account_named_by_account() {
+    let d1 = server(DovecotOptions::default());
+    let d2 = server(DovecotOptions::default());
+    fill(&d1, "INBOX", 3, 84);
+    fill(&d2, "INBOX", 5, 85);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    let t = support::tmux::Tmux::start_with(&cfg, &log_of(&cfg), "");
+    t.wait_for_all(&["test INBOX | 1/3 |", "| online"]);
+    t.keys(&["q"]);
+    t.wait_ended();
+    let t = support::tmux::Tmux::start_args(&cfg, &log_of(&cfg), &["--account", "work"]);
+    t.wait_for_all(&["work INBOX | 1/5 |", "| online"]);
+    t.keys(&["q"]);
+}

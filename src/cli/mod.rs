@@ -24,4 +24,4 @@ pub fn demo(_messages: usize) -> anyhow::Result<()> {
 pub use list::{list, print_rows, ListOptions};
 pub use password::password_set;
 pub use running::{ask_running, in_use};
-pub use sync::{sync, SyncOptions};
+pub use sync::{sync, sync_account, sync_every_account, SyncOptions};

@@ -3,6 +3,7 @@
 use super::AccountContext;
 use std::io::Write;
 use std::time::Instant;
+use tern_core::config::Config;
 use tern_core::imap::sync::{sync_folder, unchanged_since_sync};
 use tern_core::imap::{self, folders};
 use tern_core::mail::FolderStatus;
@@ -14,6 +15,60 @@ pub struct SyncOptions {
     pub trace_imap: bool,
     pub interactive: bool,
     pub progress: bool,
+}
+
+/// `tern sync --account NAME`: that account, through the running client when it holds
+/// the cache.
+pub fn sync_account(config: &Config, name: &str, opts: &SyncOptions) -> anyhow::Result<()> {
+    let ctx = match super::open_account(config, Some(name)) {
+        Err(e) if super::in_use(&e) => {
+            let request = tern_core::control::Request::Sync {
+                folders: opts.folders.clone(),
+            };
+            return super::ask_running(config, Some(name), request, false);
+        }
+        other => other?,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(sync(&ctx, opts))
+}
+
+/// `tern sync`: every account in the config, each under a heading, one after another;
+/// an account that fails is said and the others still sync.
+pub fn sync_every_account(config: &Config, opts: &SyncOptions) -> anyhow::Result<()> {
+    let mut names: Vec<&String> = config.accounts.keys().collect();
+    // The default account first, then by name.
+    names.sort_by_key(|n| (!config.accounts[*n].default, (*n).clone()));
+    if names.len() == 1 {
+        return sync_account(config, names[0], opts);
+    }
+    let mut failed = Vec::new();
+    for name in &names {
+        println!("account {name}");
+        if let Err(e) = sync_account(config, name, opts) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return Err(e);
+            }
+            eprintln!("tern: account {name}: {e:#}");
+            failed.push(format!("{name} ({e:#})"));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} of {} accounts did not sync: {}",
+            failed.len(),
+            names.len(),
+            failed.join("; ")
+        )
+    }
 }
 
 /// Runs the sync; prints a line per folder and a total. Errors carry the server's words.

@@ -14,7 +14,13 @@ impl Tmux {
 
     /// Starts tern with `env` (shell assignments such as `BROWSER='…'`) before it.
     pub fn start_with(cfg: &std::path::Path, log: &std::path::Path, env: &str) -> Tmux {
-        Tmux::start_sized(cfg, log, env, 100, 30)
+        Tmux::start_sized(cfg, log, env, &[], 100, 30)
+    }
+
+    /// Starts tern with these arguments after `--config`.
+    #[allow(dead_code)] // not every test binary passes arguments
+    pub fn start_args(cfg: &std::path::Path, log: &std::path::Path, args: &[&str]) -> Tmux {
+        Tmux::start_sized(cfg, log, "", args, 100, 30)
     }
 
     /// Starts tern in a `width` x `height` terminal.
@@ -24,13 +30,14 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Tmux {
-        Tmux::start_sized(cfg, log, "", width, height)
+        Tmux::start_sized(cfg, log, "", &[], width, height)
     }
 
     fn start_sized(
         cfg: &std::path::Path,
         log: &std::path::Path,
         env: &str,
+        args: &[&str],
         width: u16,
         height: u16,
     ) -> Tmux {
@@ -43,10 +50,11 @@ impl Tmux {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = format!("tern-test-{}-{n}", std::process::id());
         let cmd = format!(
-            "{env} TERN_LOG='{}' '{}' --config '{}'",
+            "{env} TERN_LOG='{}' '{}' --config '{}' {}",
             log.display(),
             env!("CARGO_BIN_EXE_tern"),
-            cfg.display()
+            cfg.display(),
+            args.join(" ")
         );
         let ok = Command::new("tmux")
             .args([
