@@ -176,6 +176,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 password_prompted: ctx.account.imap.password_command.is_none()
                     && !ctx.account.imap.password_keyring,
                 control_socket: Some(tern::control::socket_path(&config.cache_dir(), &ctx.name)),
+                address_book_command: ctx.account.address_book_command.clone(),
             };
             // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(

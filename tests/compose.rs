@@ -8,6 +8,7 @@
 mod support;
 use mail_parser::{MessageParser, MimeHeaders};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use support::tmux::Tmux;
 use support::*;
@@ -458,4 +459,56 @@ What does it cost?\r\n";
     // The copy is in this account's Sent.
     wait_until(|| w.folder("Sent").len() == 1);
     t.keys(&["q"]);
+}
+
+#[test]
+fn to_completes_from_every_cached_folder_and_from_the_address_book_command() {
+    let w = World::new();
+    let book = w.dir.path().join("book.sh");
+    std::fs::write(
+        &book,
+        "#!/bin/sh\necho 'searching'\ncase \"$*\" in *zed*) printf 'zed@remote.example\\tZed Remote\\n';; esac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&book, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let text = std::fs::read_to_string(&w.cfg).unwrap().replace(
+        "name = \"Test Me\"\n",
+        &format!(
+            "name = \"Test Me\"\naddress-book-command = \"{} --query\"\n",
+            book.display()
+        ),
+    );
+    std::fs::write(&w.cfg, text).unwrap();
+    // Yolanda wrote only to the archive: not in the open folder.
+    let archived = "From: Yolanda Archive <yolanda@archive.example>\r\nTo: ME\r\n\
+Subject: Old times\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n"
+        .replace("ME", &w.me);
+    w.d.deliver(
+        &w.d.users()[0].0,
+        "Archive",
+        archived.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    w.deliver_original();
+    let synced = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .env("TERN_LOG", w.dir.path().join("sync.log"))
+        .args(["--config", &w.cfg.display().to_string(), "sync"])
+        .output()
+        .unwrap();
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    t.keys(&["m"]);
+    t.wait_for("To:");
+    t.keys(&["yol", "Tab"]);
+    t.wait_for("To: Yolanda Archive <yolanda@archive.example>");
+    t.keys(&["C-u", "zed", "Tab"]);
+    t.wait_for("To: Zed Remote <zed@remote.example>");
+    t.keys(&["Escape", "q"]);
 }

@@ -2,6 +2,7 @@
 //! (`mail`), the on-disk cache, the IMAP worker and its typed protocol, composing and
 //! sending, the config and secrets. No ratatui or crossterm in its dependency tree.
 
+pub mod addressbook;
 pub mod atomic_file;
 pub mod cache;
 pub mod compose;

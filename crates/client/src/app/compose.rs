@@ -72,7 +72,16 @@ impl AppState {
     /// `m`: asks for the recipients (Tab completes from the cache), then the editor.
     pub(super) fn compose_new(&mut self) -> Vec<Effect> {
         self.ask(PromptKind::Address(None));
-        Vec::new()
+        self.load_address_book()
+    }
+
+    /// Reads the address book anew (sync may have brought new addresses), unless a read
+    /// is under way.
+    fn load_address_book(&mut self) -> Vec<Effect> {
+        if std::mem::replace(&mut self.book_loading, true) {
+            return Vec::new();
+        }
+        vec![Effect::LoadAddressBook]
     }
 
     /// Enter at the To: prompt: a new message, or a forward (`then`) to these addresses.
@@ -98,7 +107,7 @@ impl AppState {
         {
             // A forward asks for its recipients first, as `m` does.
             self.ask(PromptKind::Address(Some(how)));
-            return Vec::new();
+            return self.load_address_book();
         }
         self.compose_original(how)
     }
@@ -453,12 +462,59 @@ impl AppState {
         if t.is_empty() {
             return Vec::new();
         }
+        // The address book command's answer first, then every cached folder's addresses
+        // by rank, then the open folder's (read before the book arrives).
+        let mut out: Vec<String> = Vec::new();
+        let mut emails = std::collections::HashSet::new();
+        let command = self
+            .book_hits
+            .iter()
+            .filter(|(asked, _)| asked.trim().to_lowercase() == t)
+            .flat_map(|(_, hits)| hits.iter());
+        for k in command.chain(tern_core::addressbook::matching(&self.address_book, &t)) {
+            if emails.insert(k.email.to_lowercase()) {
+                out.push(k.line());
+            }
+        }
+        for line in self.folder_addresses(&t) {
+            let email = line
+                .rsplit_once('<')
+                .map_or(line.as_str(), |(_, e)| e.trim_end_matches('>'))
+                .to_lowercase();
+            if emails.insert(email) {
+                out.push(line);
+            }
+        }
+        out.truncate(20);
+        out
+    }
+
+    /// `address-book-command` answered: complete with it if To: still waits on that text.
+    pub fn book_answered(
+        &mut self,
+        typed: String,
+        hits: Vec<tern_core::addressbook::Known>,
+    ) -> Vec<Effect> {
+        let waiting = self.prompt.as_ref().is_some_and(|p| {
+            matches!(p.kind, PromptKind::Address(_))
+                && p.tab.is_none()
+                && p.text.rsplit(',').next().unwrap_or("").trim() == typed.trim()
+        });
+        self.book_hits = Some((typed, hits));
+        if waiting {
+            return self.complete_address();
+        }
+        Vec::new()
+    }
+
+    /// The open folder's addresses matching `t` (lower-cased), most seen first.
+    fn folder_addresses(&self, t: &str) -> Vec<String> {
         let mut seen: std::collections::HashMap<String, (String, usize)> = Default::default();
         for m in &self.all {
             for a in m.from.iter().chain(&m.to).chain(&m.cc) {
                 let email = a.email.to_lowercase();
                 let name = a.name.clone().unwrap_or_default();
-                if email.contains(&t) || name.to_lowercase().contains(&t) {
+                if email.contains(t) || name.to_lowercase().contains(t) {
                     let e = seen.entry(email).or_insert((String::new(), 0));
                     if e.0.is_empty() {
                         e.0 = if name.trim().is_empty() {

@@ -52,6 +52,8 @@ pub struct UiOptions {
     pub password_prompted: bool,
     /// Where `tern list` and `tern sync` find this client while it runs.
     pub control_socket: Option<PathBuf>,
+    /// `[accounts.NAME] address-book-command`.
+    pub address_book_command: Option<String>,
 }
 
 impl UiOptions {

@@ -149,19 +149,27 @@ pub fn fuzzy_score(name: &str, typed: &str) -> Option<i64> {
 
 impl AppState {
     /// Tab at the To: prompt: completes the address being typed (after the last comma).
-    fn complete_address(&mut self) {
+    pub(super) fn complete_address(&mut self) -> Vec<Effect> {
         let Some(p) = self.prompt.as_ref() else {
-            return;
+            return Vec::new();
         };
         let (base, next) = p.tab.clone().unwrap_or((p.text.clone(), 0));
         let (done, typed) = match base.rsplit_once(',') {
             Some((d, t)) => (format!("{d}, "), t.trim().to_string()),
             None => (String::new(), base.trim().to_string()),
         };
+        // The command is asked once per text typed; its answer completes when it comes.
+        let asked = self.book_hits.as_ref().is_some_and(|(t, _)| *t == typed);
+        let ask = (self.book_command && !asked && !typed.is_empty())
+            .then(|| Effect::QueryAddressBook(typed.clone()));
         let options = self.address_candidates(&typed);
         if options.is_empty() {
-            self.status = Some("no address in this folder matches".into());
-            return;
+            self.status = Some(if ask.is_some() {
+                "asking the address book…".into()
+            } else {
+                "no known address matches".into()
+            });
+            return ask.into_iter().collect();
         }
         let i = next % options.len();
         let n = options.len();
@@ -170,6 +178,7 @@ impl AppState {
             p.text = format!("{done}{}", options[i]);
             p.tab = Some((base, i + 1));
         }
+        ask.into_iter().collect()
     }
 
     /// A path completion came back for the attach prompt.
@@ -268,7 +277,7 @@ impl AppState {
             }
             KeyCode::Tab | KeyCode::BackTab => match p.kind {
                 PromptKind::Command => self.complete_command(key.code == KeyCode::BackTab),
-                PromptKind::Address(_) => self.complete_address(),
+                PromptKind::Address(_) => return self.complete_address(),
                 PromptKind::AttachPath | PromptKind::SavePath => {
                     return vec![Effect::CompletePath(p.text.clone())]
                 }

@@ -59,6 +59,10 @@ pub enum Effect {
     },
     /// Put text on the terminal's clipboard (OSC 52).
     CopyText(String),
+    /// Read every address of the account's cache (for To: completion).
+    LoadAddressBook,
+    /// Ask `address-book-command` about the typed text.
+    QueryAddressBook(String),
     /// Open attachment `index` with its viewer.
     OpenAttachment {
         raw: Arc<Vec<u8>>,
@@ -255,6 +259,14 @@ pub struct AppState {
     pub osc52: bool,
     /// Where `s` offers to save (`download-dir`), as typed at the prompt.
     pub download_dir: String,
+    /// Every address of the account's cache, best first (loaded when To: is asked).
+    pub address_book: Vec<tern_core::addressbook::Known>,
+    /// The address book is being read.
+    pub book_loading: bool,
+    /// `address-book-command`'s answer: (what was typed, the addresses).
+    pub book_hits: Option<(String, Vec<tern_core::addressbook::Known>)>,
+    /// `[accounts.NAME] address-book-command` is set.
+    pub book_command: bool,
     /// The attachment(s) `s` is asking a place for: (message, index; None: all).
     pub saving: Option<(Arc<Vec<u8>>, Option<usize>)>,
     /// Drafts found on this machine at start, offered back one by one.
@@ -335,6 +347,10 @@ impl AppState {
             password_prompted: false,
             download_dir: String::new(),
             saving: None,
+            address_book: Vec::new(),
+            book_loading: false,
+            book_hits: None,
+            book_command: false,
             recover_queue: Vec::new(),
             save_sent: true,
             queued: 0,

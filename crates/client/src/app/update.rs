@@ -22,6 +22,10 @@ pub enum Back {
         url: String,
         why: String,
     },
+    /// The account's addresses, read from the cache.
+    AddressBook(Vec<tern_core::addressbook::Known>),
+    /// What `address-book-command` answered for the typed text.
+    BookHits(String, Vec<tern_core::addressbook::Known>),
     /// Search-all hits read from the cache.
     Hits(String, Vec<MessageSummary>),
     /// A send or postpone ended.
@@ -234,6 +238,11 @@ fn back(state: &mut AppState, b: Back) -> Vec<Effect> {
     match b {
         Back::Note(n) => state.status = Some(n),
         Back::ShowLink { number, url, why } => state.show_link(number, url, why),
+        Back::AddressBook(book) => {
+            state.address_book = book;
+            state.book_loading = false;
+        }
+        Back::BookHits(typed, hits) => return state.book_answered(typed, hits),
         Back::Hits(folder, list) => state.add_hits(&folder, list),
         Back::Mail(r) => return state.mail_result(r),
         Back::Attached(id, files, whole) => state.originals_attached(&id, files, whole),

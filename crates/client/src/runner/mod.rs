@@ -4,6 +4,7 @@
 //! `app::update::update`, carries out the returned effects, and redraws from the state
 //! when something changed.
 
+mod book;
 mod control;
 mod launch;
 mod loader;
@@ -55,6 +56,10 @@ struct Io {
     launcher: Launcher,
     mailer: Mailer,
     render_tx: mpsc::UnboundedSender<(tern_core::mail::Uid, tern_core::mail::Rendered)>,
+    /// For the address book's reads and queries.
+    cache: Arc<Cache>,
+    back_tx: mpsc::UnboundedSender<crate::app::update::Back>,
+    book_command: Option<String>,
 }
 
 /// Runs the client on one account until the user quits.
@@ -97,7 +102,7 @@ pub async fn run(
         ui.transport.clone(),
         ui.editor.clone(),
         &email,
-        back_tx,
+        back_tx.clone(),
     );
     if let Some(id) = ui.identity.clone() {
         state.identity = id;
@@ -106,6 +111,8 @@ pub async fn run(
     state.status = mailer.problem().map(String::from);
     mailer.recover();
     let cache_for_control = cache.clone();
+    let cache_for_book = cache.clone();
+    state.book_command = ui.address_book_command.is_some();
     let (load_tx, mut loaded) = mpsc::unbounded_channel();
     let mut loader = Loader {
         cache,
@@ -125,6 +132,9 @@ pub async fn run(
         launcher,
         mailer,
         render_tx,
+        cache: cache_for_book,
+        back_tx,
+        book_command: ui.address_book_command.clone(),
     };
     let size = io.terminal.size()?;
     update(
@@ -303,6 +313,15 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
         Effect::SaveSidebar(shown) => io.launcher.save_sidebar(shown),
         Effect::SaveAttachments { raw, index, to } => io.launcher.save(raw, index, to),
         Effect::CopyText(text) => crate::tui::copy_to_clipboard(&text),
+        Effect::LoadAddressBook => book::load(
+            io.cache.clone(),
+            state.identity.clone(),
+            state.now,
+            io.back_tx.clone(),
+        ),
+        Effect::QueryAddressBook(typed) => {
+            book::query(io.book_command.clone(), typed, io.back_tx.clone())
+        }
         Effect::OpenAttachment { raw, index } => io.launcher.open_attachment(raw, index),
         Effect::OpenUrl { number, url } => io.launcher.open_url(number, url),
         Effect::NewMail {

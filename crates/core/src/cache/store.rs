@@ -273,6 +273,26 @@ impl Cache {
         Ok(n)
     }
 
+    /// Calls `f` on every message of a folder, in UID order, one at a time (nothing is
+    /// gathered: a big folder costs no memory).
+    pub fn each_message(
+        &self,
+        folder: &str,
+        mut f: impl FnMut(&MessageSummary),
+    ) -> Result<(), CacheError> {
+        let Some(state) = self.folder_state(folder)? else {
+            return Ok(());
+        };
+        let uidv = state.uidvalidity;
+        let tx = self.db.begin_read()?;
+        let msgs = tx.open_table(MESSAGES)?;
+        for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
+            let (_, v) = row?;
+            f(&decode(v.value())?);
+        }
+        Ok(())
+    }
+
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.
     pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
         let Some(state) = self.folder_state(folder)? else {

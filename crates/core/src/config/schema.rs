@@ -100,6 +100,9 @@ pub struct Account {
     /// The signature goes below the quoted original instead of above it.
     #[serde(default)]
     pub signature_below_quote: bool,
+    /// Asked at To: completion with the typed text as its last argument (no shell);
+    /// prints `address<TAB>name` lines (khard, abook --mutt-query, notmuch-address).
+    pub address_book_command: Option<String>,
 }
 
 /// `[accounts.NAME.smtp]`. `sendmail-command` and `save-sent` may also sit here.
