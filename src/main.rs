@@ -145,6 +145,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             let transport = ctx.transport(interactive)?;
             let opts = tern::imap::worker::WorkerOptions {
                 folders: ctx.account.folders.clone(),
+                watch: ctx
+                    .account
+                    .watch
+                    .clone()
+                    .unwrap_or_else(|| vec!["INBOX".to_string()]),
+                status_every: std::time::Duration::from_secs(
+                    ctx.account.poll_seconds.unwrap_or(60),
+                ),
                 ..Default::default()
             };
             let rt = tokio::runtime::Builder::new_multi_thread()

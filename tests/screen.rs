@@ -233,3 +233,35 @@ fn a_mistyped_password_from_the_prompt_is_asked_again_inside_tern() {
         "{log}"
     );
 }
+
+#[test]
+fn new_mail_in_a_watched_folder_that_is_not_open_is_announced() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 2, 91);
+    fill(&d, "Archive", 1, 92);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let heard = dir.path().join("heard");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[accounts.test.imap]",
+        "watch = [\"INBOX\", \"Archive\"]\npoll-seconds = 1\n\n[accounts.test.imap]",
+    );
+    let text = text.replace(
+        "[general]\n",
+        &format!(
+            "[general]\nnew-mail-command = \"printf '%s|%s|%s|%s\\\\n' \\\"$TERN_ACCOUNT\\\" \\\"$TERN_FOLDER\\\" \\\"$TERN_FROM\\\" \\\"$TERN_SUBJECT\\\" >> '{}'\"\n",
+            heard.display()
+        ),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
+    t.wait_for_all(&["| online", "1/2 |", "Archive"]);
+    // A message in Archive, which is watched but not open.
+    let raw = b"From: Wanda Watch <wanda@example.org>\r\nTo: test@example.org\r\n\
+Subject: Watched folder news\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";
+    d.deliver(&d.users()[0].0, "Archive", raw, &[], chrono::Utc::now())
+        .unwrap();
+    t.wait_for("new mail in Archive: Wanda Watch — Watched folder news");
+    file_says(&heard, "test|Archive|Wanda Watch|Watched folder news");
+    t.keys(&["q"]);
+}

@@ -442,6 +442,23 @@ impl AppState {
                 self.status = Some(error);
             }
             WorkerEvent::Notice(text) => self.status = Some(text),
+            WorkerEvent::NewMail {
+                folder,
+                from,
+                subject,
+            } => {
+                self.status = Some(format!(
+                    "new mail in {}: {} — {}",
+                    tern_core::mail::sanitize(&folder),
+                    tern_core::mail::sanitize(&from),
+                    tern_core::mail::sanitize(&subject)
+                ));
+                return vec![Effect::NewMail {
+                    folder,
+                    from,
+                    subject,
+                }];
+            }
             WorkerEvent::FetchProgress {
                 folder,
                 uid,

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 /// Runs side work on blocking threads and reports back.
 pub struct Launcher {
     cache: Arc<Cache>,
+    account: String,
     new_mail_command: Option<String>,
     bell: bool,
     config_path: Option<PathBuf>,
@@ -22,9 +23,15 @@ pub struct Launcher {
 }
 
 impl Launcher {
-    pub fn new(ui: &UiOptions, cache: Arc<Cache>, tx: mpsc::UnboundedSender<Back>) -> Launcher {
+    pub fn new(
+        ui: &UiOptions,
+        account: &str,
+        cache: Arc<Cache>,
+        tx: mpsc::UnboundedSender<Back>,
+    ) -> Launcher {
         Launcher {
             cache,
+            account: account.to_string(),
             new_mail_command: ui.new_mail_command.clone(),
             bell: ui.bell,
             config_path: ui.config_path.clone(),
@@ -142,6 +149,7 @@ impl Launcher {
             return;
         };
         let env = [
+            ("TERN_ACCOUNT", tern_core::mail::sanitize(&self.account)),
             ("TERN_FOLDER", tern_core::mail::sanitize(folder)),
             ("TERN_FROM", tern_core::mail::sanitize(from)),
             ("TERN_SUBJECT", tern_core::mail::sanitize(subject)),

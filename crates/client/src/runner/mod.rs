@@ -91,7 +91,7 @@ pub async fn run(
     state.keys_help = keymaps.help();
     state.keymaps = keymaps;
     let (back_tx, mut back) = mpsc::unbounded_channel();
-    let launcher = Launcher::new(&ui, cache.clone(), back_tx.clone());
+    let launcher = Launcher::new(&ui, account, cache.clone(), back_tx.clone());
     let email = ui
         .identity
         .as_ref()

@@ -129,6 +129,9 @@ fn validate(config: &Config) -> Result<(), String> {
             ));
         }
         validate_sending(name, acct)?;
+        if acct.poll_seconds == Some(0) {
+            return Err(format!("[accounts.{name}] poll-seconds must be 1 or more"));
+        }
         if acct.signature.is_some() && acct.signature_command.is_some() {
             return Err(format!(
                 "[accounts.{name}] signature and signature-command are both set: pick one"

@@ -100,6 +100,12 @@ pub struct Account {
     /// The signature goes below the quoted original instead of above it.
     #[serde(default)]
     pub signature_below_quote: bool,
+    /// Folders whose new mail is announced (counts, bell, new-mail-command) besides the
+    /// open one; default INBOX alone.
+    pub watch: Option<Vec<String>>,
+    /// Seconds between the counts' refreshes (how soon new mail in a watched folder that
+    /// is not open is seen); default 60.
+    pub poll_seconds: Option<u64>,
     /// Asked at To: completion with the typed text as its last argument (no shell);
     /// prints `address<TAB>name` lines (khard, abook --mutt-query, notmuch-address).
     pub address_book_command: Option<String>,

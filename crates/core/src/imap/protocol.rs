@@ -153,6 +153,13 @@ pub enum WorkerEvent {
     },
     /// Something the user should read that belongs to no request.
     Notice(String),
+    /// New mail in a watched folder that is not open (the open one's comes with its
+    /// re-read list).
+    NewMail {
+        folder: String,
+        from: String,
+        subject: String,
+    },
     /// A message body is being fetched: bytes so far of about `total`.
     FetchProgress {
         folder: String,

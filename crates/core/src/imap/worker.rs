@@ -43,6 +43,8 @@ pub struct WorkerOptions {
     pub status_every: Duration,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
+    /// Folders whose new mail is announced besides the open one.
+    pub watch: Vec<String>,
 }
 
 impl Default for WorkerOptions {
@@ -52,6 +54,7 @@ impl Default for WorkerOptions {
             idle: IdleTimings::default(),
             status_every: Duration::from_secs(60),
             max_backoff: Duration::from_secs(60),
+            watch: vec!["INBOX".to_string()],
         }
     }
 }
@@ -100,6 +103,8 @@ pub(super) struct State {
     pub(super) watch: Option<watch::Sender<String>>,
     /// Changes made offline, sent when the server is back.
     pub(super) queue: super::queue::OfflineQueue,
+    /// The UIDNEXT last seen of each watched folder: mail above it is new.
+    pub(super) watch_marks: std::collections::HashMap<String, u32>,
 }
 
 enum Ended {
@@ -151,6 +156,7 @@ async fn run(
         selected: None,
         watch: None,
         queue,
+        watch_marks: std::collections::HashMap::new(),
     };
     let mut attempt = 0u32;
     loop {
@@ -432,6 +438,47 @@ async fn replay(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
 pub(super) async fn refresh_folders(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
     let list = folders::list_folders(conn).await?;
     publish_folders(st, list);
+    announce_new_mail(st, conn).await
+}
+
+/// New mail in the watched folders that are not open (IDLE tells of the open one):
+/// each is synced into the cache and its new unread messages announced. The first look
+/// after start only marks where they stand.
+async fn announce_new_mail(st: &mut State, conn: &mut Conn) -> Result<(), ImapError> {
+    let mut grown = Vec::new();
+    for name in st.opts.watch.clone() {
+        let Some(next) = st
+            .folders
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.status.as_ref())
+            .map(|s| s.uidnext)
+        else {
+            continue;
+        };
+        let before = st.watch_marks.insert(name.clone(), next);
+        if name != st.open_folder && before.is_some_and(|b| next > b) {
+            grown.push((name, before.unwrap_or(next)));
+        }
+    }
+    for (folder, from_uid) in grown {
+        super::commands::sync_and_report(st, conn, &folder).await?;
+        let newest = st.cache.newest(&folder, 5)?;
+        for m in newest
+            .iter()
+            .filter(|m| m.uid >= from_uid && !m.flags.has(crate::mail::Flag::Seen))
+        {
+            let _ = st.events.send(WorkerEvent::NewMail {
+                folder: folder.clone(),
+                from: m
+                    .from
+                    .first()
+                    .map(|a| a.display().to_string())
+                    .unwrap_or_default(),
+                subject: m.subject.clone(),
+            });
+        }
+    }
     Ok(())
 }
 
