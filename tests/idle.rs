@@ -82,7 +82,7 @@ async fn watcher_delivers_after(timings: IdleTimings, label: &str, what: &str) {
     let conn = tern::imap::connect(&s).await.unwrap();
     let (_folder_tx, folder_rx) = watch::channel("INBOX".to_string());
     let (news_tx, mut news) = mpsc::unbounded_channel();
-    let task = tokio::spawn(watch_folder(conn, folder_rx, news_tx, timings));
+    let task = tokio::spawn(watch_folder(conn, folder_rx, news_tx, timings, &[]));
     // The first news is the catch-up after EXAMINE.
     assert_eq!(news.recv().await.as_deref(), Some("INBOX"));
     wait_for_lines(label, what, 3).await;

@@ -234,9 +234,19 @@ fn a_mistyped_password_from_the_prompt_is_asked_again_inside_tern() {
     );
 }
 
-#[test]
-fn new_mail_in_a_watched_folder_that_is_not_open_is_announced() {
-    let d = server(DovecotOptions::default());
+/// New mail in Archive (watched, not open) is announced: by NOTIFY at once when the
+/// server offers it (the poll then every 10 minutes, too late for this test), else by the
+/// poll (every second here).
+fn watched_folder_news(notify: bool) {
+    let d = server(DovecotOptions {
+        disable_caps: if notify {
+            Vec::new()
+        } else {
+            vec!["NOTIFY".into()]
+        },
+        ..DovecotOptions::default()
+    });
+    let poll = if notify { 600 } else { 1 };
     fill(&d, "INBOX", 2, 91);
     fill(&d, "Archive", 1, 92);
     let dir = tempfile::tempdir().unwrap();
@@ -244,7 +254,7 @@ fn new_mail_in_a_watched_folder_that_is_not_open_is_announced() {
     let heard = dir.path().join("heard");
     let text = std::fs::read_to_string(&cfg).unwrap().replace(
         "[accounts.test.imap]",
-        "watch = [\"INBOX\", \"Archive\"]\npoll-seconds = 1\n\n[accounts.test.imap]",
+        &format!("watch = [\"INBOX\", \"Archive\"]\npoll-seconds = {poll}\n\n[accounts.test.imap]"),
     );
     let text = text.replace(
         "[general]\n",
@@ -259,9 +269,26 @@ fn new_mail_in_a_watched_folder_that_is_not_open_is_announced() {
     // A message in Archive, which is watched but not open.
     let raw = b"From: Wanda Watch <wanda@example.org>\r\nTo: test@example.org\r\n\
 Subject: Watched folder news\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";
-    d.deliver(&d.users()[0].0, "Archive", raw, &[], chrono::Utc::now())
-        .unwrap();
+    // Stored as mail arrives, through the server (another client's APPEND), so the
+    // server knows of it and NOTIFY can tell.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        tern::imap::ops::append(&mut other, "Archive", &[], raw)
+            .await
+            .unwrap();
+    });
     t.wait_for("new mail in Archive: Wanda Watch — Watched folder news");
     file_says(&heard, "test|Archive|Wanda Watch|Watched folder news");
     t.keys(&["q"]);
+}
+
+#[test]
+fn new_mail_in_a_watched_folder_comes_at_once_with_notify() {
+    watched_folder_news(true);
+}
+
+#[test]
+fn new_mail_in_a_watched_folder_comes_with_the_poll_without_notify() {
+    watched_folder_news(false);
 }

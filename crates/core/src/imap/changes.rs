@@ -27,6 +27,8 @@ pub struct MailboxChanges {
     pub flag_updates: Vec<FlagUpdate>,
     /// HIGHESTMODSEQ announced in an untagged OK.
     pub highest_modseq: Option<u64>,
+    /// Other folders the server reported a STATUS of unasked (NOTIFY): new mail there.
+    pub others: Vec<String>,
 }
 
 impl MailboxChanges {
@@ -55,6 +57,13 @@ impl MailboxChanges {
             Response::Fetch(seq, attrs) => {
                 if let Some(u) = flag_update(*seq, attrs) {
                     self.flag_updates.push(u);
+                }
+            }
+            Response::MailboxData(MailboxDatum::Status { mailbox, .. }) => {
+                let name =
+                    crate::mail::mutf7::decode(mailbox).unwrap_or_else(|| mailbox.to_string());
+                if !self.others.contains(&name) {
+                    self.others.push(name);
                 }
             }
             Response::Data { outcome, .. } => {

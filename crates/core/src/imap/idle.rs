@@ -29,15 +29,21 @@ impl Default for IdleTimings {
 }
 
 /// Watches `folder` (following changes of it) and sends the folder's name on `news`
-/// whenever the server reports new, expunged or re-flagged messages. Returns on a dead
-/// link (the caller reconnects) or when `news` is closed.
+/// whenever the server reports new, expunged or re-flagged messages. With NOTIFY (RFC
+/// 5465) the server also reports new mail in the `watched` folders at once, whose names
+/// go on `news` too. Returns on a dead link (the caller reconnects) or when `news` is
+/// closed.
 pub async fn watch_folder(
     mut conn: Conn,
     mut folder: watch::Receiver<String>,
     news: mpsc::UnboundedSender<String>,
     t: IdleTimings,
+    watched: &[String],
 ) -> Result<(), ImapError> {
     let has_idle = conn.has_cap("IDLE");
+    if has_idle && conn.has_cap("NOTIFY") && !watched.is_empty() {
+        notify_set(&mut conn, watched).await?;
+    }
     loop {
         let current = folder.borrow_and_update().clone();
         if !examine(&mut conn, &current).await? {
@@ -64,13 +70,38 @@ pub async fn watch_folder(
                     r = folder.changed() => { if r.is_err() { return Ok(()); } true }
                 }
             };
-            if !conn.changes.take().is_empty() && news.send(current.clone()).is_err() {
+            let changes = conn.changes.take();
+            if !changes.is_empty() && news.send(current.clone()).is_err() {
                 return Ok(());
+            }
+            for other in changes.others.into_iter().filter(|o| *o != current) {
+                if news.send(other).is_err() {
+                    return Ok(());
+                }
             }
             if switched {
                 break;
             }
         }
+    }
+}
+
+/// Asks the server to report the selected folder's news as IDLE does, and new or
+/// expunged mail in the watched folders as untagged STATUS. A refusal leaves tern
+/// polling the counts (said in the log).
+async fn notify_set(conn: &mut Conn, watched: &[String]) -> Result<(), ImapError> {
+    let names: Vec<String> = watched.iter().map(|w| super::mailbox_arg(w)).collect();
+    let cmd = format!(
+        "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (mailboxes ({}) (MessageNew MessageExpunge))",
+        names.join(" ")
+    );
+    match conn.exec(&cmd, |_| false).await {
+        Ok(_) => Ok(()),
+        Err(e) if !e.is_connection_problem() => {
+            tracing::warn!(error = %e, "NOTIFY refused; polling the counts instead");
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -103,7 +134,7 @@ async fn idle_round(
     let started = Instant::now();
     let mut switched = false;
     // News that came before the server's "+ idling" must not wait for the next one.
-    if !conn.changes.is_empty() {
+    if !conn.changes.is_empty() || !conn.changes.others.is_empty() {
         conn.idle_done(&tag).await?;
         return Ok(false);
     }
@@ -118,7 +149,7 @@ async fn idle_round(
             r = conn.wait_idle(wait) => {
                 match r? {
                     Waited::Ended => return Ok(false),
-                    Waited::Response if !conn.changes.is_empty() => break,
+                    Waited::Response if !conn.changes.is_empty() || !conn.changes.others.is_empty() => break,
                     Waited::Response => {} // "* OK Still here" and the like: the link lives
                     Waited::Silence if wait == t.liveness => {
                         // Silence: leave IDLE and prove the link with NOOP (both time out

@@ -349,9 +349,10 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
     let mut idle_settings = st.settings.clone();
     idle_settings.label = format!("{}-idle", st.settings.label);
     let timings = st.opts.idle;
+    let watched = st.opts.watch.clone();
     let mut idle = tokio::spawn(async move {
         let conn = connect(&idle_settings).await?;
-        watch_folder(conn, folder_rx, news_tx, timings).await
+        watch_folder(conn, folder_rx, news_tx, timings, &watched).await
     });
     let mut status_tick = tokio::time::interval(st.opts.status_every);
     status_tick.tick().await;
@@ -370,6 +371,9 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
             Some(folder) = news_rx.recv() => {
                 if folder == st.open_folder {
                     sync_and_report(st, &mut conn, &folder).await
+                } else if st.opts.watch.contains(&folder) {
+                    // NOTIFY: new mail in a watched folder, now rather than at the next poll.
+                    announce_folder(st, &mut conn, &folder).await
                 } else {
                     Ok(())
                 }
@@ -462,22 +466,56 @@ async fn announce_new_mail(st: &mut State, conn: &mut Conn) -> Result<(), ImapEr
         }
     }
     for (folder, from_uid) in grown {
-        super::commands::sync_and_report(st, conn, &folder).await?;
-        let newest = st.cache.newest(&folder, 5)?;
-        for m in newest
-            .iter()
-            .filter(|m| m.uid >= from_uid && !m.flags.has(crate::mail::Flag::Seen))
-        {
-            let _ = st.events.send(WorkerEvent::NewMail {
-                folder: folder.clone(),
-                from: m
-                    .from
-                    .first()
-                    .map(|a| a.display().to_string())
-                    .unwrap_or_default(),
-                subject: m.subject.clone(),
-            });
+        announce_grown(st, conn, &folder, from_uid).await?;
+    }
+    Ok(())
+}
+
+/// One watched folder the server says changed (NOTIFY): its counts, and its new mail.
+async fn announce_folder(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+    let status = match folders::status(conn, folder).await {
+        Ok(s) => s,
+        Err(e) if e.is_connection_problem() => return Err(e),
+        Err(e) => {
+            tracing::warn!(folder, error = %e, "STATUS of a watched folder");
+            return Ok(());
         }
+    };
+    let next = status.uidnext;
+    let mut list = st.folders.clone();
+    if let Some(f) = list.iter_mut().find(|f| f.name == folder) {
+        f.status = Some(status);
+    }
+    publish_folders(st, list);
+    let before = st.watch_marks.insert(folder.to_string(), next);
+    match before {
+        Some(b) if next > b => announce_grown(st, conn, folder, b).await,
+        _ => Ok(()),
+    }
+}
+
+/// Syncs a watched folder that grew and announces its new unread messages.
+async fn announce_grown(
+    st: &mut State,
+    conn: &mut Conn,
+    folder: &str,
+    from_uid: u32,
+) -> Result<(), ImapError> {
+    super::commands::sync_and_report(st, conn, folder).await?;
+    let newest = st.cache.newest(folder, 5)?;
+    for m in newest
+        .iter()
+        .filter(|m| m.uid >= from_uid && !m.flags.has(crate::mail::Flag::Seen))
+    {
+        let _ = st.events.send(WorkerEvent::NewMail {
+            folder: folder.to_string(),
+            from: m
+                .from
+                .first()
+                .map(|a| a.display().to_string())
+                .unwrap_or_default(),
+            subject: m.subject.clone(),
+        });
     }
     Ok(())
 }

@@ -93,7 +93,7 @@ const ORIGINAL: &[u8] =
 #[test]
 fn forward_asks_for_to_first_and_an_empty_subject_asks_before_sending() {
     let mut s = state(2);
-    assert!(s.act(Action::Forward).is_empty());
+    assert_eq!(s.act(Action::Forward), vec![Effect::LoadAddressBook]);
     assert!(s.prompt.as_ref().is_some_and(|p| p.label() == "To: "));
     typed(&mut s, "erin@example.org");
     let fetch = key(&mut s, KeyCode::Enter);
