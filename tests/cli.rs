@@ -501,3 +501,34 @@ fn the_client_opens_the_account_named_by_account() {
     t.wait_for_all(&["work INBOX | 1/5 |", "| online"]);
     t.keys(&["q"]);
 }
+
+#[test]
+fn a_folder_name_with_escapes_never_reaches_the_terminal_raw() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 1, 86);
+    // A name holding ESC ] 52 (clipboard) and ESC [ 2 J (clear screen). Dovecot refuses
+    // to create one, as a hostile server would not: the folder is renamed on its disk.
+    let evil = "Evil\u{1b}]52;c;aGk=\u{7}\u{1b}[2J";
+    fill(&d, "EvilX", 1, 87);
+    let user_dir = d.root().join("mail").join(&d.users()[0].0);
+    std::fs::rename(
+        user_dir.join(".EvilX"),
+        user_dir.join(format!(".{}", tern::mail::mutf7::encode(evil))),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    let out = run_ok(&cfg, &["sync"]);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.lines().any(|l| l.starts_with("Evil")), "{out}");
+    let named = tern(&cfg)
+        .args(["sync", "--folder", evil])
+        .output()
+        .unwrap();
+    let all = [named.stdout, named.stderr].concat();
+    assert!(
+        !all.contains(&0x1b) && !all.contains(&0x07),
+        "{:?}",
+        String::from_utf8_lossy(&all)
+    );
+}

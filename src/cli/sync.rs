@@ -6,7 +6,7 @@ use std::time::Instant;
 use tern_core::config::Config;
 use tern_core::imap::sync::{sync_folder, unchanged_since_sync};
 use tern_core::imap::{self, folders};
-use tern_core::mail::FolderStatus;
+use tern_core::mail::{sanitize, FolderStatus};
 
 /// Options of `tern sync`.
 #[derive(Debug, Default)]
@@ -96,7 +96,7 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
                 tern_core::control::resolve_folder(asked, &known).map_err(anyhow::Error::msg)?;
             let status = folders::status(&mut conn, &name)
                 .await
-                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("{}: {e}", sanitize(&name)))?;
             named.push((name, Some(status)));
         }
         named
@@ -108,13 +108,15 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
     let mut out = std::io::stdout().lock();
     for (name, status) in &folders {
         let t0 = Instant::now();
+        // A folder's name is the server's text: never raw on the terminal.
+        let shown = sanitize(name);
         let known = ctx.cache.folder_state(name)?;
         if let (Some(k), Some(st)) = (&known, status) {
             if unchanged_since_sync(Some(k), st) {
                 writeln!(
                     out,
                     "{:<24} {:>8} messages {:>7} new {:>7} changed {:>7} removed {:>7.2}s  (unchanged)",
-                    name, k.messages, 0, 0, 0, t0.elapsed().as_secs_f64()
+                    shown, k.messages, 0, 0, 0, t0.elapsed().as_secs_f64()
                 )?;
                 total.messages += k.messages;
                 continue;
@@ -123,19 +125,19 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
         let show = opts.progress;
         let mut progress = move |p: tern_core::imap::sync::SyncProgress| {
             if show {
-                eprint!("\r{} {}/{}   ", p.folder, p.done, p.total);
+                eprint!("\r{} {}/{}   ", sanitize(&p.folder), p.done, p.total);
             }
         };
         let r = sync_folder(&mut conn, &ctx.cache, name, &mut progress)
             .await
-            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
         if opts.progress {
             eprint!("\r");
         }
         writeln!(
             out,
             "{:<24} {:>8} messages {:>7} new {:>7} changed {:>7} removed {:>7.2}s{}",
-            name,
+            shown,
             r.messages,
             r.new,
             r.changed,

@@ -151,6 +151,7 @@ fn report(cache: &Cache, folders: &[String]) -> Vec<String> {
                 .flatten()
                 .map_or(0, |s| s.messages);
             total += n;
+            let f = tern_core::mail::sanitize(f);
             format!("{f:<24} {n:>8} messages  (synced by the running tern)")
         })
         .collect();
