@@ -42,7 +42,9 @@ pub fn fetched_from(attrs: &[AttributeValue<'_>]) -> Option<Fetched> {
     let mut have_uid = false;
     for a in attrs {
         match a {
-            AttributeValue::Uid(u) => {
+            // UID 0 does not exist (RFC 3501 2.3.1.1): a server sending it is broken, and
+            // its row would stand for no message.
+            AttributeValue::Uid(u) if *u > 0 => {
                 m.uid = *u;
                 have_uid = true;
             }
@@ -212,6 +214,15 @@ mod tests {
             .expect("a header fetch")
             .finish();
         assert_eq!((row.uid, row.subject.as_str()), (5, "hi"));
+        let uid_zero = [
+            AttributeValue::Uid(0),
+            AttributeValue::BodySection {
+                section: None,
+                index: None,
+                data: Some(Cow::Borrowed(b"Subject: hi\r\n\r\n")),
+            },
+        ];
+        assert!(fetched_from(&uid_zero).is_none(), "UID 0 is no message");
     }
 
     #[test]
