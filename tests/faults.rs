@@ -379,3 +379,51 @@ async fn a_big_slow_message_reports_progress_while_it_comes() {
     assert_eq!(got.len(), raw.len());
     h.worker.shutdown().await;
 }
+
+/// A scripted peer that answers every command well, except that after login its NOOP
+/// answer is preceded by a tagged OK for a command never sent (no real server does this;
+/// a hostile one or a man in the middle of a plain link may).
+fn out_of_step_server() -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut out = stream.try_clone().unwrap();
+        out.write_all(b"* OK [CAPABILITY IMAP4rev1] scripted\r\n")
+            .unwrap();
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { return };
+            let (tag, rest) = line.split_once(' ').unwrap_or((&line, ""));
+            let cmd = rest.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            let reply = match cmd.as_str() {
+                "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+                "NOOP" => format!("zz99 OK not an answer to anything\r\n{tag} OK done\r\n"),
+                "LOGOUT" => format!("* BYE bye\r\n{tag} OK done\r\n"),
+                _ => format!("{tag} OK done\r\n"),
+            };
+            if out.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    (port, handle)
+}
+
+#[tokio::test]
+async fn a_tagged_answer_to_a_command_never_sent_drops_the_connection_in_plain_words() {
+    let (port, server) = out_of_step_server();
+    let mut s = settings_for(port, std::path::Path::new("/nonexistent"), "u", "p");
+    s.login.security = tern::config::Security::Plain;
+    s.login.ca_certificate = None;
+    s.timeout = Duration::from_secs(5);
+    let mut conn = tern::imap::connect(&s).await.unwrap();
+    let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+    assert!(err.is_connection_problem(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "connection lost: the server answered a command tern did not send (tag zz99); starting a new connection"
+    );
+    drop(conn);
+    server.join().unwrap();
+}

@@ -223,6 +223,7 @@ impl Conn {
                     status,
                     outcome.information.as_deref(),
                 ))),
+                Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
                 other => {
                     if !on(other) {
                         changes.absorb(other);
@@ -264,6 +265,9 @@ impl Conn {
                         outcome.information.as_deref(),
                     )))
                 }
+                // Only one command is ever in flight: another tag means the server and tern
+                // no longer agree which answer belongs to which command.
+                Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
                 Response::Data {
                     status: Status::Bye,
                     outcome,
@@ -429,4 +433,13 @@ fn completion(code: &Option<ResponseCode<'_>>, text: Option<&str>) -> Completion
         _ => {}
     }
     c
+}
+
+/// A tagged answer to a command tern did not send: the connection is out of step, so it
+/// is given up (the worker connects anew) rather than read on.
+fn out_of_step(tag: &str) -> ImapError {
+    let shown: String = crate::mail::sanitize(tag).chars().take(20).collect();
+    ImapError::Lost(format!(
+        "the server answered a command tern did not send (tag {shown}); starting a new connection"
+    ))
 }
