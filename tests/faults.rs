@@ -380,10 +380,12 @@ async fn a_big_slow_message_reports_progress_while_it_comes() {
     h.worker.shutdown().await;
 }
 
-/// A scripted peer that answers every command well, except that after login its NOOP
-/// answer is preceded by a tagged OK for a command never sent (no real server does this;
-/// a hostile one or a man in the middle of a plain link may).
-fn out_of_step_server() -> (u16, std::thread::JoinHandle<()>) {
+/// A scripted peer for faults no real server produces (a hostile one or a man in the
+/// middle of a plain link may): every command answered OK, except what `special` answers
+/// (given the tag and the command's name).
+fn scripted_server(
+    special: fn(&str, &str) -> Option<String>,
+) -> (u16, std::thread::JoinHandle<()>) {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -396,12 +398,11 @@ fn out_of_step_server() -> (u16, std::thread::JoinHandle<()>) {
             let Ok(line) = line else { return };
             let (tag, rest) = line.split_once(' ').unwrap_or((&line, ""));
             let cmd = rest.split(' ').next().unwrap_or("").to_ascii_uppercase();
-            let reply = match cmd.as_str() {
+            let reply = special(tag, &cmd).unwrap_or_else(|| match cmd.as_str() {
                 "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
-                "NOOP" => format!("zz99 OK not an answer to anything\r\n{tag} OK done\r\n"),
                 "LOGOUT" => format!("* BYE bye\r\n{tag} OK done\r\n"),
                 _ => format!("{tag} OK done\r\n"),
-            };
+            });
             if out.write_all(reply.as_bytes()).is_err() {
                 return;
             }
@@ -412,17 +413,55 @@ fn out_of_step_server() -> (u16, std::thread::JoinHandle<()>) {
 
 #[tokio::test]
 async fn a_tagged_answer_to_a_command_never_sent_drops_the_connection_in_plain_words() {
-    let (port, server) = out_of_step_server();
-    let mut s = settings_for(port, std::path::Path::new("/nonexistent"), "u", "p");
-    s.login.security = tern::config::Security::Plain;
-    s.login.ca_certificate = None;
-    s.timeout = Duration::from_secs(5);
-    let mut conn = tern::imap::connect(&s).await.unwrap();
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "NOOP").then(|| format!("zz99 OK not an answer to anything\r\n{tag} OK done\r\n"))
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
     let err = conn.exec("NOOP", |_| false).await.unwrap_err();
     assert!(err.is_connection_problem(), "{err}");
     assert_eq!(
         err.to_string(),
         "connection lost: the server answered a command tern did not send (tag zz99); starting a new connection"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+/// Settings for a scripted peer on a plain loopback port.
+fn plain_settings(port: u16) -> tern::imap::ConnectSettings {
+    let mut s = settings_for(port, std::path::Path::new("/nonexistent"), "u", "p");
+    s.login.security = tern::config::Security::Plain;
+    s.login.ca_certificate = None;
+    s.timeout = Duration::from_secs(5);
+    s
+}
+
+#[tokio::test]
+async fn more_messages_than_uidnext_allows_is_refused_in_plain_words_at_once() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "SELECT").then(|| {
+            format!(
+                "* 4294967295 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n{tag} OK [READ-WRITE] done\r\n"
+            )
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    // Bounded: trusting the count would mean round trips without end.
+    let mut progress = |_| {};
+    let sync = tern::imap::sync::sync_folder(&mut conn, &cache, "INBOX", &mut progress);
+    let err = tokio::time::timeout(Duration::from_secs(60), sync)
+        .await
+        .expect("refused, not looped on")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unexpected answer from the server: the server says INBOX holds 4294967295 messages, more than its next UID (3) allows; not synced"
+    );
+    assert!(
+        cache.folder_state("INBOX").unwrap().is_none(),
+        "nothing cached"
     );
     drop(conn);
     server.join().unwrap();

@@ -109,7 +109,18 @@ pub async fn select(
     .await?;
     if sel.uidvalidity == 0 {
         return Err(ImapError::Protocol(format!(
-            "SELECT {folder} gave no UIDVALIDITY"
+            "SELECT {} gave no UIDVALIDITY",
+            crate::mail::sanitize(folder)
+        )));
+    }
+    // Every message has its own UID below UIDNEXT (UIDs start at 1): more messages than
+    // that cannot be, and fetching them one range at a time would never end.
+    if sel.uidnext > 0 && u64::from(sel.exists) >= u64::from(sel.uidnext) {
+        return Err(ImapError::Protocol(format!(
+            "the server says {} holds {} messages, more than its next UID ({}) allows; not synced",
+            crate::mail::sanitize(folder),
+            sel.exists,
+            sel.uidnext
         )));
     }
     Ok(sel)
