@@ -466,3 +466,30 @@ async fn more_messages_than_uidnext_allows_is_refused_in_plain_words_at_once() {
     drop(conn);
     server.join().unwrap();
 }
+
+#[tokio::test]
+async fn garbage_from_the_server_is_said_in_a_line_not_dumped() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "NOOP").then(|| {
+            let junk = "\u{1b}[2J{9223372036854775807}".repeat(400);
+            format!("* \u{0}\u{1}garbage {junk}\r\n{tag} OK done\r\n")
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+    let said = err.to_string();
+    assert!(err.is_connection_problem(), "{said}");
+    assert!(
+        said.starts_with(
+            "connection lost: the server sent something that is not IMAP (it began \""
+        ),
+        "{said}"
+    );
+    assert!(said.chars().count() < 200, "{said}");
+    assert!(
+        !said.contains('\u{1b}') && !said.contains('\u{0}'),
+        "{said:?}"
+    );
+    drop(conn);
+    server.join().unwrap();
+}

@@ -100,7 +100,7 @@ impl From<async_imap::error::Error> for ImapError {
     fn from(e: async_imap::error::Error) -> Self {
         use async_imap::error::Error as E;
         match e {
-            E::Io(io) => ImapError::Lost(io.to_string()),
+            E::Io(io) => ImapError::from(io),
             E::ConnectionLost => ImapError::Lost("the server closed the connection".into()),
             E::No(w) => ImapError::No {
                 command: "command".into(),
@@ -110,15 +110,35 @@ impl From<async_imap::error::Error> for ImapError {
                 command: "command".into(),
                 words: server_words(&w),
             },
-            other => ImapError::Protocol(other.to_string()),
+            other => ImapError::Protocol(excerpt(&other.to_string(), 200)),
         }
     }
 }
 
 impl From<std::io::Error> for ImapError {
     fn from(e: std::io::Error) -> Self {
-        ImapError::Lost(e.to_string())
+        let text = e.to_string();
+        // async-imap reports a response it cannot parse with a debug dump of its whole
+        // buffer: the user reads what happened and the start of it; the bytes themselves
+        // are in the trace log (--trace-imap).
+        match text.split_once(" during parsing of ") {
+            Some((_, buffer)) => ImapError::Lost(format!(
+                "the server sent something that is not IMAP (it began \"{}\"); starting a new connection",
+                excerpt(buffer.trim_start_matches('"'), 40)
+            )),
+            None => ImapError::Lost(excerpt(&text, 200)),
+        }
     }
+}
+
+/// At most `max` characters of server-made text, made safe for a terminal.
+fn excerpt(text: &str, max: usize) -> String {
+    let clean = crate::mail::sanitize(text);
+    let mut out: String = clean.chars().take(max).collect();
+    if clean.chars().count() > max {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
