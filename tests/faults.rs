@@ -493,3 +493,33 @@ async fn garbage_from_the_server_is_said_in_a_line_not_dumped() {
     drop(conn);
     server.join().unwrap();
 }
+
+#[tokio::test]
+async fn a_huge_literal_or_deep_nesting_is_refused_before_it_costs_memory_or_stack() {
+    for (reply, said) in [
+        (
+            "* 1 FETCH (UID 1 BODY[] {500000000}\r\nslow",
+            "connection lost: a literal of 500000000 bytes is larger than the 64 MiB limit for one message part",
+        ),
+        (
+            "DEEP",
+            "connection lost: the server sent a response nested more than 100 parentheses deep",
+        ),
+    ] {
+        static REPLY: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+        *REPLY.lock().unwrap() = if reply == "DEEP" {
+            format!("* 1 FETCH {}\r\n", "(".repeat(100_000))
+        } else {
+            reply.to_string()
+        };
+        let (port, server) = scripted_server(|_, cmd| {
+            (cmd == "NOOP").then(|| REPLY.lock().unwrap().clone())
+        });
+        let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+        let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+        assert_eq!(err.to_string(), said);
+        assert!(err.is_connection_problem());
+        drop(conn);
+        server.join().unwrap();
+    }
+}

@@ -8,6 +8,7 @@ pub mod conn;
 pub mod connect;
 pub mod error;
 pub mod folders;
+pub mod guard;
 pub mod headers;
 pub mod idle;
 pub mod ops;

@@ -26,6 +26,8 @@ pub struct Traced {
     label: Arc<str>,
     /// Bytes moved either way; a stalled link is one where this stops growing.
     progress: Arc<AtomicU64>,
+    /// The bounds on what the server sends (see `guard`).
+    guard: super::guard::Guard,
 }
 
 impl Traced {
@@ -37,6 +39,7 @@ impl Traced {
             redact: Arc::new(AtomicBool::new(false)),
             label: Arc::from(label),
             progress: Arc::new(AtomicU64::new(0)),
+            guard: super::guard::Guard::default(),
         }
     }
 
@@ -79,6 +82,11 @@ impl AsyncRead for Traced {
             this.progress.fetch_add(got.len() as u64, Ordering::Relaxed);
             if this.trace {
                 log_bytes(&this.label, "S:", got);
+            }
+            // Checked before the parser sees the bytes: past a bound it never does.
+            if let Err(why) = this.guard.feed(got) {
+                tracing::warn!(conn = %this.label, "{why}");
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
             }
         }
         res

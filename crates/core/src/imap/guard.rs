@@ -1,0 +1,196 @@
+//! Bounds on what a server may send, checked on the bytes as they are read and before
+//! the IMAP parser sees them: a response line at most 1 MiB (outside literals), nesting
+//! at most 100 parentheses deep (the parser recurses), and a literal at most 64 MiB (the
+//! parser sizes its buffer from the announced length). Beyond a bound the connection is
+//! given up with a sentence saying which; a hostile server cannot make tern run out of
+//! stack or memory, or parse one endless line over and over.
+
+/// The longest response line, literals not counted.
+pub const MAX_LINE: usize = 1 << 20;
+/// The deepest nesting of parentheses in a response.
+pub const MAX_DEPTH: u32 = 100;
+/// The largest literal (one message, or one part of it).
+pub const MAX_LITERAL: u64 = 64 << 20;
+
+/// Where the reader is in the server's byte stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    Line,
+    /// Inside a literal with this many bytes to go.
+    Literal(u64),
+}
+
+/// The state of the check across reads.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    at: At,
+    /// Bytes of the current line (since the last CRLF or literal).
+    len: usize,
+    depth: u32,
+    quoted: bool,
+    escaped: bool,
+    /// The end of the current line, to find a `{N}` literal announcement.
+    tail: Vec<u8>,
+}
+
+impl Default for Guard {
+    fn default() -> Guard {
+        Guard {
+            at: At::Line,
+            len: 0,
+            depth: 0,
+            quoted: false,
+            escaped: false,
+            tail: Vec::with_capacity(32),
+        }
+    }
+}
+
+impl Guard {
+    /// Checks the next bytes read; an error says in a sentence which bound was broken.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mut i = 0;
+        while i < bytes.len() {
+            if let At::Literal(left) = self.at {
+                let take = left.min((bytes.len() - i) as u64);
+                i += take as usize;
+                self.at = match left - take {
+                    0 => At::Line,
+                    n => At::Literal(n),
+                };
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            self.len += 1;
+            if self.len > MAX_LINE {
+                return Err(format!(
+                    "the server sent a response line longer than {} MiB",
+                    MAX_LINE >> 20
+                ));
+            }
+            if self.tail.len() == 32 {
+                self.tail.remove(0);
+            }
+            self.tail.push(b);
+            if self.quoted {
+                match b {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.quoted = false,
+                    b'\n' => self.quoted = false,
+                    _ => {}
+                }
+                if b != b'\n' {
+                    continue;
+                }
+            }
+            match b {
+                b'"' => self.quoted = true,
+                b'(' => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(format!(
+                            "the server sent a response nested more than {MAX_DEPTH} parentheses deep"
+                        ));
+                    }
+                }
+                b')' => self.depth = self.depth.saturating_sub(1),
+                b'\n' => self.line_ended()?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A CRLF: a literal follows if the line ended with `{N}`; else the response ended.
+    fn line_ended(&mut self) -> Result<(), String> {
+        let line = self.tail.strip_suffix(b"\n").unwrap_or(&self.tail);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let announced = line
+            .strip_suffix(b"}")
+            .and_then(|l| {
+                let open = l.iter().rposition(|&c| c == b'{')?;
+                let digits = l[open + 1..].strip_suffix(b"+").unwrap_or(&l[open + 1..]);
+                (!digits.is_empty() && digits.iter().all(u8::is_ascii_digit)).then_some(digits)
+            })
+            .map(|d| {
+                std::str::from_utf8(d)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+            });
+        self.len = 0;
+        self.tail.clear();
+        self.quoted = false;
+        self.escaped = false;
+        match announced {
+            None => self.depth = 0,
+            Some(Some(n)) if n <= MAX_LITERAL => {
+                if n > 0 {
+                    self.at = At::Literal(n);
+                }
+            }
+            // Too big to read, or too big even to be a number.
+            Some(n) => {
+                let shown = n.map_or("more than 18,446,744,073,709,551,615".to_string(), |n| {
+                    n.to_string()
+                });
+                return Err(format!(
+                    "a literal of {shown} bytes is larger than the {} MiB limit for one message part",
+                    MAX_LITERAL >> 20
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_responses_and_literals_pass_in_any_chunks() {
+        let text = b"* OK [CAPABILITY IMAP4rev1] hi\r\n* 1 FETCH (UID 5 BODY[HEADER] {12}\r\n(((((((((((\n)\r\n\
+* LIST (\\HasNoChildren) \"/\" \"a ( b \\\" (\"\r\nt1 OK done\r\n";
+        for size in [1, 2, 7, text.len()] {
+            let mut g = Guard::default();
+            for chunk in text.chunks(size) {
+                g.feed(chunk).unwrap();
+            }
+            assert_eq!((g.at, g.depth, g.len), (At::Line, 0, 0), "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn each_bound_is_said_in_words() {
+        let mut g = Guard::default();
+        let deep = format!("* 1 FETCH {}", "(".repeat(5000));
+        assert_eq!(
+            g.feed(deep.as_bytes()).unwrap_err(),
+            "the server sent a response nested more than 100 parentheses deep"
+        );
+        let mut g = Guard::default();
+        let long = vec![b'a'; MAX_LINE + 1];
+        assert_eq!(
+            g.feed(&long).unwrap_err(),
+            "the server sent a response line longer than 1 MiB"
+        );
+        let mut g = Guard::default();
+        assert_eq!(
+            g.feed(b"* 1 FETCH (BODY[] {500000000}\r\n").unwrap_err(),
+            "a literal of 500000000 bytes is larger than the 64 MiB limit for one message part"
+        );
+        let mut g = Guard::default();
+        assert!(g
+            .feed(b"* 1 FETCH (BODY[] {99999999999999999999999}\r\n")
+            .unwrap_err()
+            .contains("more than 18,446,744,073,709,551,615"));
+        // A literal's bytes are not a line: a 2 MiB message passes.
+        let mut g = Guard::default();
+        g.feed(format!("* 1 FETCH (BODY[] {{{}}}\r\n", 2 << 20).as_bytes())
+            .unwrap();
+        g.feed(&vec![b'x'; 2 << 20]).unwrap();
+        g.feed(b")\r\nt1 OK\r\n").unwrap();
+    }
+}
