@@ -90,7 +90,7 @@ pub(super) struct Session {
 
 impl Session {
     pub(super) fn login(port: u16, user: &str, pass: &str) -> Result<Session, DevError> {
-        let reader = greeting(port)?;
+        let (reader, _) = greeting(port)?;
         reader
             .get_ref()
             .set_read_timeout(Some(Duration::from_secs(30)))?;

@@ -57,6 +57,7 @@ state_dir = @R@/state
 log_path = @R@/dovecot.log
 info_log_path = @R@/dovecot.log
 instance_name = tern-@PLAIN@
+login_greeting = @GREETING@
 protocols = imap
 listen = 127.0.0.1
 ssl = yes
@@ -230,6 +231,17 @@ impl Dovecot {
                 }
             }
         }
+    }
+
+    /// The greeting only this instance sends (its temp dir's name is unique).
+    fn greeting_text(&self) -> String {
+        let id = self
+            .dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("tern test server {id} ready")
     }
 
     /// Port of the implicit-TLS (imaps-style) listener on 127.0.0.1.
@@ -462,6 +474,7 @@ impl Dovecot {
         let mut c = CONFIG
             .replace("@R@", &r.to_string())
             .replace("@PLAIN@", &self.plain_port.to_string())
+            .replace("@GREETING@", &self.greeting_text())
             .replace("@TLS@", &self.tls_port.to_string())
             .replace("@UID@", &p.ids.uid.to_string())
             .replace("@GID@", &p.ids.gid.to_string());
@@ -550,7 +563,10 @@ impl Dovecot {
                 }
             }
             let done = match stage {
-                0 => greeting(self.plain_port).is_ok(),
+                // This instance's own greeting: a port taken meanwhile by another test's
+                // server must not pass for ours (its folders and mail are not ours).
+                0 => greeting(self.plain_port)
+                    .is_ok_and(|(_, line)| line.contains(&self.greeting_text())),
                 1 => connect(self.tls_port).is_ok(),
                 _ => try_login(self.plain_port, &user, &pass).unwrap_or(false),
             };

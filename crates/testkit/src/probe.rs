@@ -31,19 +31,20 @@ pub(super) fn connect(port: u16) -> io::Result<TcpStream> {
     Ok(s)
 }
 
-pub(super) fn greeting(port: u16) -> io::Result<BufReader<TcpStream>> {
+/// The server's greeting on `port`: the reader (to go on) and the greeting line.
+pub(super) fn greeting(port: u16) -> io::Result<(BufReader<TcpStream>, String)> {
     let mut r = BufReader::new(connect(port)?);
     let mut line = String::new();
     r.read_line(&mut line)?;
     if line.starts_with("* OK") {
-        Ok(r)
+        Ok((r, line))
     } else {
         Err(io::Error::other(format!("unexpected greeting {line:?}")))
     }
 }
 
 pub(super) fn try_login(port: u16, user: &str, pass: &str) -> io::Result<bool> {
-    let mut r = greeting(port)?;
+    let (mut r, _) = greeting(port)?;
     write!(
         r.get_mut(),
         "a LOGIN {} {}\r\n",
