@@ -403,6 +403,14 @@ fn scripted_server(
                 "LOGOUT" => format!("* BYE bye\r\n{tag} OK done\r\n"),
                 _ => format!("{tag} OK done\r\n"),
             });
+            // One byte a second, forever: an inactivity timer never fires on it.
+            if reply == "TRICKLE" {
+                out.write_all(b"* OK ").unwrap();
+                while out.write_all(b"z").is_ok() {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                return;
+            }
             if out.write_all(reply.as_bytes()).is_err() {
                 return;
             }
@@ -522,4 +530,23 @@ async fn a_huge_literal_or_deep_nesting_is_refused_before_it_costs_memory_or_sta
         drop(conn);
         server.join().unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_server_trickling_a_byte_a_second_is_dropped_past_the_deadline() {
+    let (port, server) = scripted_server(|_, cmd| (cmd == "NOOP").then(|| "TRICKLE".to_string()));
+    // The timeout is 5 s: a byte a second keeps it from firing; the deadline does not.
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let noop = conn.exec("NOOP", |_| false);
+    let err = tokio::time::timeout(Duration::from_secs(60), noop)
+        .await
+        .expect("dropped, not waited on forever")
+        .unwrap_err();
+    let said = err.to_string();
+    assert!(
+        said.starts_with("connection lost: the server is sending too slowly ("),
+        "{said}"
+    );
+    drop(conn);
+    server.join().unwrap();
 }

@@ -76,7 +76,7 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
             .await?
         }
     };
-    let mut client = async_imap::Client::new(Traced::new(transport, s.trace, &s.label));
+    let mut client = async_imap::Client::new(Traced::new(transport, s.trace, &s.label, s.timeout));
     if s.login.security != Security::Starttls {
         // A TLS port answers nothing to a plain client: say what to check.
         let greeting = if s.login.security == Security::Plain {
@@ -159,7 +159,12 @@ async fn tls_wrap(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, Imap
 }
 
 async fn starttls(s: &ConnectSettings, tcp: TcpStream) -> Result<Transport, ImapError> {
-    let mut client = async_imap::Client::new(Traced::new(Transport::Plain(tcp), s.trace, &s.label));
+    let mut client = async_imap::Client::new(Traced::new(
+        Transport::Plain(tcp),
+        s.trace,
+        &s.label,
+        s.timeout,
+    ));
     read_greeting(&mut client).await?;
     {
         use tokio::io::AsyncWriteExt;

@@ -1,9 +1,14 @@
 //! Bounds on what a server may send, checked on the bytes as they are read and before
 //! the IMAP parser sees them: a response line at most 1 MiB (outside literals), nesting
 //! at most 100 parentheses deep (the parser recurses), and a literal at most 64 MiB (the
-//! parser sizes its buffer from the announced length). Beyond a bound the connection is
-//! given up with a sentence saying which; a hostile server cannot make tern run out of
-//! stack or memory, or parse one endless line over and over.
+//! parser sizes its buffer from the announced length). A response begun must also end in
+//! time: the connection's timeout, plus a second for every `MIN_RATE` bytes it holds, so
+//! a big message on a slow link completes while a server trickling a byte now and then
+//! (which keeps an inactivity timer alive forever) is dropped. Beyond a bound the
+//! connection is given up with a sentence saying which; a hostile server cannot make tern
+//! run out of stack or memory, parse one endless line over and over, or hold it forever.
+
+use std::time::{Duration, Instant};
 
 /// The longest response line, literals not counted.
 pub const MAX_LINE: usize = 1 << 20;
@@ -11,6 +16,8 @@ pub const MAX_LINE: usize = 1 << 20;
 pub const MAX_DEPTH: u32 = 100;
 /// The largest literal (one message, or one part of it).
 pub const MAX_LITERAL: u64 = 64 << 20;
+/// The slowest a response may come in, in bytes per second, beyond the base timeout.
+pub const MIN_RATE: u64 = 4 << 10;
 
 /// Where the reader is in the server's byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +38,27 @@ pub struct Guard {
     escaped: bool,
     /// The end of the current line, to find a `{N}` literal announcement.
     tail: Vec<u8>,
+    /// When the response now coming in began (None between responses), and how many
+    /// bytes it has brought: its deadline grows with them.
+    began: Option<Instant>,
+    expected: u64,
+    /// The time any response may take before its bytes are counted.
+    base: Duration,
 }
 
 impl Default for Guard {
     fn default() -> Guard {
+        Guard::new(Duration::from_secs(30))
+    }
+}
+
+impl Guard {
+    /// A guard whose responses may take `base` plus the time their size needs.
+    pub fn new(base: Duration) -> Guard {
         Guard {
+            began: None,
+            expected: 0,
+            base,
             at: At::Line,
             len: 0,
             depth: 0,
@@ -44,11 +67,27 @@ impl Default for Guard {
             tail: Vec::with_capacity(32),
         }
     }
-}
 
-impl Guard {
     /// Checks the next bytes read; an error says in a sentence which bound was broken.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.feed_at(bytes, Instant::now())
+    }
+
+    /// `feed`, with the time the bytes arrived.
+    pub fn feed_at(&mut self, bytes: &[u8], now: Instant) -> Result<(), String> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let began = *self.began.get_or_insert(now);
+        self.expected += bytes.len() as u64;
+        let allowed = self.base + Duration::from_secs(self.expected / MIN_RATE);
+        if now.duration_since(began) > allowed {
+            return Err(format!(
+                "the server is sending too slowly ({} bytes of one response in {} s); given up",
+                self.expected,
+                now.duration_since(began).as_secs()
+            ));
+        }
         let mut i = 0;
         while i < bytes.len() {
             if let At::Literal(left) = self.at {
@@ -124,9 +163,16 @@ impl Guard {
         self.quoted = false;
         self.escaped = false;
         match announced {
-            None => self.depth = 0,
+            None => {
+                // The response is whole: the next one starts its own clock.
+                self.depth = 0;
+                self.began = None;
+                self.expected = 0;
+            }
             Some(Some(n)) if n <= MAX_LITERAL => {
                 if n > 0 {
+                    // Its bytes earn time as they come, not as announced: announcing a
+                    // big literal and then trickling gains nothing.
                     self.at = At::Literal(n);
                 }
             }
@@ -192,5 +238,49 @@ mod tests {
             .unwrap();
         g.feed(&vec![b'x'; 2 << 20]).unwrap();
         g.feed(b")\r\nt1 OK\r\n").unwrap();
+    }
+
+    #[test]
+    fn a_trickle_is_dropped_while_a_big_slow_message_is_given_its_time() {
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        // One byte every 2 s: each keeps an inactivity timer alive, the deadline does not.
+        let mut g = Guard::new(Duration::from_secs(30));
+        let mut err = None;
+        for (i, b) in b"* OK still going on and on and on".iter().enumerate() {
+            if let Err(e) = g.feed_at(&[*b], at(2 * i as u64)) {
+                err = Some((i, e));
+                break;
+            }
+        }
+        let (i, e) = err.expect("dropped");
+        assert_eq!(i, 16, "after 30 s, not before");
+        assert!(e.starts_with("the server is sending too slowly"), "{e}");
+        // 20 MB at 16 KiB/s (about 20 minutes) completes: its literal earns the time.
+        let mut g = Guard::new(Duration::from_secs(30));
+        let size = 20_000_000u64;
+        g.feed_at(
+            format!("* 1 FETCH (BODY[] {{{size}}}\r\n").as_bytes(),
+            at(0),
+        )
+        .unwrap();
+        let chunk = vec![b'x'; 16 << 10];
+        let mut sent = 0u64;
+        let mut secs = 0;
+        while sent < size {
+            let n = (size - sent).min(chunk.len() as u64) as usize;
+            secs += 1;
+            g.feed_at(&chunk[..n], at(secs)).unwrap();
+            sent += n as u64;
+        }
+        g.feed_at(b")\r\n", at(secs)).unwrap();
+        // Between responses the clock stops: an idle hour, then a quick answer, passes.
+        g.feed_at(b"t9 OK done\r\n", at(secs + 3600)).unwrap();
+        // A big literal announced, then a trickle: dropped all the same.
+        let mut g = Guard::new(Duration::from_secs(30));
+        g.feed_at(b"* 1 FETCH (BODY[] {60000000}\r\n", at(0))
+            .unwrap();
+        let dropped = (1..100).find(|s| g.feed_at(b"x", at(2 * s)).is_err());
+        assert_eq!(dropped, Some(16));
     }
 }

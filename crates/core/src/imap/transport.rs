@@ -31,15 +31,16 @@ pub struct Traced {
 }
 
 impl Traced {
-    /// Wraps a transport; `trace` turns on logging of every byte (secrets redacted).
-    pub fn new(inner: Transport, trace: bool, label: &str) -> Traced {
+    /// Wraps a transport; `trace` turns on logging of every byte (secrets redacted);
+    /// a response may take `timeout` plus the time its size needs (see `guard`).
+    pub fn new(inner: Transport, trace: bool, label: &str, timeout: std::time::Duration) -> Traced {
         Traced {
             inner,
             trace,
             redact: Arc::new(AtomicBool::new(false)),
             label: Arc::from(label),
             progress: Arc::new(AtomicU64::new(0)),
-            guard: super::guard::Guard::default(),
+            guard: super::guard::Guard::new(timeout),
         }
     }
 
