@@ -550,3 +550,32 @@ async fn a_server_trickling_a_byte_a_second_is_dropped_past_the_deadline() {
     drop(conn);
     server.join().unwrap();
 }
+
+#[tokio::test]
+async fn a_fetch_for_a_uid_not_asked_for_never_becomes_a_row() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "UID").then(|| {
+            let row = |uid: u32, subject: &str| {
+                let head = format!("Subject: {subject}\r\n\r\n");
+                format!(
+                    "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
+                    head.len()
+                )
+            };
+            format!("{}{}{tag} OK done\r\n", row(2, "injected"), row(5, "asked for"))
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let mut rows = Vec::new();
+    tern::imap::sync::fetch_headers(&mut conn, "5:*", true, &mut rows)
+        .await
+        .unwrap();
+    let got: Vec<(u32, String)> = rows
+        .into_iter()
+        .map(|f| f.finish())
+        .map(|m| (m.uid, m.subject))
+        .collect();
+    assert_eq!(got, vec![(5, "asked for".to_string())]);
+    drop(conn);
+    server.join().unwrap();
+}

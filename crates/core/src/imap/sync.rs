@@ -332,7 +332,17 @@ pub async fn fetch_headers(
     conn.exec(&cmd, |r| {
         if let Response::Fetch(_, attrs) = r {
             if let Some(m) = fetched_from(attrs) {
-                out.push(m);
+                // A row the server sends for a UID not asked for is not trusted: it could
+                // stand over a real message's row. (`n:*` may rightly bring the last
+                // message below n too; the cache has that one already.)
+                if !by_uid || super::uidset::contains(set, m.summary.uid) {
+                    out.push(m);
+                } else {
+                    tracing::warn!(
+                        uid = m.summary.uid,
+                        "a FETCH for a UID not asked for; ignored"
+                    );
+                }
                 return true;
             }
         }

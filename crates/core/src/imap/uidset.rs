@@ -61,6 +61,24 @@ pub fn encode(uids: &[Uid]) -> String {
 }
 
 /// A UID range low to high (a server may send `9:5`).
+/// Whether `uid` is in a set as tern writes it (`1:5,9,12:*`; `*` is any higher UID).
+/// A set it cannot read holds nothing.
+pub fn contains(set: &str, uid: Uid) -> bool {
+    set.split(',').any(|part| {
+        let bound = |s: &str| match s {
+            "*" => Some(Uid::MAX),
+            n => n.parse::<Uid>().ok(),
+        };
+        match part.split_once(':') {
+            Some((a, b)) => match (bound(a), bound(b)) {
+                (Some(a), Some(b)) => (a.min(b)..=a.max(b)).contains(&uid),
+                _ => false,
+            },
+            None => bound(part) == Some(uid),
+        }
+    })
+}
+
 pub fn normalized(r: &RangeInclusive<u32>) -> RangeInclusive<u32> {
     let (a, b) = (*r.start(), *r.end());
     a.min(b)..=a.max(b)
@@ -93,6 +111,16 @@ pub fn expand(set: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Option<V
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_set_holds_what_it_names_and_nothing_else() {
+        use super::contains;
+        assert!(contains("1:5,9,12:*", 3) && contains("1:5,9,12:*", 9));
+        assert!(contains("1:5,9,12:*", 4_000_000_000));
+        assert!(!contains("1:5,9,12:*", 6) && !contains("1:5,9,12:*", 11));
+        assert!(contains("7:3", 5), "either order");
+        assert!(!contains("garbage", 1) && !contains("", 0));
+    }
+
     #[test]
     fn sparse_uids_make_several_short_sets() {
         let sparse: Vec<u32> = (0..5000).map(|i| 1_000_000 + i * 7).collect();
