@@ -18,6 +18,7 @@ pub mod sync;
 pub mod tls;
 pub mod transport;
 pub mod uidset;
+mod watched;
 pub mod worker;
 
 pub use conn::Conn;
