@@ -266,6 +266,20 @@ fn watched_folder_news(notify: bool) {
     std::fs::write(&cfg, text).unwrap();
     let t = Tmux::start(&cfg, &dir.path().join("tern.log"));
     t.wait_for_all(&["| online", "1/2 |", "Archive"]);
+    // The counts are in (the sidebar says Archive holds 1): where the folder stood is
+    // known, so what comes now is new.
+    let start = std::time::Instant::now();
+    while !t.screen().lines().any(|l| {
+        let mut w = l.split_whitespace();
+        w.next() == Some("Archive") && w.next() == Some("1")
+    }) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{}",
+            t.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     // A message in Archive, which is watched but not open.
     let raw = b"From: Wanda Watch <wanda@example.org>\r\nTo: test@example.org\r\n\
 Subject: Watched folder news\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n";

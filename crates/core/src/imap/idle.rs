@@ -41,8 +41,18 @@ pub async fn watch_folder(
     watched: &[String],
 ) -> Result<(), ImapError> {
     let has_idle = conn.has_cap("IDLE");
-    if has_idle && conn.has_cap("NOTIFY") && !watched.is_empty() {
-        notify_set(&mut conn, watched).await?;
+    if has_idle
+        && conn.has_cap("NOTIFY")
+        && !watched.is_empty()
+        && notify_set(&mut conn, watched).await?
+    {
+        // Mail that reached a watched folder between the session's count refresh and
+        // this NOTIFY produced no notification: have each looked at once.
+        for w in watched {
+            if news.send(w.clone()).is_err() {
+                return Ok(());
+            }
+        }
     }
     loop {
         let current = folder.borrow_and_update().clone();
@@ -87,19 +97,19 @@ pub async fn watch_folder(
 }
 
 /// Asks the server to report the selected folder's news as IDLE does, and new or
-/// expunged mail in the watched folders as untagged STATUS. A refusal leaves tern
-/// polling the counts (said in the log).
-async fn notify_set(conn: &mut Conn, watched: &[String]) -> Result<(), ImapError> {
+/// expunged mail in the watched folders as untagged STATUS; whether it agreed. A refusal
+/// leaves tern polling the counts (said in the log).
+async fn notify_set(conn: &mut Conn, watched: &[String]) -> Result<bool, ImapError> {
     let names: Vec<String> = watched.iter().map(|w| super::mailbox_arg(w)).collect();
     let cmd = format!(
         "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (mailboxes ({}) (MessageNew MessageExpunge))",
         names.join(" ")
     );
     match conn.exec(&cmd, |_| false).await {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(true),
         Err(e) if !e.is_connection_problem() => {
             tracing::warn!(error = %e, "NOTIFY refused; polling the counts instead");
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(e),
     }
