@@ -75,10 +75,15 @@ impl AppState {
         self.load_address_book()
     }
 
-    /// Reads the address book anew (sync may have brought new addresses), unless a read
-    /// is under way.
+    /// Reads the address book anew when it is older than `BOOK_FRESH_SECONDS` (sync
+    /// may have brought new addresses; reading every cached folder is not free), unless
+    /// a read is under way.
     fn load_address_book(&mut self) -> Vec<Effect> {
-        if std::mem::replace(&mut self.book_loading, true) {
+        const BOOK_FRESH_SECONDS: i64 = 300;
+        let fresh = self
+            .book_read_at
+            .is_some_and(|at| self.now - at < BOOK_FRESH_SECONDS);
+        if fresh || std::mem::replace(&mut self.book_loading, true) {
             return Vec::new();
         }
         vec![Effect::LoadAddressBook]

@@ -263,6 +263,8 @@ pub struct AppState {
     pub address_book: Vec<tern_core::addressbook::Known>,
     /// The address book is being read.
     pub book_loading: bool,
+    /// When the address book was last read (`now`): it is read again after a while.
+    pub book_read_at: Option<i64>,
     /// `address-book-command`'s answer: (what was typed, the addresses).
     pub book_hits: Option<(String, Vec<tern_core::addressbook::Known>)>,
     /// `[accounts.NAME] address-book-command` is set.
@@ -349,6 +351,7 @@ impl AppState {
             saving: None,
             address_book: Vec::new(),
             book_loading: false,
+            book_read_at: None,
             book_hits: None,
             book_command: false,
             recover_queue: Vec::new(),
@@ -431,11 +434,7 @@ impl AppState {
                 if !m.flags.has(tern_core::mail::Flag::Seen) {
                     effects.push(Effect::NewMail {
                         folder: self.folder.clone(),
-                        from: m
-                            .from
-                            .first()
-                            .map(|a| a.display().to_string())
-                            .unwrap_or_default(),
+                        from: m.sender(),
                         subject: m.subject.clone(),
                     });
                 }

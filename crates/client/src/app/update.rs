@@ -241,6 +241,7 @@ fn back(state: &mut AppState, b: Back) -> Vec<Effect> {
         Back::AddressBook(book) => {
             state.address_book = book;
             state.book_loading = false;
+            state.book_read_at = Some(state.now);
         }
         Back::BookHits(typed, hits) => return state.book_answered(typed, hits),
         Back::Hits(folder, list) => state.add_hits(&folder, list),

@@ -76,11 +76,7 @@ async fn announce_grown(
     {
         let _ = st.events.send(WorkerEvent::NewMail {
             folder: folder.to_string(),
-            from: m
-                .from
-                .first()
-                .map(|a| a.display().to_string())
-                .unwrap_or_default(),
+            from: m.sender(),
             subject: m.subject.clone(),
         });
     }

@@ -48,4 +48,12 @@ impl MessageSummary {
     pub fn sort_date(&self) -> i64 {
         self.date.unwrap_or(self.internal_date)
     }
+
+    /// The first sender as shown (name, else address); empty when there is none.
+    pub fn sender(&self) -> String {
+        self.from
+            .first()
+            .map(|a| a.display().to_string())
+            .unwrap_or_default()
+    }
 }

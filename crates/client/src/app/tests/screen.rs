@@ -200,3 +200,20 @@ fn y_without_osc52_shows_the_link_whole_and_says_what_copying_needs() {
     s.osc52 = true;
     assert_eq!(s.act(Action::CopyLink), vec![Effect::CopyText(url)]);
 }
+
+#[test]
+fn the_address_book_is_read_when_to_opens_and_again_only_once_it_is_old() {
+    let mut s = state(1);
+    s.now = 1_000;
+    assert_eq!(s.act(Action::Compose), vec![Effect::LoadAddressBook]);
+    key(&mut s, KeyCode::Esc);
+    // Still reading: not asked twice.
+    assert!(s.act(Action::Compose).is_empty());
+    key(&mut s, KeyCode::Esc);
+    update(&mut s, Event::Back(Back::AddressBook(Vec::new())));
+    s.now = 1_200;
+    assert!(s.act(Action::Compose).is_empty(), "read 200 s ago");
+    key(&mut s, KeyCode::Esc);
+    s.now = 1_400;
+    assert_eq!(s.act(Action::Compose), vec![Effect::LoadAddressBook]);
+}
