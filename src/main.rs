@@ -139,33 +139,20 @@ fn run(args: Args) -> anyhow::Result<()> {
         }) => cli::password_set(&load()?, &account),
         None => {
             let config = load()?;
-            let ctx = cli::open_account(&config, args.account.as_deref())?;
-            // Asked before the screen is taken over, when there is no command or keyring.
-            let settings = ctx.connect_settings(args.trace_imap, interactive)?;
-            let transport = ctx.transport(interactive)?;
-            let opts = tern::imap::worker::WorkerOptions {
-                folders: ctx.account.folders.clone(),
-                watch: ctx
-                    .account
-                    .watch
-                    .clone()
-                    .unwrap_or_else(|| vec!["INBOX".to_string()]),
-                status_every: std::time::Duration::from_secs(
-                    ctx.account.poll_seconds.unwrap_or(60),
-                ),
-                ..Default::default()
+            // `--account NAME` opens that one; else every account, the default shown first.
+            let names = match args.account.as_deref() {
+                Some(name) => vec![config.account(Some(name))?.0.to_string()],
+                None => cli::account_order(&config),
             };
+            let setups = names
+                .iter()
+                .map(|n| cli::client_account(&config, n, args.trace_imap, interactive))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
             let g = &config.general;
-            let (identity, problem) = tern::compose::Identity::of_account(&ctx.account);
-            if let Some(p) = problem {
-                // Said before the screen is taken; mail is read and written all the same.
-                eprintln!("tern: {p}; writing without a signature");
-                tracing::warn!("{p}");
-            }
             let ui = tern::app::UiOptions {
                 keys: config.keys.clone(),
                 theme: config.theme.clone(),
@@ -175,25 +162,11 @@ fn run(args: Args) -> anyhow::Result<()> {
                 split: g.reader_layout == Some(tern::config::ReaderLayout::Split),
                 sidebar: g.sidebar,
                 config_path: config_path().ok(),
-                folders: ctx.account.folders.clone(),
-                identity: Some(identity),
-                transport,
-                save_sent: ctx.account.saves_sent(),
                 editor: g.editor.clone(),
                 osc52: g.osc52,
-                password_prompted: ctx.account.imap.password_command.is_none()
-                    && !ctx.account.imap.password_keyring,
-                control_socket: Some(tern::control::socket_path(&config.cache_dir(), &ctx.name)),
-                address_book_command: ctx.account.address_book_command.clone(),
             };
             // Config mistakes found by the client name the file and line themselves.
-            rt.block_on(tern::runner::run(
-                &ctx.name,
-                ctx.cache.clone(),
-                settings,
-                opts,
-                ui,
-            ))
+            rt.block_on(tern::runner::run(setups, ui))
         }
     }
 }

@@ -423,32 +423,6 @@ fn list_and_sync_while_the_client_runs_ask_it_and_nothing_is_corrupted() {
     assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 6);
 }
 
-/// A config with two accounts on two servers: `test` (the default) and `work`.
-fn two_accounts(
-    d1: &tern_testkit::Dovecot,
-    d2: &tern_testkit::Dovecot,
-    dir: &Path,
-) -> std::path::PathBuf {
-    let cfg = write_config(d1, dir);
-    let other_dir = dir.join("other");
-    std::fs::create_dir_all(&other_dir).unwrap();
-    let other = std::fs::read_to_string(write_config(d2, &other_dir)).unwrap();
-    let work = other
-        .split_once("[accounts.test]")
-        .map(|(_, rest)| {
-            format!(
-                "[accounts.work]{}",
-                rest.replace("[accounts.test.", "[accounts.work.")
-            )
-        })
-        .unwrap();
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("[accounts.test]\n", "[accounts.test]\ndefault = true\n");
-    std::fs::write(&cfg, format!("{text}\n{work}")).unwrap();
-    cfg
-}
-
 #[test]
 fn sync_without_account_syncs_every_account_and_one_failing_spares_the_other() {
     let d1 = server(DovecotOptions::default());

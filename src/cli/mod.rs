@@ -2,6 +2,7 @@
 //! cron and benchmarks.
 
 mod account;
+mod client;
 #[cfg(feature = "demo")]
 mod demo;
 mod list;
@@ -10,6 +11,7 @@ mod running;
 mod sync;
 
 pub use account::{open_account, AccountContext};
+pub use client::{account_order, client_account};
 #[cfg(feature = "demo")]
 pub use demo::demo;
 

@@ -39,11 +39,9 @@ pub fn sync_account(config: &Config, name: &str, opts: &SyncOptions) -> anyhow::
 /// `tern sync`: every account in the config, each under a heading, one after another;
 /// an account that fails is said and the others still sync.
 pub fn sync_every_account(config: &Config, opts: &SyncOptions) -> anyhow::Result<()> {
-    let mut names: Vec<&String> = config.accounts.keys().collect();
-    // The default account first, then by name.
-    names.sort_by_key(|n| (!config.accounts[*n].default, (*n).clone()));
+    let names = super::account_order(config);
     if names.len() == 1 {
-        return sync_account(config, names[0], opts);
+        return sync_account(config, &names[0], opts);
     }
     let mut failed = Vec::new();
     for name in &names {

@@ -217,3 +217,29 @@ pub fn inbox(cache: &Cache, uids: Vec<u32>) -> tern::imap::protocol::Messages {
         uids,
     }
 }
+
+/// A config with two accounts on two servers: `test` (the default) and `work`.
+pub fn two_accounts(
+    d1: &impl TestServer,
+    d2: &impl TestServer,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let cfg = write_config(d1, dir);
+    let other_dir = dir.join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let other = std::fs::read_to_string(write_config(d2, &other_dir)).unwrap();
+    let work = other
+        .split_once("[accounts.test]")
+        .map(|(_, rest)| {
+            format!(
+                "[accounts.work]{}",
+                rest.replace("[accounts.test.", "[accounts.work.")
+            )
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[accounts.test]\n", "[accounts.test]\ndefault = true\n");
+    std::fs::write(&cfg, format!("{text}\n{work}")).unwrap();
+    cfg
+}

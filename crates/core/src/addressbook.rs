@@ -79,6 +79,33 @@ pub fn from_cache(cache: &Cache, me: &Identity, now: i64) -> Vec<Known> {
     list
 }
 
+/// One book of several (one per account): an address known to several adds up its
+/// scores, and keeps the first name given.
+pub fn merge(books: Vec<Vec<Known>>) -> Vec<Known> {
+    let mut seen: HashMap<String, Known> = HashMap::new();
+    for k in books.into_iter().flatten() {
+        match seen.entry(k.email.to_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let e = e.get_mut();
+                e.score += k.score;
+                if e.name.is_none() {
+                    e.name = k.name;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(k);
+            }
+        }
+    }
+    let mut list: Vec<Known> = seen.into_values().collect();
+    list.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.email.cmp(&b.email))
+    });
+    list
+}
+
 /// The known addresses matching what was typed (in the address or the name), best first.
 pub fn matching<'a>(book: &'a [Known], typed: &str) -> impl Iterator<Item = &'a Known> {
     let t = typed.trim().to_lowercase();

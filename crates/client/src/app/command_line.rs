@@ -15,6 +15,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("move", "FOLDER"),
     ("copy", "FOLDER"),
     ("go", "FOLDER"),
+    ("account", "NAME"),
     ("search", "QUERY"),
     ("search-all", "QUERY"),
     ("create-folder", "NAME"),
@@ -56,20 +57,31 @@ impl AppState {
                 .into_iter()
                 .filter(|n| n.starts_with(line))
                 .collect(),
-            Some((cmd, rest)) if FOLDER_ARG.contains(&cmd) => {
+            Some((cmd, rest)) if FOLDER_ARG.contains(&cmd) || cmd == "account" => {
                 let rest = rest.trim_start_matches('"');
                 let lower = rest.to_lowercase();
-                let folders = sidebar_order(&self.folders);
-                let mut out: Vec<String> = folders
+                let names: Vec<String> = if cmd == "account" {
+                    (0..self.account_count())
+                        .map(|i| self.account_name(i).to_string())
+                        .collect()
+                } else if matches!(cmd, "move" | "copy" | "go") {
+                    self.place_names().into_iter().map(|(n, _)| n).collect()
+                } else {
+                    sidebar_order(&self.folders)
+                        .iter()
+                        .map(|f| f.name.clone())
+                        .collect()
+                };
+                let mut out: Vec<String> = names
                     .iter()
-                    .filter(|f| f.name.to_lowercase().starts_with(&lower))
-                    .map(|f| format!("{cmd} {}", arg(&f.name)))
+                    .filter(|n| n.to_lowercase().starts_with(&lower))
+                    .map(|n| format!("{cmd} {}", arg(n)))
                     .collect();
                 if out.is_empty() {
-                    out = folders
+                    out = names
                         .iter()
-                        .filter(|f| f.name.to_lowercase().contains(&lower))
-                        .map(|f| format!("{cmd} {}", arg(&f.name)))
+                        .filter(|n| n.to_lowercase().contains(&lower))
+                        .map(|n| format!("{cmd} {}", arg(n)))
                         .collect();
                 }
                 out
@@ -123,10 +135,11 @@ impl AppState {
                     self.status = Some(need("a folder (Tab completes)"));
                     return Vec::new();
                 }
-                let Some(folder) = self.resolve_folder(&one) else {
+                let Some(place) = self.resolve_place(&one) else {
                     self.status = Some(format!("no folder named {one:?}"));
                     return Vec::new();
                 };
+                let folder = self.place_name(&place);
                 let what = match cmd {
                     "move" => Pick::Move,
                     "copy" => Pick::Copy,
@@ -134,6 +147,11 @@ impl AppState {
                 };
                 self.picked(what, folder)
             }
+            "account" if one.is_empty() => {
+                self.status = Some(need("an account's name (Tab completes)"));
+                Vec::new()
+            }
+            "account" => self.open_account(&one),
             "search" => self.search(rest),
             "search-all" => self.search_all(rest),
             "create-folder" => {
@@ -203,7 +221,7 @@ impl AppState {
     }
 
     /// The folder a typed name means: exact, then ignoring case.
-    fn resolve_folder(&self, typed: &str) -> Option<String> {
+    pub(super) fn resolve_folder(&self, typed: &str) -> Option<String> {
         let names = sidebar_order(&self.folders);
         names
             .iter()

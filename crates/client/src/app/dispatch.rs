@@ -8,7 +8,7 @@ use super::state::{AppState, Effect, Focus, Link};
 use crate::action::Action;
 use tern_core::compose::ReplyKind;
 use tern_core::imap::protocol::{DoneResult, WorkerCommand, WorkerEvent};
-use tern_core::mail::{sidebar_order, Flag, SpecialUse};
+use tern_core::mail::{Flag, SpecialUse};
 
 impl AppState {
     /// Applies a user action.
@@ -127,15 +127,16 @@ impl AppState {
             (here + n - 1) % n
         }];
         if self.focus == Focus::Sidebar {
-            self.sidebar_cursor = sidebar_order(&self.folders)
+            self.sidebar_cursor = self
+                .sidebar_places()
                 .iter()
-                .position(|f| f.name == self.folder)
+                .position(|(a, f)| *a == self.active && f.name == self.folder)
                 .unwrap_or(0);
         }
     }
 
     fn act_on_sidebar(&mut self, action: Action) -> Vec<Effect> {
-        let n = sidebar_order(&self.folders).len();
+        let n = self.sidebar_places().len();
         let last = n.saturating_sub(1);
         match action {
             Action::Down => self.sidebar_cursor = (self.sidebar_cursor + 1).min(last),
@@ -143,11 +144,15 @@ impl AppState {
             Action::First => self.sidebar_cursor = 0,
             Action::Last => self.sidebar_cursor = last,
             Action::Open => {
-                let name = sidebar_order(&self.folders)
+                let place = self
+                    .sidebar_places()
                     .get(self.sidebar_cursor)
-                    .map(|f| f.name.clone());
-                if let Some(name) = name {
-                    return self.open_folder(name);
+                    .map(|(a, f)| super::accounts::Place {
+                        account: *a,
+                        folder: f.name.clone(),
+                    });
+                if let Some(place) = place {
+                    return self.go_to(place);
                 }
             }
             Action::Quit | Action::ClearSearch => self.focus = Focus::List,
@@ -341,19 +346,24 @@ impl AppState {
         configured || !self.folders.is_empty()
     }
 
-    /// Opens the folder `delta` places away in the sidebar (wrapping around).
+    /// Opens the folder `delta` places away in the sidebar (wrapping around), on past
+    /// the last folder of one account to the next account.
     fn switch_folder(&mut self, delta: isize) -> Vec<Effect> {
-        let order = sidebar_order(&self.folders);
+        let order = self.sidebar_places();
         if order.is_empty() {
             return Vec::new();
         }
         let here = order
             .iter()
-            .position(|f| f.name == self.folder)
+            .position(|(a, f)| *a == self.active && f.name == self.folder)
             .unwrap_or(0) as isize;
         let n = order.len() as isize;
-        let next = order[(here + delta).rem_euclid(n) as usize].name.clone();
-        self.open_folder(next)
+        let (account, f) = order[(here + delta).rem_euclid(n) as usize];
+        let place = super::accounts::Place {
+            account,
+            folder: f.name.clone(),
+        };
+        self.go_to(place)
     }
 
     /// Applies a worker event.
@@ -393,6 +403,9 @@ impl AppState {
             }
             WorkerEvent::Folders(list) => self.folders = list,
             WorkerEvent::Done { id, result } => {
+                if let Some(effects) = self.transfer_done(id, &result) {
+                    return effects;
+                }
                 let mut effects = match &result {
                     DoneResult::SearchHits(uids) => self.search_hits(id, uids.clone()),
                     _ => Vec::new(),
@@ -416,6 +429,9 @@ impl AppState {
                 return effects;
             }
             WorkerEvent::Failed { id, error } => {
+                if let Some(effects) = self.transfer_failed(id, &error) {
+                    return effects;
+                }
                 self.postpone_failed(id, &error);
                 if self.pending_compose.as_ref().is_some_and(|p| p.0 == id) {
                     self.pending_compose = None;
@@ -447,12 +463,7 @@ impl AppState {
                 from,
                 subject,
             } => {
-                self.status = Some(format!(
-                    "new mail in {}: {} — {}",
-                    tern_core::mail::sanitize(&folder),
-                    tern_core::mail::sanitize(&from),
-                    tern_core::mail::sanitize(&subject)
-                ));
+                self.status = Some(super::state::new_mail_note(&folder, &from, &subject));
                 return vec![Effect::NewMail {
                     folder,
                     from,
@@ -474,6 +485,7 @@ impl AppState {
                 // destination UIDs are not known yet). The kept change moves the totals
                 // itself; which messages were unread is known only here, so that part
                 // of its counts stays until the kept changes are sent.
+                self.transfers.remove(&id);
                 if let Some(p) = self.in_flight.remove(&id) {
                     self.queued_counts.extend(
                         p.counts

@@ -2,6 +2,7 @@
 //! one `Event` to the `AppState` and returns `Effect`s; the runner (`crate::runner`) turns
 //! inputs into events and effects into IO. Nothing here does IO or draws.
 
+pub mod accounts;
 pub mod command_line;
 pub mod compose;
 pub mod dispatch;
@@ -17,6 +18,7 @@ pub mod results;
 pub mod review;
 pub mod state;
 pub mod theme;
+pub mod transfer;
 pub mod triage;
 pub mod update;
 pub mod view;
@@ -26,7 +28,8 @@ mod tests;
 
 use std::path::PathBuf;
 
-/// What the interactive client takes from the config.
+/// What the interactive client takes from the config's `[general]` and `[keys]`/`[theme]`
+/// (each account's own settings come in `runner::AccountSetup`).
 #[derive(Debug, Clone, Default)]
 pub struct UiOptions {
     pub keys: tern_core::config::Keys,
@@ -39,21 +42,9 @@ pub struct UiOptions {
     pub sidebar: Option<bool>,
     /// The config file, where `z` remembers the reader layout.
     pub config_path: Option<PathBuf>,
-    pub folders: tern_core::config::FolderNames,
-    /// Who writes (the account's address and name).
-    pub identity: Option<tern_core::compose::Identity>,
-    /// How mail is sent (None: not set up; sending then says so).
-    pub transport: Option<tern_core::compose::send::Transport>,
-    pub save_sent: bool,
     pub editor: Option<String>,
     /// `[general] osc52`: `y` may set the terminal's clipboard.
     pub osc52: bool,
-    /// The IMAP password came from the prompt (asked again in the client if refused).
-    pub password_prompted: bool,
-    /// Where `tern list` and `tern sync` find this client while it runs.
-    pub control_socket: Option<PathBuf>,
-    /// `[accounts.NAME] address-book-command`.
-    pub address_book_command: Option<String>,
 }
 
 impl UiOptions {

@@ -4,7 +4,7 @@
 use super::state::{AppState, Effect};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tern_core::imap::protocol::WorkerCommand;
-use tern_core::mail::{sidebar_order, Uid};
+use tern_core::mail::Uid;
 
 /// What the picked folder is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,10 +212,11 @@ impl AppState {
             self.prompt.as_ref().map(|p| &p.kind),
             Some(PromptKind::Pick(Pick::Move | Pick::Copy))
         );
-        let mut scored: Vec<(i64, String)> = sidebar_order(&self.folders)
+        let mut scored: Vec<(i64, String)> = self
+            .place_names()
             .into_iter()
-            .filter(|f| !(moving && f.name == self.folder))
-            .filter_map(|f| fuzzy_score(&f.name, typed).map(|s| (s, f.name.clone())))
+            .filter(|(_, p)| !(moving && p.account == self.active && p.folder == self.folder))
+            .filter_map(|(name, _)| fuzzy_score(&name, typed).map(|s| (s, name)))
             .collect();
         if typed.is_empty() {
             return scored.into_iter().map(|(_, n)| n).collect();
@@ -352,8 +353,21 @@ impl AppState {
         }
     }
 
-    /// A folder was picked for a move, a copy or to open it.
-    pub(super) fn picked(&mut self, what: Pick, folder: String) -> Vec<Effect> {
+    /// A folder was picked for a move, a copy or to open it (`ACCOUNT/FOLDER` for
+    /// another account's).
+    pub(super) fn picked(&mut self, what: Pick, name: String) -> Vec<Effect> {
+        let place = self.resolve_place(&name).unwrap_or(super::accounts::Place {
+            account: self.active,
+            folder: name,
+        });
+        if place.account != self.active {
+            return match what {
+                Pick::Go => self.go_to(place),
+                Pick::Copy => self.copy_across(place),
+                Pick::Move => self.move_across(place),
+            };
+        }
+        let folder = place.folder;
         match what {
             Pick::Go => self.open_folder(folder),
             Pick::Copy => self.copy_to(folder),

@@ -13,8 +13,9 @@ use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
 use tern_core::mail::{FolderInfo, MessageSummary, Uid};
 
 /// The account's link as the status bar shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Link {
+    #[default]
     Connecting,
     Online,
     /// `retry_at`: when the next try is due (seconds since the epoch, as `now`).
@@ -42,6 +43,19 @@ pub enum Effect {
     ReloadHead,
     /// A request for the worker (already shown where it changes what the user sees).
     Send(WorkerCommand),
+    /// A request for account `account`'s worker, whichever account is shown (the
+    /// steps of a move between accounts).
+    SendTo {
+        account: usize,
+        command: WorkerCommand,
+    },
+    /// Tell account `account` its request `id` was refused (a move between accounts
+    /// failed on the other account: its rows come back).
+    Refused {
+        account: usize,
+        id: RequestId,
+        error: String,
+    },
     /// Give the terminal back to the shell until resumed.
     Suspend,
     /// Lay out a fetched message off the loop (`html`: its HTML part).
@@ -163,6 +177,13 @@ pub enum HelpPage {
 /// The state of the whole screen.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// Every account's part of the state; the shown one's slot is empty (its part is
+    /// in the fields below). See `accounts.rs`.
+    pub accounts: Vec<super::accounts::Parked>,
+    /// The account shown.
+    pub active: usize,
+    /// Another account's part is in the fields for the time of an update (`enter`).
+    pub entered: bool,
     pub account: String,
     pub folder: String,
     /// The open folder's UIDVALIDITY (0 until read from the cache).
@@ -284,6 +305,10 @@ pub struct AppState {
     /// Unread-count changes of kept changes made in this run (the kept changes do not
     /// say which messages were unread); dropped once they are sent.
     pub queued_counts: Vec<super::pending::CountDelta>,
+    /// Moves and copies between accounts under way, by their id (`transfer.rs`).
+    pub transfers: HashMap<RequestId, super::transfer::Transfer>,
+    /// Their steps' requests: (transfer, message).
+    pub transfer_steps: HashMap<RequestId, (RequestId, Uid)>,
     next_id: RequestId,
     /// The current time and the local UTC offset (seconds), set by the runner before it draws, so that
     /// drawing reads no clock.
@@ -291,10 +316,24 @@ pub struct AppState {
     pub utc_offset: i32,
 }
 
+/// The status line's words for new mail.
+pub fn new_mail_note(folder: &str, from: &str, subject: &str) -> String {
+    use tern_core::mail::sanitize;
+    format!(
+        "new mail in {}: {} — {}",
+        sanitize(folder),
+        sanitize(from),
+        sanitize(subject)
+    )
+}
+
 impl AppState {
     /// A fresh state for an account's folder.
     pub fn new(account: &str, folder: &str) -> AppState {
         AppState {
+            accounts: vec![super::accounts::Parked::default()],
+            active: 0,
+            entered: false,
             account: account.to_string(),
             folder: folder.to_string(),
             uidvalidity: 0,
@@ -360,6 +399,8 @@ impl AppState {
             pending: Vec::new(),
             pending_known: false,
             queued_counts: Vec::new(),
+            transfers: HashMap::new(),
+            transfer_steps: HashMap::new(),
             next_id: 1,
             now: 0,
             utc_offset: 0,
@@ -442,6 +483,18 @@ impl AppState {
         }
         if !messages.is_empty() {
             self.max_uid = self.max_uid.max(newest);
+        }
+        // An account not shown says so in words (the shown one shows the rows).
+        if let (
+            true,
+            Some(Effect::NewMail {
+                folder,
+                from,
+                subject,
+            }),
+        ) = (self.entered, effects.first())
+        {
+            self.status = Some(new_mail_note(folder, from, subject));
         }
         let keep = self.current().map(|m| m.uid);
         self.all = messages;

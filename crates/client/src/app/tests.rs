@@ -9,6 +9,7 @@ use tern_core::imap::protocol::{
 };
 use tern_core::mail::{Address, Flag, FolderInfo, MessageSummary, SpecialUse, Uid};
 
+mod accounts;
 mod screen;
 mod truth;
 

@@ -31,6 +31,8 @@ pub enum Undo {
         to: String,
         copied: CopyResult,
     },
+    /// Messages went to another account: the copies there go back (see `transfer.rs`).
+    Across(super::transfer::Back),
 }
 
 /// What an answered request adds to the undo list.
@@ -211,30 +213,8 @@ impl AppState {
         if uids.is_empty() {
             return Vec::new();
         }
-        let mut removed = Vec::new();
-        let gone: HashSet<Uid> = uids.iter().copied().collect();
-        // The cursor stays on its message, or the next one that remains (else the one
-        // before): rows vanishing above it must not carry it further down.
-        let keep = (self.cursor..self.view.len())
-            .chain((0..self.cursor).rev())
-            .filter_map(|i| self.shown(i).map(|m| m.uid))
-            .find(|u| !gone.contains(u));
-        let mut kept = Vec::with_capacity(self.all.len());
-        for (i, m) in std::mem::take(&mut self.all).into_iter().enumerate() {
-            if gone.contains(&m.uid) {
-                removed.push((i, m));
-            } else {
-                kept.push(m);
-            }
-        }
-        self.all = kept;
-        for u in &uids {
-            self.selected.remove(u);
-        }
-        self.visual = None;
-        self.rebuild_view(keep);
+        let removed = self.take_out(&uids);
         let n = removed.len();
-        self.total = self.total.saturating_sub(n as u64);
         let trash = self.special(SpecialUse::Trash);
         let to = dest.clone().unwrap_or_else(|| trash.clone());
         // Decided here, once: inside Trash a delete removes for good; elsewhere it is a
@@ -276,6 +256,36 @@ impl AppState {
         effects
     }
 
+    /// Takes messages out of the list (the cursor stays on its message, or the next
+    /// that remains): (index in `all`, message), in index order.
+    pub(super) fn take_out(&mut self, uids: &[Uid]) -> Vec<(usize, MessageSummary)> {
+        let mut removed = Vec::new();
+        let gone: HashSet<Uid> = uids.iter().copied().collect();
+        // The cursor stays on its message, or the next one that remains (else the one
+        // before): rows vanishing above it must not carry it further down.
+        let keep = (self.cursor..self.view.len())
+            .chain((0..self.cursor).rev())
+            .filter_map(|i| self.shown(i).map(|m| m.uid))
+            .find(|u| !gone.contains(u));
+        let mut kept = Vec::with_capacity(self.all.len());
+        for (i, m) in std::mem::take(&mut self.all).into_iter().enumerate() {
+            if gone.contains(&m.uid) {
+                removed.push((i, m));
+            } else {
+                kept.push(m);
+            }
+        }
+        self.all = kept;
+        for u in uids {
+            self.selected.remove(u);
+        }
+        self.visual = None;
+        self.rebuild_view(keep);
+        let n = removed.len();
+        self.total = self.total.saturating_sub(n as u64);
+        removed
+    }
+
     /// Copies the targets to `dest` (nothing changes in the list).
     pub(super) fn copy_to(&mut self, dest: String) -> Vec<Effect> {
         let uids = self.targets();
@@ -310,7 +320,7 @@ impl AppState {
     }
 
     /// After messages left the list with the reader open: show the next one, or close.
-    fn after_removal(&mut self) -> Vec<Effect> {
+    pub(super) fn after_removal(&mut self) -> Vec<Effect> {
         if self.reader.is_none() {
             return Vec::new();
         }
@@ -349,6 +359,7 @@ impl AppState {
                 ));
                 self.change_flag(messages, f, !add, false)
             }
+            Undo::Across(back) => self.move_back(back),
             Undo::Moved { from, to, copied } => {
                 let id = self.id();
                 let n = copied.dest.len();

@@ -161,6 +161,12 @@ fn apply(state: &mut AppState, event: Event) -> Vec<Effect> {
                 .unwrap_or_default()
         }
     };
+    // What another account's events say is said with its name.
+    if state.entered && state.status != before {
+        if let Some(text) = state.status.as_mut() {
+            *text = format!("{}: {text}", tern_core::mail::sanitize(&state.account));
+        }
+    }
     // A message stays STATUS_SECONDS from when it was said (a key that acts says anew).
     if state.status.is_some() && (acted || state.status != before) {
         state.status_at = state.now;

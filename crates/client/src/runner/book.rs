@@ -1,4 +1,4 @@
-//! The address book off the loop: every cached address of the account, and what
+//! The address book off the loop: every cached address of every account, and what
 //! `address-book-command` answers for the typed text.
 
 use crate::app::update::Back;
@@ -7,11 +7,14 @@ use tern_core::cache::Cache;
 use tern_core::compose::Identity;
 use tokio::sync::mpsc;
 
-/// Reads every address of the cache, ranked, and reports it.
-pub fn load(cache: Arc<Cache>, me: Identity, now: i64, tx: mpsc::UnboundedSender<Back>) {
+/// Reads every address of every account's cache, ranked, and reports it.
+pub fn load(caches: Vec<Arc<Cache>>, me: Identity, now: i64, tx: mpsc::UnboundedSender<Back>) {
     tokio::task::spawn_blocking(move || {
-        let book = tern_core::addressbook::from_cache(&cache, &me, now);
-        let _ = tx.send(Back::AddressBook(book));
+        let books = caches
+            .iter()
+            .map(|c| tern_core::addressbook::from_cache(c, &me, now))
+            .collect();
+        let _ = tx.send(Back::AddressBook(tern_core::addressbook::merge(books)));
     });
 }
 

@@ -16,7 +16,6 @@ use tokio::sync::mpsc;
 const FIRST_ID: u64 = 1 << 62;
 
 pub struct Control {
-    pub requests: mpsc::UnboundedReceiver<(Request, Answer)>,
     cache: Arc<Cache>,
     /// Syncs under way: the answer and the folders asked for.
     syncs: HashMap<u64, (Answer, Vec<String>)>,
@@ -26,8 +25,12 @@ pub struct Control {
 impl Control {
     /// Listens at `path` (None, or a failure to listen: the commands then say the cache
     /// is in use, as before).
-    pub fn start(path: Option<&Path>, cache: Arc<Cache>) -> Control {
-        let (tx, requests) = mpsc::unbounded_channel();
+    /// Requests go to `tx`.
+    pub fn start(
+        path: Option<&Path>,
+        cache: Arc<Cache>,
+        tx: mpsc::UnboundedSender<(Request, Answer)>,
+    ) -> Control {
         match path.map(control::Listener::bind) {
             Some(Ok(listener)) => {
                 tokio::spawn(async move {
@@ -42,7 +45,6 @@ impl Control {
             None => {}
         }
         Control {
-            requests,
             cache,
             syncs: HashMap::new(),
             next_id: FIRST_ID,

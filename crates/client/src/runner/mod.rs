@@ -4,6 +4,7 @@
 //! `app::update::update`, carries out the returned effects, and redraws from the state
 //! when something changed.
 
+mod accounts;
 mod book;
 mod control;
 mod launch;
@@ -13,17 +14,14 @@ mod mailer;
 use crate::app::state::{AppState, Effect};
 use crate::app::update::{is_typing, update, update_all, wants_tick, Event};
 use crate::app::{geometry, keymap::Keymaps, theme::Theme, UiOptions};
+use accounts::AccountIo;
+pub use accounts::AccountSetup;
 use crossterm::event::{Event as Input, EventStream};
 use futures::StreamExt;
-use launch::Launcher;
-use loader::Loader;
-use mailer::Mailer;
 use std::sync::Arc;
 use std::time::Duration;
 use tern_core::cache::Cache;
 use tern_core::imap::protocol::{WorkerCommand, WorkerEvent};
-use tern_core::imap::worker::{self, WorkerHandle, WorkerOptions};
-use tern_core::imap::ConnectSettings;
 use tokio::sync::mpsc;
 
 /// How long the keys must be quiet before the reader's message is fetched: holding `J`
@@ -46,30 +44,20 @@ fn clock() -> (i64, i32) {
     (now.timestamp(), now.offset().local_minus_utc())
 }
 
-/// What the runner owns besides the state: the terminal, the worker and the helpers
-/// that do the IO.
+/// What the runner owns besides the state: the terminal and every account's IO.
 struct Io {
     terminal: crate::tui::Term,
     keys: Option<EventStream>,
-    worker: WorkerHandle,
-    loader: Loader,
-    launcher: Launcher,
-    mailer: Mailer,
-    render_tx: mpsc::UnboundedSender<(tern_core::mail::Uid, tern_core::mail::Rendered)>,
-    /// For the address book's reads and queries.
-    cache: Arc<Cache>,
-    back_tx: mpsc::UnboundedSender<crate::app::update::Back>,
-    book_command: Option<String>,
+    accounts: Vec<AccountIo>,
+    render_tx: mpsc::UnboundedSender<(usize, tern_core::mail::Uid, tern_core::mail::Rendered)>,
 }
 
-/// Runs the client on one account until the user quits.
-pub async fn run(
-    account: &str,
-    cache: Arc<Cache>,
-    settings: ConnectSettings,
-    opts: WorkerOptions,
-    ui: UiOptions,
-) -> anyhow::Result<()> {
+/// Events for one account (None: the account shown, as it is after the update).
+type Batch = (Option<usize>, Vec<Event>);
+
+/// Runs the client on the accounts (the first is shown first) until the user quits.
+pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(!setups.is_empty(), "no account to open");
     // Config mistakes are reported before the screen is taken over.
     let located = |e: tern_core::config::EntryError| match &ui.config_path {
         Some(path) => anyhow::anyhow!(e.located(path)),
@@ -78,63 +66,26 @@ pub async fn run(
     let keymaps = Keymaps::build(&ui.keys).map_err(located)?;
     let theme = Theme::from_config(&ui.theme, Theme::no_color_env()).map_err(located)?;
     let (terminal, guard) = crate::tui::init()?;
-    let (ev_tx, mut events) = mpsc::unbounded_channel::<WorkerEvent>();
-    let worker = worker::spawn(settings, cache.clone(), opts, ev_tx);
-    let mut state = AppState::new(account, "INBOX");
+    let parts: Vec<_> = setups.iter().map(AccountSetup::parts).collect();
+    let mut state = AppState::new(&parts[0].name, "INBOX");
+    state.set_accounts(&parts);
     state.theme = theme;
     state.split = ui.split;
     state.osc52 = ui.osc52;
-    state.password_prompted = ui.password_prompted;
     state.download_dir = ui.download_dir().display().to_string();
     state.sidebar = ui.sidebar;
-    state.names = ui.folders.clone();
     state.keys_help = keymaps.help();
     state.keymaps = keymaps;
-    let (back_tx, mut back) = mpsc::unbounded_channel();
-    let launcher = Launcher::new(&ui, account, cache.clone(), back_tx.clone());
-    let email = ui
-        .identity
-        .as_ref()
-        .map(|i| i.email.clone())
-        .unwrap_or_default();
-    let mailer = Mailer::new(
-        tern_core::compose::store::Store::open(None, account),
-        ui.transport.clone(),
-        ui.editor.clone(),
-        &email,
-        back_tx.clone(),
-    );
-    if let Some(id) = ui.identity.clone() {
-        state.identity = id;
-    }
-    state.save_sent = ui.save_sent;
-    state.status = mailer.problem().map(String::from);
-    mailer.recover();
-    let cache_for_control = cache.clone();
-    let cache_for_book = cache.clone();
-    state.book_command = ui.address_book_command.is_some();
-    let (load_tx, mut loaded) = mpsc::unbounded_channel();
-    let mut loader = Loader {
-        cache,
-        tx: load_tx,
-        busy: false,
-        again: false,
-        shown_once: false,
-    };
-    loader.request(&state.folder);
+    let (mut accounts, mut inbound) = accounts::start(setups, &ui);
+    state.status = accounts[0].mailer.problem().map(String::from);
+    accounts[0].loader.request(&state.folder);
     let (render_tx, mut rendered) = mpsc::unbounded_channel();
     let mut io = Io {
         terminal,
         // None while another program has the terminal (see `next_input`).
         keys: Some(EventStream::new()),
-        worker,
-        loader,
-        launcher,
-        mailer,
+        accounts,
         render_tx,
-        cache: cache_for_book,
-        back_tx,
-        book_command: ui.address_book_command.clone(),
     };
     let size = io.terminal.size()?;
     update(
@@ -151,11 +102,14 @@ pub async fn run(
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // `tern list` and `tern sync` run meanwhile ask this client (it holds the cache).
-    let mut control = control::Control::start(ui.control_socket.as_deref(), cache_for_control);
     let mut logged = 0;
     loop {
         log_said(&state, &mut logged);
+        // Drafts kept on this machine are offered once their account is shown.
+        if let Some(a) = io.accounts.get_mut(state.active).filter(|a| !a.recovered) {
+            a.recovered = true;
+            a.mailer.recover();
+        }
         if dirty {
             (state.now, state.utc_offset) = clock();
             io.terminal.draw(|f| crate::ui::render(f, &state))?;
@@ -167,7 +121,7 @@ pub async fn run(
                 None => std::future::pending().await,
             }
         };
-        let event = tokio::select! {
+        let (target, event): (Option<usize>, Event) = tokio::select! {
             biased;
             _ = hangup.recv() => {
                 quit(&state, io, guard).await;
@@ -178,8 +132,8 @@ pub async fn run(
                 return Ok(());
             }
             input = next_input(&mut io.keys) => match input {
-                Some(Ok(Input::Key(k))) => Event::Key(k),
-                Some(Ok(Input::Resize(width, height))) => Event::Resize { width, height },
+                Some(Ok(Input::Key(k))) => (None, Event::Key(k)),
+                Some(Ok(Input::Resize(width, height))) => (None, Event::Resize { width, height }),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => {
@@ -189,68 +143,124 @@ pub async fn run(
             },
             _ = settle => {
                 fetch_at = None;
-                Event::FetchDue
+                (None, Event::FetchDue)
             }
-            Some(b) = back.recv() => Event::Back(b),
-            Some((uid, r)) = rendered.recv() => Event::Rendered(uid, r),
-            Some(l) = loaded.recv() => {
+            Some((i, b)) = inbound.back.recv() => (Some(i), Event::Back(b)),
+            Some((i, uid, r)) = rendered.recv() => (Some(i), Event::Rendered(uid, r)),
+            Some((i, l)) = inbound.loaded.recv() => {
+                let Some(a) = io.accounts.get_mut(i) else { continue };
                 // A read for a folder left meanwhile is dropped by update; read again.
-                if l.folder != state.folder {
-                    io.loader.again = true;
+                let folder = state.folder_of(i).to_string();
+                if l.folder != folder {
+                    a.loader.again = true;
                 }
                 if l.done {
-                    io.loader.done(&state.folder);
+                    a.loader.done(&folder);
                 }
-                Event::Loaded(l)
+                (Some(i), Event::Loaded(l))
             }
-            Some(ev) = events.recv() => match control.intercept(ev) {
-                Some(ev) => Event::Worker(ev),
-                None => continue,
-            },
-            Some((request, answer)) = control.requests.recv() => {
-                if let Some(cmd) = control.take(request, answer, &state) {
-                    io.worker.send(cmd);
+            Some((i, ev)) = inbound.worker.recv() => {
+                match io.accounts.get_mut(i).and_then(|a| a.control.intercept(ev)) {
+                    Some(ev) => (Some(i), Event::Worker(ev)),
+                    None => continue,
+                }
+            }
+            Some((i, (request, answer))) = inbound.control.recv() => {
+                state.enter(i);
+                let cmd = io.accounts.get_mut(i).and_then(|a| a.control.take(request, answer, &state));
+                state.leave(i);
+                if let (Some(cmd), Some(a)) = (cmd, io.accounts.get(i)) {
+                    a.worker.send(cmd);
                 }
                 continue;
             }
-            _ = tick.tick(), if wants_tick(&state) => Event::Tick { now: clock().0 },
+            _ = tick.tick(), if wants_tick(&state) => (None, Event::Tick { now: clock().0 }),
         };
         // A tick redraws only when what it shows changed (nothing is written otherwise).
         let shown = crate::ui::time_shown(&state);
         let ticked = matches!(event, Event::Tick { .. });
         (state.now, state.utc_offset) = clock();
         let typing = is_typing(&state, &event);
-        // Everything the worker said so far is applied before the next frame, so no
+        // Everything the workers said so far is applied before the next frame, so no
         // frame shows half of a change (new counts with the old rows).
-        let mut batch = vec![event];
-        while let Ok(ev) = events.try_recv() {
-            batch.extend(control.intercept(ev).map(Event::Worker));
+        let mut batches: std::collections::VecDeque<Batch> = vec![(target, vec![event])].into();
+        while let Ok((i, ev)) = inbound.worker.try_recv() {
+            let Some(ev) = io.accounts.get_mut(i).and_then(|a| a.control.intercept(ev)) else {
+                continue;
+            };
+            match batches.back_mut() {
+                Some((Some(j), list)) if *j == i => list.push(Event::Worker(ev)),
+                _ => batches.push_back((Some(i), vec![Event::Worker(ev)])),
+            }
         }
-        let mut effects = update_all(&mut state, batch);
+        while let Some((target, events)) = batches.pop_front() {
+            match apply_batch(&mut state, &mut io, target, events).await? {
+                Flow::Quit => {
+                    quit(&state, io, guard).await;
+                    return Ok(());
+                }
+                Flow::Go(more) => batches.extend(more),
+            }
+        }
         dirty |= !ticked || crate::ui::time_shown(&state) != shown;
         if state.wants_body() && (typing || fetch_at.is_none()) {
             // Every key while a body is wanted pushes the fetch back.
             fetch_at = Some(tokio::time::Instant::now() + FETCH_SETTLE);
         }
-        // Effects can lead to more events at once (the editor's return): run them all.
-        while !effects.is_empty() {
-            let mut more = Vec::new();
-            for effect in effects {
-                match effect {
-                    Effect::Quit => {
-                        quit(&state, io, guard).await;
-                        return Ok(());
+    }
+}
+
+/// What the loop does after a batch.
+enum Flow {
+    Quit,
+    /// Go on, with these events for other accounts.
+    Go(Vec<Batch>),
+}
+
+/// Applies events to their account's part of the state (entered for the time of it)
+/// and carries out the effects with that account's IO.
+async fn apply_batch(
+    state: &mut AppState,
+    io: &mut Io,
+    target: Option<usize>,
+    events: Vec<Event>,
+) -> anyhow::Result<Flow> {
+    let entered = target.filter(|&i| i != state.active && i < io.accounts.len());
+    if let Some(i) = entered {
+        state.enter(i);
+    }
+    let mut effects = update_all(state, events);
+    // A key may have shown another account: its effects are that account's.
+    let account = entered.unwrap_or(state.active);
+    let mut relayed = Vec::new();
+    // Effects can lead to more events at once (the editor's return): run them all.
+    while !effects.is_empty() {
+        let mut more = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Quit => {
+                    if let Some(i) = entered {
+                        state.leave(i);
                     }
-                    effect => {
-                        for ev in carry_out(&mut io, &state, effect).await? {
-                            more.extend(update(&mut state, ev));
-                        }
+                    return Ok(Flow::Quit);
+                }
+                Effect::Refused { account, id, error } => relayed.push((
+                    Some(account),
+                    vec![Event::Worker(WorkerEvent::Failed { id, error })],
+                )),
+                effect => {
+                    for ev in carry_out(io, account, state, effect).await? {
+                        more.extend(update(state, ev));
                     }
                 }
             }
-            effects = more;
         }
+        effects = more;
     }
+    if let Some(i) = entered {
+        state.leave(i);
+    }
+    Ok(Flow::Go(relayed))
 }
 
 /// Puts in the log what the status line said since the last call (`logged` counts it).
@@ -268,17 +278,18 @@ async fn quit(state: &AppState, io: Io, guard: crate::tui::Guard) {
     drop(io.keys);
     drop(io.terminal);
     drop(guard);
-    if state.queued > 0 {
+    let queued = state.queued_everywhere();
+    if queued > 0 {
         // Said on the terminal once it is the shell's again (if there still is one: after
         // a hangup writing fails, which must not panic).
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
-            "tern: {} change(s) made offline are kept and will be sent when tern next reaches the server",
-            state.queued
+            "tern: {queued} change(s) made offline are kept and will be sent when tern next reaches the server"
         );
     }
-    let _ = tokio::time::timeout(Duration::from_secs(3), io.worker.shutdown()).await;
+    let stops = io.accounts.into_iter().map(|a| a.worker.shutdown());
+    let _ = tokio::time::timeout(Duration::from_secs(3), futures::future::join_all(stops)).await;
 }
 
 /// The terminal's size now, as an event: after another program had the terminal, a
@@ -291,12 +302,34 @@ fn size_now(io: &Io) -> anyhow::Result<Event> {
     })
 }
 
-/// Carries out one effect; what the state must hear of it comes back as events.
-async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Result<Vec<Event>> {
+/// Carries out one effect of account `i` (whose part of the state is in the fields);
+/// what the state must hear of it comes back as events.
+async fn carry_out(
+    io: &mut Io,
+    i: usize,
+    state: &AppState,
+    effect: Effect,
+) -> anyhow::Result<Vec<Event>> {
+    let caches: Vec<Arc<Cache>> = match effect {
+        Effect::LoadAddressBook => io.accounts.iter().map(|a| a.cache.clone()).collect(),
+        _ => Vec::new(),
+    };
+    if let Effect::SendTo { account, command } = effect {
+        if let Some(a) = io.accounts.get_mut(account) {
+            if let WorkerCommand::OpenFolder { .. } = command {
+                a.loader.shown_once = false;
+            }
+            a.worker.send(command);
+        }
+        return Ok(Vec::new());
+    }
+    let Some(a) = io.accounts.get_mut(i) else {
+        return Ok(Vec::new());
+    };
     match effect {
-        Effect::Quit => {}
-        Effect::ReloadFolder => io.loader.request(&state.folder),
-        Effect::ReloadHead => io.loader.request_head(&state.folder),
+        Effect::Quit | Effect::SendTo { .. } | Effect::Refused { .. } => {}
+        Effect::ReloadFolder => a.loader.request(&state.folder),
+        Effect::ReloadHead => a.loader.request_head(&state.folder),
         Effect::Suspend => {
             drop(io.keys.take());
             io.terminal = crate::tui::suspend()?;
@@ -305,36 +338,33 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
         }
         Effect::Send(cmd) => {
             if let WorkerCommand::OpenFolder { .. } = cmd {
-                io.loader.shown_once = false;
+                a.loader.shown_once = false;
             }
-            io.worker.send(cmd)
+            a.worker.send(cmd)
         }
-        Effect::SaveLayout(split) => io.launcher.save_layout(split),
-        Effect::SaveSidebar(shown) => io.launcher.save_sidebar(shown),
-        Effect::SaveAttachments { raw, index, to } => io.launcher.save(raw, index, to),
+        Effect::SaveLayout(split) => a.launcher.save_layout(split),
+        Effect::SaveSidebar(shown) => a.launcher.save_sidebar(shown),
+        Effect::SaveAttachments { raw, index, to } => a.launcher.save(raw, index, to),
         Effect::CopyText(text) => crate::tui::copy_to_clipboard(&text),
-        Effect::LoadAddressBook => book::load(
-            io.cache.clone(),
-            state.identity.clone(),
-            state.now,
-            io.back_tx.clone(),
-        ),
-        Effect::QueryAddressBook(typed) => {
-            book::query(io.book_command.clone(), typed, io.back_tx.clone())
+        Effect::LoadAddressBook => {
+            book::load(caches, state.identity.clone(), state.now, a.back_tx.clone())
         }
-        Effect::OpenAttachment { raw, index } => io.launcher.open_attachment(raw, index),
-        Effect::OpenUrl { number, url } => io.launcher.open_url(number, url),
+        Effect::QueryAddressBook(typed) => {
+            book::query(a.book_command.clone(), typed, a.back_tx.clone())
+        }
+        Effect::OpenAttachment { raw, index } => a.launcher.open_attachment(raw, index),
+        Effect::OpenUrl { number, url } => a.launcher.open_url(number, url),
         Effect::NewMail {
             folder,
             from,
             subject,
-        } => io.launcher.new_mail(&folder, &from, &subject),
-        Effect::LoadHits { folder, uids } => io.launcher.load_hits(folder, uids),
+        } => a.launcher.new_mail(&folder, &from, &subject),
+        Effect::LoadHits { folder, uids } => a.launcher.load_hits(folder, uids),
         Effect::Edit { stored, regenerate } => {
-            io.mailer.save_now(&stored, regenerate).await;
-            let Some(path) = io.mailer.text_path(&stored.id) else {
+            a.mailer.save_now(&stored, regenerate).await;
+            let Some(path) = a.mailer.text_path(&stored.id) else {
                 return Ok(vec![Event::Back(crate::app::update::Back::Note(
-                    io.mailer
+                    a.mailer
                         .problem()
                         .unwrap_or("the draft could not be saved")
                         .to_string(),
@@ -343,7 +373,7 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
             // The terminal goes to the editor and comes back after it.
             drop(io.keys.take());
             ratatui::restore();
-            let ended = io.mailer.run_editor(&path).await;
+            let ended = a.mailer.run_editor(&path).await;
             io.terminal = crate::tui::retake()?;
             io.keys = Some(EventStream::new());
             let text = tokio::fs::read_to_string(&path).await.ok();
@@ -356,20 +386,24 @@ async fn carry_out(io: &mut Io, state: &AppState, effect: Effect) -> anyhow::Res
                 },
             ]);
         }
-        Effect::SaveDraft(stored) => io.mailer.save(&stored, true),
-        Effect::KeepEdited(stored) => io.mailer.save(&stored, false),
-        Effect::SendMail(stored) => io.mailer.send(stored),
-        Effect::Postpone(stored) => io.mailer.build_for_drafts(stored),
-        Effect::DiscardDraft(id) => io.mailer.discard(&id),
-        Effect::KeepSentCopy { id, copy } => io.mailer.keep_sent_copy(&id, &copy),
-        Effect::RetrySentCopy(id) => io.mailer.retry_sent_copy(id),
-        Effect::AttachOriginal { id, raw, whole } => io.mailer.attach_original(id, raw, whole),
-        Effect::CompletePath(typed) => io.mailer.complete_path(typed),
+        Effect::SaveDraft(stored) => a.mailer.save(&stored, true),
+        Effect::KeepEdited(stored) => a.mailer.save(&stored, false),
+        Effect::SendMail(stored) => a.mailer.send(stored),
+        Effect::Postpone(stored) => a.mailer.build_for_drafts(stored),
+        Effect::DiscardDraft(id) => a.mailer.discard(&id),
+        Effect::KeepSentCopy { id, copy } => a.mailer.keep_sent_copy(&id, &copy),
+        Effect::RetrySentCopy(id) => a.mailer.retry_sent_copy(id),
+        Effect::AttachOriginal { id, raw, whole } => a.mailer.attach_original(id, raw, whole),
+        Effect::CompletePath(typed) => a.mailer.complete_path(typed),
         Effect::Render { uid, raw, html } => {
             let width = geometry::reader_width(state.screen.0);
             let tx = io.render_tx.clone();
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send((uid, tern_core::mail::render_message_as(&raw, width, html)));
+                let _ = tx.send((
+                    i,
+                    uid,
+                    tern_core::mail::render_message_as(&raw, width, html),
+                ));
             });
         }
     }

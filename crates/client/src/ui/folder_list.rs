@@ -1,7 +1,7 @@
-//! The sidebar: the account's folders as a tree (special ones first) with unread and
+//! The sidebar: every account's folders as a tree (special ones first) with unread and
 //! total counts; the open folder highlighted, the sidebar's cursor when it has focus.
 
-use crate::app::state::{AppState, Focus};
+use crate::app::state::{AppState, Focus, Link};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -25,39 +25,72 @@ fn tree_name(f: &FolderInfo, all: &[FolderInfo]) -> String {
     format!("{}{last}", "  ".repeat(depth))
 }
 
-/// Draws the folder list.
+/// Draws the folder list: with several accounts, each account's name heads its folders
+/// (with its link when it is not online).
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let width = usize::from(area.width.saturating_sub(1));
     let t = &state.theme;
-    let mut lines = vec![Line::styled(
-        fit(&sanitize(&state.account), width),
-        t.header,
-    )];
-    for (i, f) in sidebar_order(&state.folders).into_iter().enumerate() {
-        // Derived from the same state as the list: the server's numbers with the
-        // changes it has not confirmed yet applied.
-        let shown = state.counts(f);
-        let counts = match shown {
-            Some((unseen, total)) if unseen > 0 => format!("{unseen}/{total}"),
-            Some((_, total)) => total.to_string(),
-            None => String::new(),
-        };
-        let name_w = width.saturating_sub(counts.len() + 3);
-        let text = format!(
-            " {} {counts}",
-            fit(&sanitize(&tree_name(f, &state.folders)), name_w)
-        );
-        let mut style = Style::default();
-        if shown.is_some_and(|(unseen, _)| unseen > 0) {
-            style = style.patch(t.sidebar_unread);
+    let several = state.account_count() > 1;
+    let mut lines = Vec::new();
+    // The line to keep on screen: the sidebar's cursor, else the open folder.
+    let mut keep = 0;
+    let mut row = 0;
+    for a in 0..state.account_count() {
+        if several || a == 0 {
+            let mut heading = sanitize(state.account_name(a));
+            if several {
+                if let Some(note) = link_note(state.link_of(a)) {
+                    heading = format!("{heading} ({note})");
+                }
+            }
+            lines.push(Line::styled(fit(&heading, width), t.header));
         }
-        if f.name == state.folder {
-            style = style.patch(t.sidebar_current);
+        let folders = state.folders_of(a);
+        for f in sidebar_order(folders) {
+            // Derived from the same state as the list: the server's numbers with the
+            // changes it has not confirmed yet applied.
+            let shown = state.counts_of(a, f);
+            let counts = match shown {
+                Some((unseen, total)) if unseen > 0 => format!("{unseen}/{total}"),
+                Some((_, total)) => total.to_string(),
+                None => String::new(),
+            };
+            let name_w = width.saturating_sub(counts.len() + 3);
+            let text = format!(
+                " {} {counts}",
+                fit(&sanitize(&tree_name(f, folders)), name_w)
+            );
+            let mut style = Style::default();
+            if shown.is_some_and(|(unseen, _)| unseen > 0) {
+                style = style.patch(t.sidebar_unread);
+            }
+            let open = a == state.active && f.name == state.folder;
+            if open {
+                style = style.patch(t.sidebar_current);
+            }
+            let cursor = state.focus == Focus::Sidebar && row == state.sidebar_cursor;
+            if cursor {
+                style = style.patch(t.cursor).patch(t.selected);
+            }
+            if cursor || (open && state.focus != Focus::Sidebar) {
+                keep = lines.len();
+            }
+            lines.push(Line::styled(text, style));
+            row += 1;
         }
-        if state.focus == Focus::Sidebar && i == state.sidebar_cursor {
-            style = style.patch(t.cursor).patch(t.selected);
-        }
-        lines.push(Line::styled(text, style));
     }
+    let height = usize::from(area.height).max(1);
+    let scroll = (keep + 1).saturating_sub(height);
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// How an account that is not online is marked beside its name.
+fn link_note(link: &Link) -> Option<&'static str> {
+    match link {
+        Link::Online => None,
+        Link::Connecting => Some("connecting"),
+        Link::Offline { .. } => Some("offline"),
+        Link::LoginRefused(_) => Some("login refused"),
+    }
 }

@@ -85,6 +85,22 @@ pub fn text(state: &AppState) -> String {
         },
         link,
     ];
+    // The other accounts speak up only when they are not online.
+    let others: Vec<String> = (0..state.account_count())
+        .filter(|&i| i != state.active)
+        .filter_map(|i| {
+            let how = match state.link_of(i) {
+                Link::Online => return None,
+                Link::Connecting => "connecting",
+                Link::Offline { .. } => "offline",
+                Link::LoginRefused(_) => "login refused",
+            };
+            Some(format!("{} {how}", state.account_name(i)))
+        })
+        .collect();
+    if !others.is_empty() {
+        parts.push(others.join(", "));
+    }
     if state.queued > 0 {
         parts.push(format!("{} queued", state.queued));
     }
