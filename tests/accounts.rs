@@ -51,7 +51,8 @@ fn wait_stored(d: &Dovecot, folder: &str, ok: impl Fn(&[String]) -> bool) -> Vec
     }
 }
 
-/// Waits until the sidebar shows `count` beside `folder` under account `heading`.
+/// Waits until the sidebar shows `count` messages (unread or not) beside `folder` under
+/// account `heading`.
 fn wait_count(t: &Tmux, heading: &str, folder: &str, count: &str) {
     let start = std::time::Instant::now();
     loop {
@@ -61,7 +62,8 @@ fn wait_count(t: &Tmux, heading: &str, folder: &str, count: &str) {
             .skip_while(|l| l.split_whitespace().next() != Some(heading))
             .skip(1)
             .find(|l| l.split_whitespace().next() == Some(folder))
-            .and_then(|l| l.split_whitespace().nth(1).map(String::from));
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.rsplit('/').next().map(String::from));
         if shown.as_deref() == Some(count) {
             return;
         }
@@ -97,13 +99,16 @@ fn both_accounts_are_in_the_sidebar_and_new_mail_in_the_other_shows_at_once() {
         .unwrap();
     let s = t.wait_for("work: new mail in INBOX");
     assert!(s.contains("test INBOX"), "still on test:\n{s}");
-    wait_count(&t, "work", "INBOX", "1/3");
+    wait_count(&t, "work", "INBOX", "3");
     // J goes on past test's last folder into work; :go and :account name either.
     t.keys(&[":", "go work/Lists", "Enter"]);
     t.wait_for_all(&[
         "work Lists",
         &lists[0].subject[..20.min(lists[0].subject.len())],
     ]);
+    // J from the last folder wraps to all inboxes at the top, then test's INBOX.
+    t.keys(&["J"]);
+    t.wait_for("All inboxes | 1/6 |");
     t.keys(&["J"]);
     t.wait_for("test INBOX");
     t.keys(&[":", "account work", "Enter"]);
@@ -166,4 +171,107 @@ fn one_server_gone_leaves_the_other_account_working() {
     wait_stored(&d1, "Archive", |s| s.len() == 2);
     t.keys(&["q", "y"]);
     t.wait_ended();
+}
+
+#[test]
+fn a_cyrus_account_beside_a_dovecot_one_takes_a_move_and_shows_it() {
+    let d1 = server(DovecotOptions::default());
+    let c = cyrus(tern_testkit::CyrusOptions::default());
+    let mine = fill(&d1, "INBOX", 2, 101);
+    fill(&c, "INBOX", 1, 102);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &c, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    t.wait_for_all(&["test INBOX", "1/2 |", "| online"]);
+    wait_count(&t, "work", "INBOX", "1");
+    let moved = mine.iter().max_by_key(|m| m.date).unwrap().subject.clone();
+    t.keys(&[":", "move work/INBOX", "Enter"]);
+    t.wait_for("1 message moved to work/INBOX (u undoes)");
+    wait_stored(&d1, "INBOX", |s| s.len() == 1 && !s.contains(&moved));
+    // Cyrus has it: its count says so, and its list shows it once opened.
+    wait_count(&t, "work", "INBOX", "2");
+    t.keys(&[":", "account work", "Enter"]);
+    t.wait_for_all(&["work INBOX", "/2 |", &moved[..20.min(moved.len())]]);
+    t.keys(&["q", "y"]);
+    t.wait_ended();
+}
+
+#[test]
+fn all_inboxes_merges_both_and_a_flag_set_there_reaches_that_accounts_server() {
+    let d1 = server(DovecotOptions::default());
+    let d2 = server(DovecotOptions::default());
+    let mine = fill(&d1, "INBOX", 2, 103);
+    let theirs = fill(&d2, "INBOX", 2, 104);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    t.wait_for_all(&["test INBOX", "1/2 |", "| online"]);
+    wait_count(&t, "work", "INBOX", "2");
+    t.keys(&[":", "go All inboxes", "Enter"]);
+    let s = t.wait_for("All inboxes | 1/4 |");
+    // Every message, newest first, each with its account's name.
+    let mut all: Vec<(&str, &tern_testkit::GeneratedMessage)> = mine
+        .iter()
+        .map(|m| ("test", m))
+        .chain(theirs.iter().map(|m| ("work", m)))
+        .collect();
+    all.sort_by_key(|(_, m)| std::cmp::Reverse(m.date));
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("test ") || l.contains("work "))
+        .collect();
+    for (account, m) in &all {
+        let subject = &m.subject[..16.min(m.subject.len())];
+        assert!(
+            rows.iter()
+                .any(|l| l.contains(subject) && l.contains(&format!("{account} "))),
+            "{account}: {subject} not in:\n{s}"
+        );
+    }
+    // Flag the newest of work's: its server has the flag; the list stays merged.
+    let target = all.iter().position(|(a, _)| *a == "work").unwrap();
+    for _ in 0..target {
+        t.keys(&["j"]);
+    }
+    t.wait_for(&format!("All inboxes | {}/4 |", target + 1));
+    t.keys(&["F"]);
+    let subject = all[target].1.subject.clone();
+    let start = std::time::Instant::now();
+    while !stored_flags(&d2, "INBOX", &subject).contains('F') {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!stored_flags(&d1, "INBOX", &mine[0].subject).contains('F'));
+    t.wait_for("All inboxes |");
+    t.keys(&["q", "y"]);
+    t.wait_ended();
+}
+
+/// The Maildir flags (the letters after `:2,`) of the message with this subject.
+fn stored_flags(d: &Dovecot, folder: &str, subject: &str) -> String {
+    let root = d.maildir(&d.users()[0].0);
+    let dir = if folder == "INBOX" {
+        root
+    } else {
+        root.join(format!(".{folder}"))
+    };
+    for sub in ["cur", "new"] {
+        for e in std::fs::read_dir(dir.join(sub))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let text = std::fs::read(e.path()).unwrap_or_default();
+            if String::from_utf8_lossy(&text).contains(&format!("Subject: {subject}")) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                return name
+                    .split_once(":2,")
+                    .map(|(_, f)| f.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    }
+    String::new()
 }

@@ -330,6 +330,14 @@ fn demo_syncs_generated_mail_and_lists_it_offline() {
     // After the server is gone, the cache still answers.
     let cfg = dir.path().join("tern-demo").join("config.toml");
     assert_eq!(run_ok(&cfg, &["list", "--limit", "0"]).lines().count(), 60);
+    // The second account, synced by the same `tern sync`.
+    assert!(stdout.contains("account personal"), "{stdout}");
+    assert_eq!(
+        run_ok(&cfg, &["list", "--account", "personal", "--limit", "0"])
+            .lines()
+            .count(),
+        12
+    );
 }
 
 #[test]

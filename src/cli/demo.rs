@@ -7,8 +7,16 @@ use tern_testkit::{Dovecot, DovecotOptions};
 
 /// Runs the demo with `messages` generated messages; the server lives while this runs.
 pub fn demo(messages: usize) -> anyhow::Result<()> {
-    let mut dovecot = Dovecot::start(DovecotOptions::default())?;
+    // Two users, so the client shows two accounts side by side.
+    let mut dovecot = Dovecot::start(DovecotOptions {
+        users: vec![
+            ("alice".into(), "secret".into()),
+            ("bob".into(), "hunter2".into()),
+        ],
+        ..DovecotOptions::default()
+    })?;
     let (user, pass) = dovecot.users()[0].clone();
+    let (user2, pass2) = dovecot.users()[1].clone();
     eprintln!(
         "demo: started a private Dovecot on 127.0.0.1:{} (TLS)",
         dovecot.tls_port()
@@ -20,7 +28,14 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     for m in tern_testkit::generate(messages / 10, 77, end - chrono::Duration::days(400)) {
         dovecot.deliver(&user, "Archive", &m.raw, &m.flags, m.date)?;
     }
-    eprintln!("demo: delivered {} messages", messages + messages / 10);
+    let personal = (messages / 5).max(1);
+    for m in tern_testkit::generate(personal, 4242, end) {
+        dovecot.deliver(&user2, "INBOX", &m.raw, &m.flags, m.date)?;
+    }
+    eprintln!(
+        "demo: delivered {} messages to two accounts",
+        messages + messages / 10 + personal
+    );
     // Outside the server's temporary folder, so the cache stays readable after the demo.
     let dir = std::env::temp_dir().join("tern-demo");
     if dir.exists() {
@@ -30,6 +45,8 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
     let config_path = dir.join("config.toml");
     let pass_file = dir.join("password");
     std::fs::write(&pass_file, format!("{pass}\n"))?;
+    let pass_file2 = dir.join("password-personal");
+    std::fs::write(&pass_file2, format!("{pass2}\n"))?;
     // A private SMTP server too, so that sending can be tried (mail stays local).
     let smtp = tern_testkit::SmtpServer::start(dovecot.root(), tern_testkit::SmtpMode::Starttls);
     let smtp_section = match &smtp {
@@ -55,7 +72,7 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
         }
     };
     let config = format!(
-        "[general]\ncache-dir = {cache:?}\n\n[accounts.demo]\nemail = \"{user}@example.org\"\nname = \"Demo User\"\n\n\
+        "[general]\ncache-dir = {cache:?}\n\n[accounts.demo]\ndefault = true\nemail = \"{user}@example.org\"\nname = \"Demo User\"\n\n\
          [accounts.demo.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\n\
          password-command = {cmd:?}\nca-certificate = {ca:?}\n",
         cache = dir.join("cache").display().to_string(),
@@ -63,7 +80,16 @@ pub fn demo(messages: usize) -> anyhow::Result<()> {
         cmd = format!("cat '{}'", pass_file.display()),
         ca = dovecot.ca_pem_path().display().to_string(),
     );
-    std::fs::write(&config_path, config + &smtp_section)?;
+    let second = format!(
+        "\n[accounts.personal]\nemail = \"{user2}@example.org\"\nname = \"Demo User\"\n\n\
+         [accounts.personal.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user2}\"\n\
+         password-command = {cmd:?}\nca-certificate = {ca:?}\n",
+        port = dovecot.tls_port(),
+        cmd = format!("cat '{}'", pass_file2.display()),
+        ca = dovecot.ca_pem_path().display().to_string(),
+    );
+    let smtp2 = smtp_section.replace("[accounts.demo.smtp]", "[accounts.personal.smtp]");
+    std::fs::write(&config_path, config + &smtp_section + &second + &smtp2)?;
     eprintln!("demo: config written to {}", config_path.display());
     let exe = std::env::current_exe()?;
     let status = std::process::Command::new(&exe)

@@ -127,13 +127,39 @@ impl AppState {
         if i != self.active {
             self.exchange_slot(i);
             self.entered = !self.entered;
+            self.here = if self.entered { i } else { self.active };
         }
+    }
+
+    /// Adds to the undo list of the account in the fields, and notes which account it
+    /// was (all inboxes undo the last change of any account).
+    pub(super) fn push_undo(&mut self, u: super::triage::Undo) {
+        self.undo.push(u);
+        self.undo_accounts.push(self.here);
+        if self.undo_accounts.len() > 1000 {
+            self.undo_accounts.remove(0);
+        }
+    }
+
+    /// The account with the latest change left to undo.
+    pub(super) fn undo_account(&mut self) -> Option<usize> {
+        while let Some(a) = self.undo_accounts.pop() {
+            let left = match self.accounts.get(a) {
+                Some(p) if a != self.active => !p.undo.is_empty(),
+                _ => !self.undo.is_empty(),
+            };
+            if left {
+                return Some(a);
+            }
+        }
+        None
     }
 
     /// Undoes `enter(i)`.
     pub fn leave(&mut self, i: usize) {
         self.enter(i);
         self.relayout();
+        self.rebuild_merged();
     }
 
     /// The account's name.
@@ -199,21 +225,36 @@ impl AppState {
         (0..self.account_count()).find(|&i| self.account_name(i) == name)
     }
 
-    /// The sidebar's folders, every account's in turn, each in sidebar order.
+    /// The sidebar's folders: all inboxes first (with several accounts), then every
+    /// account's in turn, each in sidebar order.
     pub fn sidebar_places(&self) -> Vec<(usize, &FolderInfo)> {
-        (0..self.account_count())
-            .flat_map(|i| {
+        let all = (self.account_count() > 1).then(|| (super::merged::ALL, &*super::merged::ENTRY));
+        all.into_iter()
+            .chain((0..self.account_count()).flat_map(|i| {
                 sidebar_order(self.folders_of(i))
                     .into_iter()
                     .map(move |f| (i, f))
-            })
+            }))
             .collect()
+    }
+
+    /// The sidebar's place of what is shown.
+    pub fn shown_place(&self) -> usize {
+        if self.merged.is_some() {
+            return 0;
+        }
+        self.sidebar_places()
+            .iter()
+            .position(|(a, f)| *a == self.active && f.name == self.folder)
+            .unwrap_or(0)
     }
 
     /// The name a place goes by: the folder for the shown account, `ACCOUNT/FOLDER` for
     /// the others.
     pub fn place_name(&self, p: &Place) -> String {
-        if p.account == self.active {
+        if p.account == super::merged::ALL {
+            super::merged::NAME.to_string()
+        } else if p.account == self.active {
             p.folder.clone()
         } else {
             format!("{}/{}", self.account_name(p.account), p.folder)
@@ -225,7 +266,11 @@ impl AppState {
     pub fn place_names(&self) -> Vec<(String, Place)> {
         let mut order: Vec<usize> = vec![self.active];
         order.extend((0..self.account_count()).filter(|&i| i != self.active));
-        order
+        let all = (self.account_count() > 1).then(|| Place {
+            account: super::merged::ALL,
+            folder: super::merged::NAME.to_string(),
+        });
+        let places = order
             .into_iter()
             .flat_map(|i| {
                 sidebar_order(self.folders_of(i))
@@ -235,6 +280,10 @@ impl AppState {
                         folder: f.name.clone(),
                     })
             })
+            .collect::<Vec<_>>();
+        places
+            .into_iter()
+            .chain(all)
             .map(|p| (self.place_name(&p), p))
             .collect()
     }
@@ -242,6 +291,12 @@ impl AppState {
     /// What a typed name means: a folder of the shown account first, then
     /// `ACCOUNT/FOLDER` of another.
     pub fn resolve_place(&self, typed: &str) -> Option<Place> {
+        if self.account_count() > 1 && typed.eq_ignore_ascii_case(super::merged::NAME) {
+            return Some(Place {
+                account: super::merged::ALL,
+                folder: super::merged::NAME.to_string(),
+            });
+        }
         if let Some(folder) = self.resolve_folder(typed) {
             return Some(Place {
                 account: self.active,
@@ -273,6 +328,7 @@ impl AppState {
         self.exchange_slot(here);
         self.exchange_slot(i);
         self.active = i;
+        self.here = i;
         // What was open in the reader stays with the account it was read in.
         self.reader = None;
         self.visual = None;
@@ -281,6 +337,10 @@ impl AppState {
 
     /// Opens a folder of any account.
     pub(super) fn go_to(&mut self, place: Place) -> Vec<Effect> {
+        if place.account == super::merged::ALL {
+            return self.open_merged();
+        }
+        self.merged = None;
         if place.account == self.active {
             return self.open_folder(place.folder);
         }

@@ -82,6 +82,15 @@ impl AppState {
             Action::Compose => return self.compose_new(),
             _ => {}
         }
+        if self.merged.is_some()
+            && self.reader.is_none()
+            && self.focus == Focus::List
+            && self.results.is_none()
+        {
+            if let Some(effects) = self.act_on_merged(action) {
+                return effects;
+            }
+        }
         if let Some(how) = match action {
             Action::Reply => Some(StartFrom::Reply(ReplyKind::Sender)),
             Action::ReplyAll => Some(StartFrom::Reply(ReplyKind::All)),
@@ -127,11 +136,7 @@ impl AppState {
             (here + n - 1) % n
         }];
         if self.focus == Focus::Sidebar {
-            self.sidebar_cursor = self
-                .sidebar_places()
-                .iter()
-                .position(|(a, f)| *a == self.active && f.name == self.folder)
-                .unwrap_or(0);
+            self.sidebar_cursor = self.shown_place();
         }
     }
 
@@ -353,10 +358,7 @@ impl AppState {
         if order.is_empty() {
             return Vec::new();
         }
-        let here = order
-            .iter()
-            .position(|(a, f)| *a == self.active && f.name == self.folder)
-            .unwrap_or(0) as isize;
+        let here = self.shown_place() as isize;
         let n = order.len() as isize;
         let (account, f) = order[(here + delta).rem_euclid(n) as usize];
         let place = super::accounts::Place {

@@ -360,6 +360,10 @@ impl AppState {
             account: self.active,
             folder: name,
         });
+        if place.account == super::merged::ALL && what != Pick::Go {
+            self.status = Some("all inboxes is not a folder: pick an account's".into());
+            return Vec::new();
+        }
         if place.account != self.active {
             return match what {
                 Pick::Go => self.go_to(place),

@@ -34,107 +34,7 @@ pub enum Focus {
     Reader,
 }
 
-/// What the runner must do after a change of state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Read the open folder from the cache again.
-    ReloadFolder,
-    /// Read only the first screens of the open folder (during a cold sync).
-    ReloadHead,
-    /// A request for the worker (already shown where it changes what the user sees).
-    Send(WorkerCommand),
-    /// A request for account `account`'s worker, whichever account is shown (the
-    /// steps of a move between accounts).
-    SendTo {
-        account: usize,
-        command: WorkerCommand,
-    },
-    /// Tell account `account` its request `id` was refused (a move between accounts
-    /// failed on the other account: its rows come back).
-    Refused {
-        account: usize,
-        id: RequestId,
-        error: String,
-    },
-    /// Give the terminal back to the shell until resumed.
-    Suspend,
-    /// Lay out a fetched message off the loop (`html`: its HTML part).
-    Render {
-        uid: Uid,
-        raw: Arc<Vec<u8>>,
-        html: bool,
-    },
-    /// Save attachment `index` (None: all) of a message: into the folder `to` under
-    /// its safe name, or (one attachment, `to` not a folder) as the file `to`.
-    SaveAttachments {
-        raw: Arc<Vec<u8>>,
-        index: Option<usize>,
-        to: String,
-    },
-    /// Put text on the terminal's clipboard (OSC 52).
-    CopyText(String),
-    /// Read every address of the account's cache (for To: completion).
-    LoadAddressBook,
-    /// Ask `address-book-command` about the typed text.
-    QueryAddressBook(String),
-    /// Open attachment `index` with its viewer.
-    OpenAttachment {
-        raw: Arc<Vec<u8>>,
-        index: usize,
-    },
-    /// Open link `number` of a message in the browser (if none can, it is shown).
-    OpenUrl {
-        number: usize,
-        url: String,
-    },
-    /// New mail arrived in the open folder (for `new-mail-command` and the bell).
-    NewMail {
-        folder: String,
-        from: String,
-        subject: String,
-    },
-    /// Read these messages of another folder from the cache (search-all hits).
-    LoadHits {
-        folder: String,
-        uids: Vec<Uid>,
-    },
-    /// Remember the reader layout in the config (true: split).
-    SaveLayout(bool),
-    /// Remember the sidebar shown (true) or hidden in the config.
-    SaveSidebar(bool),
-    /// Save the draft on this machine and run the editor on it (`regenerate`: write the
-    /// editor's file from the draft first; else the file keeps the user's words).
-    Edit {
-        stored: tern_core::compose::store::Stored,
-        regenerate: bool,
-    },
-    /// Save the draft on this machine (the editor's file made anew from it).
-    SaveDraft(tern_core::compose::store::Stored),
-    /// Save the draft on this machine as the editor left it (the file keeps the words).
-    KeepEdited(tern_core::compose::store::Stored),
-    /// Build and send it in the background.
-    SendMail(tern_core::compose::store::Stored),
-    /// Build it for the Drafts folder in the background.
-    Postpone(tern_core::compose::store::Stored),
-    /// The server has it (or the user threw it away): forget the local copy.
-    DiscardDraft(String),
-    /// Keep the copy for Sent on this machine until the server has it.
-    KeepSentCopy {
-        id: String,
-        copy: Vec<u8>,
-    },
-    /// Store again the Sent copy kept on this machine.
-    RetrySentCopy(String),
-    /// Write a forwarded message's attachments (or the whole message) for the draft.
-    AttachOriginal {
-        id: String,
-        raw: Arc<Vec<u8>>,
-        whole: bool,
-    },
-    /// Complete a file path typed at the attach prompt.
-    CompletePath(String),
-    Quit,
-}
+pub use super::effect::Effect;
 
 /// The `/` search in force on the open folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +84,12 @@ pub struct AppState {
     pub active: usize,
     /// Another account's part is in the fields for the time of an update (`enter`).
     pub entered: bool,
+    /// The account whose part is in the fields: `active`, or the one entered.
+    pub here: usize,
+    /// Which account each undoable change was made in, the last one last.
+    pub undo_accounts: Vec<usize>,
+    /// All inboxes are shown (`merged.rs`).
+    pub merged: Option<super::merged::Merged>,
     pub account: String,
     pub folder: String,
     /// The open folder's UIDVALIDITY (0 until read from the cache).
@@ -334,6 +240,9 @@ impl AppState {
             accounts: vec![super::accounts::Parked::default()],
             active: 0,
             entered: false,
+            here: 0,
+            undo_accounts: Vec::new(),
+            merged: None,
             account: account.to_string(),
             folder: folder.to_string(),
             uidvalidity: 0,
@@ -541,6 +450,7 @@ impl AppState {
 
     /// Leaves the open folder for `folder` (the worker syncs and watches it).
     pub(super) fn open_folder(&mut self, folder: String) -> Vec<Effect> {
+        self.merged = None;
         if folder == self.folder {
             self.focus = Focus::List;
             return Vec::new();

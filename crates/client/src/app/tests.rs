@@ -10,6 +10,7 @@ use tern_core::imap::protocol::{
 use tern_core::mail::{Address, Flag, FolderInfo, MessageSummary, SpecialUse, Uid};
 
 mod accounts;
+mod merged;
 mod screen;
 mod truth;
 

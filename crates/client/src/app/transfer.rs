@@ -213,7 +213,7 @@ impl AppState {
             self.status = Some(format!("undone: {} back in {}", plural(n), tr.label));
         } else if copies.len() == n {
             self.status = Some(format!("{} moved to {} (u undoes)", plural(n), tr.label));
-            self.undo.push(Undo::Across(Back {
+            self.push_undo(Undo::Across(Back {
                 at_account: tr.to.account,
                 at: Messages {
                     folder: tr.to.folder.clone(),

@@ -402,14 +402,14 @@ impl AppState {
             return then;
         }
         match (p.undo, result) {
-            (Some(UndoOnDone::Flags(u)), _) => self.undo.push(u),
+            (Some(UndoOnDone::Flags(u)), _) => self.push_undo(u),
             (Some(UndoOnDone::Move { from, to }), DoneResult::Copied(c)) => {
                 if c.dest.is_empty() {
                     self.status = Some(format!(
                         "moved to {to}; the server did not say where, so this cannot be undone"
                     ));
                 } else {
-                    self.undo.push(Undo::Moved {
+                    self.push_undo(Undo::Moved {
                         from,
                         to,
                         copied: c.clone(),

@@ -97,6 +97,9 @@ pub fn is_typing(state: &AppState, event: &Event) -> bool {
 pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     let effects = apply(state, event);
     state.relayout();
+    if !state.entered {
+        state.rebuild_merged();
+    }
     effects
 }
 
@@ -109,6 +112,9 @@ pub fn update_all(state: &mut AppState, events: impl IntoIterator<Item = Event>)
         effects.extend(apply(state, event));
     }
     state.relayout();
+    if !state.entered {
+        state.rebuild_merged();
+    }
     effects
 }
 

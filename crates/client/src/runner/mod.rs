@@ -323,11 +323,17 @@ async fn carry_out(
         }
         return Ok(Vec::new());
     }
+    if let Effect::ReloadOf(j) = effect {
+        if let Some(a) = io.accounts.get_mut(j) {
+            a.loader.request(state.folder_of(j));
+        }
+        return Ok(Vec::new());
+    }
     let Some(a) = io.accounts.get_mut(i) else {
         return Ok(Vec::new());
     };
     match effect {
-        Effect::Quit | Effect::SendTo { .. } | Effect::Refused { .. } => {}
+        Effect::Quit | Effect::SendTo { .. } | Effect::Refused { .. } | Effect::ReloadOf(_) => {}
         Effect::ReloadFolder => a.loader.request(&state.folder),
         Effect::ReloadHead => a.loader.request_head(&state.folder),
         Effect::Suspend => {

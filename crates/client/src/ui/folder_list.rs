@@ -35,6 +35,31 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     // The line to keep on screen: the sidebar's cursor, else the open folder.
     let mut keep = 0;
     let mut row = 0;
+    let counts_text = |shown: Option<(usize, usize)>| match shown {
+        Some((unseen, total)) if unseen > 0 => format!("{unseen}/{total}"),
+        Some((_, total)) => total.to_string(),
+        None => String::new(),
+    };
+    if several {
+        let shown = state.merged_counts();
+        let counts = counts_text(shown);
+        let name_w = width.saturating_sub(counts.len() + 2);
+        let mut style = t.header;
+        if shown.is_some_and(|(unseen, _)| unseen > 0) {
+            style = style.patch(t.sidebar_unread);
+        }
+        if state.merged.is_some() {
+            style = style.patch(t.sidebar_current);
+        }
+        if state.focus == Focus::Sidebar && state.sidebar_cursor == 0 {
+            style = style.patch(t.cursor).patch(t.selected);
+        }
+        lines.push(Line::styled(
+            format!("{} {counts}", fit(crate::app::merged::NAME, name_w)),
+            style,
+        ));
+        row = 1;
+    }
     for a in 0..state.account_count() {
         if several || a == 0 {
             let mut heading = sanitize(state.account_name(a));
@@ -50,11 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             // Derived from the same state as the list: the server's numbers with the
             // changes it has not confirmed yet applied.
             let shown = state.counts_of(a, f);
-            let counts = match shown {
-                Some((unseen, total)) if unseen > 0 => format!("{unseen}/{total}"),
-                Some((_, total)) => total.to_string(),
-                None => String::new(),
-            };
+            let counts = counts_text(shown);
             let name_w = width.saturating_sub(counts.len() + 3);
             let text = format!(
                 " {} {counts}",
@@ -64,7 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             if shown.is_some_and(|(unseen, _)| unseen > 0) {
                 style = style.patch(t.sidebar_unread);
             }
-            let open = a == state.active && f.name == state.folder;
+            let open = state.merged.is_none() && a == state.active && f.name == state.folder;
             if open {
                 style = style.patch(t.sidebar_current);
             }

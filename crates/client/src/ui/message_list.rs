@@ -1,5 +1,6 @@
 //! The message list: markers, date, sender, subject; only the visible rows are built.
 
+use crate::app::merged::Merged;
 use crate::app::state::AppState;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -39,9 +40,10 @@ fn sender_width(width: usize) -> usize {
         .clamp((room / 3).min(8), most)
 }
 
-/// The text of row `i`: markers, date, sender (recipient in Sent), subject.
-fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
-    let selected = if state.is_selected(i) { '*' } else { ' ' };
+/// The text of a row: markers, date, sender (recipient in Sent), subject, indented
+/// `depth` levels.
+fn row(m: &MessageSummary, selected: bool, depth: u16, state: &AppState, width: usize) -> String {
+    let selected = if selected { '*' } else { ' ' };
     let unread = if m.flags.has(Flag::Seen) { ' ' } else { 'N' };
     let flagged = if m.flags.has(Flag::Flagged) { '!' } else { ' ' };
     let answered = if m.flags.has(Flag::Answered) {
@@ -64,7 +66,7 @@ fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
     let who = fit(&sanitize(&who), sender_width(width));
     let head = format!("{selected}{unread}{flagged}{answered}{attach} {date} {who} ");
     let rest = width.saturating_sub(head.chars().count().min(width));
-    let depth = state.depth.get(i).copied().unwrap_or(0).min(8) as usize;
+    let depth = depth.min(8) as usize;
     let indent = if depth > 0 {
         format!("{}> ", "  ".repeat(depth - 1))
     } else {
@@ -76,27 +78,21 @@ fn row(m: &MessageSummary, i: usize, state: &AppState, width: usize) -> String {
 
 /// Draws the visible part of the list, the cursor row reversed.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    if let Some(m) = &state.merged {
+        return render_merged(frame, area, state, m);
+    }
     let width = usize::from(area.width);
     let rows = usize::from(area.height);
-    let t = &state.theme;
     let lines: Vec<Line> = (state.top..state.shown_len().min(state.top + rows))
         .filter_map(|i| state.shown(i).map(|m| (i, m)))
         .map(|(i, m)| {
-            let text = row(m, i, state, width);
-            let mut style = Style::default();
-            if !m.flags.has(Flag::Seen) {
-                style = style.patch(t.unread);
-            }
-            if m.flags.has(Flag::Flagged) {
-                style = style.patch(t.flagged);
-            }
-            if state.is_selected(i) {
-                style = style.patch(t.selected);
-            }
-            if i == state.cursor {
-                style = style.patch(t.cursor);
-            }
-            Line::from(Span::styled(text, style))
+            let depth = state.depth.get(i).copied().unwrap_or(0);
+            let selected = state.is_selected(i);
+            let text = row(m, selected, depth, state, width);
+            Line::from(Span::styled(
+                text,
+                style(state, m, selected, i == state.cursor),
+            ))
         })
         .collect();
     let body = if state.shown_len() == 0 {
@@ -110,6 +106,59 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             None => format!("  {} is empty (or not synced yet)", sanitize(&state.folder)),
         };
         vec![Line::from(why)]
+    } else {
+        lines
+    };
+    frame.render_widget(Paragraph::new(body), area);
+}
+
+/// A row's look: unread, flagged, selected, under the cursor.
+fn style(state: &AppState, m: &MessageSummary, selected: bool, cursor: bool) -> Style {
+    let t = &state.theme;
+    let mut style = Style::default();
+    if !m.flags.has(Flag::Seen) {
+        style = style.patch(t.unread);
+    }
+    if m.flags.has(Flag::Flagged) {
+        style = style.patch(t.flagged);
+    }
+    if selected {
+        style = style.patch(t.selected);
+    }
+    if cursor {
+        style = style.patch(t.cursor);
+    }
+    style
+}
+
+/// All inboxes: each row with its account's name first.
+fn render_merged(frame: &mut Frame, area: Rect, state: &AppState, merged: &Merged) {
+    let width = usize::from(area.width);
+    let rows = usize::from(area.height);
+    let names: Vec<String> = (0..state.account_count())
+        .map(|a| sanitize(state.account_name(a)))
+        .collect();
+    let name_w = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 12);
+    let lines: Vec<Line> = (merged.top..merged.rows.len().min(merged.top + rows))
+        .filter_map(|i| state.merged_row(i).map(|(a, m)| (i, a, m)))
+        .map(|(i, a, m)| {
+            let selected = state.selected_in(a, m.uid);
+            let name = names.get(a).map(String::as_str).unwrap_or("");
+            let rest = row(m, selected, 0, state, width.saturating_sub(name_w + 1));
+            let text = format!("{} {rest}", fit(name, name_w));
+            Line::from(Span::styled(
+                text,
+                style(state, m, selected, i == merged.cursor),
+            ))
+        })
+        .collect();
+    let body = if merged.rows.is_empty() {
+        vec![Line::from("  no mail in any INBOX (or not synced yet)")]
     } else {
         lines
     };

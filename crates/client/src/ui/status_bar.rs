@@ -21,6 +21,24 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Where the cursor is in the open folder, as `12/3,400`.
+fn list_position(state: &AppState) -> String {
+    if state.shown_len() == 0 {
+        return "0/0".into();
+    }
+    // While only the first screens are read, the count is the folder's.
+    let count = if state.filter.is_none() && state.total > state.all.len() as u64 {
+        state.total
+    } else {
+        state.shown_len() as u64
+    };
+    format!(
+        "{}/{}",
+        thousands(state.cursor as u64 + 1),
+        thousands(count)
+    )
+}
+
 /// The status line's text.
 pub fn text(state: &AppState) -> String {
     if let Some(p) = &state.prompt {
@@ -66,25 +84,21 @@ pub fn text(state: &AppState) -> String {
         }
         Link::LoginRefused(_) => "login refused ($ to retry)".to_string(),
     };
-    let mut parts = vec![
-        format!("{} {}", state.account, state.folder),
-        if state.shown_len() == 0 {
-            "0/0".into()
-        } else {
-            // While only the first screens are read, the count is the folder's.
-            let count = if state.filter.is_none() && state.total > state.all.len() as u64 {
-                state.total
-            } else {
-                state.shown_len() as u64
-            };
+    let (place, position) = match &state.merged {
+        Some(m) => (
+            crate::app::merged::NAME.to_string(),
             format!(
                 "{}/{}",
-                thousands(state.cursor as u64 + 1),
-                thousands(count)
-            )
-        },
-        link,
-    ];
+                thousands((m.cursor + usize::from(!m.rows.is_empty())) as u64),
+                thousands(m.rows.len() as u64)
+            ),
+        ),
+        None => (
+            format!("{} {}", state.account, state.folder),
+            list_position(state),
+        ),
+    };
+    let mut parts = vec![place, position, link];
     // The other accounts speak up only when they are not online.
     let others: Vec<String> = (0..state.account_count())
         .filter(|&i| i != state.active)

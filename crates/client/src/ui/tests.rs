@@ -413,3 +413,44 @@ fn a_narrow_list_keeps_the_subject_before_the_sender() {
     assert!(row.contains("Quarterly repo"), "{row:?}");
     assert!(row.contains(" Alice … Quarterly"), "{row:?}");
 }
+
+#[test]
+fn all_inboxes_show_each_rows_account_and_the_sidebar_heads_each_account() {
+    let mut s = state();
+    s.accounts.push(crate::app::accounts::Parked {
+        account: "work\u{1b}[31m".into(),
+        folder: "INBOX".into(),
+        folders: vec![folder("INBOX", Some(SpecialUse::Inbox), 1, 1)],
+        all: vec![msg(40, "Boss", "Deadline moved up", 1_800, &[])],
+        link: Link::Offline {
+            reason: "no route".into(),
+            retry_at: NOW + 5,
+        },
+        ..Default::default()
+    });
+    s.merged = Some(crate::app::merged::Merged::default());
+    s.rebuild_merged();
+    let text = text_of(&draw(120, 24, &s));
+    assert!(text.contains("All inboxes | 1/6 |"), "{text}");
+    // Newest first across accounts: work's message sits between personal's first two.
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(':')).collect();
+    let at = |what: &str| rows.iter().position(|l| l.contains(what));
+    assert!(
+        at("Quarterly") < at("Deadline") && at("Deadline") < at("meeting notes"),
+        "{text}"
+    );
+    assert!(
+        rows[at("Deadline").unwrap()].contains("work[31m  N"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+    // The sidebar: all inboxes first with both INBOXes counted, each account headed,
+    // the one offline said so.
+    let top = text.lines().next().unwrap_or("");
+    assert!(
+        top.starts_with("All inboxes") && top.contains("/6 "),
+        "{text}"
+    );
+    assert!(text.contains("work[31m (offline)"), "{text}");
+    assert!(text.contains("| online | work[31m offline"), "{text}");
+}

@@ -1,0 +1,153 @@
+//! All inboxes: every account's INBOX in one list, newest first; actions on a row are
+//! its account's.
+
+use super::super::update::{update, Event, Loaded};
+use super::accounts::{command, on, two};
+use super::*;
+
+/// "work" (shown) has messages dated 10, 20, 30; "home" 15 and 25, read from its cache.
+fn both_with_mail() -> AppState {
+    let mut s = two();
+    for (i, m) in s.all.iter_mut().enumerate() {
+        m.date = Some(30 - 10 * i as i64); // UIDs 3, 2, 1 newest first
+    }
+    s.enter(1);
+    update(
+        &mut s,
+        Event::Loaded(Loaded {
+            folder: "INBOX".into(),
+            uidvalidity: 9,
+            list: [(2, 25), (1, 15)]
+                .into_iter()
+                .map(|(uid, date)| MessageSummary {
+                    uid,
+                    date: Some(date),
+                    subject: format!("home {uid}"),
+                    ..MessageSummary::default()
+                })
+                .collect(),
+            done: true,
+            total: 2,
+        }),
+    );
+    s.leave(1);
+    s
+}
+
+/// An action as a key press applies it: the merged list is ordered again after it.
+fn act(s: &mut AppState, action: Action) -> Vec<Effect> {
+    let out = s.act(action);
+    s.rebuild_merged();
+    out
+}
+
+fn merged_subjects(s: &AppState) -> Vec<String> {
+    (0..s.merged.as_ref().map_or(0, |m| m.rows.len()))
+        .filter_map(|i| s.merged_row(i).map(|(_, m)| m.subject.clone()))
+        .collect()
+}
+
+#[test]
+fn all_inboxes_is_first_in_the_sidebar_and_merges_newest_first() {
+    let mut s = both_with_mail();
+    assert_eq!(s.sidebar_places()[0].1.name, "All inboxes");
+    let effects = command(&mut s, "go All inboxes");
+    assert!(
+        effects.is_empty(),
+        "both INBOXes are open already: {effects:?}"
+    );
+    assert_eq!(
+        merged_subjects(&s),
+        vec!["work 3", "home 2", "work 2", "home 1", "work 1"]
+    );
+    assert_eq!(s.merged.as_ref().map(|m| m.cursor), Some(0));
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Down);
+    assert_eq!(s.merged.as_ref().map(|m| m.cursor), Some(2));
+    // J leaves it for the first account's first folder.
+    act(&mut s, Action::NextFolder);
+    assert!(s.merged.is_none());
+    assert_eq!((s.account.as_str(), s.folder.as_str()), ("work", "INBOX"));
+}
+
+#[test]
+fn an_action_on_a_row_is_done_by_its_account() {
+    let mut s = both_with_mail();
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Down); // "home 2"
+    let effects = act(&mut s, Action::ToggleFlagged);
+    assert_eq!(s.account, "home", "the row's account is the one shown now");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Send(WorkerCommand::SetFlags { messages, .. })]
+                if messages.uids == vec![2] && messages.uidvalidity == 9
+        ),
+        "{effects:?}"
+    );
+    assert!(s.merged_row(1).unwrap().1.flags.has(Flag::Flagged));
+    // Archive it: it leaves the merged list; the cursor stays at its place.
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Folders(vec![
+            folder("INBOX", None),
+            folder("Archive", Some(SpecialUse::Archive)),
+        ]),
+    );
+    let archived = act(&mut s, Action::Archive);
+    assert!(
+        matches!(
+            archived.as_slice(),
+            [Effect::Send(WorkerCommand::Move { dest, .. })] if dest == "Archive"
+        ),
+        "{archived:?}"
+    );
+    assert_eq!(
+        merged_subjects(&s),
+        vec!["work 3", "work 2", "home 1", "work 1"]
+    );
+    assert_eq!(s.merged.as_ref().unwrap().cursor, 1);
+    // Opening a row shows it in its account's reader; q comes back to all inboxes.
+    act(&mut s, Action::Down); // "home 1"
+    act(&mut s, Action::Open);
+    assert_eq!(s.reader.as_ref().map(|r| r.uid), Some(1));
+    assert_eq!(s.account, "home");
+    act(&mut s, Action::Quit);
+    assert!(s.reader.is_none());
+    assert_eq!(
+        s.merged.as_ref().map(|m| (m.cursor, m.rows.len())),
+        Some((2, 4))
+    );
+    // The server agrees to the archive: `u` on a row of work undoes it all the same
+    // (the last change made, in whichever account).
+    let Some(Effect::Send(WorkerCommand::Move { id, .. })) = archived.first().cloned() else {
+        panic!("{archived:?}")
+    };
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Done {
+            id,
+            result: DoneResult::Copied(CopyResult {
+                dest_uidvalidity: 5,
+                source: vec![2],
+                dest: vec![70],
+            }),
+        },
+    );
+    act(&mut s, Action::First);
+    act(&mut s, Action::Open);
+    act(&mut s, Action::Quit);
+    assert_eq!(s.account, "work");
+    let effects = act(&mut s, Action::Undo);
+    assert_eq!(s.account, "home");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Send(WorkerCommand::Move { messages, dest, .. })]
+                if dest == "INBOX" && messages.uids == vec![70]
+        ),
+        "{effects:?}"
+    );
+}
