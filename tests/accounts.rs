@@ -275,3 +275,31 @@ fn stored_flags(d: &Dovecot, folder: &str, subject: &str) -> String {
     }
     String::new()
 }
+
+#[test]
+fn to_completes_from_the_other_accounts_cache() {
+    let d1 = server(DovecotOptions::default());
+    let d2 = server(DovecotOptions::default());
+    fill(&d1, "INBOX", 1, 105);
+    let quincy = "From: Quincy Other <quincy@other.example>\r\nTo: someone@example.org\r\n\
+Subject: Only in work\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n";
+    d2.deliver(
+        &d2.users()[0].0,
+        "INBOX",
+        quincy.as_bytes(),
+        &[],
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    t.wait_for_all(&["test INBOX", "1/1 |", "| online"]);
+    wait_count(&t, "work", "INBOX", "1");
+    t.keys(&["m"]);
+    t.wait_for("To:");
+    t.keys(&["quin", "Tab"]);
+    t.wait_for("To: Quincy Other <quincy@other.example>");
+    t.keys(&["Escape"]);
+}

@@ -423,6 +423,51 @@ fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_ans
 }
 
 #[test]
+fn the_review_changes_from_to_an_alias_with_tab_and_adds_a_cc() {
+    let w = World::new();
+    let text = std::fs::read_to_string(&w.cfg).unwrap().replace(
+        "name = \"Test Me\"\n",
+        "name = \"Test Me\"\naliases = [\"help@desk.example\"]\n",
+    );
+    std::fs::write(&w.cfg, text).unwrap();
+    w.deliver_original();
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    w.editor_does("printf 'Hello\\n' >> \"$f\"\n");
+    t.keys(&["m"]);
+    t.wait_for("To:");
+    t.keys(&["carol@example.org", "Enter"]);
+    t.wait_for("y send");
+    // f: the From: prompt; Tab goes through the account's addresses, the alias second.
+    t.keys(&["f"]);
+    t.wait_for("From: Test Me <");
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("From: Test Me <help@desk.example>");
+    t.keys(&["Enter"]);
+    t.keys(&["c"]);
+    t.wait_for("Cc:");
+    t.keys(&["dave@example.org", "Enter"]);
+    t.keys(&["s"]);
+    t.wait_for("Subject:");
+    t.keys(&["Desk hours", "Enter"]);
+    t.wait_for_all(&[
+        "From: Test Me <help@desk.example>",
+        "Cc: dave@example.org",
+        "Subject: Desk hours",
+    ]);
+    t.keys(&["y"]);
+    let got = w.received(1);
+    let m = parse(&got[0].raw);
+    let from = m.from().and_then(|a| a.first()).and_then(|a| a.address());
+    assert_eq!(from, Some("help@desk.example"));
+    assert_eq!(m.subject(), Some("Desk hours"));
+    let mut to = got[0].rcpt_tos.clone();
+    to.sort();
+    assert_eq!(to, vec!["carol@example.org", "dave@example.org"]);
+    t.keys(&["q"]);
+}
+
+#[test]
 fn a_reply_to_an_alias_goes_from_it_with_the_signature_above_the_quote() {
     let w = World::new();
     // The account's other addresses, and a signature from a command.

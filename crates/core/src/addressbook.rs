@@ -251,4 +251,31 @@ mod tests {
         assert_eq!(lines, vec!["Zed Remote <zed@remote.example>", "solo@x.org"]);
         assert!(query_command("", "x").is_err());
     }
+
+    #[test]
+    fn books_of_several_accounts_add_up_and_keep_a_name() {
+        let k = |email: &str, name: Option<&str>, score: f64| Known {
+            email: email.into(),
+            name: name.map(String::from),
+            score,
+        };
+        let merged = merge(vec![
+            vec![
+                k("ann@x.example", None, 1.0),
+                k("bob@x.example", Some("Bob"), 3.0),
+            ],
+            vec![k("Ann@X.example", Some("Ann"), 2.5)],
+        ]);
+        let got: Vec<(&str, Option<&str>, f64)> = merged
+            .iter()
+            .map(|k| (k.email.as_str(), k.name.as_deref(), k.score))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ann@x.example", Some("Ann"), 3.5),
+                ("bob@x.example", Some("Bob"), 3.0)
+            ]
+        );
+    }
 }

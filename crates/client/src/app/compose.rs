@@ -78,7 +78,7 @@ impl AppState {
     /// Reads the address book anew when it is older than `BOOK_FRESH_SECONDS` (sync
     /// may have brought new addresses; reading every cached folder is not free), unless
     /// a read is under way.
-    fn load_address_book(&mut self) -> Vec<Effect> {
+    pub(super) fn load_address_book(&mut self) -> Vec<Effect> {
         const BOOK_FRESH_SECONDS: i64 = 300;
         let fresh = self
             .book_read_at
@@ -501,8 +501,15 @@ impl AppState {
         hits: Vec<tern_core::addressbook::Known>,
     ) -> Vec<Effect> {
         let waiting = self.prompt.as_ref().is_some_and(|p| {
-            matches!(p.kind, PromptKind::Address(_))
-                && p.tab.is_none()
+            matches!(
+                p.kind,
+                PromptKind::Address(_)
+                    | PromptKind::Header(
+                        super::review::Field::To
+                            | super::review::Field::Cc
+                            | super::review::Field::Bcc
+                    )
+            ) && p.tab.is_none()
                 && p.text.rsplit(',').next().unwrap_or("").trim() == typed.trim()
         });
         self.book_hits = Some((typed, hits));

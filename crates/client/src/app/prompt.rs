@@ -56,6 +56,8 @@ pub enum PromptKind {
     SavePath,
     /// The password again, after the server refused the one typed at start (not shown).
     Password,
+    /// A header of the message on the review screen (Tab completes addresses).
+    Header(super::review::Field),
 }
 
 /// An open prompt: what it asks, the text typed, and (pickers, completion) the
@@ -111,6 +113,7 @@ impl Prompt {
             ),
             PromptKind::Number(NumberFor::Detach) => "remove attachment number: ".into(),
             PromptKind::Address(_) => "To: ".into(),
+            PromptKind::Header(f) => format!("{}: ", f.name()),
             PromptKind::AttachPath => "attach file: ".into(),
             PromptKind::SavePath => "save in: ".into(),
             PromptKind::Password => "password (the server refused the last one): ".into(),
@@ -279,6 +282,9 @@ impl AppState {
             KeyCode::Tab | KeyCode::BackTab => match p.kind {
                 PromptKind::Command => self.complete_command(key.code == KeyCode::BackTab),
                 PromptKind::Address(_) => return self.complete_address(),
+                PromptKind::Header(super::review::Field::From) => self.complete_from(),
+                PromptKind::Header(super::review::Field::Subject) => {}
+                PromptKind::Header(_) => return self.complete_address(),
                 PromptKind::AttachPath | PromptKind::SavePath => {
                     return vec![Effect::CompletePath(p.text.clone())]
                 }
@@ -340,6 +346,7 @@ impl AppState {
             PromptKind::Confirm(_) => Vec::new(),
             PromptKind::Address(_) if text.is_empty() => Vec::new(),
             PromptKind::Address(then) => self.address_given(&text, then),
+            PromptKind::Header(field) => self.header_given(field, text),
             PromptKind::AttachPath => self.attach(&text),
             PromptKind::SavePath => self.save_to(&text),
             PromptKind::Password if p.text.is_empty() => Vec::new(),

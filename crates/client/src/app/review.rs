@@ -1,12 +1,59 @@
 //! The review screen after the editor: `y` send (asks first when the subject is
-//! empty), `e` edit, `a` attach, `d` detach, `p` postpone, `q` abort (asks when the
-//! text changed).
+//! empty), `e` edit, `t` `c` `b` `f` `s` change To, Cc, Bcc, From, Subject in a prompt
+//! (Tab completes addresses; at From, the account's own), `a` attach, `d` detach, `p`
+//! postpone, `q` abort (asks when the text changed).
 
 use super::compose::Compose;
 use super::prompt::{Confirm, NumberFor, PromptKind};
 use super::state::{AppState, Effect};
 use std::path::PathBuf;
 use tern_core::compose::store::Stored;
+
+/// The review screen's keys, as its first line and the status say them.
+pub const KEYS: &str =
+    "y send · e edit · t c b f s To Cc Bcc From Subject · a attach · d detach · p postpone · q abort";
+
+/// A header the review can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::From => "From",
+            Field::To => "To",
+            Field::Cc => "Cc",
+            Field::Bcc => "Bcc",
+            Field::Subject => "Subject",
+        }
+    }
+
+    fn of(self, d: &tern_core::compose::Draft) -> &String {
+        match self {
+            Field::From => &d.from,
+            Field::To => &d.to,
+            Field::Cc => &d.cc,
+            Field::Bcc => &d.bcc,
+            Field::Subject => &d.subject,
+        }
+    }
+
+    fn of_mut(self, d: &mut tern_core::compose::Draft) -> &mut String {
+        match self {
+            Field::From => &mut d.from,
+            Field::To => &mut d.to,
+            Field::Cc => &mut d.cc,
+            Field::Bcc => &mut d.bcc,
+            Field::Subject => &mut d.subject,
+        }
+    }
+}
 
 impl AppState {
     pub(super) fn stored(c: &Compose) -> Stored {
@@ -15,6 +62,59 @@ impl AppState {
             draft: c.draft.clone(),
             sent: false,
         }
+    }
+
+    /// A header typed at the review: the draft takes it (and the copy kept on this
+    /// machine). A From: that is not one of the account's addresses is sent as typed, with
+    /// a word of warning.
+    pub(super) fn header_given(&mut self, field: Field, text: String) -> Vec<Effect> {
+        let mine = {
+            let email = text
+                .rsplit_once('<')
+                .map_or(text.as_str(), |(_, e)| e.trim_end_matches('>'));
+            self.identity.is_me(email)
+        };
+        let Some(comp) = self.compose.as_mut() else {
+            return Vec::new();
+        };
+        *field.of_mut(&mut comp.draft) = text.trim().to_string();
+        comp.error = None;
+        if field == Field::From && !mine {
+            self.status = Some(format!(
+                "From: {} is not one of this account's addresses (aliases); it is sent as typed",
+                tern_core::mail::sanitize(text.trim())
+            ));
+        }
+        vec![Effect::SaveDraft(Self::stored(comp))]
+    }
+
+    /// Tab at From: the account's addresses in turn (its own, then each alias that is
+    /// not a whole domain).
+    pub(super) fn complete_from(&mut self) {
+        let id = &self.identity;
+        let mut options = vec![id.from_line()];
+        options.extend(
+            id.aliases
+                .iter()
+                .filter(|a| !a.starts_with("*@"))
+                .map(|a| id.from_line_as(a)),
+        );
+        let Some(p) = self.prompt.as_mut() else {
+            return;
+        };
+        let (base, next) = p.tab.clone().unwrap_or((p.text.clone(), 0));
+        let i = next % options.len();
+        p.text = options[i].clone();
+        p.tab = Some((base, i + 1));
+        let n = options.len();
+        self.status = Some(if id.aliases.iter().any(|a| a.starts_with("*@")) {
+            format!(
+                "{} of {n} (any address at your alias domains may be typed)",
+                i + 1
+            )
+        } else {
+            format!("{} of {n} addresses (Tab: next)", i + 1)
+        });
     }
 
     /// A key on the review screen.
@@ -43,6 +143,23 @@ impl AppState {
             'a' => {
                 self.ask(PromptKind::AttachPath);
                 Vec::new()
+            }
+            'f' | 't' | 'c' | 'b' | 's' if !comp.text_ok => {
+                comp.error = Some("fix the headers first (e edits)".into());
+                Vec::new()
+            }
+            'f' | 't' | 'c' | 'b' | 's' => {
+                let field = match c {
+                    'f' => Field::From,
+                    't' => Field::To,
+                    'c' => Field::Cc,
+                    'b' => Field::Bcc,
+                    _ => Field::Subject,
+                };
+                let now = field.of(&comp.draft).clone();
+                self.ask_with(PromptKind::Header(field), now);
+                // To: and Cc: complete from every account's addresses.
+                self.load_address_book()
             }
             'd' => match comp.draft.attach.len() {
                 0 => {
@@ -73,8 +190,7 @@ impl AppState {
                 }
             }
             _ => {
-                self.status =
-                    Some("y send · e edit · a attach · d detach · p postpone · q abort".into());
+                self.status = Some(KEYS.into());
                 Vec::new()
             }
         }

@@ -17,7 +17,7 @@ pub fn lines(c: &Compose, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         if c.busy {
             "Working on it…".to_string()
         } else {
-            "y send · e edit · a attach · d detach · p postpone · q abort".to_string()
+            crate::app::review::KEYS.to_string()
         },
         theme.header,
     )];
