@@ -37,6 +37,7 @@ per_account! {
     uidvalidity: u32,
     all: Vec<MessageSummary>,
     view: Vec<usize>,
+    rows_version: u64,
     depth: Vec<u16>,
     filter: Option<Filter>,
     reader: Option<Reader>,
@@ -216,6 +217,16 @@ impl AppState {
             .map(|i| match self.accounts.get(i) {
                 Some(p) if i != self.active => p.queued,
                 _ => self.queued,
+            })
+            .sum()
+    }
+
+    /// Requests not answered yet, every account together.
+    pub fn in_flight_everywhere(&self) -> usize {
+        (0..self.account_count())
+            .map(|i| match self.accounts.get(i) {
+                Some(p) if i != self.active => p.in_flight.len(),
+                _ => self.in_flight.len(),
             })
             .sum()
     }

@@ -35,6 +35,8 @@ pub struct Merged {
     /// The user moved the cursor: until then it stays on the newest row while the
     /// accounts' rows come in.
     pub moved: bool,
+    /// Each account's `rows_version` when the rows were ordered (None: never).
+    pub versions: Option<Vec<u64>>,
 }
 
 impl AppState {
@@ -43,6 +45,14 @@ impl AppState {
         match self.accounts.get(i) {
             Some(p) if i != self.active => &p.all,
             _ => &self.all,
+        }
+    }
+
+    /// Account `i`'s `rows_version`.
+    fn rows_version_of(&self, i: usize) -> u64 {
+        match self.accounts.get(i) {
+            Some(p) if i != self.active => p.rows_version,
+            _ => self.rows_version,
         }
     }
 
@@ -96,9 +106,18 @@ impl AppState {
     /// Orders every account's INBOX rows newest first again, keeping the cursor on its
     /// message (or its place when the message went).
     pub fn rebuild_merged(&mut self) {
+        let versions: Vec<u64> = (0..self.account_count())
+            .map(|i| self.rows_version_of(i))
+            .collect();
         let Some(old) = self.merged.take() else {
             return;
         };
+        if old.versions.as_ref() == Some(&versions) {
+            // No account's rows changed (a key that moves, a flag): the order stands.
+            self.merged = Some(old);
+            self.scroll_merged();
+            return;
+        }
         // Indices may be stale by now: the message is found again by its UID.
         let keep = old.at.filter(|_| old.moved);
         let n = self.account_count();
@@ -127,6 +146,7 @@ impl AppState {
             top: old.top,
             at: None,
             moved: old.moved,
+            versions: Some(versions),
         });
         self.scroll_merged();
     }

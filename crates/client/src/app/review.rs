@@ -213,16 +213,25 @@ impl AppState {
                 format!("{n} changes")
             }
         };
-        if !self.in_flight.is_empty() {
+        // Every account's, not only the shown one's; copies between accounts and undos
+        // of moves between them have no request of their own waiting.
+        let carrying = self
+            .transfers
+            .values()
+            .filter(|t| !t.moving || t.undoing)
+            .count();
+        let in_flight = self.in_flight_everywhere() + carrying;
+        if in_flight > 0 {
             undone.push(format!(
                 "{} not yet confirmed by the server",
-                changes(self.in_flight.len())
+                changes(in_flight)
             ));
         }
-        if self.queued > 0 {
+        let queued = self.queued_everywhere();
+        if queued > 0 {
             undone.push(format!(
                 "{} made offline, kept for the server",
-                changes(self.queued)
+                changes(queued)
             ));
         }
         if undone.is_empty() {

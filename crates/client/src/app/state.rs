@@ -98,6 +98,9 @@ pub struct AppState {
     pub all: Vec<MessageSummary>,
     /// The rows shown: indices into `all` (filtered, sorted, threaded).
     pub view: Vec<usize>,
+    /// Counts the changes of which messages `all` holds (all inboxes order them again
+    /// only then).
+    pub rows_version: u64,
     /// Thread depth of each shown row (empty when threads are off).
     pub depth: Vec<u16>,
     pub threads: bool,
@@ -248,6 +251,7 @@ impl AppState {
             uidvalidity: 0,
             all: Vec::new(),
             view: Vec::new(),
+            rows_version: 0,
             depth: Vec::new(),
             threads: false,
             oldest_first: false,
@@ -458,6 +462,7 @@ impl AppState {
         self.folder = folder.clone();
         self.all.clear();
         self.view.clear();
+        self.rows_version = self.rows_version.wrapping_add(1);
         self.depth.clear();
         self.filter = None;
         self.selected.clear();

@@ -91,6 +91,8 @@ pub fn threaded(all: &[MessageSummary], rows: &[usize]) -> (Vec<usize>, Vec<u16>
 impl AppState {
     /// Rebuilds the rows from `all`, keeping the cursor on message `keep`.
     pub(super) fn rebuild_view(&mut self, keep: Option<Uid>) {
+        // Every change of which rows there are comes through here (all inboxes look).
+        self.rows_version = self.rows_version.wrapping_add(1);
         self.count_unread();
         let words = self.filter.as_ref().map(|f| f.words.clone());
         let hits = match self.filter.as_ref().and_then(|f| f.server.as_ref()) {

@@ -312,3 +312,22 @@ fn a_refused_copy_puts_the_rows_back_and_keeps_the_original() {
         Some("not moved to home/Lists (NO over quota)")
     );
 }
+
+#[test]
+fn quit_asks_when_another_account_has_changes_waiting() {
+    let mut s = two();
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Queued {
+            id: 999,
+            waiting: 2,
+        },
+    );
+    assert_eq!(s.act(Action::Quit), Vec::new(), "it asks first");
+    let asked = s.prompt.as_ref().map(|p| p.label()).unwrap_or_default();
+    assert!(
+        asked.contains("2 changes made offline, kept for the server"),
+        "{asked}"
+    );
+}
