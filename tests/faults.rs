@@ -503,7 +503,8 @@ async fn garbage_from_the_server_is_said_in_a_line_not_dumped() {
 }
 
 #[tokio::test]
-async fn a_huge_literal_or_deep_nesting_is_refused_before_it_costs_memory_or_stack() {
+async fn a_huge_literal_deep_nesting_or_a_parser_trap_is_refused_before_it_costs_memory_stack_or_a_panic(
+) {
     for (reply, said) in [
         (
             "* 1 FETCH (UID 1 BODY[] {500000000}\r\nslow",
@@ -512,6 +513,15 @@ async fn a_huge_literal_or_deep_nesting_is_refused_before_it_costs_memory_or_sta
         (
             "DEEP",
             "connection lost: the server sent a response nested more than 100 parentheses deep",
+        ),
+        // Two inputs the fuzz of the response reader found to panic the parser.
+        (
+            "* 1 FETCH (UID 1 INTERNALDATE NIL)\r\n",
+            "connection lost: the server sent INTERNALDATE NIL, which the IMAP parser cannot read safely",
+        ),
+        (
+            "* OK [ALERT]\u{e9}t\u{e9}\r\n",
+            "connection lost: the server sent a non-ASCII byte right after `]`, which the IMAP parser cannot read safely",
         ),
     ] {
         static REPLY: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());

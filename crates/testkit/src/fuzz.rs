@@ -34,3 +34,50 @@ pub fn render_and_check(data: &[u8]) {
         }
     }
 }
+
+/// The response reader: `data`'s first byte is the size of each read (1 to 256), the rest
+/// what a server sent. The bytes go through the guard read by read, as on a connection;
+/// what it lets pass is parsed response by response, and each response goes through
+/// tern's own readers of FETCH, flag changes and untagged news. Nothing may panic, the
+/// parse must make progress on every response, and a refusal is one clean sentence.
+pub fn imap_responses_check(data: &[u8]) {
+    use async_imap::imap_proto::Response;
+    use tern_core::imap::{changes, guard::Guard, headers};
+    let Some((step, bytes)) = data.split_first() else {
+        return;
+    };
+    let step = usize::from(*step) + 1;
+    let now = std::time::Instant::now();
+    let mut guard = Guard::new(std::time::Duration::from_secs(30));
+    let mut passed = 0;
+    for read in bytes.chunks(step) {
+        if let Err(why) = guard.feed_at(read, now) {
+            assert!(
+                !why.chars().any(char::is_control) && why.len() < 200,
+                "{why:?}"
+            );
+            break;
+        }
+        passed += read.len();
+    }
+    let mut rest = &bytes[..passed];
+    let mut news = changes::MailboxChanges::default();
+    while !rest.is_empty() {
+        let Ok((after, response)) = Response::parse(rest) else {
+            // Incomplete or not IMAP: the connection waits for more or says so.
+            return;
+        };
+        assert!(after.len() < rest.len(), "a parse that consumed nothing");
+        news.absorb(&response);
+        if let Response::Fetch(seq, attrs) = &response {
+            let _ = headers::fetched_from(attrs);
+            let _ = changes::flag_update(*seq, attrs);
+        }
+        rest = after;
+    }
+    for name in &news.others {
+        assert!(!tern_core::mail::sanitize(name)
+            .chars()
+            .any(char::is_control));
+    }
+}

@@ -136,7 +136,33 @@ impl Guard {
                 }
                 b')' => self.depth = self.depth.saturating_sub(1),
                 b'\n' => self.line_ended()?,
+                // After a response code the parser takes the next byte for the space
+                // the grammar wants, and slices the text there: a multi-byte character
+                // makes it panic (imap-proto 0.17). No server of good faith sends it.
+                0x80.. if self.tail.len() >= 2 && self.tail[self.tail.len() - 2] == b']' => {
+                    return Err(
+                        "the server sent a non-ASCII byte right after `]`, which the IMAP parser cannot read safely"
+                            .into(),
+                    );
+                }
+                b'l' | b'L' => self.trap()?,
                 _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sequences the parser panics on (imap-proto 0.17 unwraps `INTERNALDATE NIL`),
+    /// found by the response reader's fuzz: refused before it sees them.
+    fn trap(&self) -> Result<(), String> {
+        const TRAPS: &[&[u8]] = &[b"internaldate nil"];
+        for t in TRAPS {
+            let n = t.len();
+            if self.tail.len() >= n && self.tail[self.tail.len() - n..].eq_ignore_ascii_case(t) {
+                return Err(format!(
+                    "the server sent {}, which the IMAP parser cannot read safely",
+                    String::from_utf8_lossy(t).to_uppercase()
+                ));
             }
         }
         Ok(())
@@ -282,5 +308,23 @@ mod tests {
             .unwrap();
         let dropped = (1..100).find(|s| g.feed_at(b"x", at(2 * s)).is_err());
         assert_eq!(dropped, Some(16));
+    }
+
+    #[test]
+    fn a_non_ascii_byte_after_a_response_code_is_refused_before_the_parser() {
+        let mut g = Guard::default();
+        let err = g
+            .feed(b"* OK [UIDVALIDITY 1]\xef\xbf\xbdUIDs valid\r\n")
+            .unwrap_err();
+        assert!(err.contains("right after `]`"), "{err}");
+        // In a quoted string or a literal it is only data.
+        let mut g = Guard::default();
+        g.feed("* LIST () \".\" \"a]\u{e9}\"\r\n".as_bytes())
+            .unwrap();
+        g.feed(b"* 1 FETCH (BODY[] {2}\r\n]\xe9)\r\n").unwrap();
+        let err = Guard::default()
+            .feed(b"* 1 FETCH (UID 4 InternalDate nil)\r\n")
+            .unwrap_err();
+        assert!(err.contains("INTERNALDATE NIL"), "{err}");
     }
 }

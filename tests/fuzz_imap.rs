@@ -1,0 +1,114 @@
+//! A deterministic mutation fuzz of the response reader (the byte guard, the IMAP parser,
+//! and tern's readers of FETCH, flag changes and untagged news): the cargo-fuzz corpus in
+//! `fuzz/corpus/imap` replayed as it is, then mutated thousands of times (bytes flipped,
+//! cut, repeated, spliced, IMAP syntax inserted), must never panic or stall. The
+//! `imap` cargo-fuzz target (nightly) runs the same check; this runs in every `cargo test`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
+use rand::{Rng, SeedableRng};
+
+/// The committed corpus, then any crash cases a fuzzer found (`fuzz/regressions/imap`).
+fn corpus() -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let dir = root.join("corpus/imap");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 6,
+        "the corpus is missing from {}",
+        dir.display()
+    );
+    if let Ok(found) = std::fs::read_dir(root.join("regressions/imap")) {
+        files.extend(found.map(|e| e.unwrap().path()));
+    }
+    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+fn mutate(rng: &mut rand::rngs::StdRng, input: &[u8]) -> Vec<u8> {
+    let mut v = input.to_vec();
+    for _ in 0..rng.random_range(1..8) {
+        if v.len() < 2 {
+            v.push(rng.random());
+            continue;
+        }
+        // The first byte is the read size: mutations go after it mostly.
+        let at = rng.random_range(1..v.len());
+        match rng.random_range(0..6) {
+            0 => v[at] = rng.random(),
+            1 => v.truncate(at),
+            2 => {
+                let end = (at + rng.random_range(1..64)).min(v.len());
+                let chunk = v[at..end].to_vec();
+                let to = rng.random_range(1..v.len());
+                v.splice(to..to, chunk);
+            }
+            3 => {
+                let bits: &[&[u8]] = &[
+                    b"\r\n",
+                    b"* ",
+                    b"(",
+                    b")",
+                    b"((((((((",
+                    b"{5}\r\n",
+                    b"{4294967296}\r\n",
+                    b"\"",
+                    b"\\",
+                    b"NIL ",
+                    b"UID 0 ",
+                    b"* 1 FETCH (",
+                    b"BODY[] ",
+                    b"a1 OK ",
+                    b"+ ",
+                    b"\x1b[",
+                    b"\x00",
+                    b"\xff",
+                ];
+                let ins = bits[rng.random_range(0..bits.len())];
+                v.splice(at..at, ins.iter().copied());
+            }
+            4 => {
+                let end = (at + rng.random_range(1..128)).min(v.len());
+                v.drain(at..end);
+            }
+            _ => v.insert(at, rng.random_range(0..32)),
+        }
+    }
+    v
+}
+
+#[test]
+fn the_corpus_and_its_mutations_are_read_without_panic() {
+    let seeds = corpus();
+    for s in &seeds {
+        tern_testkit::fuzz::imap_responses_check(s);
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x1a4b);
+    for round in 0..20_000 {
+        let input = mutate(&mut rng, &seeds[round % seeds.len()]);
+        tern_testkit::fuzz::imap_responses_check(&input);
+    }
+}
+
+#[test]
+fn the_check_reads_every_response_of_a_well_formed_session() {
+    // The seed files are real IMAP: each must parse to its end (else the corpus rotted
+    // and the fuzz would only exercise the first lines).
+    use async_imap::imap_proto::Response;
+    for seed in corpus().iter().take(6) {
+        let text = &seed[1..];
+        let mut rest = text;
+        let mut n = 0;
+        while let Ok((after, _)) = Response::parse(rest) {
+            n += 1;
+            rest = after;
+            if rest.is_empty() {
+                break;
+            }
+        }
+        assert!(n >= 2, "{}", String::from_utf8_lossy(text));
+    }
+}
