@@ -5,6 +5,7 @@
 pub mod harness;
 pub mod hostile;
 pub mod scenarios;
+pub mod scripted;
 pub mod tmux;
 
 use async_imap::imap_proto::{AttributeValue, Response};

@@ -68,6 +68,9 @@ pub async fn list_names(conn: &mut Conn) -> Result<Vec<FolderInfo>, ImapError> {
     list(conn, false).await
 }
 
+/// The most folders read from one LIST.
+pub const MAX_FOLDERS: usize = 10_000;
+
 async fn list(conn: &mut Conn, with_counts: bool) -> Result<Vec<FolderInfo>, ImapError> {
     let list_status = with_counts && conn.has_cap("LIST-STATUS");
     let special_use = conn.has_cap("SPECIAL-USE");
@@ -84,9 +87,17 @@ async fn list(conn: &mut Conn, with_counts: bool) -> Result<Vec<FolderInfo>, Ima
         format!("LIST \"\" \"*\" RETURN ({})", ret.join(" "))
     };
     let mut folders: Vec<FolderInfo> = Vec::new();
+    // A server listing a folder again (a loop) or without end is read once per name,
+    // up to MAX_FOLDERS: never a STATUS round trip per repetition.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     let mut statuses: Vec<(String, FolderStatus)> = Vec::new();
     conn.exec(&cmd, |r| match r {
         Response::MailboxData(MailboxDatum::List(l)) => {
+            let name = wire_name(&l.name);
+            if seen.contains_key(&name) || folders.len() >= MAX_FOLDERS {
+                return true;
+            }
+            seen.insert(name.clone(), folders.len());
             let selectable = !l
                 .name_attributes
                 .iter()
@@ -95,7 +106,7 @@ async fn list(conn: &mut Conn, with_counts: bool) -> Result<Vec<FolderInfo>, Ima
                     |a| matches!(a, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\NonExistent")),
                 );
             folders.push(FolderInfo {
-                name: wire_name(&l.name),
+                name,
                 delimiter: l.delimiter.as_ref().map(|d| d.to_string()),
                 special: special(&l.name_attributes, &l.name),
                 selectable,
@@ -112,8 +123,11 @@ async fn list(conn: &mut Conn, with_counts: bool) -> Result<Vec<FolderInfo>, Ima
         _ => false,
     })
     .await?;
+    if folders.len() >= MAX_FOLDERS {
+        tracing::warn!("the server lists more than {MAX_FOLDERS} folders; the first are shown");
+    }
     for (name, st) in statuses {
-        if let Some(f) = folders.iter_mut().find(|f| f.name == name) {
+        if let Some(f) = seen.get(&name).and_then(|&i| folders.get_mut(i)) {
             f.status = Some(st);
         }
     }

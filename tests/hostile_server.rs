@@ -1,0 +1,220 @@
+//! A hostile or broken server, one misbehaviour at a time, played by a scripted peer
+//! (`support/scripted.rs`): every bound, deadline and sanity check of issue 15 says what
+//! was wrong in one plain line, and nothing wrong reaches the cache.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
+mod support;
+use std::time::Duration;
+use support::scripted::{plain_settings, scripted_server};
+use support::*;
+
+#[tokio::test]
+async fn a_tagged_answer_to_a_command_never_sent_drops_the_connection_in_plain_words() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "NOOP").then(|| format!("zz99 OK not an answer to anything\r\n{tag} OK done\r\n"))
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+    assert!(err.is_connection_problem(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "connection lost: the server answered a command tern did not send (tag zz99); starting a new connection"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn more_messages_than_uidnext_allows_is_refused_in_plain_words_at_once() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "SELECT").then(|| {
+            format!(
+                "* 4294967295 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n{tag} OK [READ-WRITE] done\r\n"
+            )
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    // Bounded: trusting the count would mean round trips without end.
+    let mut progress = |_| {};
+    let sync = tern::imap::sync::sync_folder(&mut conn, &cache, "INBOX", &mut progress);
+    let err = tokio::time::timeout(Duration::from_secs(60), sync)
+        .await
+        .expect("refused, not looped on")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unexpected answer from the server: the server says INBOX holds 4294967295 messages, more than its next UID (3) allows; not synced"
+    );
+    assert!(
+        cache.folder_state("INBOX").unwrap().is_none(),
+        "nothing cached"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn garbage_from_the_server_is_said_in_a_line_not_dumped() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "NOOP").then(|| {
+            let junk = "\u{1b}[2J{9223372036854775807}".repeat(400);
+            format!("* \u{0}\u{1}garbage {junk}\r\n{tag} OK done\r\n")
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+    let said = err.to_string();
+    assert!(err.is_connection_problem(), "{said}");
+    assert!(
+        said.starts_with(
+            "connection lost: the server sent something that is not IMAP (it began \""
+        ),
+        "{said}"
+    );
+    assert!(said.chars().count() < 200, "{said}");
+    assert!(
+        !said.contains('\u{1b}') && !said.contains('\u{0}'),
+        "{said:?}"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_huge_literal_deep_nesting_or_a_parser_trap_is_refused_before_it_costs_memory_stack_or_a_panic(
+) {
+    for (reply, said) in [
+        (
+            "* 1 FETCH (UID 1 BODY[] {500000000}\r\nslow",
+            "connection lost: a literal of 500000000 bytes is larger than the 64 MiB limit for one message part",
+        ),
+        (
+            "DEEP",
+            "connection lost: the server sent a response nested more than 100 parentheses deep",
+        ),
+        // Two inputs the fuzz of the response reader found to panic the parser.
+        (
+            "* 1 FETCH (UID 1 INTERNALDATE NIL)\r\n",
+            "connection lost: the server sent INTERNALDATE NIL, which the IMAP parser cannot read safely",
+        ),
+        (
+            "* OK [ALERT]\u{e9}t\u{e9}\r\n",
+            "connection lost: the server sent a non-ASCII byte right after `]`, which the IMAP parser cannot read safely",
+        ),
+    ] {
+        static REPLY: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+        *REPLY.lock().unwrap() = if reply == "DEEP" {
+            format!("* 1 FETCH {}\r\n", "(".repeat(100_000))
+        } else {
+            reply.to_string()
+        };
+        let (port, server) = scripted_server(|_, cmd| {
+            (cmd == "NOOP").then(|| REPLY.lock().unwrap().clone())
+        });
+        let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+        let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+        assert_eq!(err.to_string(), said);
+        assert!(err.is_connection_problem());
+        drop(conn);
+        server.join().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_server_trickling_a_byte_a_second_is_dropped_past_the_deadline() {
+    let (port, server) = scripted_server(|_, cmd| (cmd == "NOOP").then(|| "TRICKLE".to_string()));
+    // The timeout is 5 s: a byte a second keeps it from firing; the deadline does not.
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let noop = conn.exec("NOOP", |_| false);
+    let err = tokio::time::timeout(Duration::from_secs(60), noop)
+        .await
+        .expect("dropped, not waited on forever")
+        .unwrap_err();
+    let said = err.to_string();
+    assert!(
+        said.starts_with("connection lost: the server is sending too slowly ("),
+        "{said}"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_fetch_for_a_uid_not_asked_for_never_becomes_a_row() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "UID").then(|| {
+            let row = |uid: u32, subject: &str| {
+                let head = format!("Subject: {subject}\r\n\r\n");
+                format!(
+                    "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
+                    head.len()
+                )
+            };
+            format!("{}{}{tag} OK done\r\n", row(2, "injected"), row(5, "asked for"))
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let mut rows = Vec::new();
+    tern::imap::sync::fetch_headers(&mut conn, "5:*", true, &mut rows)
+        .await
+        .unwrap();
+    let got: Vec<(u32, String)> = rows
+        .into_iter()
+        .map(|f| f.finish())
+        .map(|m| (m.uid, m.subject))
+        .collect();
+    assert_eq!(got, vec![(5, "asked for".to_string())]);
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn capabilities_are_the_ones_said_after_login_not_before() {
+    // The login's answer promises MOVE and QRESYNC; asked afterwards, the server has
+    // neither: tern goes by the later answer and enables nothing.
+    let (port, server) = scripted_server(|tag, cmd| match cmd {
+        "LOGIN" => Some(format!(
+            "{tag} OK [CAPABILITY IMAP4rev1 MOVE ENABLE QRESYNC CONDSTORE] in\r\n"
+        )),
+        "ENABLE" => Some(format!("{tag} BAD not offered\r\n")),
+        _ => None,
+    });
+    let conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    assert!(!conn.has_cap("MOVE") && !conn.has_cap("QRESYNC"));
+    assert!(!conn.qresync_enabled());
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_list_that_loops_or_names_dot_dot_is_read_once_per_name() {
+    static STATUSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let (port, server) = scripted_server(|tag, cmd| match cmd {
+        "LIST" => {
+            let once =
+                "* LIST () \".\" INBOX\r\n* LIST () \".\" \"..\"\r\n* LIST () \".\" \"a/b\"\r\n";
+            Some(format!("{}{tag} OK done\r\n", once.repeat(2000)))
+        }
+        "STATUS" => {
+            STATUSES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        }
+        _ => None,
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let folders = tokio::time::timeout(
+        Duration::from_secs(30),
+        tern::imap::folders::list_folders(&mut conn),
+    )
+    .await
+    .expect("not a round trip per repetition")
+    .unwrap();
+    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, vec!["INBOX", "..", "a/b"]);
+    assert_eq!(STATUSES.load(std::sync::atomic::Ordering::SeqCst), 3);
+    drop(conn);
+    server.join().unwrap();
+}
