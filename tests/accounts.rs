@@ -303,3 +303,52 @@ Subject: Only in work\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n"
     t.wait_for("To: Quincy Other <quincy@other.example>");
     t.keys(&["Escape"]);
 }
+
+#[test]
+fn account_opens_only_that_one_and_a_watched_folder_of_the_other_is_announced() {
+    let d1 = server(DovecotOptions::default());
+    let d2 = server(DovecotOptions::default());
+    fill(&d1, "INBOX", 1, 106);
+    fill(&d2, "INBOX", 1, 107);
+    fill(&d2, "Lists", 1, 108);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    // work watches Lists too.
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[accounts.work]\n",
+        "[accounts.work]\nwatch = [\"INBOX\", \"Lists\"]\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let log = dir.path().join("tern.log");
+    // --account work: that account alone, no heading of the other, no all inboxes.
+    let t = Tmux::start_args(&cfg, &log, &["--account", "work"]);
+    let s = t.wait_for_all(&["work INBOX", "1/1 |", "| online", "Lists"]);
+    assert!(!s.contains("All inboxes"), "{s}");
+    assert!(
+        !s.lines()
+            .any(|l| l.split_whitespace().next() == Some("test")),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_ended();
+    // Both: mail delivered to work's Lists (watched, not open) is announced with the
+    // account's name while test is shown.
+    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    t.wait_for_all(&["test INBOX", "1/1 |", "| online"]);
+    wait_count(&t, "work", "Lists", "1");
+    // Through the server (another client's APPEND), so that NOTIFY can tell.
+    let new = tern_testkit::generate(1, 109, chrono::Utc::now())
+        .next()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d2).await;
+        tern::imap::ops::append(&mut other, "Lists", &[], &new.raw)
+            .await
+            .unwrap();
+    });
+    t.wait_for("work: new mail in Lists");
+    wait_count(&t, "work", "Lists", "2");
+    t.keys(&["q"]);
+    t.wait_ended();
+}
