@@ -142,7 +142,7 @@ fn a_move_to_the_other_account_is_stored_there_before_it_leaves_and_undo_brings_
     let here = wait_stored(&d1, "INBOX", |s| s.len() == 1);
     assert!(!here.contains(&moved), "{here:?}");
     t.keys(&["u"]);
-    t.wait_for("undone: 1 message back in INBOX");
+    t.wait_for("undone: 1 message back in test/INBOX");
     assert_eq!(wait_stored(&d1, "INBOX", |s| s.len() == 2), before);
     wait_stored(&d2, "Lists", |s| s.len() == 1 && !s.contains(&moved));
     // The message is back in the list, from the server, under the cursor.

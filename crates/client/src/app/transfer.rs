@@ -124,7 +124,12 @@ impl AppState {
     pub(super) fn move_back(&mut self, back: Back) -> Vec<Effect> {
         let id = self.id();
         let n = back.at.uids.len();
-        let label = sanitize(&self.place_name(&back.to));
+        // Said in the other account's name when done: the place says its account too.
+        let label = sanitize(&format!(
+            "{}/{}",
+            self.account_name(back.to.account),
+            back.to.folder
+        ));
         self.status = Some(format!("undoing: moving {} back to {label}…", plural(n)));
         let transfer = Transfer {
             from: back.at_account,
@@ -191,6 +196,10 @@ impl AppState {
                 } => {
                     tr.stored.push((uid, *copy));
                     tr.dest_uidvalidity = *uidvalidity;
+                    // The copy is the user's own doing, not new mail to ring for.
+                    if tr.to.folder == self.folder {
+                        self.max_uid = self.max_uid.max(copy.unwrap_or(0));
+                    }
                     // Brought back by undo into the folder shown: the cursor goes to it.
                     if tr.undoing && tr.to.folder == self.folder {
                         self.jump_to = *copy;
