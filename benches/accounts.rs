@@ -173,21 +173,7 @@ fn main() {
     // 4. Peak RSS of the client after all of it.
     let hwm = vm_hwm(t.child.id());
     t.quit();
-    let mut cat = Command::new("cat");
-    cat.env_remove("TERN_LOG");
-    let mut c = Term::spawn("cat", cat, true);
-    let mut echo = Vec::new();
-    for _ in 0..PRESSES {
-        let sent = Instant::now();
-        c.send(b"j");
-        match c.read_once(sent + WAIT) {
-            Got::Data => echo.push(sent.elapsed().as_secs_f64()),
-            Got::Timeout => c.fail("no echo"),
-            Got::Closed => c.fail("exited"),
-        }
-        c.settle(Duration::from_millis(2));
-    }
-    drop(c);
+    let echo = echo_floor(PRESSES);
 
     let (v, w) = (median(version), median(warm.clone()));
     let (e, l) = (median(echo), median(latency));

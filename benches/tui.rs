@@ -161,21 +161,7 @@ fn main() {
         }
     }
     t.quit();
-    let mut cat = Command::new("cat");
-    cat.env_remove("TERN_LOG");
-    let mut c = Term::spawn("cat", cat, true);
-    let mut echo = Vec::new();
-    for _ in 0..PRESSES {
-        let sent = Instant::now();
-        c.send(b"j");
-        match c.read_once(sent + WAIT) {
-            Got::Data => echo.push(sent.elapsed().as_secs_f64()),
-            Got::Timeout => c.fail("no echo"),
-            Got::Closed => c.fail("exited"),
-        }
-        c.settle(Duration::from_millis(2));
-    }
-    drop(c);
+    let echo = echo_floor(PRESSES);
     eprintln!("key to frame: done");
 
     // 4. Cold open, and its floor.

@@ -9,6 +9,19 @@ use support::tmux::Tmux;
 use support::*;
 use tern_testkit::{Dovecot, DovecotOptions};
 
+/// Both accounts in the client at 200x50 (`test` the default, `work` beside it).
+fn both(d1: &impl TestServer, d2: &impl TestServer) -> (Tmux, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(d1, d2, dir.path());
+    let log = dir.path().join("tern.log");
+    (Tmux::start_wide(&cfg, &log, 200, 50), dir)
+}
+
+/// The first characters of a subject, as the list shows them whole at 200 columns.
+fn head(subject: &str) -> String {
+    subject.chars().take(16).collect()
+}
+
 /// The subjects a folder of the server's Maildir holds (what the server has stored).
 fn stored_subjects(d: &Dovecot, folder: &str) -> Vec<String> {
     let root = d.maildir(&d.users()[0].0);
@@ -82,10 +95,7 @@ fn both_accounts_are_in_the_sidebar_and_new_mail_in_the_other_shows_at_once() {
     fill(&d1, "INBOX", 3, 91);
     fill(&d2, "INBOX", 2, 92);
     let lists = fill(&d2, "Lists", 1, 93);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &d2, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &d2);
     // The default account is shown; both have their heading and folders, with counts.
     let s = t.wait_for_all(&["test INBOX", "1/3 |", "work", "Lists", "| online"]);
     let heading = |name: &str| s.lines().any(|l| l.trim_start().starts_with(name));
@@ -102,10 +112,7 @@ fn both_accounts_are_in_the_sidebar_and_new_mail_in_the_other_shows_at_once() {
     wait_count(&t, "work", "INBOX", "3");
     // J goes on past test's last folder into work; :go and :account name either.
     t.keys(&[":", "go work/Lists", "Enter"]);
-    t.wait_for_all(&[
-        "work Lists",
-        &lists[0].subject[..20.min(lists[0].subject.len())],
-    ]);
+    t.wait_for_all(&["work Lists", &head(&lists[0].subject)]);
     // J from the last folder wraps to all inboxes at the top, then test's INBOX.
     t.keys(&["J"]);
     t.wait_for("All inboxes | 1/6 |");
@@ -113,7 +120,7 @@ fn both_accounts_are_in_the_sidebar_and_new_mail_in_the_other_shows_at_once() {
     t.wait_for("test INBOX");
     t.keys(&[":", "account work", "Enter"]);
     let s = t.wait_for_all(&["work INBOX", "1/3 |"]);
-    assert!(s.contains(&new.subject[..20.min(new.subject.len())]), "{s}");
+    assert!(s.contains(&head(&new.subject)), "{s}");
     t.keys(&["q", "y"]);
     t.wait_ended();
 }
@@ -124,10 +131,7 @@ fn a_move_to_the_other_account_is_stored_there_before_it_leaves_and_undo_brings_
     let d2 = server(DovecotOptions::default());
     let mine = fill(&d1, "INBOX", 2, 95);
     fill(&d2, "Lists", 1, 96);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &d2, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &d2);
     t.wait_for_all(&["test INBOX", "1/2 |", "Lists", "| online"]);
     // The newest message is under the cursor.
     let moved = mine.iter().max_by_key(|m| m.date).unwrap().subject.clone();
@@ -146,7 +150,7 @@ fn a_move_to_the_other_account_is_stored_there_before_it_leaves_and_undo_brings_
     assert_eq!(wait_stored(&d1, "INBOX", |s| s.len() == 2), before);
     wait_stored(&d2, "Lists", |s| s.len() == 1 && !s.contains(&moved));
     // The message is back in the list, from the server, under the cursor.
-    t.wait_for_all(&["1/2 |", &moved[..20.min(moved.len())]]);
+    t.wait_for_all(&["1/2 |", &head(&moved)]);
     t.keys(&["q", "y"]);
     t.wait_ended();
 }
@@ -158,10 +162,7 @@ fn one_server_gone_leaves_the_other_account_working() {
     fill(&d1, "INBOX", 2, 97);
     fill(&d1, "Archive", 1, 98);
     fill(&d2, "INBOX", 1, 99);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &d2, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &d2);
     t.wait_for_all(&["test INBOX", "1/2 |", "| online"]);
     d2.stop();
     // work says it is offline (sidebar and status bar); test archives as before.
@@ -179,10 +180,7 @@ fn a_cyrus_account_beside_a_dovecot_one_takes_a_move_and_shows_it() {
     let c = cyrus(tern_testkit::CyrusOptions::default());
     let mine = fill(&d1, "INBOX", 2, 101);
     fill(&c, "INBOX", 1, 102);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &c, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &c);
     t.wait_for_all(&["test INBOX", "1/2 |", "| online"]);
     wait_count(&t, "work", "INBOX", "1");
     let moved = mine.iter().max_by_key(|m| m.date).unwrap().subject.clone();
@@ -192,7 +190,7 @@ fn a_cyrus_account_beside_a_dovecot_one_takes_a_move_and_shows_it() {
     // Cyrus has it: its count says so, and its list shows it once opened.
     wait_count(&t, "work", "INBOX", "2");
     t.keys(&[":", "account work", "Enter"]);
-    t.wait_for_all(&["work INBOX", "/2 |", &moved[..20.min(moved.len())]]);
+    t.wait_for_all(&["work INBOX", "/2 |", &head(&moved)]);
     t.keys(&["q", "y"]);
     t.wait_ended();
 }
@@ -203,10 +201,7 @@ fn all_inboxes_merges_both_and_a_flag_set_there_reaches_that_accounts_server() {
     let d2 = server(DovecotOptions::default());
     let mine = fill(&d1, "INBOX", 2, 103);
     let theirs = fill(&d2, "INBOX", 2, 104);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &d2, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &d2);
     t.wait_for_all(&["test INBOX", "1/2 |", "| online"]);
     wait_count(&t, "work", "INBOX", "2");
     t.keys(&[":", "go All inboxes", "Enter"]);
@@ -223,10 +218,10 @@ fn all_inboxes_merges_both_and_a_flag_set_there_reaches_that_accounts_server() {
         .filter(|l| l.contains("test ") || l.contains("work "))
         .collect();
     for (account, m) in &all {
-        let subject = &m.subject[..16.min(m.subject.len())];
+        let subject = head(&m.subject);
         assert!(
             rows.iter()
-                .any(|l| l.contains(subject) && l.contains(&format!("{account} "))),
+                .any(|l| l.contains(&subject) && l.contains(&format!("{account} "))),
             "{account}: {subject} not in:\n{s}"
         );
     }
@@ -291,10 +286,7 @@ Subject: Only in work\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n"
         chrono::Utc::now(),
     )
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = two_accounts(&d1, &d2, dir.path());
-    let log = dir.path().join("tern.log");
-    let t = Tmux::start_wide(&cfg, &log, 200, 50);
+    let (t, _dir) = both(&d1, &d2);
     t.wait_for_all(&["test INBOX", "1/1 |", "| online"]);
     wait_count(&t, "work", "INBOX", "1");
     t.keys(&["m"]);

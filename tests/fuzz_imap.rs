@@ -6,7 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
 
-use rand::{Rng, SeedableRng};
+mod support;
+use rand::SeedableRng;
 
 /// The committed corpus, then any crash cases a fuzzer found (`fuzz/regressions/imap`).
 fn corpus() -> Vec<Vec<u8>> {
@@ -28,56 +29,31 @@ fn corpus() -> Vec<Vec<u8>> {
     files.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
+/// What the response-reader fuzz inserts.
+const BITS: &[&[u8]] = &[
+    b"\r\n",
+    b"* ",
+    b"(",
+    b")",
+    b"((((((((",
+    b"{5}\r\n",
+    b"{4294967296}\r\n",
+    b"\"",
+    b"\\",
+    b"NIL ",
+    b"UID 0 ",
+    b"* 1 FETCH (",
+    b"BODY[] ",
+    b"a1 OK ",
+    b"+ ",
+    b"\x1b[",
+    b"\x00",
+    b"\xff",
+];
+
+/// The first byte is the read size: it stays.
 fn mutate(rng: &mut rand::rngs::StdRng, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    for _ in 0..rng.random_range(1..8) {
-        if v.len() < 2 {
-            v.push(rng.random());
-            continue;
-        }
-        // The first byte is the read size: mutations go after it mostly.
-        let at = rng.random_range(1..v.len());
-        match rng.random_range(0..6) {
-            0 => v[at] = rng.random(),
-            1 => v.truncate(at),
-            2 => {
-                let end = (at + rng.random_range(1..64)).min(v.len());
-                let chunk = v[at..end].to_vec();
-                let to = rng.random_range(1..v.len());
-                v.splice(to..to, chunk);
-            }
-            3 => {
-                let bits: &[&[u8]] = &[
-                    b"\r\n",
-                    b"* ",
-                    b"(",
-                    b")",
-                    b"((((((((",
-                    b"{5}\r\n",
-                    b"{4294967296}\r\n",
-                    b"\"",
-                    b"\\",
-                    b"NIL ",
-                    b"UID 0 ",
-                    b"* 1 FETCH (",
-                    b"BODY[] ",
-                    b"a1 OK ",
-                    b"+ ",
-                    b"\x1b[",
-                    b"\x00",
-                    b"\xff",
-                ];
-                let ins = bits[rng.random_range(0..bits.len())];
-                v.splice(at..at, ins.iter().copied());
-            }
-            4 => {
-                let end = (at + rng.random_range(1..128)).min(v.len());
-                v.drain(at..end);
-            }
-            _ => v.insert(at, rng.random_range(0..32)),
-        }
-    }
-    v
+    support::mutate::mutate(rng, input, BITS, 1)
 }
 
 #[test]

@@ -10,51 +10,26 @@ mod support;
 use rand::{Rng, SeedableRng};
 use support::hostile::corpus;
 
+/// What the message-to-screen fuzz inserts.
+const BITS: &[&[u8]] = &[
+    b"\r\n\r\n",
+    b"--b\r\n",
+    b"=?utf-8?B?",
+    b"?=",
+    b"\x1b[",
+    b"\x1b]",
+    b"\xc2\x9b",
+    b"Content-Type: multipart/mixed; boundary=\"b\"\r\n",
+    b"<a href=\"",
+    b"<table><tr><td>",
+    b"Content-Transfer-Encoding: base64\r\n",
+    b"=\r\n",
+    b"\x00",
+    b"\xff\xfe",
+];
+
 fn mutate(rng: &mut rand::rngs::StdRng, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    for _ in 0..rng.random_range(1..8) {
-        if v.is_empty() {
-            v.push(rng.random());
-            continue;
-        }
-        let at = rng.random_range(0..v.len());
-        match rng.random_range(0..6) {
-            0 => v[at] = rng.random(),
-            1 => v.truncate(at),
-            2 => {
-                let end = (at + rng.random_range(1..64)).min(v.len());
-                let chunk = v[at..end].to_vec();
-                let to = rng.random_range(0..v.len());
-                v.splice(to..to, chunk);
-            }
-            3 => {
-                let bytes: &[&[u8]] = &[
-                    b"\r\n\r\n",
-                    b"--b\r\n",
-                    b"=?utf-8?B?",
-                    b"?=",
-                    b"\x1b[",
-                    b"\x1b]",
-                    b"\xc2\x9b",
-                    b"Content-Type: multipart/mixed; boundary=\"b\"\r\n",
-                    b"<a href=\"",
-                    b"<table><tr><td>",
-                    b"Content-Transfer-Encoding: base64\r\n",
-                    b"=\r\n",
-                    b"\x00",
-                    b"\xff\xfe",
-                ];
-                let ins = bytes[rng.random_range(0..bytes.len())];
-                v.splice(at..at, ins.iter().copied());
-            }
-            4 => {
-                let end = (at + rng.random_range(1..256)).min(v.len());
-                v.drain(at..end);
-            }
-            _ => v.insert(at, rng.random_range(0..32)),
-        }
-    }
-    v
+    support::mutate::mutate(rng, input, BITS, 0)
 }
 
 #[test]

@@ -50,6 +50,26 @@ pub(super) fn escape(bytes: &[u8]) -> String {
     out
 }
 
+/// The key-to-frame floor: one byte echoed by `cat` through the same (raw) pty, `presses`
+/// times; seconds each.
+pub(super) fn echo_floor(presses: usize) -> Vec<f64> {
+    let mut cat = Command::new("cat");
+    cat.env_remove("TERN_LOG");
+    let mut c = Term::spawn("cat", cat, true);
+    let mut echo = Vec::new();
+    for _ in 0..presses {
+        let sent = Instant::now();
+        c.send(b"j");
+        match c.read_once(sent + WAIT) {
+            Got::Data => echo.push(sent.elapsed().as_secs_f64()),
+            Got::Timeout => c.fail("no echo"),
+            Got::Closed => c.fail("exited"),
+        }
+        c.settle(Duration::from_millis(2));
+    }
+    echo
+}
+
 impl Term {
     pub(super) fn spawn(what: &str, mut cmd: Command, raw: bool) -> Term {
         let (master, slave) = open_pty(raw);

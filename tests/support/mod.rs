@@ -4,6 +4,7 @@
 
 pub mod harness;
 pub mod hostile;
+pub mod mutate;
 pub mod scenarios;
 pub mod scripted;
 pub mod tmux;

@@ -70,7 +70,11 @@ pub fn from_cache(cache: &Cache, me: &Identity, now: i64) -> Vec<Known> {
             }
         });
     }
-    let mut list: Vec<Known> = seen.into_values().collect();
+    ranked(seen.into_values().collect())
+}
+
+/// Best first: the highest score, then by address.
+fn ranked(mut list: Vec<Known>) -> Vec<Known> {
     list.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -97,13 +101,7 @@ pub fn merge(books: Vec<Vec<Known>>) -> Vec<Known> {
             }
         }
     }
-    let mut list: Vec<Known> = seen.into_values().collect();
-    list.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.email.cmp(&b.email))
-    });
-    list
+    ranked(seen.into_values().collect())
 }
 
 /// The known addresses matching what was typed (in the address or the name), best first.

@@ -9,7 +9,7 @@
 
 use super::accounts::Place;
 use super::state::{AppState, Effect};
-use super::triage::{Pending, Rollback, Undo};
+use super::triage::{plural, Pending, Rollback, Undo};
 use std::collections::HashMap;
 use tern_core::imap::protocol::{DoneResult, Messages, RequestId, WorkerCommand};
 use tern_core::mail::{sanitize, Flag, Uid};
@@ -40,14 +40,6 @@ pub struct Back {
     pub to: Place,
     pub flags: HashMap<Uid, Vec<String>>,
     pub label: String,
-}
-
-fn plural(n: usize) -> String {
-    if n == 1 {
-        "1 message".into()
-    } else {
-        format!("{n} messages")
-    }
 }
 
 impl AppState {

@@ -85,7 +85,8 @@ fn flag_words(flag: Flag, on: bool) -> String {
     }
 }
 
-fn plural(n: usize) -> String {
+/// "1 message", "3 messages".
+pub(super) fn plural(n: usize) -> String {
     if n == 1 {
         "1 message".into()
     } else {
