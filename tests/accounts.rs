@@ -240,6 +240,14 @@ fn all_inboxes_merges_both_and_a_flag_set_there_reaches_that_accounts_server() {
     }
     assert!(!stored_flags(&d1, "INBOX", &mine[0].subject).contains('F'));
     t.wait_for("All inboxes |");
+    // `/` keeps the rows with the words, from both accounts; Esc brings all four back.
+    let word = head(&subject);
+    t.keys(&["/"]);
+    t.keys(&[&word, "Enter"]);
+    let s = t.wait_for(&format!("search: {word} (Esc clears)"));
+    assert!(s.contains(&word) && !s.contains("/4 |"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("All inboxes | 1/4 |");
     t.keys(&["q", "y"]);
     t.wait_ended();
 }

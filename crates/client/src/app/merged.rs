@@ -37,6 +37,8 @@ pub struct Merged {
     pub moved: bool,
     /// Each account's `rows_version` when the rows were ordered (None: never).
     pub versions: Option<Vec<u64>>,
+    /// `/` in force: (as typed, its words lower-cased), each in the subject or sender.
+    pub query: Option<(String, Vec<String>)>,
 }
 
 impl AppState {
@@ -131,7 +133,16 @@ impl AppState {
             let Some((i, _)) = best else {
                 break;
             };
-            rows.push((i, next[i]));
+            let shown = match &old.query {
+                Some((_, words)) => self
+                    .all_of(i)
+                    .get(next[i])
+                    .is_some_and(|m| super::view::matches(m, words)),
+                None => true,
+            };
+            if shown {
+                rows.push((i, next[i]));
+            }
             next[i] += 1;
         }
         let cursor = keep
@@ -147,6 +158,7 @@ impl AppState {
             at: None,
             moved: old.moved,
             versions: Some(versions),
+            query: old.query,
         });
         self.scroll_merged();
     }
@@ -208,9 +220,17 @@ impl AppState {
             Action::PageDown => page,
             Action::PageUp => -page,
             Action::NextFolder | Action::PreviousFolder => return None,
-            Action::Search | Action::NextHit | Action::PreviousHit => {
-                self.status =
-                    Some("search works in one folder: open an account's INBOX first".into());
+            Action::Search => {
+                self.ask(super::prompt::PromptKind::Search);
+                return Some(Vec::new());
+            }
+            // Every row shown matches: there is no hit to go to.
+            Action::NextHit | Action::PreviousHit => return Some(Vec::new()),
+            Action::ClearSearch if self.merged.as_ref().is_some_and(|m| m.query.is_some()) => {
+                if let Some(m) = self.merged.as_mut() {
+                    m.query = None;
+                    m.versions = None;
+                }
                 return Some(Vec::new());
             }
             Action::Quit => return Some(self.quit()),
@@ -235,6 +255,32 @@ impl AppState {
         }
         self.scroll_merged();
         Some(Vec::new())
+    }
+
+    /// `/` on all inboxes: the words of the query are looked for in every row's subject
+    /// and sender; `from:`, `body:` and the like need the server of one account.
+    pub(super) fn search_merged(&mut self, text: &str) -> Vec<Effect> {
+        let query = match super::query::parse(text) {
+            Ok(q) => q,
+            Err(e) => {
+                self.status = Some(e);
+                return Vec::new();
+            }
+        };
+        if !query.terms.is_empty() {
+            self.status = Some(
+                "all inboxes search words in the subject and sender; for from:, body: and the like open an account's INBOX"
+                    .into(),
+            );
+        }
+        if let Some(m) = self.merged.as_mut() {
+            m.query = (!query.words.is_empty()).then(|| (text.trim().to_string(), query.words));
+            m.versions = None;
+            m.moved = false;
+            m.cursor = 0;
+            m.top = 0;
+        }
+        Vec::new()
     }
 
     /// The sidebar's counts for all inboxes: every account's INBOX added up.

@@ -26,6 +26,9 @@ const HITS_PER_FOLDER: usize = 500;
 impl AppState {
     /// `/` or `:search`: filter the open folder.
     pub(super) fn search(&mut self, text: &str) -> Vec<Effect> {
+        if self.merged.is_some() {
+            return self.search_merged(text);
+        }
         if text.trim().is_empty() {
             self.set_filter(None);
             return Vec::new();

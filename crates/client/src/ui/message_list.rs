@@ -158,7 +158,10 @@ fn render_merged(frame: &mut Frame, area: Rect, state: &AppState, merged: &Merge
         })
         .collect();
     let body = if merged.rows.is_empty() {
-        vec![Line::from("  no mail in any INBOX (or not synced yet)")]
+        vec![Line::from(match &merged.query {
+            Some((q, _)) => format!("  nothing matches {:?} (Esc clears)", sanitize(q)),
+            None => "  no mail in any INBOX (or not synced yet)".to_string(),
+        })]
     } else {
         lines
     };

@@ -129,8 +129,12 @@ pub fn text(state: &AppState) -> String {
             }
         ));
     }
-    if let Some(f) = &state.filter {
-        parts.push(format!("search: {} (Esc clears)", f.query));
+    let query = match &state.merged {
+        Some(m) => m.query.as_ref().map(|(q, _)| q.as_str()),
+        None => state.filter.as_ref().map(|f| f.query.as_str()),
+    };
+    if let Some(q) = query {
+        parts.push(format!("search: {q} (Esc clears)"));
     }
     let mut view = Vec::new();
     if state.threads {

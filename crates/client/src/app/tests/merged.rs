@@ -64,6 +64,14 @@ fn all_inboxes_is_first_in_the_sidebar_and_merges_newest_first() {
     act(&mut s, Action::Down);
     act(&mut s, Action::Down);
     assert_eq!(s.merged.as_ref().map(|m| m.cursor), Some(2));
+    // `/` keeps the rows whose subject or sender has the words, in every account.
+    act(&mut s, Action::Search);
+    typed(&mut s, "home");
+    s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    s.rebuild_merged();
+    assert_eq!(merged_subjects(&s), vec!["home 2", "home 1"]);
+    act(&mut s, Action::ClearSearch);
+    assert_eq!(merged_subjects(&s).len(), 5);
     // J leaves it for the first account's first folder.
     act(&mut s, Action::NextFolder);
     assert!(s.merged.is_none());
