@@ -137,23 +137,18 @@ impl AppState {
     pub(super) fn push_undo(&mut self, u: super::triage::Undo) {
         self.undo.push(u);
         self.undo_accounts.push(self.here);
-        if self.undo_accounts.len() > 1000 {
-            self.undo_accounts.remove(0);
+    }
+
+    /// An undo entry of the account in the fields was taken: its note goes too.
+    pub(super) fn popped_undo(&mut self) {
+        if let Some(i) = self.undo_accounts.iter().rposition(|&a| a == self.here) {
+            self.undo_accounts.remove(i);
         }
     }
 
-    /// The account with the latest change left to undo.
-    pub(super) fn undo_account(&mut self) -> Option<usize> {
-        while let Some(a) = self.undo_accounts.pop() {
-            let left = match self.accounts.get(a) {
-                Some(p) if a != self.active => !p.undo.is_empty(),
-                _ => !self.undo.is_empty(),
-            };
-            if left {
-                return Some(a);
-            }
-        }
-        None
+    /// The account that made the latest change still to undo.
+    pub(super) fn undo_account(&self) -> Option<usize> {
+        self.undo_accounts.last().copied()
     }
 
     /// Undoes `enter(i)`.

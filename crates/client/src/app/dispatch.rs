@@ -417,7 +417,14 @@ impl AppState {
                         self.pending_compose.take_if(|(rid, _, _)| *rid == id)
                     {
                         self.status = None;
-                        if want == uid {
+                        if self.entered {
+                            // Another account is shown now: its keys would send this
+                            // account's message through the other's mailer.
+                            self.status = Some(
+                                "not started: another account is shown; press the key again here"
+                                    .into(),
+                            );
+                        } else if want == uid {
                             effects.extend(self.compose_with(how, uid, &raw));
                         }
                         return effects;

@@ -108,6 +108,10 @@ impl AppState {
     /// Orders every account's INBOX rows newest first again, keeping the cursor on its
     /// message (or its place when the message went).
     pub fn rebuild_merged(&mut self) {
+        // Called after every update: nothing to do (not even the versions) when not shown.
+        if self.merged.is_none() {
+            return;
+        }
         let versions: Vec<u64> = (0..self.account_count())
             .map(|i| self.rows_version_of(i))
             .collect();
@@ -183,12 +187,14 @@ impl AppState {
 
     /// The account of the message under the merged cursor becomes the one shown, with
     /// its cursor on that message.
-    pub(super) fn follow_merged(&mut self) {
+    /// False when there is no row, or its account no longer shows it (the action is
+    /// then not done: the account's own cursor may be on another message).
+    pub(super) fn follow_merged(&mut self) -> bool {
         let Some((a, uid)) = self
             .merged_row(self.merged_cursor())
             .map(|(a, m)| (a, m.uid))
         else {
-            return;
+            return false;
         };
         let mut merged = self.merged.take();
         if let Some(m) = merged.as_mut() {
@@ -196,8 +202,16 @@ impl AppState {
         }
         self.switch_account(a);
         self.merged = merged;
-        if let Some(row) = self.row_of(uid) {
-            self.cursor = row;
+        if self.row_of(uid).is_none() && self.filter.is_some() {
+            // A search of the account's own hides it: all inboxes show every row.
+            self.set_filter(None);
+        }
+        match self.row_of(uid) {
+            Some(row) => {
+                self.cursor = row;
+                true
+            }
+            None => false,
         }
     }
 
@@ -244,8 +258,7 @@ impl AppState {
                 return None;
             }
             _ => {
-                self.follow_merged();
-                return None;
+                return (!self.follow_merged()).then(Vec::new);
             }
         };
         if let Some(m) = self.merged.as_mut() {

@@ -30,6 +30,8 @@ pub struct Transfer {
     pub undoing: bool,
     /// What the status line says once done.
     pub label: String,
+    /// A step was refused: the rows went back; steps still under way only clean up.
+    pub failed: bool,
 }
 
 /// How to undo a move between accounts: the copies (in `at`) go back to `to`.
@@ -104,6 +106,7 @@ impl AppState {
             dest_uidvalidity: 0,
             undoing: false,
             label,
+            failed: false,
         };
         effects.extend(self.start_transfer(id, transfer));
         if moving {
@@ -133,6 +136,7 @@ impl AppState {
             dest_uidvalidity: 0,
             undoing: true,
             label,
+            failed: false,
         };
         self.start_transfer(id, transfer)
     }
@@ -164,8 +168,19 @@ impl AppState {
         result: &DoneResult,
     ) -> Option<Vec<Effect>> {
         if let Some((t, uid)) = self.transfer_steps.remove(&id) {
+            if self.transfers.get(&t).is_some_and(|tr| tr.failed) {
+                // Refused meanwhile: a copy stored after all goes again.
+                let cleanup = match result {
+                    DoneResult::Appended {
+                        uidvalidity,
+                        uid: Some(copy),
+                    } => self.remove_copies(t, *uidvalidity, vec![*copy]),
+                    _ => None,
+                };
+                self.forget_when_idle(t);
+                return Some(cleanup.into_iter().collect());
+            }
             let Some(tr) = self.transfers.get_mut(&t) else {
-                // The transfer failed meanwhile.
                 return Some(Vec::new());
             };
             return Some(match result {
@@ -286,39 +301,58 @@ impl AppState {
     /// A worker refused: if it was a step of a transfer, the transfer ends, the rows
     /// come back in the source account and the copies already stored go (None: not one).
     pub(super) fn transfer_failed(&mut self, id: RequestId, error: &str) -> Option<Vec<Effect>> {
-        if let Some(tr) = self.transfers.remove(&id) {
+        if self.transfers.get(&id).is_some_and(|tr| !tr.failed) {
             // The originals' removal was refused: they come back (as any refused change),
             // and the copies stay where they were stored.
+            let tr = self.transfers.remove(&id)?;
             if let Some(p) = self.in_flight.get_mut(&id) {
                 p.fail_note = Some(format!("copied to {} but not removed here", tr.label));
             }
             return None;
         }
         let (t, _) = self.transfer_steps.remove(&id)?;
-        let tr = self.transfers.remove(&t)?;
-        self.transfer_steps.retain(|_, (other, _)| *other != t);
-        let mut effects = Vec::new();
-        let copies: Vec<Uid> = tr.stored.iter().filter_map(|(_, c)| *c).collect();
-        if !copies.is_empty() {
-            let cleanup = self.id();
-            effects.push(Effect::SendTo {
-                account: tr.to.account,
-                command: WorkerCommand::Expunge {
-                    id: cleanup,
-                    messages: Messages {
-                        folder: tr.to.folder.clone(),
-                        uidvalidity: tr.dest_uidvalidity,
-                        uids: copies,
-                    },
-                },
-            });
+        let tr = self.transfers.get_mut(&t)?;
+        if std::mem::replace(&mut tr.failed, true) {
+            self.forget_when_idle(t);
+            return Some(Vec::new());
         }
+        let (from, uidvalidity) = (tr.from, tr.dest_uidvalidity);
+        let copies: Vec<Uid> = tr.stored.iter().filter_map(|(_, c)| *c).collect();
+        let mut effects: Vec<Effect> = self
+            .remove_copies(t, uidvalidity, copies)
+            .into_iter()
+            .collect();
         // The source account puts its rows back as for any refused change.
         effects.push(Effect::Refused {
-            account: tr.from,
+            account: from,
             id: t,
             error: error.to_string(),
         });
+        self.forget_when_idle(t);
         Some(effects)
+    }
+
+    /// Removes copies a refused transfer stored (None: there are none).
+    fn remove_copies(&mut self, t: RequestId, uidvalidity: u32, uids: Vec<Uid>) -> Option<Effect> {
+        let tr = self.transfers.get(&t).filter(|_| !uids.is_empty())?;
+        let (account, folder) = (tr.to.account, tr.to.folder.clone());
+        Some(Effect::SendTo {
+            account,
+            command: WorkerCommand::Expunge {
+                id: self.id(),
+                messages: Messages {
+                    folder,
+                    uidvalidity,
+                    uids,
+                },
+            },
+        })
+    }
+
+    /// Forgets a refused transfer once none of its steps is under way.
+    fn forget_when_idle(&mut self, t: RequestId) {
+        if !self.transfer_steps.values().any(|(other, _)| *other == t) {
+            self.transfers.remove(&t);
+        }
     }
 }

@@ -344,6 +344,7 @@ impl AppState {
             self.status = Some("nothing to undo".into());
             return Vec::new();
         };
+        self.popped_undo();
         match entry {
             Undo::Flags {
                 messages,

@@ -331,3 +331,118 @@ fn quit_asks_when_another_account_has_changes_waiting() {
         "{asked}"
     );
 }
+
+#[test]
+fn a_copy_stored_after_a_refusal_is_removed_too() {
+    let mut s = two();
+    s.act(Action::SelectAll);
+    let effects = command(&mut s, "move home/Lists");
+    let fetches: Vec<(u64, u32)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                command: WorkerCommand::FetchBody { id, uid, .. },
+                ..
+            } => Some((*id, *uid)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetches.len(), 3);
+    let mut appends = Vec::new();
+    for (id, uid) in &fetches {
+        let out = on(
+            &mut s,
+            0,
+            WorkerEvent::Done {
+                id: *id,
+                result: DoneResult::Body {
+                    folder: "INBOX".into(),
+                    uid: *uid,
+                    raw: b"x".to_vec(),
+                },
+            },
+        );
+        let Some(Effect::SendTo {
+            command: WorkerCommand::Append { id, .. },
+            ..
+        }) = out.first()
+        else {
+            panic!("{out:?}")
+        };
+        appends.push(*id);
+    }
+    // The first append is refused while the others are still on their way.
+    let out = on(
+        &mut s,
+        1,
+        WorkerEvent::Failed {
+            id: appends[0],
+            error: "NO quota".into(),
+        },
+    );
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::Refused { account: 0, .. })));
+    // The second is stored after all: that copy goes again, at once.
+    let out = on(
+        &mut s,
+        1,
+        WorkerEvent::Done {
+            id: appends[1],
+            result: DoneResult::Appended {
+                uidvalidity: 9,
+                uid: Some(77),
+            },
+        },
+    );
+    assert!(
+        matches!(
+            out.as_slice(),
+            [Effect::SendTo { account: 1, command: WorkerCommand::Expunge { messages, .. } }]
+                if messages.uids == vec![77] && messages.folder == "Lists"
+        ),
+        "{out:?}"
+    );
+    // The third is refused too: nothing more to do, and the transfer is forgotten.
+    let out = on(
+        &mut s,
+        1,
+        WorkerEvent::Failed {
+            id: appends[2],
+            error: "NO quota".into(),
+        },
+    );
+    assert!(out.is_empty(), "{out:?}");
+    assert!(s.transfers.is_empty());
+}
+
+#[test]
+fn a_reply_whose_original_arrives_after_switching_account_is_not_started() {
+    let mut s = two();
+    let effects = s.act(Action::Reply);
+    let Some(Effect::Send(WorkerCommand::FetchBody { id, uid, .. })) = effects.first().cloned()
+    else {
+        panic!("{effects:?}")
+    };
+    command(&mut s, "account home");
+    on(
+        &mut s,
+        0,
+        WorkerEvent::Done {
+            id,
+            result: DoneResult::Body {
+                folder: "INBOX".into(),
+                uid,
+                raw: b"Subject: x\r\n\r\nhi\r\n".to_vec(),
+            },
+        },
+    );
+    assert!(s.compose.is_none(), "home's keys would send work's reply");
+    assert!(
+        s.status
+            .as_deref()
+            .is_some_and(|t| t.contains("not started")),
+        "{:?}",
+        s.status
+    );
+}

@@ -159,3 +159,59 @@ fn an_action_on_a_row_is_done_by_its_account() {
         "{effects:?}"
     );
 }
+
+/// Flags the row under the merged cursor and lets its account's server agree.
+fn flag_agreed(s: &mut AppState) {
+    let effects = act(s, Action::ToggleFlagged);
+    let Some(Effect::Send(WorkerCommand::SetFlags { id, .. })) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    s.on_worker(WorkerEvent::Done {
+        id,
+        result: DoneResult::Ok,
+    });
+}
+
+#[test]
+fn u_in_all_inboxes_undoes_the_latest_change_left_after_an_undo_in_one_account() {
+    let mut s = both_with_mail();
+    command(&mut s, "go All inboxes");
+    flag_agreed(&mut s); // work 3
+    act(&mut s, Action::Down);
+    flag_agreed(&mut s); // home 2
+    act(&mut s, Action::Down);
+    flag_agreed(&mut s); // work 2
+                         // work's last change is undone in work's own INBOX...
+    command(&mut s, "account work");
+    let effects = act(&mut s, Action::Undo);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Send(WorkerCommand::SetFlags { messages, add: false, .. })] if messages.uids == vec![2]),
+        "{effects:?}"
+    );
+    // ...so in all inboxes the latest change left is home's, not work's first one.
+    command(&mut s, "go All inboxes");
+    let effects = act(&mut s, Action::Undo);
+    assert_eq!(s.account, "home");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Send(WorkerCommand::SetFlags { messages, add: false, .. })] if messages.uids == vec![2] && messages.uidvalidity == 9),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn an_account_searched_before_all_inboxes_opened_acts_on_the_row_under_the_cursor() {
+    let mut s = both_with_mail();
+    // work's own list shows only "work 3" (a search made there).
+    act(&mut s, Action::Search);
+    typed(&mut s, "work 3");
+    s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(s.shown_len(), 1);
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Down); // "work 2", hidden by work's search
+    let effects = act(&mut s, Action::ToggleFlagged);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Send(WorkerCommand::SetFlags { messages, .. })] if messages.uids == vec![2]),
+        "{effects:?}"
+    );
+}
