@@ -252,7 +252,7 @@ async fn flags_search_body_and_folders() {
         hits.sort_unstable();
         let mut found: Vec<u32> = cached
             .iter()
-            .filter(|m| tern::app::view::matches(m, std::slice::from_ref(&w)))
+            .filter(|m| tern::app::view::matches(&tern::mail::Row::of(m), std::slice::from_ref(&w)))
             .map(|m| m.uid)
             .collect();
         found.sort_unstable();

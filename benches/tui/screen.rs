@@ -255,7 +255,10 @@ impl Screen {
         let status = self.status();
         let field = status.split(" | ").nth(1)?;
         let (at, of) = field.trim().split_once('/')?;
-        Some((at.parse().ok()?, of.replace(',', "").parse().ok()?))
+        Some((
+            at.replace(',', "").parse().ok()?,
+            of.replace(',', "").parse().ok()?,
+        ))
     }
 
     /// Rows of the list area (right of the sidebar, above the status bar) with text.

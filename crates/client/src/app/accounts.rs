@@ -12,7 +12,7 @@ use super::triage::{Pending, Undo};
 use std::collections::{HashMap, HashSet};
 use tern_core::config::FolderNames;
 use tern_core::imap::protocol::{QueuedOp, RequestId};
-use tern_core::mail::{sidebar_order, FolderInfo, MessageSummary, Uid};
+use tern_core::mail::{sidebar_order, FolderInfo, Row, Uid};
 
 macro_rules! per_account {
     ($($field:ident: $ty:ty,)*) => {
@@ -35,7 +35,7 @@ per_account! {
     account: String,
     folder: String,
     uidvalidity: u32,
-    all: Vec<MessageSummary>,
+    all: Vec<Row>,
     view: Vec<usize>,
     rows_version: u64,
     depth: Vec<u16>,

@@ -244,11 +244,7 @@ impl AppState {
     /// open folder).
     fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
         let id = super::pending::bare_message_id(&message_id).to_string();
-        for m in self
-            .all
-            .iter_mut()
-            .filter(|m| m.message_id.as_deref().map(super::pending::bare_message_id) == Some(&id))
-        {
+        for m in self.all.iter_mut().filter(|m| m.has_id(&id)) {
             m.flags.set(Flag::Answered, true);
         }
         let mut folders = vec![self.folder.clone(), "INBOX".to_string()];
@@ -519,24 +515,23 @@ impl AppState {
         Vec::new()
     }
 
-    /// The open folder's addresses matching `t` (lower-cased), most seen first.
+    /// The open folder's senders matching `t` (lower-cased), most seen first (the
+    /// address book, from every cached folder, has the recipients too).
     fn folder_addresses(&self, t: &str) -> Vec<String> {
         let mut seen: std::collections::HashMap<String, (String, usize)> = Default::default();
         for m in &self.all {
-            for a in m.from.iter().chain(&m.to).chain(&m.cc) {
-                let email = a.email.to_lowercase();
-                let name = a.name.clone().unwrap_or_default();
-                if email.contains(t) || name.to_lowercase().contains(t) {
-                    let e = seen.entry(email).or_insert((String::new(), 0));
-                    if e.0.is_empty() {
-                        e.0 = if name.trim().is_empty() {
-                            a.email.clone()
-                        } else {
-                            format!("{} <{}>", name.trim(), a.email)
-                        };
-                    }
-                    e.1 += 1;
+            let (name, address) = (m.sender_name().trim(), m.sender_email());
+            let email = address.to_lowercase();
+            if !email.is_empty() && (email.contains(t) || name.to_lowercase().contains(t)) {
+                let e = seen.entry(email).or_insert((String::new(), 0));
+                if e.0.is_empty() {
+                    e.0 = if name.is_empty() {
+                        address.to_string()
+                    } else {
+                        format!("{name} <{address}>")
+                    };
                 }
+                e.1 += 1;
             }
         }
         let mut list: Vec<(String, usize)> = seen.into_values().collect();

@@ -401,6 +401,16 @@ impl AppState {
             }
             WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
                 self.progress = None;
+                // A sync that changed nothing in the cache (the usual one at start), or
+                // only the flags it lists (a message read here or elsewhere), is laid on
+                // the rows as they are: a read of a big folder would hold it twice for
+                // a moment, for the same rows.
+                let only_flags =
+                    r.new == 0 && r.removed == 0 && !r.reset && r.flags.len() as u64 == r.changed;
+                if only_flags && self.uidvalidity != 0 {
+                    self.apply_flags(&r.flags);
+                    return Vec::new();
+                }
                 return vec![Effect::ReloadFolder];
             }
             WorkerEvent::Folders(list) => self.folders = list,

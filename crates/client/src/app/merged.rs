@@ -7,7 +7,7 @@
 use super::state::{AppState, Effect, Focus};
 use crate::action::Action;
 use std::sync::LazyLock;
-use tern_core::mail::{FolderInfo, MessageSummary};
+use tern_core::mail::{FolderInfo, Row};
 
 /// The account number that names all inboxes in a `Place`.
 pub const ALL: usize = usize::MAX;
@@ -43,7 +43,7 @@ pub struct Merged {
 
 impl AppState {
     /// Account `i`'s messages (the shown account's are in the fields).
-    pub fn all_of(&self, i: usize) -> &[MessageSummary] {
+    pub fn all_of(&self, i: usize) -> &[Row] {
         match self.accounts.get(i) {
             Some(p) if i != self.active => &p.all,
             _ => &self.all,
@@ -59,7 +59,7 @@ impl AppState {
     }
 
     /// Row `i` of the merged list: its account and message.
-    pub fn merged_row(&self, i: usize) -> Option<(usize, &MessageSummary)> {
+    pub fn merged_row(&self, i: usize) -> Option<(usize, &Row)> {
         let m = self.merged.as_ref()?;
         let &(a, j) = m.rows.get(i)?;
         self.all_of(a).get(j).map(|msg| (a, msg))
@@ -132,7 +132,7 @@ impl AppState {
         // Each account's rows are newest first: a k-way merge keeps that order.
         loop {
             let best = (0..n)
-                .filter_map(|i| self.all_of(i).get(next[i]).map(|m| (i, m.sort_date())))
+                .filter_map(|i| self.all_of(i).get(next[i]).map(|m| (i, m.date)))
                 .max_by_key(|&(i, d)| (d, std::cmp::Reverse(i)));
             let Some((i, _)) = best else {
                 break;

@@ -4,9 +4,9 @@
 //! so an action changes them together and a restart shows the same.
 
 use super::state::{AppState, Effect};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tern_core::imap::protocol::{Messages, QueuedOp};
-use tern_core::mail::{Flag, FolderInfo, MessageSummary, Uid};
+use tern_core::mail::{Flag, Flags, FolderInfo, Row, Uid};
 
 /// How a change moves a folder's counts until the server's numbers include it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub fn bare_message_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
 }
 
-fn is_unread(m: &MessageSummary) -> bool {
+fn is_unread(m: &Row) -> bool {
     !m.flags.has(Flag::Seen)
 }
 
@@ -51,7 +51,7 @@ impl AppState {
 
     /// Lays the kept changes over a list read from the cache (which holds what the server
     /// last said): moved and deleted messages stay away, flags stay changed.
-    pub(super) fn overlay_pending(&self, messages: &mut Vec<MessageSummary>) {
+    pub(super) fn overlay_pending(&self, messages: &mut Vec<Row>) {
         for op in &self.pending {
             match op {
                 QueuedOp::SetFlags {
@@ -80,10 +80,7 @@ impl AppState {
                 }
                 QueuedOp::MarkAnswered { message_id, .. } => {
                     let id = bare_message_id(message_id);
-                    for row in messages
-                        .iter_mut()
-                        .filter(|r| r.message_id.as_deref().map(bare_message_id) == Some(id))
-                    {
+                    for row in messages.iter_mut().filter(|r| r.has_id(id)) {
                         row.flags.set(Flag::Answered, true);
                     }
                 }
@@ -156,7 +153,7 @@ impl AppState {
     /// for good).
     pub(super) fn removal_deltas(
         &self,
-        removed: &[(usize, MessageSummary)],
+        removed: &[(usize, Row)],
         to: Option<&str>,
     ) -> Vec<CountDelta> {
         let n = removed.len() as i64;
@@ -174,5 +171,34 @@ impl AppState {
             });
         }
         out
+    }
+
+    /// A sync wrote new flags of a few messages to the cache: they are set on the rows,
+    /// with the changes still on their way laid over them again, as a read of the cache
+    /// would show them, without reading the whole folder again.
+    pub(super) fn apply_flags(&mut self, flags: &[(Uid, Flags)]) {
+        if flags.is_empty() {
+            return;
+        }
+        let new: HashMap<Uid, &Flags> = flags.iter().map(|(u, f)| (*u, f)).collect();
+        let at: Vec<usize> = (0..self.all.len())
+            .filter(|&i| new.contains_key(&self.all[i].uid))
+            .collect();
+        let mut rows: Vec<Row> = at.iter().map(|&i| self.all[i].clone()).collect();
+        for r in &mut rows {
+            if let Some(f) = new.get(&r.uid) {
+                r.flags = (*f).clone();
+            }
+        }
+        self.overlay_in_flight(&mut rows);
+        self.overlay_pending(&mut rows);
+        let laid: HashMap<Uid, Flags> = rows.into_iter().map(|r| (r.uid, r.flags)).collect();
+        for i in at {
+            if let Some(f) = laid.get(&self.all[i].uid) {
+                self.all[i].flags = f.clone();
+            }
+        }
+        let keep = self.current().map(|m| m.uid);
+        self.rebuild_view(keep);
     }
 }

@@ -188,31 +188,24 @@ impl AppState {
         };
         let mut headers = Vec::new();
         if let Some(m) = self.all.iter().find(|m| m.uid == uid) {
-            let list = |a: &[tern_core::mail::Address]| {
-                a.iter()
-                    .map(|x| match &x.name {
-                        Some(n) if !n.trim().is_empty() => format!("{n} <{}>", x.email),
-                        _ => x.email.clone(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            // The list keeps the first sender and recipient; the rest of the headers
+            // come with the message.
+            let from = match (m.sender_name().trim(), m.sender_email()) {
+                ("", email) => email.to_string(),
+                (name, email) => format!("{name} <{email}>"),
             };
-            for (name, value) in [
-                ("From", list(&m.from)),
-                ("To", list(&m.to)),
-                ("Cc", list(&m.cc)),
-            ] {
+            for (name, value) in [("From", from), ("To", m.recipient().to_string())] {
                 if !value.is_empty() {
                     headers.push((name.to_string(), value));
                 }
             }
-            if let Some(d) = m.date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)) {
+            if let Some(d) = chrono::DateTime::from_timestamp(m.date, 0) {
                 let date = chrono::FixedOffset::east_opt(self.utc_offset)
                     .map(|o| d.with_timezone(&o).to_rfc2822())
                     .unwrap_or_else(|| d.to_rfc2822());
                 headers.push(("Date".into(), date));
             }
-            headers.push(("Subject".into(), m.subject.clone()));
+            headers.push(("Subject".into(), m.subject().to_string()));
         }
         let offline = !matches!(self.link, super::state::Link::Online);
         let note = if offline {

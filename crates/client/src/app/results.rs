@@ -6,7 +6,7 @@ use super::query;
 use super::state::{AppState, Effect, Filter, ServerHits};
 use std::collections::HashMap;
 use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
-use tern_core::mail::{MessageSummary, Uid};
+use tern_core::mail::{Row, Uid};
 
 /// `:search-all` in progress or done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct AllHits {
     /// Searches not answered yet, by request, with their folder.
     pub waiting: HashMap<RequestId, String>,
     /// (folder, message), in the order they arrived; each folder newest first.
-    pub hits: Vec<(String, MessageSummary)>,
+    pub hits: Vec<(String, Row)>,
     pub cursor: usize,
     pub top: usize,
 }
@@ -148,7 +148,7 @@ impl AppState {
     }
 
     /// Hits of `folder` read from the cache.
-    pub fn add_hits(&mut self, folder: &str, list: Vec<MessageSummary>) {
+    pub fn add_hits(&mut self, folder: &str, list: Vec<Row>) {
         if let Some(r) = self.results.as_mut() {
             r.hits
                 .extend(list.into_iter().map(|m| (folder.to_string(), m)));

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tern_core::config::FolderNames;
 use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
-use tern_core::mail::{FolderInfo, MessageSummary, Uid};
+use tern_core::mail::{FolderInfo, Row, Uid};
 
 /// The account's link as the status bar shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub struct AppState {
     /// The open folder's UIDVALIDITY (0 until read from the cache).
     pub uidvalidity: u32,
     /// The open folder, all of it, newest first as read from the cache.
-    pub all: Vec<MessageSummary>,
+    pub all: Vec<Row>,
     /// The rows shown: indices into `all` (filtered, sorted, threaded).
     pub view: Vec<usize>,
     /// Counts the changes of which messages `all` holds (all inboxes order them again
@@ -337,7 +337,7 @@ impl AppState {
     }
 
     /// The message shown on row `i`.
-    pub fn shown(&self, i: usize) -> Option<&MessageSummary> {
+    pub fn shown(&self, i: usize) -> Option<&Row> {
         self.view.get(i).and_then(|&j| self.all.get(j))
     }
 
@@ -347,7 +347,7 @@ impl AppState {
     }
 
     /// The message under the cursor.
-    pub fn current(&self) -> Option<&MessageSummary> {
+    pub fn current(&self) -> Option<&Row> {
         self.shown(self.cursor)
     }
 
@@ -375,7 +375,7 @@ impl AppState {
 
     /// Replaces the folder's messages (after a cache read), keeping the cursor on the
     /// same message. Returns the new-mail notices for messages above the last seen UID.
-    pub fn set_messages(&mut self, mut messages: Vec<MessageSummary>) -> Vec<Effect> {
+    pub fn set_messages(&mut self, mut messages: Vec<Row>) -> Vec<Effect> {
         let read = messages.len();
         self.overlay_in_flight(&mut messages);
         self.overlay_pending(&mut messages);
@@ -388,8 +388,8 @@ impl AppState {
                 if !m.flags.has(tern_core::mail::Flag::Seen) {
                     effects.push(Effect::NewMail {
                         folder: self.folder.clone(),
-                        from: m.sender(),
-                        subject: m.subject.clone(),
+                        from: m.sender().to_string(),
+                        subject: m.subject().to_string(),
                     });
                 }
             }

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tern_core::imap::protocol::{
     CopyResult, DoneResult, Messages, SearchTerm, WorkerCommand, WorkerEvent,
 };
-use tern_core::mail::{Address, Flag, FolderInfo, MessageSummary, SpecialUse, Uid};
+use tern_core::mail::{Address, Flag, FolderInfo, MessageSummary, Row, SpecialUse, Uid};
 
 mod accounts;
 mod merged;
@@ -43,6 +43,7 @@ fn state(n: u32) -> AppState {
                 subject: format!("message {}", n - i),
                 ..MessageSummary::default()
             })
+            .map(Row::from)
             .collect(),
     );
     s
@@ -115,7 +116,7 @@ fn reload_keeps_the_cursor_on_its_message_and_reports_new_mail() {
     let mut s = state(50);
     s.act(Action::PageDown);
     let uid = uid_at(&s, s.cursor);
-    let mut more: Vec<MessageSummary> = (51..=53)
+    let mut more: Vec<Row> = (51..=53)
         .rev()
         .map(|u| MessageSummary {
             uid: u,
@@ -126,6 +127,7 @@ fn reload_keeps_the_cursor_on_its_message_and_reports_new_mail() {
             }],
             ..MessageSummary::default()
         })
+        .map(Row::from)
         .collect();
     more.extend(s.all.clone());
     let effects = s.set_messages(more);
@@ -330,14 +332,20 @@ fn delete_in_trash_asks_first_and_is_not_undoable() {
 #[test]
 fn search_words_filter_at_once_and_terms_go_to_the_server() {
     let mut s = state(6);
-    let mut all = s.all.clone();
+    let mut all: Vec<MessageSummary> = (0..6)
+        .map(|i| MessageSummary {
+            uid: 6 - i,
+            subject: format!("message {}", 6 - i),
+            ..MessageSummary::default()
+        })
+        .collect();
     all[0].subject = "Quarterly report".into();
     all[1].from = vec![Address {
         name: Some("José Müller".into()),
         email: "j@x.de".into(),
     }];
     all[2].subject = "Report draft".into();
-    s.set_messages(all);
+    s.set_messages(all.into_iter().map(Row::from).collect());
     s.act(Action::Search);
     typed(&mut s, "müller");
     assert!(
@@ -345,7 +353,7 @@ fn search_words_filter_at_once_and_terms_go_to_the_server() {
         "bare words stay local"
     );
     assert_eq!(s.shown_len(), 1);
-    assert_eq!(s.shown(0).unwrap().from[0].email, "j@x.de");
+    assert_eq!(s.shown(0).unwrap().sender_email(), "j@x.de");
     // A reload from the cache keeps the search.
     let again = s.all.clone();
     s.set_messages(again);
@@ -477,10 +485,10 @@ fn search_all_lists_hits_by_folder_and_opens_one() {
     );
     s.add_hits(
         &f,
-        vec![MessageSummary {
+        vec![Row::of(&MessageSummary {
             uid: 9,
             ..MessageSummary::default()
-        }],
+        })],
     );
     let effects = s.act(Action::Open);
     assert_eq!(s.folder, "Archive");
@@ -488,14 +496,14 @@ fn search_all_lists_hits_by_folder_and_opens_one() {
     assert!(s.results.is_none());
     assert!(effects.contains(&Effect::ReloadFolder));
     s.set_messages(vec![
-        MessageSummary {
+        Row::of(&MessageSummary {
             uid: 10,
             ..MessageSummary::default()
-        },
-        MessageSummary {
+        }),
+        Row::of(&MessageSummary {
             uid: 9,
             ..MessageSummary::default()
-        },
+        }),
     ]);
     assert_eq!(s.cursor, 1, "the cursor lands on the hit");
     assert_eq!(
@@ -566,10 +574,10 @@ fn enter_in_drafts_fetches_then_opens_the_editor_on_it() {
     s.folders.push(folder("Drafts", Some(SpecialUse::Drafts)));
     s.open_folder_for_test("Drafts");
     s.uidvalidity = 9;
-    s.set_messages(vec![MessageSummary {
+    s.set_messages(vec![Row::of(&MessageSummary {
         uid: 4,
         ..MessageSummary::default()
-    }]);
+    })]);
     let WorkerCommand::FetchBody { id, uid, .. } = command(s.act(Action::Open)) else {
         panic!()
     };

@@ -5,7 +5,7 @@
 use super::state::{AppState, Effect, Focus};
 use std::collections::{HashMap, HashSet};
 use tern_core::imap::protocol::{CopyResult, DoneResult, Messages, RequestId, WorkerCommand};
-use tern_core::mail::{Flag, Flags, MessageSummary, SpecialUse, Uid};
+use tern_core::mail::{Flag, Flags, Row, SpecialUse, Uid};
 
 /// What to undo if the server refuses a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub enum Rollback {
     /// Put these flags back: (uid, flags before, flags shown meanwhile).
     Flags(Vec<(Uid, Flags, Flags)>),
     /// Put these messages back: (index in `all`, message), in index order.
-    Removed(Vec<(usize, MessageSummary)>),
+    Removed(Vec<(usize, Row)>),
 }
 
 /// A change the user can undo with `u`.
@@ -259,7 +259,7 @@ impl AppState {
 
     /// Takes messages out of the list (the cursor stays on its message, or the next
     /// that remains): (index in `all`, message), in index order.
-    pub(super) fn take_out(&mut self, uids: &[Uid]) -> Vec<(usize, MessageSummary)> {
+    pub(super) fn take_out(&mut self, uids: &[Uid]) -> Vec<(usize, Row)> {
         let mut removed = Vec::new();
         let gone: HashSet<Uid> = uids.iter().copied().collect();
         // The cursor stays on its message, or the next one that remains (else the one
@@ -436,7 +436,7 @@ impl AppState {
 
     /// Lays requests the server has not answered yet over a list read from the cache,
     /// which may predate them: removed messages stay away, changed flags stay changed.
-    pub(super) fn overlay_in_flight(&self, messages: &mut Vec<MessageSummary>) {
+    pub(super) fn overlay_in_flight(&self, messages: &mut Vec<Row>) {
         let here = |p: &&Pending| p.folder.as_deref().is_none_or(|f| f == self.folder);
         for p in self.in_flight.values().filter(here) {
             match &p.rollback {
@@ -486,8 +486,7 @@ impl AppState {
                 } else {
                     // Many: put them back and restore the cache's newest-first order.
                     self.all.extend(back.map(|(_, m)| m));
-                    self.all
-                        .sort_by_key(|m| std::cmp::Reverse((m.sort_date(), m.uid)));
+                    self.all.sort_by_key(|m| std::cmp::Reverse((m.date, m.uid)));
                 }
             }
         }

@@ -9,7 +9,7 @@ use super::state::{AppState, Effect, Focus, STATUS_SECONDS};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::path::PathBuf;
 use tern_core::imap::protocol::WorkerEvent;
-use tern_core::mail::{MessageSummary, Rendered, Uid};
+use tern_core::mail::{Rendered, Row, Uid};
 
 /// What background work reports to the loop.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub enum Back {
     /// What `address-book-command` answered for the typed text.
     BookHits(String, Vec<tern_core::addressbook::Known>),
     /// Search-all hits read from the cache.
-    Hits(String, Vec<MessageSummary>),
+    Hits(String, Vec<Row>),
     /// A send or postpone ended.
     Mail(super::compose::MailResult),
     /// A forward's files were written: (draft, files, the whole message if attached).
@@ -46,7 +46,7 @@ pub struct Loaded {
     pub folder: String,
     pub uidvalidity: u32,
     /// Newest first: the whole folder, or its first screens.
-    pub list: Vec<MessageSummary>,
+    pub list: Vec<Row>,
     /// The request is finished (no further read follows from it).
     pub done: bool,
     /// Messages the folder holds in the cache (more than `list` for a first read).
@@ -299,9 +299,11 @@ mod tests {
             uidvalidity: 7,
             list: (1..=30)
                 .rev()
-                .map(|uid| tern_core::mail::MessageSummary {
-                    uid,
-                    ..Default::default()
+                .map(|uid| {
+                    Row::of(&tern_core::mail::MessageSummary {
+                        uid,
+                        ..Default::default()
+                    })
                 })
                 .collect(),
             done: true,

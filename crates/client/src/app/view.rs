@@ -4,35 +4,44 @@
 
 use super::state::{AppState, ServerHits};
 use std::collections::HashMap;
-use tern_core::mail::{MessageSummary, Uid};
+use tern_core::mail::{Row, Uid};
 
 /// Whether a message matches every word (lower-cased) in its subject or sender.
-pub fn matches(m: &MessageSummary, words: &[String]) -> bool {
-    words.iter().all(|w| {
-        m.subject.to_lowercase().contains(w)
-            || m.from.iter().any(|a| {
-                a.email.to_lowercase().contains(w)
-                    || a.name
-                        .as_deref()
-                        .is_some_and(|n| n.to_lowercase().contains(w))
-            })
-    })
+pub fn matches(m: &Row, words: &[String]) -> bool {
+    let has = contains_folded;
+    words
+        .iter()
+        .all(|w| has(m.subject(), w) || has(m.sender_email(), w) || has(m.sender_name(), w))
+}
+
+/// Whether `text` holds `w` (lower-cased) in any case. Most text is ASCII, which is
+/// compared as it is, with no lower-cased copy made.
+fn contains_folded(text: &str, w: &str) -> bool {
+    if w.is_empty() {
+        true
+    } else if text.is_ascii() {
+        text.as_bytes()
+            .windows(w.len())
+            .any(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+    } else {
+        text.to_lowercase().contains(w)
+    }
 }
 
 /// Thread order of `rows` (indices into `all`, in list order): each thread where its
 /// newest message would be, its messages oldest first under their parents.
 /// Returns the rows and their depths.
-pub fn threaded(all: &[MessageSummary], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
-    let by_id: HashMap<&str, usize> = rows
+pub fn threaded(all: &[Row], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
+    let by_id: HashMap<u64, usize> = rows
         .iter()
-        .filter_map(|&i| all[i].message_id.as_deref().map(|id| (id, i)))
+        .filter(|&&i| all[i].id() != 0)
+        .map(|&i| (all[i].id(), i))
         .collect();
     let parent_of = |i: usize| -> Option<usize> {
-        let m = &all[i];
-        m.in_reply_to
+        all[i]
+            .parents()
             .iter()
-            .chain(m.references.iter().rev())
-            .filter_map(|r| by_id.get(r.as_str()).copied())
+            .filter_map(|r| by_id.get(r).copied())
             .find(|&p| p != i)
     };
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -46,7 +55,7 @@ pub fn threaded(all: &[MessageSummary], rows: &[usize]) -> (Vec<usize>, Vec<u16>
     // Children oldest first; `rows` order decides among roots (a thread sits where its
     // first-listed member would; for newest-first that is its newest message).
     for list in children.values_mut() {
-        list.sort_by_key(|&c| (all[c].sort_date(), all[c].uid));
+        list.sort_by_key(|&c| (all[c].date, all[c].uid));
     }
     let mut out = Vec::with_capacity(rows.len());
     let mut depth = Vec::with_capacity(rows.len());
@@ -122,10 +131,17 @@ impl AppState {
             self.view = rows;
             self.depth.clear();
         }
-        self.cursor = keep
-            .and_then(|u| self.row_of(u))
+        // While the list is scrolled, the cursor's message keeps its place on screen:
+        // mail arriving above does not move what is being looked at. At the top, new
+        // mail shows at the top.
+        let on_screen = (self.top > 0).then(|| self.cursor.saturating_sub(self.top));
+        let kept = keep.and_then(|u| self.row_of(u));
+        self.cursor = kept
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
+        if let (Some(_), Some(on_screen)) = (kept, on_screen) {
+            self.top = self.cursor.saturating_sub(on_screen);
+        }
         self.scroll_to_cursor();
     }
 }
@@ -134,15 +150,15 @@ impl AppState {
 mod tests {
     use super::*;
 
-    fn m(uid: Uid, date: i64, id: &str, parent: Option<&str>) -> MessageSummary {
-        MessageSummary {
+    fn m(uid: Uid, date: i64, id: &str, parent: Option<&str>) -> Row {
+        Row::of(&tern_core::mail::MessageSummary {
             uid,
             date: Some(date),
             message_id: Some(id.into()),
             in_reply_to: parent.map(String::from),
             references: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
-            ..MessageSummary::default()
-        }
+            ..Default::default()
+        })
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::app::UiOptions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tern_core::cache::Cache;
-use tern_core::mail::{MessageSummary, Uid};
+use tern_core::mail::{Row, Uid};
 use tokio::sync::mpsc;
 
 /// Runs side work on blocking threads and reports back.
@@ -215,9 +215,10 @@ impl Launcher {
                     return;
                 }
             };
-            let list: Vec<MessageSummary> = uids
+            let list: Vec<Row> = uids
                 .into_iter()
                 .filter_map(|u| cache.get(&folder, uidv, u).ok().flatten())
+                .map(|m| Row::of(&m))
                 .collect();
             let _ = tx.send(Back::Hits(folder, list));
         });

@@ -76,7 +76,7 @@ fn read(cache: &Cache, folder: &str, limit: usize) -> Loaded {
             .folder_state(folder)?
             .map(|s| s.uidvalidity)
             .unwrap_or(0);
-        let list = cache.newest(folder, limit)?;
+        let list = cache.newest_rows(folder, limit)?;
         let total = cache.count(folder, uidv)?.max(list.len() as u64);
         Ok(Loaded {
             folder: folder.to_string(),

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-use tern_core::mail::{fit, sanitize, Flag, MessageSummary};
+use tern_core::mail::{fit, sanitize, Flag, Row};
 
 /// A short date: the time today, the day this year, else the full date.
 pub fn short_date(ts: i64, now: i64, utc_offset: i32) -> String {
@@ -42,7 +42,7 @@ fn sender_width(width: usize) -> usize {
 
 /// The text of a row: markers, date, sender (recipient in Sent), subject, indented
 /// `depth` levels.
-fn row(m: &MessageSummary, selected: bool, depth: u16, state: &AppState, width: usize) -> String {
+fn row(m: &Row, selected: bool, depth: u16, state: &AppState, width: usize) -> String {
     let selected = if selected { '*' } else { ' ' };
     let unread = if m.flags.has(Flag::Seen) { ' ' } else { 'N' };
     let flagged = if m.flags.has(Flag::Flagged) { '!' } else { ' ' };
@@ -52,16 +52,12 @@ fn row(m: &MessageSummary, selected: bool, depth: u16, state: &AppState, width: 
         ' '
     };
     let attach = if m.has_attachments { '@' } else { ' ' };
-    let date = fit(&short_date(m.sort_date(), state.now, state.utc_offset), 10);
-    let who = if state.in_sent() {
-        m.to.first()
-            .map(|a| format!("To: {}", a.display()))
-            .unwrap_or_else(|| "(no recipient)".into())
-    } else {
-        m.from
-            .first()
-            .map(|a| a.display().to_string())
-            .unwrap_or_else(|| "(no sender)".into())
+    let date = fit(&short_date(m.date, state.now, state.utc_offset), 10);
+    let who = match (state.in_sent(), m.recipient(), m.sender()) {
+        (true, "", _) => "(no recipient)".to_string(),
+        (true, to, _) => format!("To: {to}"),
+        (false, _, "") => "(no sender)".to_string(),
+        (false, _, from) => from.to_string(),
     };
     let who = fit(&sanitize(&who), sender_width(width));
     let head = format!("{selected}{unread}{flagged}{answered}{attach} {date} {who} ");
@@ -72,7 +68,7 @@ fn row(m: &MessageSummary, selected: bool, depth: u16, state: &AppState, width: 
     } else {
         String::new()
     };
-    let subject = format!("{indent}{}", sanitize(&m.subject));
+    let subject = format!("{indent}{}", sanitize(m.subject()));
     format!("{head}{}", fit(subject.trim_end(), rest).trim_end())
 }
 
@@ -113,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
 }
 
 /// A row's look: unread, flagged, selected, under the cursor.
-fn style(state: &AppState, m: &MessageSummary, selected: bool, cursor: bool) -> Style {
+fn style(state: &AppState, m: &Row, selected: bool, cursor: bool) -> Style {
     let t = &state.theme;
     let mut style = Style::default();
     if !m.flags.has(Flag::Seen) {

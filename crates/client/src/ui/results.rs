@@ -39,13 +39,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(rows.saturating_sub(1))
     {
         let folder = fit(&sanitize(folder), 16);
-        let date = fit(&short_date(m.sort_date(), state.now, state.utc_offset), 10);
+        let date = fit(&short_date(m.date, state.now, state.utc_offset), 10);
         let from = fit(
-            &sanitize(m.from.first().map(|a| a.display()).unwrap_or("(no sender)")),
+            &sanitize(match m.sender() {
+                "" => "(no sender)",
+                who => who,
+            }),
             20,
         );
         let rest = width.saturating_sub(16 + 10 + 20 + 3);
-        let text = format!(" {date} {from} {}", fit(&sanitize(&m.subject), rest));
+        let text = format!(" {date} {from} {}", fit(&sanitize(m.subject()), rest));
         let mut line = Line::from(vec![
             Span::styled(folder, state.theme.folder_column),
             Span::raw(text),

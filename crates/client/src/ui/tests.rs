@@ -2,12 +2,12 @@ use super::*;
 use crate::app::state::{AppState, Link};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use tern_core::mail::{Address, Flags, FolderInfo, FolderStatus, MessageSummary, SpecialUse};
+use tern_core::mail::{Address, Flags, FolderInfo, FolderStatus, MessageSummary, Row, SpecialUse};
 
 const NOW: i64 = 1_795_000_000; // 2026-11-18
 
-fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> MessageSummary {
-    MessageSummary {
+fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> Row {
+    Row::of(&MessageSummary {
         uid,
         from: vec![Address {
             name: Some(from.into()),
@@ -18,7 +18,7 @@ fn msg(uid: u32, from: &str, subject: &str, age_secs: i64, flags: &[&str]) -> Me
         flags: Flags::from_imap(flags.iter().copied()),
         has_attachments: uid % 3 == 0,
         ..MessageSummary::default()
-    }
+    })
 }
 
 fn folder(name: &str, special: Option<SpecialUse>, unseen: u32, messages: u32) -> FolderInfo {
@@ -351,6 +351,7 @@ fn the_position_counter_has_one_format() {
                 uid,
                 ..MessageSummary::default()
             })
+            .map(Row::from)
             .collect(),
     );
     s.act(crate::action::Action::Last);
@@ -453,4 +454,84 @@ fn all_inboxes_show_each_rows_account_and_the_sidebar_heads_each_account() {
     );
     assert!(text.contains("work[31m (offline)"), "{text}");
     assert!(text.contains("| online | work[31m offline"), "{text}");
+}
+
+/// The subjects `Subject N` drawn in the list, top to bottom, as numbers.
+fn drawn_subjects(t: &Terminal<TestBackend>) -> Vec<u32> {
+    text_of(t)
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("Subject ")? + "Subject ".len();
+            l[at..].split_whitespace().next()?.parse().ok()
+        })
+        .collect()
+}
+
+/// Far jumps and new mail while scrolled: every list row is drawn, in order, none stale.
+#[test]
+fn the_list_is_right_after_scrolling_far_and_after_new_mail_while_scrolled() {
+    use crate::action::Action;
+    use crate::app::update::{update, Event};
+    let mail = |uids: std::ops::RangeInclusive<u32>| -> Vec<Row> {
+        uids.rev()
+            .map(|u| msg(u, &format!("Sender {u}"), &format!("Subject {u}"), 0, &[]))
+            .map(|mut r| {
+                r.date = NOW - i64::from(100_000 - r.uid);
+                r
+            })
+            .collect()
+    };
+    let mut s = state();
+    s.split = false;
+    update(
+        &mut s,
+        Event::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    s.set_messages(mail(1..=50_000));
+    let rows = s.rows;
+    // A screen of consecutive messages, newest first, the cursor's among them.
+    let check = |s: &AppState, what: &str| -> Vec<u32> {
+        let shown = drawn_subjects(&draw(80, 24, s));
+        assert_eq!(shown.len(), rows, "{what}: a full screen of rows");
+        assert!(
+            shown.windows(2).all(|w| w[0] == w[1] + 1),
+            "{what}: {shown:?}"
+        );
+        let at = s.current().map(|m| m.uid).unwrap_or(0);
+        assert!(
+            shown.contains(&at),
+            "{what}: the cursor's {at} in {shown:?}"
+        );
+        shown
+    };
+    s.act(Action::Last);
+    assert_eq!(check(&s, "G").last(), Some(&1));
+    for _ in 0..700 {
+        s.act(Action::HalfPageUp);
+    }
+    check(&s, "700 half pages up");
+    s.act(Action::First);
+    assert_eq!(check(&s, "g g")[0], 50_000);
+    for _ in 0..1_000 {
+        s.act(Action::PageDown);
+    }
+    let before = check(&s, "1,000 pages down");
+    let at = s.current().map(|m| m.uid);
+    // New mail while scrolled: the same message under the cursor, the same rows around it.
+    let mut more = mail(50_001..=50_003);
+    more.extend(s.all.iter().cloned());
+    s.set_messages(more);
+    assert_eq!(s.current().map(|m| m.uid), at);
+    assert_eq!(check(&s, "new mail while scrolled"), before);
+    s.act(Action::First);
+    assert_eq!(check(&s, "g g after new mail")[0], 50_003);
+    // At the top, new mail shows at the top, the cursor still on its message.
+    let mut more = mail(50_004..=50_004);
+    more.extend(s.all.iter().cloned());
+    s.set_messages(more);
+    assert_eq!(check(&s, "new mail at the top")[0], 50_004);
+    assert_eq!(s.current().map(|m| m.uid), Some(50_003));
 }

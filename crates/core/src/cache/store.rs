@@ -1,7 +1,7 @@
 //! Tables and the operations the worker and the UI need on them.
 
 use super::CacheError;
-use crate::mail::{Flags, MessageSummary, Uid, UidValidity};
+use crate::mail::{Flags, MessageSummary, Row, Uid, UidValidity};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -295,26 +295,47 @@ impl Cache {
 
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.
     pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
+        self.newest_as(folder, limit, |m| m)
+    }
+
+    /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
+    /// decoded and made a row in turn, so a big folder is never held whole.
+    pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
+        self.newest_as(folder, limit, |m| Row::of(&m))
+    }
+
+    fn newest_as<T>(
+        &self,
+        folder: &str,
+        limit: usize,
+        mut make: impl FnMut(MessageSummary) -> T,
+    ) -> Result<Vec<T>, CacheError> {
         let Some(state) = self.folder_state(folder)? else {
             return Ok(Vec::new());
         };
         let uidv = state.uidvalidity;
+        // Sized once from the folder's count: a list grown by doubling holds up to twice
+        // its rows while it is copied, and keeps the slack.
+        // (At most 4 Mi rows ahead: the count is a hint, and the file may be damaged.)
+        let count = usize::try_from(self.count(folder, uidv)?).map_or(0, |n| n.min(1 << 22));
         let tx = self.db.begin_read()?;
         let idx = tx.open_table(BY_DATE)?;
         let msgs = tx.open_table(MESSAGES)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(if limit == 0 { count } else { limit.min(count) });
         let range =
             idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
         for row in range.rev() {
             let (k, _) = row?;
             let uid = k.value().3;
             if let Some(v) = msgs.get((folder, uidv, uid))? {
-                out.push(decode(v.value())?);
+                out.push(make(decode(v.value())?));
             }
             if limit != 0 && out.len() >= limit {
                 break;
             }
         }
+        // A folder's list is kept as read: no room left over from growing it.
+        out.shrink_to_fit();
         Ok(out)
     }
 

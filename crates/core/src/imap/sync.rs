@@ -29,6 +29,26 @@ pub struct SyncReport {
     pub removed: u64,
     /// The folder's UIDVALIDITY changed and its old rows were dropped.
     pub reset: bool,
+    /// The new flags of the `changed` messages, when there are at most `FLAGS_SAID` of
+    /// them (else empty): a client applies these to the rows it shows instead of
+    /// reading the whole folder again for a flag or two.
+    pub flags: Vec<(Uid, Flags)>,
+}
+
+/// Flag changes a report lists one by one.
+pub const FLAGS_SAID: usize = 1000;
+
+impl SyncReport {
+    /// Counts flag changes written to the cache, and lists them while they are few.
+    fn flags_changed(&mut self, updates: &[(Uid, Flags, u64)]) {
+        self.changed += updates.len() as u64;
+        if self.changed <= FLAGS_SAID as u64 {
+            self.flags
+                .extend(updates.iter().map(|(uid, f, _)| (*uid, f.clone())));
+        } else {
+            self.flags = Vec::new();
+        }
+    }
 }
 
 /// Progress while a folder syncs.
@@ -279,7 +299,7 @@ async fn quick_resync(
     let fresh_uids: std::collections::HashSet<Uid> = fresh.iter().map(|m| m.uid).collect();
     flag_updates.retain(|(uid, _, _)| !fresh_uids.contains(uid));
     report.new += fresh.len() as u64;
-    report.changed += flag_updates.len() as u64;
+    report.flags_changed(&flag_updates);
     batch.upserts = fresh;
     batch.flag_updates = flag_updates;
     if !conn.qresync {
@@ -424,7 +444,7 @@ async fn full_compare(
         .collect();
     missing.sort_unstable_by(|a, b| b.cmp(a));
     report.removed += batch.removals.len() as u64;
-    report.changed += batch.flag_updates.len() as u64;
+    report.flags_changed(&batch.flag_updates);
     cache.apply(folder, uidv, &batch)?;
     let first = missing.len().min(FIRST_CHUNK as usize);
     let mut sets = Vec::new();
@@ -458,7 +478,7 @@ pub async fn apply_pending(
         return Ok(());
     }
     report.removed += batch.removals.len() as u64;
-    report.changed += batch.flag_updates.len() as u64;
+    report.flags_changed(&batch.flag_updates);
     cache.apply(folder, uidv, &batch)?;
     Ok(())
 }

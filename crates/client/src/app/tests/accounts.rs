@@ -33,6 +33,7 @@ pub(super) fn two() -> AppState {
                 subject: format!("work {uid}"),
                 ..MessageSummary::default()
             })
+            .map(Row::from)
             .collect(),
     );
     on(

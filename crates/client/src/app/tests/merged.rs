@@ -9,7 +9,7 @@ use super::*;
 fn both_with_mail() -> AppState {
     let mut s = two();
     for (i, m) in s.all.iter_mut().enumerate() {
-        m.date = Some(30 - 10 * i as i64); // UIDs 3, 2, 1 newest first
+        m.date = 30 - 10 * i as i64; // UIDs 3, 2, 1 newest first
     }
     s.enter(1);
     update(
@@ -25,6 +25,7 @@ fn both_with_mail() -> AppState {
                     subject: format!("home {uid}"),
                     ..MessageSummary::default()
                 })
+                .map(Row::from)
                 .collect(),
             done: true,
             total: 2,
@@ -43,7 +44,7 @@ fn act(s: &mut AppState, action: Action) -> Vec<Effect> {
 
 fn merged_subjects(s: &AppState) -> Vec<String> {
     (0..s.merged.as_ref().map_or(0, |m| m.rows.len()))
-        .filter_map(|i| s.merged_row(i).map(|(_, m)| m.subject.clone()))
+        .filter_map(|i| s.merged_row(i).map(|(_, m)| m.subject().to_string()))
         .collect()
 }
 

@@ -21,13 +21,14 @@ fn counts(s: &AppState, name: &str) -> Option<(usize, usize)> {
 }
 
 /// A cache read of `n` messages (UIDs n..1, all unread), as the loader delivers it.
-fn cache_read(n: u32) -> Vec<MessageSummary> {
+fn cache_read(n: u32) -> Vec<Row> {
     (0..n)
         .map(|i| MessageSummary {
             uid: n - i,
             subject: format!("message {}", n - i),
             ..MessageSummary::default()
         })
+        .map(Row::from)
         .collect()
 }
 
@@ -194,7 +195,11 @@ fn a_resumed_reply_marks_what_it_answers_when_sent() {
         request: None,
     });
     // The cache keeps Message-IDs without their angle brackets.
-    s.all[1].message_id = Some("orig@example.org".into());
+    s.all[1] = Row::of(&MessageSummary {
+        uid: s.all[1].uid,
+        message_id: Some("orig@example.org".into()),
+        ..MessageSummary::default()
+    });
     let effects = s.mail_result(crate::app::compose::MailResult::Sent {
         id: "d1".into(),
         copy: b"x".to_vec(),
@@ -427,4 +432,50 @@ fn prompts_start_clean_and_their_hints_and_a_searchs_words_go_with_them() {
     assert_eq!(s.status.as_deref(), Some("1 found on the server"));
     s.act(Action::ClearSearch);
     assert_eq!(s.status, None);
+}
+
+/// A sync that changed only a few flags (a message read in another client, or here) is
+/// laid on the rows as they are, under the changes still on their way: no read of the
+/// whole folder.
+#[test]
+fn flags_a_sync_lists_are_laid_on_the_rows_without_a_reload() {
+    use crate::app::update::{update, Event};
+    use tern_core::imap::sync::SyncReport;
+    let mut s = state(5);
+    let synced = |flags: Vec<(Uid, Flags)>, changed: u64| {
+        Event::Worker(WorkerEvent::FolderSynced(SyncReport {
+            folder: "INBOX".into(),
+            messages: 5,
+            changed,
+            flags,
+            ..SyncReport::default()
+        }))
+    };
+    let seen = |uid: Uid, s: &AppState| {
+        s.all
+            .iter()
+            .find(|m| m.uid == uid)
+            .is_some_and(|m| m.flags.has(Flag::Seen))
+    };
+    let unread = s.unread;
+    // Read in another client: the row and the count change, and nothing is read again.
+    let effects = update(&mut s, synced(vec![(4, Flags::from_imap(["\\Seen"]))], 1));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(seen(4, &s));
+    assert_eq!(s.unread, unread - 1);
+    // A change of ours on its way wins over what the server said before it.
+    s.act(Action::First);
+    let _ = command(s.act(Action::ToggleUnread));
+    let mine = seen(5, &s);
+    update(
+        &mut s,
+        synced(vec![(5, Flags::from_imap(["\\Seen"; 0]))], 1),
+    );
+    assert_eq!(seen(5, &s), mine);
+    // Nothing changed: nothing to do. More changes than listed: the folder is read.
+    assert!(update(&mut s, synced(Vec::new(), 0)).is_empty());
+    assert_eq!(
+        update(&mut s, synced(Vec::new(), 2_000)),
+        vec![Effect::ReloadFolder]
+    );
 }

@@ -1,0 +1,112 @@
+//! Where the message list's memory goes (issue 14): the generated mailbox of the other
+//! benchmarks (`TERN_BENCH_MESSAGES`, default 100,000), each message's headers parsed as
+//! the sync parses them, held once as the cache's `MessageSummary` (what the list held
+//! before) and once as the list's `Row`. Each figure is the bytes one message costs:
+//! its inline size plus the heap blocks it owns, as glibc's malloc sizes them.
+//!
+//! Run: `cargo bench --bench rows`. Figures go to BENCHMARKS.md by hand.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::message_count;
+use tern::mail::{MessageSummary, Row};
+
+/// What glibc's malloc takes for a block of `n` bytes on 64 bits: an 8-byte header,
+/// rounded up to 16, at least 32; nothing for an empty block (never allocated).
+fn chunk(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        ((n + 8).div_ceil(16) * 16).max(32)
+    }
+}
+
+fn string(s: &str) -> usize {
+    chunk(s.len())
+}
+
+fn keywords(f: &tern::mail::Flags) -> usize {
+    chunk(std::mem::size_of_val(f.keywords()))
+        + f.keywords().iter().map(|k| string(k)).sum::<usize>()
+}
+
+/// Heap bytes one cached summary holds.
+fn summary_heap(m: &MessageSummary) -> usize {
+    let addresses = |list: &[tern::mail::Address]| {
+        chunk(std::mem::size_of_val(list))
+            + list
+                .iter()
+                .map(|a| string(&a.email) + a.name.as_deref().map_or(0, string))
+                .sum::<usize>()
+    };
+    string(&m.subject)
+        + addresses(&m.from)
+        + addresses(&m.to)
+        + addresses(&m.cc)
+        + addresses(&m.reply_to)
+        + m.message_id.as_deref().map_or(0, string)
+        + m.in_reply_to.as_deref().map_or(0, string)
+        + chunk(std::mem::size_of_val(m.references.as_slice()))
+        + m.references.iter().map(|r| string(r)).sum::<usize>()
+        + keywords(&m.flags)
+}
+
+/// Heap bytes one list row holds.
+fn row_heap(r: &Row) -> usize {
+    let text =
+        r.subject().len() + r.sender_name().len() + r.sender_email().len() + r.recipient().len();
+    chunk(text) + chunk(std::mem::size_of_val(r.parents())) + keywords(&r.flags)
+}
+
+fn summaries(n: usize) -> Vec<MessageSummary> {
+    tern_testkit::generate(n, 42, chrono::Utc::now())
+        .enumerate()
+        .map(|(i, g)| {
+            let end = g
+                .raw
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(g.raw.len(), |p| p + 4);
+            let mut m = MessageSummary {
+                uid: i as u32 + 1,
+                internal_date: g.date.timestamp(),
+                size: g.raw.len() as u32,
+                ..MessageSummary::default()
+            };
+            tern::imap::headers::apply_headers(&mut m, &g.raw[..end]);
+            m
+        })
+        .collect()
+}
+
+fn main() {
+    let n = message_count();
+    let full = summaries(n);
+    let rows: Vec<Row> = full.iter().map(Row::of).collect();
+    let per = |inline: usize, heap: usize| inline as f64 + heap as f64 / n as f64;
+    let summary = per(
+        std::mem::size_of::<MessageSummary>(),
+        full.iter().map(summary_heap).sum(),
+    );
+    let row = per(std::mem::size_of::<Row>(), rows.iter().map(row_heap).sum());
+    println!("{n} generated messages, headers parsed as the sync parses them");
+    println!("| the list holds | inline | heap (glibc chunks) | bytes a message | at {n} |");
+    println!("|---|---|---|---|---|");
+    for (what, inline, total) in [
+        (
+            "`MessageSummary` (before)",
+            std::mem::size_of::<MessageSummary>(),
+            summary,
+        ),
+        ("`Row` (now)", std::mem::size_of::<Row>(), row),
+    ] {
+        println!(
+            "| {what} | {inline} | {:.0} | {total:.0} | {:.1} MiB |",
+            total - inline as f64,
+            total * n as f64 / 1048576.0
+        );
+    }
+    println!("a row is {:.1}x smaller", summary / row);
+}
