@@ -13,6 +13,8 @@ pub enum Effect {
     ReloadOf(usize),
     /// Read only the first screens of the open folder (during a cold sync).
     ReloadHead,
+    /// Read only the open folder's messages above this UID (new mail) and add them.
+    ReloadNewer(Uid),
     /// A request for the worker (already shown where it changes what the user sees).
     Send(WorkerCommand),
     /// A request for account `account`'s worker, whichever account is shown (the

@@ -377,10 +377,50 @@ impl AppState {
     /// same message. Returns the new-mail notices for messages above the last seen UID.
     pub fn set_messages(&mut self, mut messages: Vec<Row>) -> Vec<Effect> {
         let read = messages.len();
-        self.overlay_in_flight(&mut messages);
-        self.overlay_pending(&mut messages);
+        let effects = self.lay_over(&mut messages);
         // The cache's count does not know of the changes laid over it either.
         self.total = self.total.saturating_sub((read - messages.len()) as u64);
+        let keep = self.current().map(|m| m.uid);
+        self.all = messages;
+        if !self.selected.is_empty() {
+            let present: HashSet<Uid> = self.all.iter().map(|m| m.uid).collect();
+            self.selected.retain(|u| present.contains(u));
+        }
+        self.shown_anew(keep, effects)
+    }
+
+    /// Adds new mail read from the cache (the messages above the UIDs shown) to the
+    /// rows, in date order, without reading the whole folder again.
+    pub fn add_messages(&mut self, mut rows: Vec<Row>) -> Vec<Effect> {
+        let fresh: HashSet<Uid> = rows.iter().map(|m| m.uid).collect();
+        let known: HashSet<Uid> = self
+            .all
+            .iter()
+            .filter(|m| fresh.contains(&m.uid))
+            .map(|m| m.uid)
+            .collect();
+        rows.retain(|m| !known.contains(&m.uid));
+        let effects = self.lay_over(&mut rows);
+        self.total += rows.len() as u64;
+        let keep = self.current().map(|m| m.uid);
+        if rows.len() <= 64 {
+            for m in rows {
+                let key = (m.date, m.uid);
+                let at = self.all.partition_point(|x| (x.date, x.uid) > key);
+                self.all.insert(at, m);
+            }
+        } else {
+            self.all.extend(rows);
+            self.all.sort_by_key(|m| std::cmp::Reverse((m.date, m.uid)));
+        }
+        self.shown_anew(keep, effects)
+    }
+
+    /// Lays the changes on their way and kept over rows read from the cache; returns
+    /// the new-mail notices for those above the last seen UID.
+    fn lay_over(&mut self, messages: &mut Vec<Row>) -> Vec<Effect> {
+        self.overlay_in_flight(messages);
+        self.overlay_pending(messages);
         let newest = messages.iter().map(|m| m.uid).max().unwrap_or(0);
         let mut effects = Vec::new();
         if self.max_uid > 0 {
@@ -409,12 +449,12 @@ impl AppState {
         {
             self.status = Some(new_mail_note(folder, from, subject));
         }
-        let keep = self.current().map(|m| m.uid);
-        self.all = messages;
-        if !self.selected.is_empty() {
-            let present: HashSet<Uid> = self.all.iter().map(|m| m.uid).collect();
-            self.selected.retain(|u| present.contains(u));
-        }
+        effects
+    }
+
+    /// The rows changed: the view is made anew around message `keep`, and a jump
+    /// waiting for a message that is now here is made.
+    fn shown_anew(&mut self, keep: Option<Uid>, mut effects: Vec<Effect>) -> Vec<Effect> {
         self.rebuild_view(keep);
         if let Some(uid) = self.jump_to {
             if let Some(row) = self.row_of(uid) {

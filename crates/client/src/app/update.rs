@@ -51,6 +51,8 @@ pub struct Loaded {
     pub done: bool,
     /// Messages the folder holds in the cache (more than `list` for a first read).
     pub total: u64,
+    /// Only the messages above this UID (new mail): added to the rows shown.
+    pub newer_than: Option<Uid>,
 }
 
 /// Messages read first, so the first screen is drawn before the whole folder is read.
@@ -237,6 +239,14 @@ fn loaded(state: &mut AppState, l: Loaded) -> Vec<Effect> {
     if l.folder != state.folder {
         return Vec::new();
     }
+    if l.newer_than.is_some() {
+        return match l.uidvalidity {
+            0 => Vec::new(), // the read failed (logged); the rows stay
+            v if v != state.uidvalidity => vec![Effect::ReloadFolder],
+            // (The count grows by the rows added: changes on their way are laid on.)
+            _ => state.add_messages(l.list),
+        };
+    }
     if l.uidvalidity != state.uidvalidity && state.uidvalidity != 0 {
         state.max_uid = 0; // a replaced folder: its UIDs start over
     }
@@ -308,6 +318,7 @@ mod tests {
                 .collect(),
             done: true,
             total: 30,
+            newer_than: None,
         };
         // A read for another folder is dropped.
         update(&mut s, Event::Loaded(read("Archive")));

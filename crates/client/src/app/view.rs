@@ -40,8 +40,7 @@ pub fn threaded(all: &[Row], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
     let parent_of = |i: usize| -> Option<usize> {
         all[i]
             .parents()
-            .iter()
-            .filter_map(|r| by_id.get(r).copied())
+            .filter_map(|r| by_id.get(&r).copied())
             .find(|&p| p != i)
     };
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -4,6 +4,7 @@
 use crate::app::update::{Loaded, FIRST_READ};
 use std::sync::Arc;
 use tern_core::cache::Cache;
+use tern_core::mail::Uid;
 use tokio::sync::mpsc;
 
 /// Reads a folder from the cache off the loop; at most one read in flight.
@@ -60,6 +61,40 @@ impl Loader {
         });
     }
 
+    /// Reads just the messages above UID `after` (new mail), to be added to the rows
+    /// shown. While another read is on its way, the whole folder is read again after
+    /// it instead (that read may predate the new mail).
+    pub fn request_newer(&mut self, folder: &str, after: Uid) {
+        if self.busy {
+            self.again = true;
+            return;
+        }
+        self.busy = true;
+        let (cache, tx, folder) = (self.cache.clone(), self.tx.clone(), folder.to_string());
+        tokio::task::spawn_blocking(move || {
+            let read = (|| {
+                let (uidvalidity, list) = cache.rows_after(&folder, after)?;
+                let total = cache.count(&folder, uidvalidity)?;
+                Ok::<_, tern_core::cache::CacheError>(Loaded {
+                    folder: folder.clone(),
+                    uidvalidity,
+                    list,
+                    done: true,
+                    total,
+                    newer_than: Some(after),
+                })
+            })();
+            let _ = tx.send(read.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "reading the cache");
+                Loaded {
+                    done: true,
+                    newer_than: Some(after),
+                    ..failed(&folder)
+                }
+            }));
+        });
+    }
+
     /// A read arrived; starts the next one if more was asked for meanwhile.
     pub fn done(&mut self, folder: &str) {
         self.busy = false;
@@ -84,16 +119,23 @@ fn read(cache: &Cache, folder: &str, limit: usize) -> Loaded {
             list,
             done: false,
             total,
+            newer_than: None,
         })
     })();
     got.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "reading the cache");
-        Loaded {
-            folder: folder.to_string(),
-            uidvalidity: 0,
-            list: Vec::new(),
-            done: false,
-            total: 0,
-        }
+        failed(folder)
     })
+}
+
+/// What a read that failed gives: nothing (the error is in the log).
+fn failed(folder: &str) -> Loaded {
+    Loaded {
+        folder: folder.to_string(),
+        uidvalidity: 0,
+        list: Vec::new(),
+        done: false,
+        total: 0,
+        newer_than: None,
+    }
 }

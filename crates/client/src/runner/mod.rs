@@ -336,6 +336,7 @@ async fn carry_out(
         Effect::Quit | Effect::SendTo { .. } | Effect::Refused { .. } | Effect::ReloadOf(_) => {}
         Effect::ReloadFolder => a.loader.request(&state.folder),
         Effect::ReloadHead => a.loader.request_head(&state.folder),
+        Effect::ReloadNewer(after) => a.loader.request_newer(&state.folder, after),
         Effect::Suspend => {
             drop(io.keys.take());
             io.terminal = crate::tui::suspend()?;

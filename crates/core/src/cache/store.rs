@@ -304,6 +304,31 @@ impl Cache {
         self.newest_as(folder, limit, |m| Row::of(&m))
     }
 
+    /// The list rows of the messages above UID `after` (new mail since a read), newest
+    /// first, and the folder's UIDVALIDITY.
+    pub fn rows_after(
+        &self,
+        folder: &str,
+        after: Uid,
+    ) -> Result<(UidValidity, Vec<Row>), CacheError> {
+        let Some(state) = self.folder_state(folder)? else {
+            return Ok((0, Vec::new()));
+        };
+        let uidv = state.uidvalidity;
+        let tx = self.db.begin_read()?;
+        let msgs = tx.open_table(MESSAGES)?;
+        let mut out = Vec::new();
+        let Some(first) = after.checked_add(1) else {
+            return Ok((uidv, out));
+        };
+        for row in msgs.range((folder, uidv, first)..=(folder, uidv, u32::MAX))? {
+            let (_, v) = row?;
+            out.push(Row::of(&decode(v.value())?));
+        }
+        out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
+        Ok((uidv, out))
+    }
+
     fn newest_as<T>(
         &self,
         folder: &str,

@@ -29,6 +29,9 @@ pub struct SyncReport {
     pub removed: u64,
     /// The folder's UIDVALIDITY changed and its old rows were dropped.
     pub reset: bool,
+    /// Every new message has a UID above all the folder held before (a quick resync
+    /// fetched only those): a client holding the folder may read just them.
+    pub appended: bool,
     /// The new flags of the `changed` messages, when there are at most `FLAGS_SAID` of
     /// them (else empty): a client applies these to the rows it shows instead of
     /// reading the whole folder again for a flag or two.
@@ -180,6 +183,7 @@ pub async fn sync_folder(
     if quick {
         let st = known.clone().unwrap_or_default();
         quick_resync(conn, cache, folder, &st, &sel, &mut report).await?;
+        report.appended = true;
     } else if known.is_some() || cache.count(folder, uidv)? > 0 {
         full_compare(conn, cache, folder, uidv, sel.exists, &mut report, progress).await?;
     } else {
@@ -215,6 +219,7 @@ pub async fn sync_folder(
             "cache differs from the server after sync; comparing UIDs"
         );
         full_compare(conn, cache, folder, uidv, exists, &mut report, progress).await?;
+        report.appended = false;
         count = cache.count(folder, uidv)?;
     }
     let state = FolderState {

@@ -11,19 +11,44 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     pub uid: Uid,
-    pub size: u32,
     /// The time to sort by: the Date header, else the internal date.
     pub date: i64,
     pub flags: Flags,
     pub has_attachments: bool,
-    /// Subject, sender's name, sender's address and first recipient, end to end.
+    /// Subject, sender's name, sender's address, first recipient, then the parents'
+    /// keys (11 characters each), end to end: one allocation a message.
     text: Box<str>,
-    /// Where the sender's name, address and the recipient start in `text`.
-    cuts: [u16; 3],
+    /// Where the sender's name, address, the recipient and the keys start in `text`.
+    cuts: [u16; 4],
     /// `message_key` of the Message-ID (0: none).
     id: u64,
-    /// Keys of In-Reply-To, then of References newest first: the parents to look for.
-    parents: Box<[u64]>,
+}
+
+/// Parent keys a row keeps (the nearest first): a thread deeper than this whose nearer
+/// parents are all missing from the folder starts anew.
+const PARENTS_MAX: usize = 32;
+/// Characters of one key in `text`: 64 bits, 6 a character.
+const KEY_LEN: usize = 11;
+const KEY_DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn push_key(text: &mut String, key: u64) {
+    for i in 0..KEY_LEN {
+        text.push(char::from(KEY_DIGITS[((key >> (6 * i)) & 63) as usize]));
+    }
+}
+
+fn key_of(chars: &[u8]) -> u64 {
+    chars.iter().enumerate().fold(0u64, |k, (i, &c)| {
+        let digit = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            _ => 63,
+        };
+        // i < KEY_LEN, so the shift stays under 64.
+        k | (u64::from(digit) << (6 * i))
+    })
 }
 
 /// Bytes of a subject a row keeps: more than any screen shows or a search needs, and a
@@ -67,8 +92,22 @@ impl Row {
             cut(email, NAME_MAX),
             cut(to, NAME_MAX),
         ];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut cuts = [0u16; 3];
+        let mut parents: Vec<u64> = Vec::new();
+        for key in m
+            .in_reply_to
+            .iter()
+            .chain(m.references.iter().rev())
+            .map(|r| message_key(r))
+        {
+            // In-Reply-To is most often the last reference too: kept once.
+            if key != 0 && !parents.contains(&key) && parents.len() < PARENTS_MAX {
+                parents.push(key);
+            }
+        }
+        let mut text = String::with_capacity(
+            parts.iter().map(|p| p.len()).sum::<usize>() + parents.len() * KEY_LEN,
+        );
+        let mut cuts = [0u16; 4];
         for (i, part) in parts.into_iter().enumerate() {
             if i > 0 {
                 // At most 2048 + 3 * 512 bytes come before: within u16.
@@ -76,23 +115,18 @@ impl Row {
             }
             text.push_str(part);
         }
-        let parents: Vec<u64> = m
-            .in_reply_to
-            .iter()
-            .chain(m.references.iter().rev())
-            .map(|r| message_key(r))
-            .filter(|&k| k != 0)
-            .collect();
+        cuts[3] = u16::try_from(text.len()).unwrap_or(u16::MAX);
+        for key in parents {
+            push_key(&mut text, key);
+        }
         Row {
             uid: m.uid,
-            size: m.size,
             date: m.sort_date(),
             flags: m.flags.clone(),
             has_attachments: m.has_attachments,
             text: text.into_boxed_str(),
             cuts,
             id: m.message_id.as_deref().map(message_key).unwrap_or(0),
-            parents: parents.into_boxed_slice(),
         }
     }
 
@@ -140,8 +174,8 @@ impl Row {
     }
 
     /// The keys of the messages this one answers, nearest first.
-    pub fn parents(&self) -> &[u64] {
-        &self.parents
+    pub fn parents(&self) -> impl Iterator<Item = u64> + '_ {
+        self.part(4).as_bytes().chunks_exact(KEY_LEN).map(key_of)
     }
 }
 
@@ -192,9 +226,15 @@ mod tests {
         assert_eq!(r.date, 50);
         assert!(r.has_id("m@x") && !r.has_id("p@x"));
         assert_eq!(
-            r.parents(),
-            &[message_key("p@x"), message_key("<p@x>"), message_key("r@x")]
+            r.parents().collect::<Vec<_>>(),
+            [message_key("p@x"), message_key("r@x")]
         );
+        assert_eq!(message_key("p@x"), message_key("<p@x>"));
+        for key in [1, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut t = String::new();
+            push_key(&mut t, key);
+            assert_eq!((t.len(), key_of(t.as_bytes())), (KEY_LEN, key));
+        }
         let long = Row::of(&MessageSummary {
             subject: "é".repeat(5000),
             ..m.clone()

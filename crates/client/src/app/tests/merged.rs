@@ -29,6 +29,7 @@ fn both_with_mail() -> AppState {
                 .collect(),
             done: true,
             total: 2,
+            newer_than: None,
         }),
     );
     s.leave(1);

@@ -479,3 +479,71 @@ fn flags_a_sync_lists_are_laid_on_the_rows_without_a_reload() {
         vec![Effect::ReloadFolder]
     );
 }
+
+/// New mail in the open folder, all above its UIDs, is read alone and added in date
+/// order: the whole folder is not read again (it would be held twice for a moment).
+#[test]
+fn new_mail_is_read_alone_and_added_in_date_order() {
+    use crate::app::update::{update, Event, Loaded};
+    use tern_core::imap::sync::SyncReport;
+    let mut s = state(5);
+    s.total = 5; // as a read of the cache says
+    s.act(Action::Down);
+    let on = uid_at(&s, s.cursor);
+    let synced = |appended: bool| {
+        Event::Worker(WorkerEvent::FolderSynced(SyncReport {
+            folder: "INBOX".into(),
+            messages: 7,
+            new: 2,
+            appended,
+            ..SyncReport::default()
+        }))
+    };
+    // Found by a full comparison (UIDs may lie anywhere): the folder is read again.
+    assert_eq!(update(&mut s, synced(false)), vec![Effect::ReloadFolder]);
+    assert_eq!(update(&mut s, synced(true)), vec![Effect::ReloadNewer(5)]);
+    let row = |uid: Uid, date: i64| {
+        Row::of(&MessageSummary {
+            uid,
+            date: Some(date),
+            subject: format!("new {uid}"),
+            ..MessageSummary::default()
+        })
+    };
+    // One newest of all, one dated among the others (a late delivery).
+    let effects = update(
+        &mut s,
+        Event::Loaded(Loaded {
+            folder: "INBOX".into(),
+            uidvalidity: 7,
+            list: vec![row(7, 100), row(6, -1)],
+            done: true,
+            total: 7,
+            newer_than: Some(5),
+        }),
+    );
+    let uids: Vec<Uid> = (0..s.shown_len()).map(|i| uid_at(&s, i)).collect();
+    assert_eq!(uids, vec![7, 5, 4, 3, 2, 1, 6]);
+    assert_eq!(uid_at(&s, s.cursor), on, "the cursor stays on its message");
+    assert_eq!((s.total, s.max_uid), (7, 7));
+    assert_eq!(
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::NewMail { .. }))
+            .count(),
+        2
+    );
+    // The same read again adds nothing twice.
+    update(
+        &mut s,
+        Event::Loaded(Loaded {
+            folder: "INBOX".into(),
+            uidvalidity: 7,
+            list: vec![row(7, 100)],
+            done: true,
+            total: 7,
+            newer_than: Some(5),
+        }),
+    );
+    assert_eq!((s.shown_len(), s.total), (7, 7));
+}
