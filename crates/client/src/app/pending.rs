@@ -201,4 +201,19 @@ impl AppState {
         let keep = self.current().map(|m| m.uid);
         self.rebuild_view(keep);
     }
+
+    /// A sync removed a few messages from the cache (expunged here or by another
+    /// client): their rows go, without reading the whole folder again.
+    pub(super) fn drop_removed(&mut self, uids: &[Uid]) {
+        if uids.is_empty() {
+            return;
+        }
+        let gone: HashSet<Uid> = uids.iter().copied().collect();
+        let keep = self.current().map(|m| m.uid);
+        let before = self.all.len();
+        self.all.retain(|m| !gone.contains(&m.uid));
+        self.total = self.total.saturating_sub((before - self.all.len()) as u64);
+        self.selected.retain(|u| !gone.contains(u));
+        self.rebuild_view(keep);
+    }
 }

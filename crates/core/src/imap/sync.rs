@@ -36,12 +36,25 @@ pub struct SyncReport {
     /// them (else empty): a client applies these to the rows it shows instead of
     /// reading the whole folder again for a flag or two.
     pub flags: Vec<(Uid, Flags)>,
+    /// The UIDs of the `removed` messages, when there are at most `FLAGS_SAID` of them
+    /// (else empty), for the same reason.
+    pub removed_uids: Vec<Uid>,
 }
 
 /// Flag changes a report lists one by one.
 pub const FLAGS_SAID: usize = 1000;
 
 impl SyncReport {
+    /// Counts messages removed from the cache, and lists them while they are few.
+    fn removed_these(&mut self, uids: &[Uid]) {
+        self.removed += uids.len() as u64;
+        if self.removed <= FLAGS_SAID as u64 {
+            self.removed_uids.extend_from_slice(uids);
+        } else {
+            self.removed_uids = Vec::new();
+        }
+    }
+
     /// Counts flag changes written to the cache, and lists them while they are few.
     fn flags_changed(&mut self, updates: &[(Uid, Flags, u64)]) {
         self.changed += updates.len() as u64;
@@ -321,7 +334,7 @@ async fn quick_resync(
             );
         }
     }
-    report.removed += removals.len() as u64;
+    report.removed_these(&removals);
     batch.removals = removals;
     cache.apply(folder, uidv, &batch)?;
     Ok(())
@@ -448,7 +461,7 @@ async fn full_compare(
         .filter(|u| !known.contains(u))
         .collect();
     missing.sort_unstable_by(|a, b| b.cmp(a));
-    report.removed += batch.removals.len() as u64;
+    report.removed_these(&batch.removals);
     report.flags_changed(&batch.flag_updates);
     cache.apply(folder, uidv, &batch)?;
     let first = missing.len().min(FIRST_CHUNK as usize);
@@ -482,7 +495,7 @@ pub async fn apply_pending(
     if batch.removals.is_empty() && batch.flag_updates.is_empty() {
         return Ok(());
     }
-    report.removed += batch.removals.len() as u64;
+    report.removed_these(&batch.removals);
     report.flags_changed(&batch.flag_updates);
     cache.apply(folder, uidv, &batch)?;
     Ok(())

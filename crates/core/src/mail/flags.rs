@@ -54,9 +54,28 @@ impl Flag {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flags {
     bits: u8,
-    /// Boxed, not a Vec: every cached message and list row holds one (8 bytes less;
-    /// serialised the same).
-    keywords: Box<[String]>,
+    /// Most messages have none: a thin pointer, none when empty (every cached message
+    /// and list row holds one: 16 bytes less than a Vec). Serialised as a list.
+    #[serde(with = "keyword_list")]
+    #[allow(clippy::box_collection)] // the box makes the pointer thin: the point here
+    keywords: Option<Box<Vec<String>>>,
+}
+
+/// Keywords written and read as a plain list, as when they were a `Vec`.
+mod keyword_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[allow(clippy::box_collection)]
+    type Keywords = Option<Box<Vec<String>>>;
+
+    pub fn serialize<S: Serializer>(k: &Keywords, s: S) -> Result<S::Ok, S::Error> {
+        k.as_deref().map_or(&[][..], |v| v.as_slice()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Keywords, D::Error> {
+        let list = Vec::<String>::deserialize(d)?;
+        Ok((!list.is_empty()).then(|| Box::new(list)))
+    }
 }
 
 impl Flags {
@@ -75,7 +94,7 @@ impl Flags {
         keywords.sort();
         Flags {
             bits,
-            keywords: keywords.into_boxed_slice(),
+            keywords: (!keywords.is_empty()).then(|| Box::new(keywords)),
         }
     }
 
@@ -95,7 +114,7 @@ impl Flags {
 
     /// Keywords (user flags such as `$Forwarded`).
     pub fn keywords(&self) -> &[String] {
-        &self.keywords
+        self.keywords.as_deref().map_or(&[], |v| v.as_slice())
     }
 
     /// Every flag in IMAP spelling, system flags first.
@@ -104,7 +123,7 @@ impl Flags {
             .into_iter()
             .filter(|f| self.has(*f))
             .map(|f| f.imap_name().to_string())
-            .chain(self.keywords.iter().cloned())
+            .chain(self.keywords().iter().cloned())
             .collect()
     }
 }
@@ -118,5 +137,26 @@ mod tests {
         let f = Flags::from_imap(["\\Seen", "\\Recent", "$Forwarded", "\\FLAGGED"]);
         assert!(f.has(Flag::Seen) && f.has(Flag::Flagged) && !f.has(Flag::Answered));
         assert_eq!(f.imap_names(), vec!["\\Seen", "\\Flagged", "$Forwarded"]);
+    }
+
+    /// Caches written while keywords were a `Vec` read the same, and back.
+    #[test]
+    fn keywords_are_stored_as_a_plain_list() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Before {
+            bits: u8,
+            keywords: Vec<String>,
+        }
+        for names in [&["\\Seen"][..], &["\\Seen", "$Junk", "$Forwarded"][..]] {
+            let now = Flags::from_imap(names.iter().copied());
+            let before = Before {
+                bits: now.bits,
+                keywords: now.keywords().to_vec(),
+            };
+            let old = postcard::to_allocvec(&before).unwrap();
+            assert_eq!(postcard::to_allocvec(&now).unwrap(), old);
+            assert_eq!(postcard::from_bytes::<Flags>(&old).unwrap(), now);
+        }
+        assert_eq!(std::mem::size_of::<Flags>(), 16);
     }
 }

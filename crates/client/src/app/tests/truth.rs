@@ -547,3 +547,36 @@ fn new_mail_is_read_alone_and_added_in_date_order() {
     );
     assert_eq!((s.shown_len(), s.total), (7, 7));
 }
+
+/// Messages a sync removed (expunged here or by another client) leave the rows without
+/// a read of the whole folder; too many to list, and the folder is read again.
+#[test]
+fn removals_a_sync_lists_leave_the_rows_without_a_reload() {
+    use crate::app::update::{update, Event};
+    use tern_core::imap::sync::SyncReport;
+    let mut s = state(5);
+    s.total = 5;
+    s.act(Action::Down);
+    s.act(Action::Select);
+    let removed = |uids: Vec<Uid>, removed: u64| {
+        Event::Worker(WorkerEvent::FolderSynced(SyncReport {
+            folder: "INBOX".into(),
+            messages: 4,
+            removed,
+            removed_uids: uids,
+            ..SyncReport::default()
+        }))
+    };
+    assert!(update(&mut s, removed(vec![4], 1)).is_empty());
+    let uids: Vec<Uid> = (0..s.shown_len()).map(|i| uid_at(&s, i)).collect();
+    assert_eq!(uids, vec![5, 3, 2, 1]);
+    assert_eq!(s.total, 4);
+    assert!(
+        s.selected.is_empty(),
+        "the selected message went with its row"
+    );
+    assert_eq!(
+        update(&mut s, removed(Vec::new(), 5_000)),
+        vec![Effect::ReloadFolder]
+    );
+}
