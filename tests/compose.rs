@@ -91,8 +91,18 @@ impl World {
         Tmux::start_with(&self.cfg, &self.dir.path().join("tern.log"), &env)
     }
 
-    fn received(&self, n: usize) -> Vec<tern_testkit::Received> {
-        wait_until(|| self.smtp.received().len() >= n);
+    /// The first `n` messages the SMTP server received; on a timeout, says what the
+    /// client's screen shows.
+    fn received(&self, n: usize, t: &Tmux) -> Vec<tern_testkit::Received> {
+        let start = Instant::now();
+        while self.smtp.received().len() < n {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the SMTP server never received message {n}; the screen:\n{}",
+                t.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         self.smtp.received()
     }
 
@@ -231,7 +241,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     t.wait_for_all(&["Subject: Grüße aus Malmö", "y send"]);
     t.keys(&["y"]);
     t.wait_for("the copy is in Sent");
-    let got = w.received(1);
+    let got = w.received(1, &t);
     let m = parse(&got[0].raw);
     assert_eq!(got[0].rcpt_tos, vec!["carol@example.org"]);
     assert_eq!(got[0].login.as_deref(), Some("sender"));
@@ -257,7 +267,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     t.keys(&["r"]);
     t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(2);
+    let got = w.received(2, &t);
     let m = parse(&got[1].raw);
     assert_eq!(got[1].rcpt_tos, vec!["bob@example.org"]);
     assert_eq!(m.in_reply_to().as_text(), Some("visit-1@example.org"));
@@ -271,7 +281,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     t.keys(&["R"]);
     t.wait_for_all(&["Cc:", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(3);
+    let got = w.received(3, &t);
     let mut rcpt = got[2].rcpt_tos.clone();
     rcpt.sort();
     assert_eq!(
@@ -312,7 +322,7 @@ fn new_reply_reply_all_and_forward_reach_the_servers() {
     t.keys(&["f", "erin@example.org", "Enter"]);
     t.wait_for_all(&["Subject: Fwd: Site visit", "plan.pdf", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(4);
+    let got = w.received(4, &t);
     let m = parse(&got[3].raw);
     assert_eq!(got[3].rcpt_tos, vec!["erin@example.org"]);
     assert!(m.body_text(0).unwrap().contains("Can we meet on Friday?"));
@@ -356,7 +366,7 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
     enter_on_draft(&t);
     t.wait_for_all(&["To: frank@example.org", "Subject: Needs a home", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(1);
+    let got = w.received(1, &t);
     assert_eq!(got[0].rcpt_tos, vec!["frank@example.org"]);
     assert!(parse(&got[0].raw)
         .body_text(0)
@@ -376,7 +386,7 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
     t.keys(&["y"]);
     t.wait_for_all(&["Subject: Survivor", "words before the crash"]);
     t.keys(&["y"]);
-    let got = w.received(2);
+    let got = w.received(2, &t);
     assert_eq!(got[1].rcpt_tos, vec!["gina@example.org"]);
     assert!(parse(&got[1].raw)
         .body_text(0)
@@ -414,7 +424,7 @@ fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_ans
     enter_on_draft(&t);
     t.wait_for_all(&["Subject: Re: Site visit", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(1);
+    let got = w.received(1, &t);
     let m = parse(&got[0].raw);
     assert_eq!(m.in_reply_to().as_text(), Some("visit-1@example.org"));
     wait_until(|| w.folder("INBOX")[0].1.has(tern::mail::Flag::Answered));
@@ -456,7 +466,7 @@ fn the_review_changes_from_to_an_alias_with_tab_and_adds_a_cc() {
         "Subject: Desk hours",
     ]);
     t.keys(&["y"]);
-    let got = w.received(1);
+    let got = w.received(1, &t);
     let m = parse(&got[0].raw);
     let from = m.from().and_then(|a| a.first()).and_then(|a| a.address());
     assert_eq!(from, Some("help@desk.example"));
@@ -493,7 +503,7 @@ What does it cost?\r\n";
     t.keys(&["r"]);
     t.wait_for_all(&["From: Test Me <sales@mine.example>", "y send"]);
     t.keys(&["y"]);
-    let got = w.received(1);
+    let got = w.received(1, &t);
     let m = parse(&got[0].raw);
     let from = m.from().and_then(|a| a.first()).and_then(|a| a.address());
     assert_eq!(from, Some("sales@mine.example"));
