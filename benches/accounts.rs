@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::{filled_dovecot, median, message_count, run_tern};
+use common::{filled_dovecot, median, message_count, run_tern, vm_hwm};
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -83,16 +83,6 @@ fn tern(cfg: &Path, log: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
     c.arg("--config").arg(cfg).env("TERN_LOG", log);
     c
-}
-
-/// The peak resident set of a running process, in KiB.
-fn vm_hwm(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn main() {

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{filled_dovecot, median, message_count, run_tern, write_config};
+use common::{filled_dovecot, median, message_count, run_tern, vm_hwm, write_config};
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -39,16 +39,6 @@ mod pty;
 mod screen;
 
 use pty::*;
-
-/// The peak resident set of a running process, in KiB.
-fn vm_hwm(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// One session of the steps; returns the client's peak RSS in KiB.
 fn session(cfg: &Path, log: &Path, total: u64) -> u64 {

@@ -141,6 +141,16 @@ pub async fn open_floor(d: &Dovecot, items: &str, count: u32) -> OpenTimes {
     times
 }
 
+/// The peak resident set of a running process, in KiB.
+pub fn vm_hwm(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs the binary; returns (seconds, peak RSS in KiB).
 pub fn run_tern(args: &[&str]) -> (f64, i64) {
     let t = Instant::now();
