@@ -80,6 +80,10 @@ userdb {
 protocol imap {
   mail_max_userip_connections = 1000
 }
+# The default 256 MB kills the imap process of a million-message folder (benchmarks).
+service imap {
+  vsz_limit = 4G
+}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
