@@ -317,7 +317,8 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--b--\r\n";
     t.keys(&["C-u", &format!("{}/downl", dir.path().display()), "Tab"]);
     t.wait_for(&format!("save in: {}/", downloads.display()));
     t.keys(&["mine.txt", "Enter"]);
-    t.wait_for("mine.txt");
+    // The typed name is on screen before Enter lands: wait for the file itself.
+    wait_until(|| std::fs::read(downloads.join("mine.txt")).is_ok_and(|b| !b.is_empty()));
     assert_eq!(
         std::fs::read(downloads.join("mine.txt")).unwrap(),
         b"escaped?"
