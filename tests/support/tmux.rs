@@ -97,7 +97,13 @@ impl Tmux {
             ok.success(),
             "tmux is needed by this test: apt-get install -y tmux"
         );
-        Tmux { session }
+        let t = Tmux { session };
+        // Keys typed before the shell shows its prompt can be lost: wait for it.
+        let start = std::time::Instant::now();
+        while t.screen().trim().is_empty() && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        t
     }
 
     /// Copies every byte the program writes to the terminal into `path`.
