@@ -9,6 +9,7 @@
 //! 2. key to frame: `j` to the status bar showing the next position, 100 presses one at a
 //!    time; floor: one byte echoed by `cat` through the same (raw) pty;
 //! 3. bytes written per `j` (from the key to 30 ms of quiet after the frame), target ≤ 300;
+//!    and per half-page (`C-d`) and page (`PageDown`) jump, target ≤ 1,500;
 //! 4. cold open of that INBOX with an empty cache: spawn to a first screen of messages
 //!    (status `1/N`, N > 0, and a screenful of list rows); floor: connect, TLS, LOGIN,
 //!    SELECT and `UID FETCH` of the newest 50 messages' headers (tern's own items), raw;
@@ -36,6 +37,8 @@ const SIDEBAR: usize = 26;
 /// Runs of the spawn measurements (1 and 4).
 const RUNS: usize = 5;
 const PRESSES: usize = 100;
+/// Presses of each jump key (`C-d`, `PageDown`) for their bytes.
+const JUMPS: usize = 20;
 /// The end of a frame: this long without output.
 const QUIET: Duration = Duration::from_millis(30);
 /// The longest any wait may take.
@@ -160,6 +163,28 @@ fn main() {
             }
         }
     }
+    // 3b. Bytes per half-page (`C-d`) and page (`PageDown`) jump, from where the `j`
+    // presses left the cursor; the list scrolls with each.
+    let mut jumps: Vec<(&str, Vec<f64>)> = Vec::new();
+    let mut jump_dump = None;
+    for (name, key) in [("`C-d`", &b"\x04"[..]), ("`PageDown`", &b"\x1b[6~"[..])] {
+        let mut v = Vec::new();
+        for _ in 0..JUMPS {
+            let at = t.screen.position().map(|p| p.0).unwrap_or(0);
+            t.mark();
+            let before = t.total;
+            t.send(key);
+            t.wait_for(&format!("{name} past row {at}"), move |s| {
+                s.position().is_some_and(|(now, _)| now > at)
+            });
+            t.settle(QUIET);
+            v.push((t.total - before) as f64);
+            if jump_dump.is_none() {
+                jump_dump = Some(t.since_mark.clone());
+            }
+        }
+        jumps.push((name, v));
+    }
     t.quit();
     let echo = echo_floor(PRESSES);
     eprintln!("key to frame: done");
@@ -272,6 +297,13 @@ fn main() {
             scrolled.len()
         );
     }
+    for (name, v) in &jumps {
+        let (m, _, x) = stats(v);
+        println!(
+            "| a {name} jump (200x50) | {m:.0} | {x:.0} | {} | ≤ 1,500 |",
+            v.len()
+        );
+    }
     println!();
     let phase = |f: fn(&common::OpenTimes) -> f64| ms(median(open_phases.iter().map(f).collect()));
     println!(
@@ -315,6 +347,9 @@ fn main() {
             b.len(),
             escape(&b)
         );
+    }
+    if let Some(b) = jump_dump {
+        println!("\none `C-d` ({} bytes):\n{}", b.len(), escape(&b));
     }
     if let Some(b) = scroll_dump {
         println!(

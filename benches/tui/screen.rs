@@ -26,6 +26,9 @@ pub(super) struct Screen {
     pub(super) utf8: Vec<u8>,
     /// Answers the terminal owes the program (cursor position reports).
     pub(super) replies: Vec<u8>,
+    /// The scroll region's first and last rows (DECSTBM).
+    pub(super) top: usize,
+    pub(super) bottom: usize,
 }
 
 impl Screen {
@@ -41,6 +44,8 @@ impl Screen {
             csi: Vec::new(),
             utf8: Vec::new(),
             replies: Vec::new(),
+            top: 0,
+            bottom: rows - 1,
         }
     }
 
@@ -63,6 +68,7 @@ impl Screen {
                             self.col = 0;
                             self.linefeed()
                         }
+                        b'M' if self.row == self.top => self.scroll_down(1),
                         b'M' => self.row = self.row.saturating_sub(1),
                         _ => {}
                     }
@@ -146,17 +152,26 @@ impl Screen {
     }
 
     pub(super) fn linefeed(&mut self) {
-        if self.row + 1 < self.rows {
-            self.row += 1;
-        } else {
+        if self.row == self.bottom {
             self.scroll_up(1);
+        } else if self.row + 1 < self.rows {
+            self.row += 1;
         }
     }
 
+    /// Scrolls the region's rows up by `n`, blank rows coming in at its bottom.
     pub(super) fn scroll_up(&mut self, n: usize) {
-        for _ in 0..n.min(self.rows) {
-            self.cells.remove(0);
-            self.cells.push(vec![' '; self.cols]);
+        for _ in 0..n.min(self.bottom - self.top + 1) {
+            self.cells.remove(self.top);
+            self.cells.insert(self.bottom, vec![' '; self.cols]);
+        }
+    }
+
+    /// Scrolls the region's rows down by `n`, blank rows coming in at its top.
+    pub(super) fn scroll_down(&mut self, n: usize) {
+        for _ in 0..n.min(self.bottom - self.top + 1) {
+            self.cells.remove(self.bottom);
+            self.cells.insert(self.top, vec![' '; self.cols]);
         }
     }
 
@@ -219,6 +234,17 @@ impl Screen {
                 self.clear(self.row, self.col, self.row, to);
             }
             b'S' => self.scroll_up(n),
+            b'T' => self.scroll_down(n),
+            b'r' if !private => {
+                let top = p(0).max(1) - 1;
+                let bottom = if p(1) == 0 { last_row } else { p(1) - 1 };
+                if top < bottom && bottom <= last_row {
+                    (self.top, self.bottom) = (top, bottom);
+                } else {
+                    (self.top, self.bottom) = (0, last_row);
+                }
+                (self.row, self.col) = (0, 0);
+            }
             b'n' if !private && p(0) == 6 => {
                 let reply = format!("\x1b[{};{}R", self.row + 1, self.col + 1);
                 self.replies.extend_from_slice(reply.as_bytes());

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod ansi;
 pub mod app;
+pub mod frame_diff;
 pub mod runner;
 pub mod tui;
 pub mod ui;

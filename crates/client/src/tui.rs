@@ -2,16 +2,48 @@
 //! panic included, through ratatui's hook, and a guard for early returns).
 
 use crate::ansi::AnsiBackend;
+use crate::app::geometry::bands;
+use crate::app::state::AppState;
+use ratatui::buffer::Buffer;
 
-/// The terminal the client draws on.
-pub type Term = ratatui::Terminal<AnsiBackend>;
+/// The terminal the client draws on, and what it shows.
+pub struct Term {
+    inner: ratatui::Terminal<AnsiBackend>,
+    /// The last frame written: what the terminal shows, so that only what changes is
+    /// written (and rows that moved are scrolled, see `frame_diff`).
+    shown: Option<Buffer>,
+}
+
+impl Term {
+    pub fn size(&self) -> std::io::Result<ratatui::layout::Size> {
+        self.inner.size()
+    }
+
+    /// Draws the state: renders a frame and writes what differs from the last one.
+    pub fn paint(&mut self, state: &AppState) -> std::io::Result<()> {
+        use std::io::Write;
+        // A new size clears the screen (and `shown` no longer fits it: all is written).
+        self.inner.autoresize()?;
+        {
+            let mut frame = self.inner.get_frame();
+            crate::ui::render(&mut frame, state);
+        }
+        let new = self.inner.current_buffer_mut().clone();
+        let out = crate::frame_diff::bytes(self.shown.as_ref(), &new, &bands(state, new.area));
+        std::io::stdout().write_all(&out)?;
+        self.shown = Some(new);
+        self.inner.swap_buffers();
+        self.inner.hide_cursor()?;
+        ratatui::backend::Backend::flush(self.inner.backend_mut())
+    }
+}
 
 /// Raw mode, the alternate screen and ratatui's panic hook, with our backend.
 fn take() -> std::io::Result<Term> {
     drop(ratatui::try_init()?);
-    let terminal = ratatui::Terminal::new(AnsiBackend::stdout())?;
+    let inner = ratatui::Terminal::new(AnsiBackend::stdout())?;
     tern_core::contained::install_hook();
-    Ok(terminal)
+    Ok(Term { inner, shown: None })
 }
 
 /// Restores the terminal when dropped.

@@ -103,3 +103,11 @@ impl AppState {
         }
     }
 }
+
+/// The panes whose rows scroll (the list, the reader's text): where the terminal's own
+/// scrolling may move rows instead of them being written again.
+pub fn bands(state: &AppState, area: Rect) -> Vec<Rect> {
+    let a = areas(state, area);
+    let reader = a.reader.map(|r| reader_inner(r, state.split));
+    a.list.into_iter().chain(reader).collect()
+}

@@ -112,7 +112,7 @@ pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()>
         }
         if dirty {
             (state.now, state.utc_offset) = clock();
-            io.terminal.draw(|f| crate::ui::render(f, &state))?;
+            io.terminal.paint(&state)?;
             dirty = false;
         }
         let settle = async {

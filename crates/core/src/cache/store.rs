@@ -301,7 +301,29 @@ impl Cache {
     /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
     /// decoded and made a row in turn, so a big folder is never held whole.
     pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
-        self.newest_as(folder, limit, |m| Row::of(&m))
+        if limit != 0 {
+            return self.newest_as(folder, limit, |m| Row::of(&m));
+        }
+        // The whole folder: read in UID order (the table's own order, so its pages are
+        // read once each, front to back) and sorted here. Following the date index
+        // instead looks every message up on its own: at a million messages that is
+        // minutes of page reads, against a second for the scan and the sort.
+        let Some(state) = self.folder_state(folder)? else {
+            return Ok(Vec::new());
+        };
+        let uidv = state.uidvalidity;
+        let count = usize::try_from(self.count(folder, uidv)?).map_or(0, |n| n.min(1 << 22));
+        let tx = self.db.begin_read()?;
+        let msgs = tx.open_table(MESSAGES)?;
+        let mut out = Vec::with_capacity(count);
+        for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
+            let (_, v) = row?;
+            out.push(Row::of(&decode(v.value())?));
+        }
+        // The date index's order: newest first, UID breaking ties.
+        out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
+        out.shrink_to_fit();
+        Ok(out)
     }
 
     /// The list rows of the messages above UID `after` (new mail since a read), newest

@@ -173,3 +173,44 @@ fn accounts_whose_names_differ_never_share_a_file() {
     assert_ne!(a.path(), c.path());
     assert_ne!(b.path(), c.path());
 }
+
+#[test]
+fn whole_folder_rows_come_in_the_date_index_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "acct", 1 << 20).unwrap();
+    // Dates out of UID order, and ties broken by UID (newest UID first).
+    let dates = [500, 100, 300, 300, 900, 100, 700, 300];
+    let batch = Batch {
+        upserts: (1..=8u32).map(|u| msg(u, dates[u as usize - 1])).collect(),
+        state: Some(FolderState {
+            uidvalidity: 7,
+            uidnext: 9,
+            highest_modseq: 1,
+            complete: true,
+            messages: 8,
+        }),
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 7, &batch).unwrap();
+    let by_index: Vec<u32> = cache
+        .newest("INBOX", 0)
+        .unwrap()
+        .iter()
+        .map(|m| m.uid)
+        .collect();
+    assert_eq!(by_index, vec![5, 7, 1, 8, 4, 3, 6, 2]);
+    let whole: Vec<u32> = cache
+        .newest_rows("INBOX", 0)
+        .unwrap()
+        .iter()
+        .map(|r| r.uid)
+        .collect();
+    assert_eq!(whole, by_index);
+    let head: Vec<u32> = cache
+        .newest_rows("INBOX", 3)
+        .unwrap()
+        .iter()
+        .map(|r| r.uid)
+        .collect();
+    assert_eq!(head, vec![5, 7, 1]);
+}
