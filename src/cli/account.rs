@@ -18,13 +18,22 @@ pub const DEFAULT_BODY_CACHE_MB: u64 = 256;
 
 /// Opens the account's cache, printing any notice (for example a rebuild) to stderr.
 pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<AccountContext> {
+    open_account_with(config, name, cache::MEMORY_BUDGET)
+}
+
+/// `open_account`, with redb keeping at most `memory` bytes of pages.
+pub fn open_account_with(
+    config: &Config,
+    name: Option<&str>,
+    memory: usize,
+) -> anyhow::Result<AccountContext> {
     let (name, account) = config.account(name)?;
     let budget = config
         .general
         .body_cache_mb
         .unwrap_or(DEFAULT_BODY_CACHE_MB)
         << 20;
-    let (cache, notice) = cache::open(&config.cache_dir(), name, budget)?;
+    let (cache, notice) = cache::open_with_memory(&config.cache_dir(), name, budget, memory)?;
     if let Some(n) = notice {
         eprintln!("tern: {}", n.0);
         tracing::warn!("{}", n.0);

@@ -1,7 +1,7 @@
 //! What the interactive client is given: every account's settings (secrets resolved
 //! before the screen is taken over) and the `[general]` options.
 
-use super::account::{open_account, AccountContext};
+use super::account::{open_account_with, AccountContext};
 use tern_core::config::Config;
 
 /// The accounts in the order the client and `tern sync` take them: the default first,
@@ -19,7 +19,8 @@ pub fn client_account(
     trace: bool,
     interactive: bool,
 ) -> anyhow::Result<tern_client::runner::AccountSetup> {
-    let ctx: AccountContext = open_account(config, Some(name))?;
+    let ctx: AccountContext =
+        open_account_with(config, Some(name), tern_core::cache::CLIENT_MEMORY_BUDGET)?;
     // Asked before the screen is taken over, when there is no command or keyring.
     let settings = ctx.connect_settings(trace, interactive)?;
     let transport = ctx.transport(interactive)?;

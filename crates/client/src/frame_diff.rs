@@ -7,7 +7,9 @@
 use crate::ansi::encode;
 use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
 use std::hash::{Hash, Hasher};
+use unicode_width::UnicodeWidthStr;
 
 /// Rows `top..=bottom` (full width: scroll regions span the screen) move up by `by`
 /// rows (down when negative); rows scrolled in are blank.
@@ -36,7 +38,16 @@ pub fn bytes(prev: Option<&Buffer>, new: &Buffer, bands: &[Rect]) -> Vec<u8> {
             shift(&mut shown, s);
         }
     }
-    let changes = coalesce(new, shown.diff(new));
+    // A space looks the same in bold or in colour: rows of unread mail (bold) need not
+    // write their padding over a blank.
+    let changes: Vec<_> = shown
+        .diff(new)
+        .into_iter()
+        .filter(|&(x, y, cell)| {
+            !(looks_blank(cell) && looks_blank(&shown[(x, y)]) && !after_wide(&shown, x, y))
+        })
+        .collect();
+    let changes = coalesce(new, changes);
     if !changes.is_empty() {
         out.extend(encode(changes.into_iter()));
     }
@@ -133,6 +144,24 @@ pub fn detect(prev: &Buffer, new: &Buffer, band: Rect) -> Option<Scroll> {
     let cost = |b: &Buffer| b.diff_iter(new).count();
     // A scroll's own bytes are about 20; a cell about one.
     (cost(&moved) + 20 < cost(prev)).then_some(s)
+}
+
+/// Whether a cell shows as the terminal's blank: a space on the default background,
+/// with nothing that draws on a space (reverse, underline, strike-through).
+fn looks_blank(c: &Cell) -> bool {
+    let drawn = Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT;
+    c.symbol() == " "
+        && c.bg == Color::Reset
+        && !c.modifier.intersects(drawn)
+        && c.diff_option == CellDiffOption::None
+}
+
+/// Whether the cell left of (x, y) holds a wide character, whose right half is at (x, y)
+/// on the terminal whatever the buffer says: that cell must be written.
+fn after_wide(b: &Buffer, x: u16, y: u16) -> bool {
+    x.checked_sub(1)
+        .and_then(|lx| b.cell((lx, y)))
+        .is_some_and(|c| c.symbol().width() > 1)
 }
 
 /// The changed cells, with short runs of unchanged ones between two changes on a row

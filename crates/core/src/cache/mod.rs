@@ -6,7 +6,9 @@
 mod open;
 mod store;
 
-pub use open::{account_stem, open, CacheNotice};
+pub use open::{
+    account_stem, open, open_with_memory, CacheNotice, CLIENT_MEMORY_BUDGET, MEMORY_BUDGET,
+};
 pub use store::{Batch, Cache, FolderState};
 
 /// A cache failure, in words for the user.

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 pub struct CacheNotice(pub String);
 
 /// Bytes redb may keep in memory; small, so a 100,000-message sync stays lean.
-const MEMORY_BUDGET: usize = 4 << 20;
+pub const MEMORY_BUDGET: usize = 4 << 20;
+/// The interactive client's, per account: its reads of a whole folder pass each page
+/// once (keeping them gains nothing), and it holds one cache an account.
+pub const CLIENT_MEMORY_BUDGET: usize = 1 << 20;
 
 /// An account's name as a file name: letters, digits, `-` and `_` kept, anything else
 /// `_`; a name that had to be changed gets a hash of the original, so that `a.b` and
@@ -41,6 +44,16 @@ pub fn open(
     account: &str,
     body_budget: u64,
 ) -> Result<(Cache, Option<CacheNotice>), CacheError> {
+    open_with_memory(dir, account, body_budget, MEMORY_BUDGET)
+}
+
+/// `open`, with redb keeping at most `memory` bytes of pages.
+pub fn open_with_memory(
+    dir: &Path,
+    account: &str,
+    body_budget: u64,
+    memory: usize,
+) -> Result<(Cache, Option<CacheNotice>), CacheError> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -50,12 +63,12 @@ pub fn open(
             reason: e.to_string(),
         })?;
     let path = dir.join(format!("{}.redb", account_stem(account)));
-    match try_open(&path) {
+    match try_open(&path, memory) {
         Ok(db) => match check_schema(&db) {
             Ok(true) => Ok((Cache::new(db, path, body_budget), None)),
             Ok(false) => {
                 drop(db);
-                let cache = rebuild(&path, body_budget)?;
+                let cache = rebuild(&path, body_budget, memory)?;
                 Ok((
                     cache,
                     Some(CacheNotice(
@@ -66,11 +79,11 @@ pub fn open(
             }
             Err(e) => {
                 drop(db);
-                set_aside_and_rebuild(&path, body_budget, &e.to_string())
+                set_aside_and_rebuild(&path, body_budget, &e.to_string(), memory)
             }
         },
         Err(CacheError::InUse { path }) => Err(CacheError::InUse { path }),
-        Err(e) => set_aside_and_rebuild(&path, body_budget, &e.to_string()),
+        Err(e) => set_aside_and_rebuild(&path, body_budget, &e.to_string(), memory),
     }
 }
 
@@ -85,13 +98,14 @@ fn set_aside_and_rebuild(
     path: &Path,
     body_budget: u64,
     why: &str,
+    memory: usize,
 ) -> Result<(Cache, Option<CacheNotice>), CacheError> {
     let aside = aside_name(path);
     std::fs::rename(path, &aside).map_err(|e| CacheError::Open {
         path: path.display().to_string(),
         reason: format!("it is damaged ({why}) and could not be moved aside: {e}"),
     })?;
-    let cache = rebuild(path, body_budget)?;
+    let cache = rebuild(path, body_budget, memory)?;
     Ok((
         cache,
         Some(CacheNotice(format!(
@@ -109,20 +123,20 @@ fn aside_name(path: &Path) -> PathBuf {
     path.with_extension(format!("redb.damaged-{stamp}"))
 }
 
-fn rebuild(path: &Path, body_budget: u64) -> Result<Cache, CacheError> {
+fn rebuild(path: &Path, body_budget: u64, memory: usize) -> Result<Cache, CacheError> {
     if path.exists() {
         std::fs::remove_file(path).map_err(|e| CacheError::Open {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
     }
-    let db = try_open(path)?;
+    let db = try_open(path, memory)?;
     let cache = Cache::new(db, path.to_path_buf(), body_budget);
     cache.write_schema()?;
     Ok(cache)
 }
 
-fn try_open(path: &Path) -> Result<redb::Database, CacheError> {
+fn try_open(path: &Path, memory: usize) -> Result<redb::Database, CacheError> {
     let existed = path.exists();
     let file = OpenOptions::new()
         .read(true)
@@ -136,7 +150,7 @@ fn try_open(path: &Path) -> Result<redb::Database, CacheError> {
             reason: e.to_string(),
         })?;
     let mut builder = redb::Builder::new();
-    builder.set_cache_size(MEMORY_BUDGET);
+    builder.set_cache_size(memory);
     let backend = redb::backends::FileBackend::new(file).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => CacheError::InUse {
             path: path.display().to_string(),
