@@ -6,221 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
 
 mod support;
-use mail_parser::{MessageParser, MimeHeaders};
-use std::path::{Path, PathBuf};
+use mail_parser::MimeHeaders;
 use std::process::Command;
-use std::time::{Duration, Instant};
-use support::tmux::Tmux;
+use support::world::*;
 use support::*;
-use tern_testkit::{Dovecot, DovecotOptions, SmtpMode, SmtpServer};
-
-/// A test world: servers, a config with [smtp], and an editor driven by a file.
-struct World {
-    d: Dovecot,
-    smtp: SmtpServer,
-    dir: tempfile::TempDir,
-    cfg: PathBuf,
-    me: String,
-}
-
-impl World {
-    fn new() -> World {
-        let d = server(DovecotOptions::default());
-        let smtp = SmtpServer::start(d.root(), SmtpMode::Starttls)
-            .unwrap_or_else(|e| panic!("cannot start the test SMTP server: {e}"));
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = write_config(&d, dir.path());
-        let (user, pass) = smtp.credentials();
-        let smtp_section = format!(
-            "\n[accounts.test.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\n\
-             username = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = \"{}\"\n",
-            smtp.port(),
-            d.ca_pem_path().display()
-        );
-        let text = std::fs::read_to_string(&cfg)
-            .unwrap()
-            .replace("email = ", "name = \"Test Me\"\nemail = ")
-            + &smtp_section;
-        std::fs::write(&cfg, text).unwrap();
-        // The editor runs whatever the test last wrote to editor-action, with $f the file.
-        let editor = dir.path().join("editor.sh");
-        std::fs::write(
-            &editor,
-            format!(
-                "#!/bin/sh\nf=\"$1\"\n. '{}'\n",
-                dir.path().join("editor-action").display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let me = format!("{}@example.org", d.users()[0].0);
-        World {
-            d,
-            smtp,
-            dir,
-            cfg,
-            me,
-        }
-    }
-
-    /// Delivers ORIGINAL (addressed to this world's user) to INBOX.
-    fn deliver_original(&self) {
-        let original = ORIGINAL.replace("ME", &self.me);
-        self.d
-            .deliver(
-                &self.d.users()[0].0,
-                "INBOX",
-                original.as_bytes(),
-                &[],
-                chrono::Utc::now(),
-            )
-            .unwrap();
-    }
-
-    fn editor_does(&self, script: &str) {
-        std::fs::write(self.dir.path().join("editor-action"), script).unwrap();
-    }
-
-    fn start(&self) -> Tmux {
-        let env = format!(
-            "EDITOR='{}' XDG_DATA_HOME='{}'",
-            self.dir.path().join("editor.sh").display(),
-            self.dir.path().join("data").display()
-        );
-        Tmux::start_with(&self.cfg, &self.dir.path().join("tern.log"), &env)
-    }
-
-    /// The first `n` messages the SMTP server received; on a timeout, says what the
-    /// client's screen shows.
-    fn received(&self, n: usize, t: &Tmux) -> Vec<tern_testkit::Received> {
-        let start = Instant::now();
-        while self.smtp.received().len() < n {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "the SMTP server never received message {n}; the screen:\n{}",
-                t.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.smtp.received()
-    }
-
-    fn folder(&self, name: &'static str) -> Vec<(u32, tern::mail::Flags)> {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let mut other = other_client(&self.d).await;
-            server_state(&mut other, name).await
-        })
-    }
-
-    /// The raw messages of a folder, read back over IMAP.
-    fn messages(&self, name: &'static str) -> Vec<Vec<u8>> {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let mut other = other_client(&self.d).await;
-            let uids: Vec<u32> = server_state(&mut other, name)
-                .await
-                .iter()
-                .map(|x| x.0)
-                .collect();
-            let mut out = Vec::new();
-            for uid in uids {
-                out.push(tern::imap::ops::fetch_body(&mut other, uid).await.unwrap());
-            }
-            out
-        })
-    }
-
-    fn drafts_kept(&self) -> usize {
-        let dir = self.dir.path().join("data/tern/drafts/test");
-        std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-                    .count()
-            })
-            .unwrap_or(0)
-    }
-
-    /// The forwards' file folders kept beside the drafts, with their modes and the
-    /// modes of the files in them.
-    fn forward_files(&self) -> Vec<(u32, Vec<u32>)> {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = self.dir.path().join("data/tern/drafts/test");
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".files"))
-                    .map(|e| {
-                        let files = std::fs::read_dir(e.path())
-                            .unwrap()
-                            .filter_map(|f| f.ok())
-                            .map(|f| mode(&f.path()))
-                            .collect();
-                        (mode(&e.path()), files)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        // On failure, the end of tern's log says what it was doing.
-        if std::thread::panicking() {
-            if let Ok(log) = std::fs::read_to_string(self.dir.path().join("tern.log")) {
-                let tail: Vec<&str> = log
-                    .lines()
-                    .filter(|l| !l.contains("Still here"))
-                    .rev()
-                    .take(40)
-                    .collect();
-                eprintln!("--- tern.log (last lines) ---");
-                for l in tail.iter().rev() {
-                    eprintln!("{l}");
-                }
-            }
-        }
-    }
-}
-
-fn wait_until(mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < Duration::from_secs(30), "never happened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Enter on a message in Drafts, which resumes it. Drafts may never have been opened
-/// before: its first sync may still be settling the list, so Enter is pressed again if
-/// the first one found no message under the cursor yet.
-fn enter_on_draft(t: &Tmux) {
-    t.keys(&["Enter"]);
-    let start = std::time::Instant::now();
-    while !t.screen().contains("fetching the message") && !t.screen().contains("y send") {
-        if start.elapsed() > Duration::from_secs(3) {
-            t.keys(&["Enter"]);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
-    MessageParser::default().parse(raw).expect("parsable")
-}
-
-const ORIGINAL: &str = "From: Bob Builder <bob@example.org>\r\nTo: Test Me <ME>, carol@example.org\r\n\
-Cc: dave@example.org\r\nSubject: Site visit\r\nMessage-ID: <visit-1@example.org>\r\n\
-Date: Thu, 26 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
-Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-Can we meet on Friday?\r\n--b\r\nContent-Type: application/pdf; name=\"plan.pdf\"\r\n\
-Content-Disposition: attachment; filename=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
-JVBERi0xLjQKAAECAw==\r\n--b--\r\n";
+use tern_testkit::DovecotOptions;
 
 #[test]
 fn new_reply_reply_all_and_forward_reach_the_servers() {
@@ -396,9 +186,6 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
     t.keys(&["q"]);
 }
 
-#[allow(dead_code)]
-fn _unused(_: &Path) {}
-
 #[test]
 fn a_reply_postponed_then_sent_from_drafts_in_another_run_marks_the_original_answered() {
     let w = World::new();
@@ -566,4 +353,53 @@ Subject: Old times\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nHello\r\n"
     t.keys(&["C-u", "zed", "Tab"]);
     t.wait_for("To: Zed Remote <zed@remote.example>");
     t.keys(&["Escape", "q"]);
+}
+
+#[test]
+fn each_account_keeps_the_copy_of_what_it_sends_in_its_own_sent() {
+    let w = World::new();
+    let d2 = server(DovecotOptions::default());
+    w.add_account("work", &d2);
+    let t = w.start();
+    t.wait_for_all(&["test INBOX", "| online"]);
+    let send = |subject: &str| {
+        w.editor_does(&format!(
+            "sed -i 's/^Subject:.*/Subject: {subject}/' \"$f\"\nprintf 'Text.\\n' >> \"$f\"\n"
+        ));
+        t.keys(&["m"]);
+        t.wait_for("To:");
+        t.keys(&["carol@example.org", "Enter"]);
+        t.wait_for_all(&[&format!("Subject: {subject}"), "y send"]);
+        t.keys(&["y"]);
+    };
+    send("From the test account");
+    w.received(1, &t);
+    t.keys(&[":account work", "Enter"]);
+    t.wait_for("work INBOX");
+    send("From the work account");
+    let got = w.received(2, &t);
+    let from = |raw: &[u8]| -> String {
+        parse(raw)
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(from(&got[0].raw), w.me);
+    assert_eq!(
+        from(&got[1].raw),
+        format!("{}@example.org", d2.users()[0].0)
+    );
+    // Each copy is in the Sent folder of the account that sent it, and only there.
+    let subjects = |d: &tern_testkit::Dovecot| -> Vec<String> {
+        messages_of(d, "Sent")
+            .iter()
+            .map(|raw| parse(raw).subject().unwrap_or_default().to_string())
+            .collect()
+    };
+    wait_until(|| subjects(&d2).len() == 1);
+    assert_eq!(subjects(&w.d), vec!["From the test account"]);
+    assert_eq!(subjects(&d2), vec!["From the work account"]);
+    t.keys(&["q"]);
 }

@@ -8,6 +8,7 @@ pub mod mutate;
 pub mod scenarios;
 pub mod scripted;
 pub mod tmux;
+pub mod world;
 
 use async_imap::imap_proto::{AttributeValue, Response};
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use crate::ansi::encode;
 use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use unicode_width::UnicodeWidthStr;
 
@@ -27,15 +28,19 @@ const GAP: u16 = 6;
 /// The bytes that turn what `prev` shows into `new`, scrolling the rows of `bands`
 /// where they moved. `prev` is `None` (or of another size) when the screen is blank.
 pub fn bytes(prev: Option<&Buffer>, new: &Buffer, bands: &[Rect]) -> Vec<u8> {
-    let mut shown = match prev {
-        Some(p) if p.area == new.area => p.clone(),
-        _ => Buffer::empty(new.area),
+    let blank;
+    let mut shown: Cow<'_, Buffer> = match prev {
+        Some(p) if p.area == new.area => Cow::Borrowed(p),
+        _ => {
+            blank = Buffer::empty(new.area);
+            Cow::Borrowed(&blank)
+        }
     };
     let mut out = Vec::new();
     for band in bands {
         if let Some(s) = detect(&shown, new, band.intersection(new.area)) {
             out.extend_from_slice(&escapes(s));
-            shift(&mut shown, s);
+            shift(shown.to_mut(), s);
         }
     }
     // A space looks the same in bold or in colour: rows of unread mail (bold) need not
@@ -104,15 +109,20 @@ pub fn detect(prev: &Buffer, new: &Buffer, band: Rect) -> Option<Scroll> {
     if h < 2 || band.width == 0 || prev.area != new.area || !at_origin {
         return None;
     }
+    let w = usize::from(new.area.width);
+    let row_at = |r: usize| (usize::from(band.y) + r) * w + usize::from(band.x);
+    let row = |b, r| cells(b, row_at(r), usize::from(band.width));
+    // Most frames (the cursor moved within the page) change a row or two: no search.
+    let unchanged = (0..h).filter(|&r| row(prev, r) == row(new, r)).count();
+    if unchanged + 2 >= h {
+        return None;
+    }
     // Each row of the band as one number, so trying every distance is cheap.
     let hashes = |b: &Buffer| -> Vec<u64> {
-        let w = usize::from(b.area.width);
         (0..h)
             .map(|r| {
-                let y = usize::from(band.y) + r;
-                let from = y * w + usize::from(band.x);
-                let mut hasher = std::hash::DefaultHasher::new();
-                b.content[from..from + usize::from(band.width)].hash(&mut hasher);
+                let mut hasher = Fx(0);
+                cells(b, row_at(r), usize::from(band.width)).hash(&mut hasher);
                 hasher.finish()
             })
             .collect()
@@ -126,12 +136,11 @@ pub fn detect(prev: &Buffer, new: &Buffer, band: Rect) -> Option<Scroll> {
             })
             .count()
     };
-    let still = same(0);
     let (best, found) = (1..h as isize)
         .flat_map(|d| [d, -d])
         .map(|d| (d, same(d)))
         .max_by_key(|&(d, n)| (n, -d.abs()))?;
-    if found < 2 || found <= still {
+    if found < 2 || found <= unchanged {
         return None;
     }
     let s = Scroll {
@@ -139,11 +148,45 @@ pub fn detect(prev: &Buffer, new: &Buffer, band: Rect) -> Option<Scroll> {
         bottom: band.y + band.height - 1,
         by: i32::try_from(best).ok()?,
     };
-    let mut moved = prev.clone();
-    shift(&mut moved, s);
-    let cost = |b: &Buffer| b.diff_iter(new).count();
+    // The cells to write either way, over the band's whole rows (the rest is alike).
+    let full = |b, y: usize| cells(b, y * w, w);
+    let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    let blank_row = vec![Cell::EMPTY; w];
+    let (mut now, mut moved) = (0, 0);
+    for r in 0..h {
+        let y = usize::from(band.y) + r;
+        now += differ(full(prev, y), full(new, y));
+        let from = r as isize + best;
+        let was = if from >= 0 && (from as usize) < h {
+            full(prev, usize::from(band.y) + from as usize)
+        } else {
+            &blank_row
+        };
+        moved += differ(was, full(new, y));
+    }
     // A scroll's own bytes are about 20; a cell about one.
-    (cost(&moved) + 20 < cost(prev)).then_some(s)
+    (moved + 20 < now).then_some(s)
+}
+
+/// `len` cells of `b` from index `from`.
+fn cells(b: &Buffer, from: usize, len: usize) -> &[Cell] {
+    &b.content[from..from + len]
+}
+
+/// A fast hash for rows (FxHash's step): the rows are compared again before use, so
+/// only speed matters.
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
 }
 
 /// Whether a cell shows as the terminal's blank: a space on the default background,

@@ -28,10 +28,15 @@ impl Term {
             let mut frame = self.inner.get_frame();
             crate::ui::render(&mut frame, state);
         }
-        let new = self.inner.current_buffer_mut().clone();
-        let out = crate::frame_diff::bytes(self.shown.as_ref(), &new, &bands(state, new.area));
+        let new = self.inner.current_buffer_mut();
+        let out = crate::frame_diff::bytes(self.shown.as_ref(), new, &bands(state, new.area));
         std::io::stdout().write_all(&out)?;
-        self.shown = Some(new);
+        // The frame is kept as what is shown; the buffer given back is reset by
+        // ratatui before it is drawn into again.
+        match self.shown.as_mut() {
+            Some(shown) if shown.area == new.area => std::mem::swap(shown, new),
+            _ => self.shown = Some(new.clone()),
+        }
         self.inner.swap_buffers();
         self.inner.hide_cursor()?;
         ratatui::backend::Backend::flush(self.inner.backend_mut())

@@ -485,6 +485,9 @@ impl AppState {
                 if let Some(r) = self.results.as_mut() {
                     r.waiting.remove(&id);
                 }
+                if self.merged_hits(id, Err(&error)) {
+                    return Vec::new();
+                }
                 self.status = Some(error);
             }
             WorkerEvent::Notice(text) => self.status = Some(text),

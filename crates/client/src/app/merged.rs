@@ -7,6 +7,7 @@
 use super::state::{AppState, Effect, Focus};
 use crate::action::Action;
 use std::sync::LazyLock;
+use tern_core::imap::protocol::WorkerCommand;
 use tern_core::mail::{FolderInfo, Row};
 
 /// The account number that names all inboxes in a `Place`.
@@ -39,6 +40,18 @@ pub struct Merged {
     pub versions: Option<Vec<u64>>,
     /// `/` in force: (as typed, its words lower-cased), each in the subject or sender.
     pub query: Option<(String, Vec<String>)>,
+    /// Its terms (`from:`, `body:`, ...), asked of every account's server: one part an
+    /// account. Empty when the query has none.
+    pub server: Vec<ServerPart>,
+}
+
+/// One account's server search for all inboxes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPart {
+    pub account: usize,
+    pub id: tern_core::imap::protocol::RequestId,
+    /// None while asked; the hits, or why there are none (offline, refused).
+    pub hits: Option<Result<std::collections::HashSet<tern_core::mail::Uid>, String>>,
 }
 
 impl AppState {
@@ -137,13 +150,15 @@ impl AppState {
             let Some((i, _)) = best else {
                 break;
             };
+            let row = self.all_of(i).get(next[i]);
             let shown = match &old.query {
-                Some((_, words)) => self
-                    .all_of(i)
-                    .get(next[i])
-                    .is_some_and(|m| super::view::matches(m, words)),
+                Some((_, words)) => row.is_some_and(|m| super::view::matches(m, words)),
                 None => true,
-            };
+            } && (old.server.is_empty()
+                || old.server.iter().any(|p| {
+                    p.account == i
+                        && matches!((&p.hits, row), (Some(Ok(h)), Some(m)) if h.contains(&m.uid))
+                }));
             if shown {
                 rows.push((i, next[i]));
             }
@@ -163,6 +178,7 @@ impl AppState {
             moved: old.moved,
             versions: Some(versions),
             query: old.query,
+            server: old.server,
         });
         self.scroll_merged();
     }
@@ -215,6 +231,58 @@ impl AppState {
         }
     }
 
+    /// The accounts with messages selected.
+    fn selection_accounts(&self) -> Vec<usize> {
+        (0..self.account_count())
+            .filter(|&i| match self.accounts.get(i) {
+                Some(p) if i != self.active => !p.selected.is_empty(),
+                _ => !self.selected.is_empty(),
+            })
+            .collect()
+    }
+
+    fn any_selection(&self) -> bool {
+        !self.selection_accounts().is_empty()
+    }
+
+    /// `action` done by every account with a selection, on its part of it; the
+    /// cursor's account acts last and is the one shown after. Each part is its
+    /// account's own change (its requests, rollback and undo).
+    fn act_on_each_selection(&mut self, action: Action) -> Vec<Effect> {
+        let cursor_account = self.merged_row(self.merged_cursor()).map(|(a, _)| a);
+        let mut accounts = self.selection_accounts();
+        accounts.sort_by_key(|&i| Some(i) == cursor_account);
+        let mut merged = self.merged.take();
+        if let Some(m) = merged.as_mut() {
+            m.moved = true;
+        }
+        let mut effects = Vec::new();
+        let mut said = Vec::new();
+        for i in accounts {
+            self.switch_account(i);
+            // With `merged` taken, this is the account's own action on its selection.
+            let done = self.act(action);
+            effects.extend(done.into_iter().map(|e| match e {
+                Effect::Send(command) => Effect::SendTo {
+                    account: i,
+                    command,
+                },
+                Effect::ReloadFolder | Effect::ReloadHead | Effect::ReloadNewer(_) => {
+                    Effect::ReloadOf(i)
+                }
+                e => e,
+            }));
+            if let Some(status) = self.status.take() {
+                said.push(format!("{}: {status}", self.account));
+            }
+        }
+        self.merged = merged;
+        if !said.is_empty() {
+            self.status = Some(said.join("; "));
+        }
+        effects
+    }
+
     fn merged_cursor(&self) -> usize {
         self.merged.as_ref().map_or(0, |m| m.cursor)
     }
@@ -240,9 +308,15 @@ impl AppState {
             }
             // Every row shown matches: there is no hit to go to.
             Action::NextHit | Action::PreviousHit => return Some(Vec::new()),
-            Action::ClearSearch if self.merged.as_ref().is_some_and(|m| m.query.is_some()) => {
+            Action::ClearSearch
+                if self
+                    .merged
+                    .as_ref()
+                    .is_some_and(|m| m.query.is_some() || !m.server.is_empty()) =>
+            {
                 if let Some(m) = self.merged.as_mut() {
                     m.query = None;
+                    m.server.clear();
                     m.versions = None;
                 }
                 return Some(Vec::new());
@@ -255,6 +329,27 @@ impl AppState {
                     self.switch_account(a);
                     self.merged = merged;
                 }
+                return None;
+            }
+            // A selection made across accounts: each account acts on its own part.
+            Action::ToggleFlagged | Action::ToggleUnread | Action::Archive | Action::Delete
+                if self.any_selection() =>
+            {
+                return Some(self.act_on_each_selection(action));
+            }
+            Action::MoveTo | Action::CopyTo if self.selection_accounts().len() > 1 => {
+                self.status = Some(
+                    "the selection is in several accounts: move or copy one account's part at a time (flag, read, archive and delete act on all of it)"
+                        .into(),
+                );
+                return Some(Vec::new());
+            }
+            Action::MoveTo | Action::CopyTo if self.any_selection() => {
+                // The one account with a selection acts, wherever the cursor is.
+                let a = self.selection_accounts()[0];
+                let merged = self.merged.take();
+                self.switch_account(a);
+                self.merged = merged;
                 return None;
             }
             _ => {
@@ -271,7 +366,8 @@ impl AppState {
     }
 
     /// `/` on all inboxes: the words of the query are looked for in every row's subject
-    /// and sender; `from:`, `body:` and the like need the server of one account.
+    /// and sender here; its terms (`from:`, `body:`, `is:unread`, ...) are asked of every
+    /// account's server, and a row shows when its account's server found it too.
     pub(super) fn search_merged(&mut self, text: &str) -> Vec<Effect> {
         let query = match super::query::parse(text) {
             Ok(q) => q,
@@ -280,20 +376,86 @@ impl AppState {
                 return Vec::new();
             }
         };
+        let mut effects = Vec::new();
+        let mut server = Vec::new();
         if !query.terms.is_empty() {
-            self.status = Some(
-                "all inboxes search words in the subject and sender; for from:, body: and the like open an account's INBOX"
-                    .into(),
-            );
+            for account in 0..self.account_count() {
+                let id = self.id();
+                server.push(ServerPart {
+                    account,
+                    id,
+                    hits: None,
+                });
+                effects.push(Effect::SendTo {
+                    account,
+                    command: WorkerCommand::Search {
+                        id,
+                        folder: "INBOX".into(),
+                        terms: query.terms.clone(),
+                    },
+                });
+            }
+            self.status = Some("searching on the servers…".into());
         }
+        let any = !query.words.is_empty() || !server.is_empty();
         if let Some(m) = self.merged.as_mut() {
-            m.query = (!query.words.is_empty()).then(|| (text.trim().to_string(), query.words));
+            m.query = any.then(|| (text.trim().to_string(), query.words));
+            m.server = server;
             m.versions = None;
             m.moved = false;
             m.cursor = 0;
             m.top = 0;
         }
-        Vec::new()
+        effects
+    }
+
+    /// An answer to all inboxes' server search, from the account in the fields (`Err`:
+    /// why it has none). False when the request was not one of it.
+    pub(super) fn merged_hits(
+        &mut self,
+        id: tern_core::imap::protocol::RequestId,
+        hits: Result<&[tern_core::mail::Uid], &str>,
+    ) -> bool {
+        let here = self.here;
+        let name = self.account.clone();
+        let Some(m) = self.merged.as_mut() else {
+            return false;
+        };
+        let Some(part) = m
+            .server
+            .iter_mut()
+            .find(|p| p.id == id && p.account == here)
+        else {
+            return false;
+        };
+        part.hits = Some(
+            hits.map(|h| h.iter().copied().collect())
+                .map_err(|e| format!("{name}: {e}")),
+        );
+        m.versions = None;
+        let waiting = m.server.iter().filter(|p| p.hits.is_none()).count();
+        let found: usize = m
+            .server
+            .iter()
+            .filter_map(|p| p.hits.as_ref().and_then(|h| h.as_ref().ok()))
+            .map(|h| h.len())
+            .sum();
+        let failed: Vec<&str> = m
+            .server
+            .iter()
+            .filter_map(|p| p.hits.as_ref().and_then(|h| h.as_ref().err()))
+            .map(String::as_str)
+            .collect();
+        let mut said = if waiting > 0 {
+            format!("searching on the servers… {waiting} to go")
+        } else {
+            format!("{found} found on the servers")
+        };
+        if !failed.is_empty() {
+            said.push_str(&format!("; not searched: {}", failed.join("; ")));
+        }
+        self.status = Some(said);
+        true
     }
 
     /// The sidebar's counts for all inboxes: every account's INBOX added up.

@@ -117,6 +117,9 @@ impl AppState {
 
     /// The server's hits for a search request arrived.
     pub(super) fn search_hits(&mut self, id: RequestId, mut uids: Vec<Uid>) -> Vec<Effect> {
+        if self.merged_hits(id, Ok(&uids)) {
+            return Vec::new();
+        }
         if let Some(f) = self.filter.as_mut() {
             if f.server == Some(ServerHits::Waiting(id)) {
                 let n = uids.len();

@@ -87,9 +87,18 @@ fn describe(e: &lettre::transport::smtp::Error, host: &str, port: u16) -> String
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        // Causes often repeat what their error already said (TLS errors, three deep).
+        let said = s.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = s.source();
+    }
+    if text.contains("certificate verify failed") {
+        text = format!(
+            "the server's TLS certificate is not trusted (ca-certificate names a CA of your own): {text}"
+        );
     }
     if e.is_permanent() {
         format!("the server refused the message: {text}")

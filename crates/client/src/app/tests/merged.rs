@@ -217,3 +217,198 @@ fn an_account_searched_before_all_inboxes_opened_acts_on_the_row_under_the_curso
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_selection_across_accounts_is_acted_on_by_each_account() {
+    let mut s = both_with_mail();
+    s.folders.push(folder("Archive", Some(SpecialUse::Archive)));
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Folders(vec![
+            folder("INBOX", Some(SpecialUse::Inbox)),
+            folder("Archive", Some(SpecialUse::Archive)),
+        ]),
+    );
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Select); // work 3
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Select); // home 2
+    act(&mut s, Action::Down); // the cursor on work 2, not selected
+    let flagged = act(&mut s, Action::ToggleFlagged);
+    let sets: Vec<(usize, Vec<u32>)> = flagged
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                account,
+                command: WorkerCommand::SetFlags { messages, .. },
+            } => Some((*account, messages.uids.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sets, vec![(1, vec![2]), (0, vec![3])], "{flagged:?}");
+    let flagged_rows: Vec<String> = (0..5)
+        .filter_map(|i| s.merged_row(i))
+        .filter(|(_, m)| m.flags.has(Flag::Flagged))
+        .map(|(_, m)| m.subject().to_string())
+        .collect();
+    assert_eq!(flagged_rows, vec!["work 3", "home 2"]);
+    // A flag ends the selection, as in one account; select again and archive: both
+    // rows leave, each to its own account's Archive.
+    act(&mut s, Action::First);
+    act(&mut s, Action::Select);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Select);
+    act(&mut s, Action::Down);
+    let archived = act(&mut s, Action::Archive);
+    let moves: Vec<(usize, Vec<u32>, String)> = archived
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                account,
+                command: WorkerCommand::Move { messages, dest, .. },
+            } => Some((*account, messages.uids.clone(), dest.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        vec![
+            (1, vec![2], "Archive".into()),
+            (0, vec![3], "Archive".into())
+        ],
+        "{archived:?}"
+    );
+    assert_eq!(merged_subjects(&s), vec!["work 2", "home 1", "work 1"]);
+    // The servers agree; `u` undoes the parts, the latest (work's) first.
+    for (account, id, source, dest) in [(1, 2, 2, 80), (0, 3, 3, 90)] {
+        let Some(Effect::SendTo {
+            command: WorkerCommand::Move { id: request, .. },
+            ..
+        }) = archived.iter().find(|e| {
+            matches!(e, Effect::SendTo { account: a, command: WorkerCommand::Move { messages, .. } }
+                if *a == account && messages.uids == vec![id])
+        })
+        else {
+            panic!("{archived:?}")
+        };
+        on(
+            &mut s,
+            account,
+            WorkerEvent::Done {
+                id: *request,
+                result: DoneResult::Copied(CopyResult {
+                    dest_uidvalidity: 5,
+                    source: vec![source],
+                    dest: vec![dest],
+                }),
+            },
+        );
+    }
+    for (account, uid) in [("work", 90), ("home", 80)] {
+        let undone = act(&mut s, Action::Undo);
+        assert_eq!(s.account, account);
+        assert!(
+            matches!(undone.as_slice(), [Effect::Send(WorkerCommand::Move { dest, messages, .. })]
+                if dest == "INBOX" && messages.uids == vec![uid]),
+            "{undone:?}"
+        );
+    }
+}
+
+#[test]
+fn a_search_with_terms_asks_every_accounts_server_and_shows_what_each_found() {
+    let mut s = both_with_mail();
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Search);
+    typed(&mut s, "from:bob");
+    let asked = s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let searches: Vec<(usize, u64)> = asked
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                account,
+                command: WorkerCommand::Search { id, folder, terms },
+            } if folder == "INBOX" && terms == &vec![SearchTerm::From("bob".into())] => {
+                Some((*account, *id))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        searches.iter().map(|p| p.0).collect::<Vec<_>>(),
+        vec![0, 1],
+        "{asked:?}"
+    );
+    s.rebuild_merged();
+    assert!(
+        merged_subjects(&s).is_empty(),
+        "nothing shows before the servers answer"
+    );
+    // home's server answers first, then work's.
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Done {
+            id: searches[1].1,
+            result: DoneResult::SearchHits(vec![2]),
+        },
+    );
+    s.rebuild_merged();
+    assert_eq!(merged_subjects(&s), vec!["home 2"]);
+    assert!(
+        s.status.as_deref().unwrap_or("").contains("1 to go"),
+        "{:?}",
+        s.status
+    );
+    on(
+        &mut s,
+        0,
+        WorkerEvent::Done {
+            id: searches[0].1,
+            result: DoneResult::SearchHits(vec![1, 3]),
+        },
+    );
+    s.rebuild_merged();
+    assert_eq!(merged_subjects(&s), vec!["work 3", "home 2", "work 1"]);
+    assert_eq!(s.status.as_deref(), Some("3 found on the servers"));
+    // A server that cannot search (offline): its rows stay out, and the status says so.
+    act(&mut s, Action::Search);
+    typed(&mut s, "is:flagged");
+    let asked = s.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let ids: Vec<u64> = asked
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                command: WorkerCommand::Search { id, .. },
+                ..
+            } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    on(
+        &mut s,
+        1,
+        WorkerEvent::Failed {
+            id: ids[1],
+            error: "offline".into(),
+        },
+    );
+    on(
+        &mut s,
+        0,
+        WorkerEvent::Done {
+            id: ids[0],
+            result: DoneResult::SearchHits(vec![2]),
+        },
+    );
+    s.rebuild_merged();
+    assert_eq!(merged_subjects(&s), vec!["work 2"]);
+    assert_eq!(
+        s.status.as_deref(),
+        Some("1 found on the servers; not searched: home: offline")
+    );
+    // Esc shows every row again.
+    act(&mut s, Action::ClearSearch);
+    assert_eq!(merged_subjects(&s).len(), 5);
+}
