@@ -94,13 +94,51 @@ async fn replayed_in_order(mut d: impl TestServer) {
     for (i, c) in sent.into_iter().enumerate() {
         worker.send(c);
         let waiting = next(&mut events, |e| match e {
-            E::Queued { id, waiting } if *id == i as u64 + 1 => Some(*waiting),
+            E::Queued { id, waiting, .. } if *id == i as u64 + 1 => Some(*waiting),
             E::Failed { id, error } if *id == i as u64 + 1 => panic!("not kept: {error}"),
             _ => None,
         })
         .await;
         assert_eq!(waiting, i + 1);
     }
+    // A fifth change, taken back (`u`) before it is sent: the server never sees it.
+    let archive_4 = tern::imap::protocol::QueuedOp::Move {
+        messages: m(vec![4], uidv),
+        dest: "Archive".into(),
+    };
+    worker.send(C::Move {
+        id: 5,
+        messages: m(vec![4], uidv),
+        dest: "Archive".into(),
+    });
+    next(&mut events, |e| {
+        matches!(
+            e,
+            E::Queued {
+                id: 5,
+                waiting: 5,
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    for id in [6, 7] {
+        worker.send(C::Unqueue {
+            id,
+            op: archive_4.clone(),
+        });
+    }
+    next(&mut events, |e| {
+        matches!(e, E::Done { id: 6, .. }).then_some(())
+    })
+    .await;
+    let error = next(&mut events, |e| match e {
+        E::Failed { id: 7, error } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(error.contains("sent to the server meanwhile"), "{error}");
     // tern quits with changes waiting; the next start still has them.
     worker.shutdown().await;
     let queue_file = cache.path().with_extension("queue");
@@ -112,7 +150,7 @@ async fn replayed_in_order(mut d: impl TestServer) {
     let (tx, mut events) = mpsc::unbounded_channel();
     let worker = spawn(settings(&d), cache.clone(), opts(), tx);
     let waiting = next(&mut events, |e| match e {
-        E::Queued { id: 0, waiting } => Some(*waiting),
+        E::Queued { id: 0, waiting, .. } => Some(*waiting),
         _ => None,
     })
     .await;

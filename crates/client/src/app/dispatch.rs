@@ -413,8 +413,10 @@ impl AppState {
                 // (The highest UID of the rows, not `max_uid`: that also counts copies
                 // stored here by a move from another account before they are read.)
                 let highest = self.all.iter().map(|m| m.uid).max().unwrap_or(0);
-                let whole = highest > 0 && self.all.len() as u64 >= self.total;
-                if listed && self.uidvalidity != 0 && (r.new == 0 || (r.appended && whole)) {
+                // Only the first screens held (read while a sync ran): the whole folder
+                // is read now, whatever the sync changed.
+                let whole = self.all.len() as u64 >= self.total;
+                if listed && self.uidvalidity != 0 && whole && (r.new == 0 || r.appended) {
                     self.drop_removed(&r.removed_uids);
                     self.apply_flags(&r.flags);
                     if r.new == 0 {
@@ -513,9 +515,9 @@ impl AppState {
                     r.progress = Some((done, total));
                 }
             }
-            WorkerEvent::Queued { id, waiting } => {
-                // Kept on disk for the server: the change stays shown (no undo: the
-                // destination UIDs are not known yet). The kept change moves the totals
+            WorkerEvent::Queued { id, waiting, op } => {
+                // Kept on disk for the server: the change stays shown, and `u` takes it
+                // back before it is sent. The kept change moves the totals
                 // itself; which messages were unread is known only here, so that part
                 // of its counts stays until the kept changes are sent.
                 self.transfers.remove(&id);
@@ -527,8 +529,11 @@ impl AppState {
                     );
                 }
                 self.queued = waiting;
+                if let Some(op) = op.filter(|_| id != 0) {
+                    self.push_undo(super::triage::Undo::Kept(op));
+                }
                 self.status = Some(format!(
-                    "offline: kept for when the server is back ({waiting} waiting)"
+                    "offline: kept for when the server is back ({waiting} waiting; u undoes)"
                 ));
             }
             WorkerEvent::Pending(ops) => return self.pending_changed(ops),

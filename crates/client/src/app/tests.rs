@@ -11,6 +11,8 @@ use tern_core::mail::{Address, Flag, FolderInfo, MessageSummary, Row, SpecialUse
 
 mod accounts;
 mod merged;
+mod offline;
+mod reads;
 mod screen;
 mod truth;
 

@@ -33,6 +33,8 @@ pub enum Undo {
     },
     /// Messages went to another account: the copies there go back (see `transfer.rs`).
     Across(super::transfer::Back),
+    /// A change kept offline for the server: undone by taking it back before it is sent.
+    Kept(tern_core::imap::protocol::QueuedOp),
 }
 
 /// What an answered request adds to the undo list.
@@ -362,6 +364,18 @@ impl AppState {
                 self.change_flag(messages, f, !add, false)
             }
             Undo::Across(back) => self.move_back(back),
+            Undo::Kept(op) => {
+                let id = self.id();
+                self.status = Some("undoing the change kept offline…".into());
+                self.in_flight.insert(
+                    id,
+                    Pending {
+                        note: Some("undone: the change kept offline will not be sent".into()),
+                        ..Pending::default()
+                    },
+                );
+                vec![Effect::Send(WorkerCommand::Unqueue { id, op })]
+            }
             Undo::Moved { from, to, copied } => {
                 let id = self.id();
                 let n = copied.dest.len();

@@ -192,7 +192,8 @@ pub(super) async fn run_command(
             st.settings.login.secret = secret;
             DoneResult::Ok
         }
-        C::OpenFolder { .. } | C::Shutdown => DoneResult::Ok,
+        // (Unqueue is the worker's own, answered before commands run.)
+        C::OpenFolder { .. } | C::Unqueue { .. } | C::Shutdown => DoneResult::Ok,
     })
 }
 

@@ -47,6 +47,12 @@ pub enum WorkerCommand {
     OpenFolder {
         folder: String,
     },
+    /// Drop the last kept change equal to `op` before it is sent (an undo made
+    /// offline). Failed when it was sent meanwhile.
+    Unqueue {
+        id: RequestId,
+        op: QueuedOp,
+    },
     /// Sync these folders now (empty: the open one).
     Sync {
         id: RequestId,
@@ -172,6 +178,8 @@ pub enum WorkerEvent {
     Queued {
         id: RequestId,
         waiting: usize,
+        /// The change kept (None at start), so that it can be taken back.
+        op: Option<QueuedOp>,
     },
     /// The changes kept for the server, in order, whenever that list changes (at start
     /// too): the screen shows the cache with these applied on top.

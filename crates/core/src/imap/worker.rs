@@ -6,7 +6,7 @@ use super::commands::{run_command, sync_and_report};
 use super::connect::{connect, ConnectSettings};
 use super::error::ImapError;
 use super::idle::{watch_folder, IdleTimings};
-use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
+use super::protocol::{DoneResult, QueuedOp, WorkerCommand, WorkerEvent};
 use super::{folders, Conn};
 use crate::cache::Cache;
 use crate::config::FolderNames;
@@ -144,6 +144,7 @@ async fn run(
         let _ = events.send(WorkerEvent::Queued {
             id: 0,
             waiting: queue.ops.len(),
+            op: None,
         });
     }
     let mut st = State {
@@ -239,6 +240,7 @@ async fn wait_offline(
                     });
                     return true;
                 }
+                Some(WorkerCommand::Unqueue { id, op }) => unqueue(st, id, &op),
                 Some(WorkerCommand::FetchBody { id, folder, uidvalidity, uid }) => {
                     // Offline reading: a body the cache holds is served from it.
                     let event = match st.cache.body(&folder, uidvalidity, uid) {
@@ -267,12 +269,13 @@ async fn wait_offline(
 /// (a search, a fetch, a folder change) fails with `error`.
 fn keep_for_later(st: &mut State, id: u64, c: &WorkerCommand, error: String) {
     let event = match super::queue::QueuedOp::from_command(c) {
-        Some(op) => match st.queue.push(op) {
+        Some(op) => match st.queue.push(op.clone()) {
             Ok(()) => {
                 let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
                 WorkerEvent::Queued {
                     id,
                     waiting: st.queue.ops.len(),
+                    op: Some(op),
                 }
             }
             Err(e) => WorkerEvent::Failed {
@@ -281,6 +284,39 @@ fn keep_for_later(st: &mut State, id: u64, c: &WorkerCommand, error: String) {
             },
         },
         None => WorkerEvent::Failed { id, error },
+    };
+    let _ = st.events.send(event);
+}
+
+/// Takes back a kept change before it is sent (the last one equal to `op`).
+fn unqueue(st: &mut State, id: u64, op: &QueuedOp) {
+    let event = match st.queue.ops.iter().rposition(|o| o == op) {
+        Some(at) => {
+            st.queue.ops.remove(at);
+            match st.queue.save() {
+                Ok(()) => {
+                    let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
+                    WorkerEvent::Done {
+                        id,
+                        result: DoneResult::Ok,
+                    }
+                }
+                Err(e) => {
+                    // Not written: it stays kept, as the file says.
+                    st.queue.ops.insert(at, op.clone());
+                    WorkerEvent::Failed {
+                        id,
+                        error: format!(
+                            "not undone: the file of kept changes could not be written ({e})"
+                        ),
+                    }
+                }
+            }
+        }
+        None => WorkerEvent::Failed {
+            id,
+            error: "not undone: the change was sent to the server meanwhile".into(),
+        },
     };
     let _ = st.events.send(event);
 }
@@ -299,6 +335,7 @@ fn request_id(c: &WorkerCommand) -> Option<u64> {
         | RenameFolder { id, .. }
         | DeleteFolder { id, .. }
         | MarkAnswered { id, .. }
+        | Unqueue { id, .. }
         | FetchBody { id, .. } => Some(*id),
         OpenFolder { .. } | Password { .. } | Shutdown => None,
     }
@@ -365,6 +402,10 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
                     st.open_folder = folder.clone();
                     let _ = folder_tx.send(folder.clone());
                     sync_and_report(st, &mut conn, &folder).await
+                }
+                Some(WorkerCommand::Unqueue { id, op }) => {
+                    unqueue(st, id, &op);
+                    Ok(())
                 }
                 Some(c) => handle(st, &mut conn, c).await,
             },

@@ -323,6 +323,7 @@ fn quit_asks_when_another_account_has_changes_waiting() {
         WorkerEvent::Queued {
             id: 999,
             waiting: 2,
+            op: None,
         },
     );
     assert_eq!(s.act(Action::Quit), Vec::new(), "it asks first");

@@ -21,7 +21,7 @@ fn counts(s: &AppState, name: &str) -> Option<(usize, usize)> {
 }
 
 /// A cache read of `n` messages (UIDs n..1, all unread), as the loader delivers it.
-fn cache_read(n: u32) -> Vec<Row> {
+pub(super) fn cache_read(n: u32) -> Vec<Row> {
     (0..n)
         .map(|i| MessageSummary {
             uid: n - i,
@@ -242,7 +242,11 @@ fn a_change_kept_offline_keeps_its_unread_count_until_it_is_sent() {
         messages,
         dest,
     }]));
-    s.on_worker(WorkerEvent::Queued { id, waiting: 1 });
+    s.on_worker(WorkerEvent::Queued {
+        id,
+        waiting: 1,
+        op: None,
+    });
     assert_eq!(counts(&s, "Archive"), Some((1, 6)), "not lost, not doubled");
     // Sent: the server's numbers take over.
     with_counts(&mut s, "Archive", 1, 6);
