@@ -2,7 +2,8 @@
 //! pseudo-terminal of `benches/tui.rs`, against a private Dovecot with a generated INBOX of
 //! `TERN_BENCH_MESSAGES` (default 100,000) messages, synced first with `tern sync`. One
 //! session does what the issue names: start, 100 `j`, `G`, `g g`, a search (`/invoice`),
-//! open a message and close it; then the process's peak RSS (VmHWM) is read. The floor is
+//! open a message and close it; then the process's peak RSS (VmHWM) is read; and how long
+//! `G`, `g g`, the search, the sort switch `o` and threads `T` took, key to frame. The floor is
 //! the same session on a 200-message INBOX, in the same run: what the client costs
 //! before the folder's size counts. Three sessions each; medians.
 //!
@@ -39,9 +40,21 @@ mod pty;
 mod screen;
 
 use pty::*;
+use screen::Screen;
 
-/// One session of the issue's steps; returns the client's peak RSS in KiB.
-fn session(cfg: &Path, log: &Path, total: u64) -> u64 {
+/// Key to frame of the session's far moves, in seconds (one each).
+#[derive(Debug, Default, Clone, Copy)]
+struct Moves {
+    last: f64,
+    first: f64,
+    search: f64,
+    sort: f64,
+    threads: f64,
+}
+
+/// One session of the issue's steps; returns the client's peak RSS in KiB and how long
+/// the far moves took (`G`, `g g`, the search, `o`, `T`: key to the frame showing them).
+fn session(cfg: &Path, log: &Path, total: u64) -> (u64, Moves) {
     // TERN_BENCH_WRAP runs the client under another program (e.g. `valgrind
     // --tool=massif`), to see where the memory goes; its own peak is then meaningless.
     let wrap = std::env::var("TERN_BENCH_WRAP").unwrap_or_default();
@@ -66,16 +79,31 @@ fn session(cfg: &Path, log: &Path, total: u64) -> u64 {
             s.position() == Some((k + 1, total))
         });
     }
-    t.send(b"G");
-    t.wait_for("the last row", move |s| {
+    let mut moves = Moves::default();
+    let timed = |t: &mut Term, key: &[u8], what: &str, pred: &dyn Fn(&Screen) -> bool| {
+        t.settle(QUIET);
+        let sent = Instant::now();
+        t.send(key);
+        (t.wait_for(what, pred) - sent).as_secs_f64()
+    };
+    moves.last = timed(&mut t, b"G", "the last row", &move |s| {
         s.position() == Some((total, total))
     });
-    t.send(b"gg");
-    t.wait_for("the first row", move |s| s.position() == Some((1, total)));
+    moves.first = timed(&mut t, b"gg", "the first row", &move |s| {
+        s.position() == Some((1, total))
+    });
+    moves.sort = timed(&mut t, b"o", "oldest first", &|s| {
+        s.status().contains("oldest first")
+    });
+    t.send(b"o");
+    t.wait_for("newest first again", |s| {
+        !s.status().contains("oldest first")
+    });
+    moves.threads = timed(&mut t, b"T", "threads", &|s| s.status().contains("threads"));
+    t.send(b"T");
+    t.wait_for("threads off", |s| !s.status().contains("threads"));
     t.send(b"/invoice");
-    t.settle(QUIET);
-    t.send(b"\r");
-    t.wait_for("the search's rows", move |s| {
+    moves.search = timed(&mut t, b"\r", "the search's rows", &move |s| {
         s.position().is_some_and(|(at, of)| at == 1 && of < total)
     });
     t.settle(QUIET);
@@ -89,7 +117,7 @@ fn session(cfg: &Path, log: &Path, total: u64) -> u64 {
     t.settle(Duration::from_millis(300));
     let hwm = vm_hwm(t.child.id());
     t.quit();
-    hwm
+    (hwm, moves)
 }
 
 fn mib(kib: f64) -> String {
@@ -111,14 +139,35 @@ fn main() {
             "{what}: tern sync of {count} messages {secs:.1}s, peak RSS {}",
             mib(sync_rss as f64)
         );
+        // TERN_BENCH_HOLD keeps the synced folder and its Dovecot for an hour, to look
+        // at the client by hand (`tern --config` the path said).
+        if what == "folder" && std::env::var_os("TERN_BENCH_HOLD").is_some() {
+            eprintln!("holding: tern --config {}", cfg.display());
+            std::thread::sleep(Duration::from_secs(3600));
+        }
         let runs = if std::env::var_os("TERN_BENCH_WRAP").is_some() {
             1
         } else {
             RUNS
         };
-        let runs: Vec<f64> = (0..runs)
-            .map(|_| session(&cfg, &log, count as u64) as f64)
+        let sessions: Vec<(u64, Moves)> = (0..runs)
+            .map(|_| session(&cfg, &log, count as u64))
             .collect();
+        let runs: Vec<f64> = sessions.iter().map(|s| s.0 as f64).collect();
+        let ms = |f: fn(&Moves) -> f64| {
+            format!(
+                "{:.1} ms",
+                median(sessions.iter().map(|s| f(&s.1)).collect()) * 1000.0
+            )
+        };
+        eprintln!(
+            "{what}: key to frame, medians: G {}, g g {}, search {}, sort switch {}, threads on {}",
+            ms(|m| m.last),
+            ms(|m| m.first),
+            ms(|m| m.search),
+            ms(|m| m.sort),
+            ms(|m| m.threads)
+        );
         eprintln!(
             "{what}: {:?}",
             runs.iter().map(|r| mib(*r)).collect::<Vec<_>>()

@@ -234,7 +234,10 @@ impl AppState {
             Action::Down => self.move_cursor(1),
             Action::Up => self.move_cursor(-1),
             Action::First => self.move_cursor(isize::MIN / 2),
-            Action::Last => self.move_cursor(isize::MAX / 2),
+            Action::Last => {
+                self.move_cursor(isize::MAX / 2);
+                self.at_end = (self.all.len() as u64) < self.total;
+            }
             Action::HalfPageDown => self.move_cursor(half),
             Action::HalfPageUp => self.move_cursor(-half),
             Action::PageDown => self.move_cursor(page),
@@ -416,6 +419,12 @@ impl AppState {
                 // Only the first screens held (read while a sync ran): the whole folder
                 // is read now, whatever the sync changed.
                 let whole = self.all.len() as u64 >= self.total;
+                let unchanged = !r.reset && r.new == 0 && r.changed == 0 && r.removed == 0;
+                if !whole && self.whole_coming && unchanged {
+                    // The whole folder is on its way, and the sync changed nothing it
+                    // could miss: reading it again would hold it twice.
+                    return Vec::new();
+                }
                 if listed && self.uidvalidity != 0 && whole && (r.new == 0 || r.appended) {
                     self.drop_removed(&r.removed_uids);
                     self.apply_flags(&r.flags);

@@ -71,6 +71,7 @@ impl AppState {
         self.rebuild_view(None);
         self.cursor = 0;
         self.top = 0;
+        self.at_end = false;
     }
 
     /// `:search-all`: the server searches every folder; hits come in folder by folder.

@@ -167,6 +167,11 @@ pub struct AppState {
     pub jump_to: Option<Uid>,
     /// Open the reader on `jump_to` once it is there (a search-all hit).
     pub open_on_jump: bool,
+    /// `G` was pressed while only the first screens were read: the cursor goes to the
+    /// last row once the whole folder is.
+    pub at_end: bool,
+    /// The rows are the first screens of a read whose whole folder follows.
+    pub whole_coming: bool,
     /// Highest UID seen in the open folder (new mail is above it); 0 before a read.
     pub max_uid: Uid,
     /// Unread messages of the open folder as shown (kept live for the sidebar).
@@ -288,6 +293,8 @@ impl AppState {
             visual: None,
             results: None,
             jump_to: None,
+            at_end: false,
+            whole_coming: false,
             open_on_jump: false,
             max_uid: 0,
             unread: 0,
@@ -456,6 +463,11 @@ impl AppState {
     /// waiting for a message that is now here is made.
     fn shown_anew(&mut self, keep: Option<Uid>, mut effects: Vec<Effect>) -> Vec<Effect> {
         self.rebuild_view(keep);
+        if self.at_end {
+            self.cursor = self.view.len().saturating_sub(1);
+            self.scroll_to_cursor();
+            self.at_end = (self.all.len() as u64) < self.total;
+        }
         if let Some(uid) = self.jump_to {
             if let Some(row) = self.row_of(uid) {
                 self.cursor = row;
@@ -470,6 +482,7 @@ impl AppState {
     }
 
     pub(super) fn move_cursor(&mut self, delta: isize) {
+        self.at_end = false;
         let last = self.view.len().saturating_sub(1);
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
         self.scroll_to_cursor();
@@ -512,6 +525,7 @@ impl AppState {
         self.max_uid = 0;
         self.cursor = 0;
         self.top = 0;
+        self.at_end = false;
         self.progress = None;
         self.focus = Focus::List;
         vec![

@@ -252,6 +252,7 @@ fn loaded(state: &mut AppState, l: Loaded) -> Vec<Effect> {
     }
     state.uidvalidity = l.uidvalidity;
     state.total = l.total;
+    state.whole_coming = !l.done;
     state.set_messages(l.list)
 }
 

@@ -23,3 +23,56 @@ fn a_sync_that_changed_nothing_reads_the_whole_folder_when_only_its_head_is_held
     s.total = 300;
     assert!(update(&mut s, synced()).is_empty());
 }
+
+#[test]
+fn g_pressed_before_the_whole_folder_is_read_lands_on_its_last_row() {
+    let mut s = state(0);
+    s.total = 1_000;
+    s.set_messages(super::truth::cache_read(300));
+    s.act(Action::Last);
+    assert_eq!(s.cursor, 299);
+    // The whole folder arrives: the cursor goes on to the last of it.
+    s.set_messages(super::truth::cache_read(1_000));
+    assert_eq!(s.cursor, 999);
+    assert_eq!(s.current().map(|m| m.uid), Some(1));
+    // Once there, new reads keep the cursor on its message as usual.
+    s.set_messages(super::truth::cache_read(1_001)); // UID 1,001 new, first
+
+    assert_eq!(s.current().map(|m| m.uid), Some(1));
+    // A key that moves in between cancels it.
+    s.total = 2_000;
+    s.set_messages(super::truth::cache_read(300));
+    s.act(Action::Last);
+    s.act(Action::Up);
+    s.set_messages(super::truth::cache_read(2_000));
+    assert_eq!(s.current().map(|m| m.uid), Some(2));
+}
+
+#[test]
+fn a_sync_that_changed_nothing_while_the_whole_folder_is_on_its_way_reads_nothing_more() {
+    use crate::app::update::Loaded;
+    let mut s = state(0);
+    let head = Loaded {
+        folder: "INBOX".into(),
+        uidvalidity: 7,
+        list: super::truth::cache_read(300),
+        done: false,
+        total: 1_000,
+        newer_than: None,
+    };
+    update(&mut s, Event::Loaded(head));
+    let synced = |new: u64| {
+        Event::Worker(WorkerEvent::FolderSynced(SyncReport {
+            folder: "INBOX".into(),
+            messages: 1_000 + new,
+            new,
+            ..SyncReport::default()
+        }))
+    };
+    assert!(
+        update(&mut s, synced(0)).is_empty(),
+        "the read on its way is right"
+    );
+    // New mail may be missing from the read on its way: read again after it.
+    assert_eq!(update(&mut s, synced(1)), vec![Effect::ReloadFolder]);
+}
