@@ -54,6 +54,8 @@ per_account! {
     results: Option<AllHits>,
     jump_to: Option<Uid>,
     open_on_jump: bool,
+    at_end: bool,
+    whole_coming: bool,
     max_uid: Uid,
     unread: usize,
     total: u64,

@@ -76,3 +76,39 @@ fn a_sync_that_changed_nothing_while_the_whole_folder_is_on_its_way_reads_nothin
     // New mail may be missing from the read on its way: read again after it.
     assert_eq!(update(&mut s, synced(1)), vec![Effect::ReloadFolder]);
 }
+
+#[test]
+fn each_account_knows_whether_its_own_whole_folder_is_on_its_way() {
+    use super::accounts::{on, two};
+    use crate::app::update::Loaded;
+    let mut s = two();
+    let read = |done: bool, n: u32| Loaded {
+        folder: "INBOX".into(),
+        uidvalidity: 9,
+        list: super::truth::cache_read(n),
+        done,
+        total: 1_000,
+        newer_than: None,
+    };
+    // home's first screens, then work (shown) reads a folder whole.
+    s.enter(1);
+    update(&mut s, Event::Loaded(read(false, 300)));
+    s.leave(1);
+    update(
+        &mut s,
+        Event::Loaded(Loaded {
+            uidvalidity: 7,
+            total: 3,
+            ..read(true, 3)
+        }),
+    );
+    let synced = WorkerEvent::FolderSynced(SyncReport {
+        folder: "INBOX".into(),
+        messages: 1_000,
+        ..SyncReport::default()
+    });
+    assert!(
+        on(&mut s, 1, synced).is_empty(),
+        "home's whole read is on its way"
+    );
+}
