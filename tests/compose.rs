@@ -138,7 +138,7 @@ fn refused_send_postpone_resume_and_a_crash_lose_nothing() {
     t.keys(&["m", "reject@example.org", "Enter"]);
     t.wait_for("y send");
     t.keys(&["y"]);
-    t.wait_for_all(&["not sent", "no such user", "Subject: Needs a home"]);
+    t.wait_for_all(&["not sent", "5.1.1", "Subject: Needs a home"]);
     assert_eq!(w.drafts_kept(), 1, "kept on this machine");
 
     // p: to Drafts on the server; the local copy goes only then.

@@ -56,6 +56,7 @@ per_account! {
     open_on_jump: bool,
     at_end: bool,
     whole_coming: bool,
+    since_read: Option<super::synced::SinceRead>,
     max_uid: Uid,
     unread: usize,
     total: u64,

@@ -403,37 +403,7 @@ impl AppState {
                 }
             }
             WorkerEvent::FolderSynced(r) if r.folder == self.folder => {
-                self.progress = None;
-                // A sync that changed nothing in the cache (the usual one at start), or
-                // only the flags and removals it lists (a message read or moved, here
-                // or elsewhere), is laid on the rows as they are: a read of a big folder
-                // would hold it twice for a moment, for the same rows. New mail besides,
-                // all above the UIDs the folder had, is read alone and added while the
-                // rows hold the whole folder.
-                let listed = !r.reset
-                    && r.flags.len() as u64 == r.changed
-                    && r.removed_uids.len() as u64 == r.removed;
-                // (The highest UID of the rows, not `max_uid`: that also counts copies
-                // stored here by a move from another account before they are read.)
-                let highest = self.all.iter().map(|m| m.uid).max().unwrap_or(0);
-                // Only the first screens held (read while a sync ran): the whole folder
-                // is read now, whatever the sync changed.
-                let whole = self.all.len() as u64 >= self.total;
-                let unchanged = !r.reset && r.new == 0 && r.changed == 0 && r.removed == 0;
-                if !whole && self.whole_coming && unchanged {
-                    // The whole folder is on its way, and the sync changed nothing it
-                    // could miss: reading it again would hold it twice.
-                    return Vec::new();
-                }
-                if listed && self.uidvalidity != 0 && whole && (r.new == 0 || r.appended) {
-                    self.drop_removed(&r.removed_uids);
-                    self.apply_flags(&r.flags);
-                    if r.new == 0 {
-                        return Vec::new();
-                    }
-                    return vec![Effect::ReloadNewer(highest)];
-                }
-                return vec![Effect::ReloadFolder];
+                return self.folder_synced(&r);
             }
             WorkerEvent::Folders(list) => self.folders = list,
             WorkerEvent::Done { id, result } => {

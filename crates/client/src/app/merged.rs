@@ -232,7 +232,7 @@ impl AppState {
     }
 
     /// The accounts with messages selected.
-    fn selection_accounts(&self) -> Vec<usize> {
+    pub(super) fn selection_accounts(&self) -> Vec<usize> {
         (0..self.account_count())
             .filter(|&i| match self.accounts.get(i) {
                 Some(p) if i != self.active => !p.selected.is_empty(),
@@ -249,6 +249,16 @@ impl AppState {
     /// cursor's account acts last and is the one shown after. Each part is its
     /// account's own change (its requests, rollback and undo).
     fn act_on_each_selection(&mut self, action: Action) -> Vec<Effect> {
+        self.each_selection(|s| s.act(action))
+    }
+
+    /// `act` run by every account with a selection, as the account shown (with
+    /// `merged` taken, so that its keys are the account's own); its requests are
+    /// addressed to it.
+    pub(super) fn each_selection(
+        &mut self,
+        mut act: impl FnMut(&mut AppState) -> Vec<Effect>,
+    ) -> Vec<Effect> {
         let cursor_account = self.merged_row(self.merged_cursor()).map(|(a, _)| a);
         let mut accounts = self.selection_accounts();
         accounts.sort_by_key(|&i| Some(i) == cursor_account);
@@ -260,8 +270,7 @@ impl AppState {
         let mut said = Vec::new();
         for i in accounts {
             self.switch_account(i);
-            // With `merged` taken, this is the account's own action on its selection.
-            let done = self.act(action);
+            let done = act(self);
             effects.extend(done.into_iter().map(|e| match e {
                 Effect::Send(command) => Effect::SendTo {
                     account: i,
@@ -337,11 +346,14 @@ impl AppState {
             {
                 return Some(self.act_on_each_selection(action));
             }
+            // The picked folder takes every account's part (`picked`).
             Action::MoveTo | Action::CopyTo if self.selection_accounts().len() > 1 => {
-                self.status = Some(
-                    "the selection is in several accounts: move or copy one account's part at a time (flag, read, archive and delete act on all of it)"
-                        .into(),
-                );
+                let pick = if action == Action::MoveTo {
+                    super::prompt::Pick::Move
+                } else {
+                    super::prompt::Pick::Copy
+                };
+                self.ask(super::prompt::PromptKind::Pick(pick));
                 return Some(Vec::new());
             }
             Action::MoveTo | Action::CopyTo if self.any_selection() => {

@@ -19,6 +19,7 @@ pub mod reader_lines;
 pub mod results;
 pub mod review;
 pub mod state;
+pub mod synced;
 pub mod theme;
 pub mod transfer;
 pub mod triage;

@@ -371,6 +371,16 @@ impl AppState {
             self.status = Some("all inboxes is not a folder: pick an account's".into());
             return Vec::new();
         }
+        if what != Pick::Go && self.merged.is_some() && self.selection_accounts().len() > 1 {
+            // All inboxes, a selection in several accounts: each moves or copies its
+            // part to the one folder picked (within the account, or across).
+            return self.each_selection(|s| s.picked_place(what, place.clone()));
+        }
+        self.picked_place(what, place)
+    }
+
+    /// A move, copy or open of the account shown, to `place`.
+    fn picked_place(&mut self, what: Pick, place: super::accounts::Place) -> Vec<Effect> {
         if place.account != self.active {
             return match what {
                 Pick::Go => self.go_to(place),

@@ -172,6 +172,8 @@ pub struct AppState {
     pub at_end: bool,
     /// The rows are the first screens of a read whose whole folder follows.
     pub whole_coming: bool,
+    /// What syncs listed while that whole read was on its way.
+    pub since_read: Option<super::synced::SinceRead>,
     /// Highest UID seen in the open folder (new mail is above it); 0 before a read.
     pub max_uid: Uid,
     /// Unread messages of the open folder as shown (kept live for the sidebar).
@@ -295,6 +297,7 @@ impl AppState {
             jump_to: None,
             at_end: false,
             whole_coming: false,
+            since_read: None,
             open_on_jump: false,
             max_uid: 0,
             unread: 0,
@@ -526,6 +529,8 @@ impl AppState {
         self.cursor = 0;
         self.top = 0;
         self.at_end = false;
+        self.whole_coming = false;
+        self.since_read = None;
         self.progress = None;
         self.focus = Focus::List;
         vec![

@@ -253,7 +253,14 @@ fn loaded(state: &mut AppState, l: Loaded) -> Vec<Effect> {
     state.uidvalidity = l.uidvalidity;
     state.total = l.total;
     state.whole_coming = !l.done;
-    state.set_messages(l.list)
+    if !l.done {
+        state.since_read = None; // the whole read that follows starts after this
+    }
+    let mut effects = state.set_messages(l.list);
+    if l.done {
+        effects.extend(state.whole_read_arrived());
+    }
+    effects
 }
 
 /// What background work reported.

@@ -412,3 +412,42 @@ fn a_search_with_terms_asks_every_accounts_server_and_shows_what_each_found() {
     act(&mut s, Action::ClearSearch);
     assert_eq!(merged_subjects(&s).len(), 5);
 }
+
+#[test]
+fn a_selection_across_accounts_moves_to_one_folder_each_part_its_own_way() {
+    let mut s = both_with_mail();
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Select); // work 3
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Select); // home 2
+    // (home, the last row's account, is the one shown: its folders go by their names.)
+    assert_eq!(s.account, "home");
+    let effects = command(&mut s, "move Lists");
+    s.rebuild_merged();
+    // home's part moves within home; work's goes across: fetched from work first.
+    assert!(
+        effects.iter().any(|e| matches!(e,
+            Effect::SendTo { account: 1, command: WorkerCommand::Move { messages, dest, .. } }
+                if messages.uids == vec![2] && dest == "Lists")),
+        "{effects:?}"
+    );
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::SendTo {
+                account: 0,
+                command: WorkerCommand::FetchBody { uid: 3, .. }
+            }
+        )),
+        "{effects:?}"
+    );
+    assert_eq!(merged_subjects(&s), vec!["work 2", "home 1", "work 1"]);
+    // M with such a selection asks for the folder rather than refusing.
+    let mut s = both_with_mail();
+    command(&mut s, "go All inboxes");
+    act(&mut s, Action::Select);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Select);
+    act(&mut s, Action::MoveTo);
+    assert!(s.prompt.is_some(), "{:?}", s.status);
+}

@@ -4,6 +4,7 @@
 use super::*;
 use crate::app::update::{update, Event};
 use tern_core::imap::sync::SyncReport;
+use tern_core::mail::Flags;
 
 #[test]
 fn a_sync_that_changed_nothing_reads_the_whole_folder_when_only_its_head_is_held() {
@@ -111,4 +112,45 @@ fn each_account_knows_whether_its_own_whole_folder_is_on_its_way() {
         on(&mut s, 1, synced).is_empty(),
         "home's whole read is on its way"
     );
+}
+
+#[test]
+fn what_a_sync_lists_while_the_whole_folder_is_on_its_way_is_laid_on_it_when_it_comes() {
+    use crate::app::update::Loaded;
+    let mut s = state(0);
+    // The newest n of the folder's 1,000.
+    let read = |done: bool, n: usize| Loaded {
+        folder: "INBOX".into(),
+        uidvalidity: 7,
+        list: super::truth::cache_read(1_000).into_iter().take(n).collect(),
+        done,
+        total: 1_000,
+        newer_than: None,
+    };
+    update(&mut s, Event::Loaded(read(false, 300)));
+    // Another client read message 5 and deleted 900; one new message came.
+    let report = SyncReport {
+        folder: "INBOX".into(),
+        messages: 1_000,
+        new: 1,
+        appended: true,
+        changed: 1,
+        removed: 1,
+        flags: vec![(5, Flags::from_imap(["\\Seen"]))],
+        removed_uids: vec![900],
+        ..SyncReport::default()
+    };
+    let effects = update(&mut s, Event::Worker(WorkerEvent::FolderSynced(report)));
+    assert!(
+        effects.is_empty(),
+        "the read on its way is not doubled: {effects:?}"
+    );
+    // The whole read comes (made before the sync): the listed changes are laid on it,
+    // and only the new mail is read besides.
+    let effects = update(&mut s, Event::Loaded(read(true, 1_000)));
+    assert_eq!(effects, vec![Effect::ReloadNewer(1_000)]);
+    let row = |uid: Uid| s.all.iter().find(|m| m.uid == uid);
+    assert!(row(5).is_some_and(|m| m.flags.has(Flag::Seen)));
+    assert!(row(900).is_none());
+    assert_eq!(s.all.len(), 999);
 }
