@@ -48,6 +48,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the known addresses matching TEXT, best first, as `address<TAB>name` lines
+    /// (for completing To:/Cc: in an editor)
+    Addresses {
+        /// Part of an address or a name
+        text: String,
+        /// How many at most
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Start a throwaway local Dovecot with generated mail and show tern on it
     Demo {
         /// How many messages to generate in INBOX
@@ -133,6 +142,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 },
             )
         }
+        Some(Command::Addresses { text, limit }) => cli::addresses(&load()?, &text, limit),
         Some(Command::Demo { messages }) => cli::demo(messages),
         Some(Command::Password {
             action: PasswordAction::Set { account },

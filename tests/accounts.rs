@@ -352,3 +352,66 @@ fn account_opens_only_that_one_and_a_watched_folder_of_the_other_is_announced() 
     t.keys(&["q"]);
     t.wait_ended();
 }
+
+/// `tern addresses TEXT`: every account's cached addresses, as `address<TAB>name` lines
+/// for an editor's To:/Cc:, from the caches, and from the running client that holds them.
+#[test]
+fn addresses_answers_from_every_accounts_cache_and_from_the_running_client() {
+    let d1 = server(DovecotOptions::default());
+    let d2 = server(DovecotOptions::default());
+    let mail = |d: &Dovecot, from: &str| {
+        let raw = format!(
+            "From: {from}\r\nTo: me@example.org\r\nSubject: hello\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n\r\nhi\r\n"
+        );
+        d.deliver(
+            &d.users()[0].0,
+            "INBOX",
+            raw.as_bytes(),
+            &[],
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    };
+    mail(&d1, "Zelda One <zelda@one.example>");
+    mail(&d2, "Zed Remote <zed@remote.example>");
+    mail(&d2, "Amy Else <amy@else.example>");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = two_accounts(&d1, &d2, dir.path());
+    let tern = |args: &[&str]| -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_LOG", dir.path().join("tern.log"))
+            .arg("--config")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    tern(&["sync"]);
+    let mut want = vec![
+        "zed@remote.example\tZed Remote",
+        "zelda@one.example\tZelda One",
+    ];
+    want.sort();
+    let answer = |out: String| -> Vec<String> {
+        let mut lines: Vec<String> = out.lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(answer(tern(&["addresses", "ZE"])), want);
+    // While the client runs it holds the caches, and answers the same.
+    let t = Tmux::start_wide(&cfg, &dir.path().join("tern.log"), 200, 50);
+    t.wait_for_all(&["test INBOX", "| online"]);
+    assert_eq!(answer(tern(&["addresses", "ze"])), want);
+    assert_eq!(
+        answer(tern(&["addresses", "nobody-at-all"])),
+        Vec::<String>::new()
+    );
+    t.keys(&["q"]);
+    t.wait_ended();
+}

@@ -1,7 +1,9 @@
-//! The headless commands (`tern sync`, `tern list`, `tern password set`), for scripts,
+//! The headless commands (`tern sync`, `tern list`, `tern addresses`, `tern password
+//! set`), for scripts,
 //! cron and benchmarks.
 
 mod account;
+mod addresses;
 mod client;
 #[cfg(feature = "demo")]
 mod demo;
@@ -11,6 +13,7 @@ mod running;
 mod sync;
 
 pub use account::{open_account, AccountContext};
+pub use addresses::addresses;
 pub use client::{account_order, client_account};
 #[cfg(feature = "demo")]
 pub use demo::demo;

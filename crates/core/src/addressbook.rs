@@ -116,6 +116,18 @@ pub fn matching<'a>(book: &'a [Known], typed: &str) -> impl Iterator<Item = &'a 
     })
 }
 
+/// The best `limit` addresses matching `text`, each an `address<TAB>name` line (the
+/// format of mutt's query_command and aerc's address-book-cmd), sanitised.
+pub fn answer_lines(book: &[Known], text: &str, limit: usize) -> Vec<String> {
+    matching(book, text)
+        .take(limit)
+        .map(|k| {
+            let name = k.name.as_deref().map(sanitize).unwrap_or_default();
+            format!("{}\t{}", sanitize(&k.email), name.trim())
+        })
+        .collect()
+}
+
 /// Runs `address-book-command` with the typed text as its last argument (split on
 /// spaces, no shell: the text never reaches one) and reads `address<TAB>name` lines;
 /// lines that are not addresses (a header line, a blank) are skipped.
@@ -275,5 +287,25 @@ mod tests {
                 ("bob@x.example", Some("Bob"), 3.0)
             ]
         );
+    }
+
+    #[test]
+    fn answer_lines_are_address_tab_name_sanitised_best_first_and_limited() {
+        let k = |email: &str, name: Option<&str>, score: f64| Known {
+            email: email.into(),
+            name: name.map(String::from),
+            score,
+        };
+        let book = ranked(vec![
+            k("carol@example.org", Some("Carol \u{1b}[2JDanvers"), 1.0),
+            k("carl@example.org", None, 3.0),
+            k("bob@example.org", Some("Bob"), 9.0),
+        ]);
+        assert_eq!(
+            answer_lines(&book, "car", 5),
+            vec!["carl@example.org\t", "carol@example.org\tCarol [2JDanvers"]
+        );
+        assert_eq!(answer_lines(&book, "car", 1), vec!["carl@example.org\t"]);
+        assert!(answer_lines(&book, "", 5).is_empty());
     }
 }

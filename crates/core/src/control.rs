@@ -17,6 +17,9 @@ pub enum Request {
     List { folder: String, limit: usize },
     /// Sync these folders (empty: every folder) and say how they stand.
     Sync { folders: Vec<String> },
+    /// The best `limit` known addresses matching `text`, of every account, each as a
+    /// `Line` of `address<TAB>name`.
+    Addresses { text: String, limit: usize },
 }
 
 /// One line of the answer; `Done` or `Error` ends it.

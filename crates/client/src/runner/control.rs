@@ -57,8 +57,30 @@ impl Control {
         request: Request,
         mut answer: Answer,
         state: &AppState,
+        caches: Vec<Arc<Cache>>,
     ) -> Option<WorkerCommand> {
         match request {
+            Request::Addresses { text, limit } => {
+                let me = state.identity.clone();
+                let now = state.now;
+                tokio::spawn(async move {
+                    let lines = tokio::task::spawn_blocking(move || {
+                        let books = caches
+                            .iter()
+                            .map(|c| tern_core::addressbook::from_cache(c, &me, now))
+                            .collect();
+                        let book = tern_core::addressbook::merge(books);
+                        tern_core::addressbook::answer_lines(&book, &text, limit)
+                    })
+                    .await
+                    .unwrap_or_default();
+                    for l in lines {
+                        answer.send(&Reply::Line(l)).await;
+                    }
+                    answer.send(&Reply::Done).await;
+                });
+                None
+            }
             Request::List { folder, limit } => {
                 let cache = self.cache.clone();
                 let account = state.account.clone();

@@ -167,7 +167,11 @@ pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()>
             }
             Some((i, (request, answer))) = inbound.control.recv() => {
                 state.enter(i);
-                let cmd = io.accounts.get_mut(i).and_then(|a| a.control.take(request, answer, &state));
+                let caches: Vec<Arc<Cache>> = io.accounts.iter().map(|a| a.cache.clone()).collect();
+                let cmd = io
+                    .accounts
+                    .get_mut(i)
+                    .and_then(|a| a.control.take(request, answer, &state, caches));
                 state.leave(i);
                 if let (Some(cmd), Some(a)) = (cmd, io.accounts.get(i)) {
                     a.worker.send(cmd);

@@ -420,7 +420,7 @@ fn a_selection_across_accounts_moves_to_one_folder_each_part_its_own_way() {
     act(&mut s, Action::Select); // work 3
     act(&mut s, Action::Down);
     act(&mut s, Action::Select); // home 2
-    // (home, the last row's account, is the one shown: its folders go by their names.)
+                                 // (home, the last row's account, is the one shown: its folders go by their names.)
     assert_eq!(s.account, "home");
     let effects = command(&mut s, "move Lists");
     s.rebuild_merged();

@@ -122,7 +122,10 @@ fn what_a_sync_lists_while_the_whole_folder_is_on_its_way_is_laid_on_it_when_it_
     let read = |done: bool, n: usize| Loaded {
         folder: "INBOX".into(),
         uidvalidity: 7,
-        list: super::truth::cache_read(1_000).into_iter().take(n).collect(),
+        list: super::truth::cache_read(1_000)
+            .into_iter()
+            .take(n)
+            .collect(),
         done,
         total: 1_000,
         newer_than: None,
