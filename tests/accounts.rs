@@ -377,6 +377,22 @@ fn addresses_answers_from_every_accounts_cache_and_from_the_running_client() {
     mail(&d2, "Amy Else <amy@else.example>");
     let dir = tempfile::tempdir().unwrap();
     let cfg = two_accounts(&d1, &d2, dir.path());
+    // work also asks an address book of the user's own.
+    let book = dir.path().join("book.sh");
+    std::fs::write(
+        &book,
+        "#!/bin/sh\necho 'searching'\ncase \"$*\" in *[zZ][eE]*) printf 'zebra@book.example\\tZebra Book\\n';; esac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&book, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[accounts.work]\n",
+        &format!(
+            "[accounts.work]\naddress-book-command = \"{}\"\n",
+            book.display()
+        ),
+    );
+    std::fs::write(&cfg, text).unwrap();
     let tern = |args: &[&str]| -> String {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
             .env("TERN_LOG", dir.path().join("tern.log"))
@@ -398,8 +414,11 @@ fn addresses_answers_from_every_accounts_cache_and_from_the_running_client() {
         "zelda@one.example\tZelda One",
     ];
     want.sort();
+    // The caches' addresses (in rank order, sorted here), then the address book's.
     let answer = |out: String| -> Vec<String> {
         let mut lines: Vec<String> = out.lines().map(String::from).collect();
+        let last = lines.pop().unwrap_or_default();
+        assert_eq!(last, "zebra@book.example\tZebra Book", "{out}");
         lines.sort();
         lines
     };
@@ -408,10 +427,7 @@ fn addresses_answers_from_every_accounts_cache_and_from_the_running_client() {
     let t = Tmux::start_wide(&cfg, &dir.path().join("tern.log"), 200, 50);
     t.wait_for_all(&["test INBOX", "| online"]);
     assert_eq!(answer(tern(&["addresses", "ze"])), want);
-    assert_eq!(
-        answer(tern(&["addresses", "nobody-at-all"])),
-        Vec::<String>::new()
-    );
+    assert_eq!(tern(&["addresses", "nobody-at-all"]), "");
     t.keys(&["q"]);
     t.wait_ended();
 }

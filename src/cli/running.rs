@@ -13,6 +13,31 @@ pub fn in_use(e: &anyhow::Error) -> bool {
     )
 }
 
+/// Asks the running client; returns the lines it answered with.
+pub fn ask_lines(
+    config: &Config,
+    account: Option<&str>,
+    request: Request,
+) -> anyhow::Result<Vec<String>> {
+    let (name, _) = config.account(account)?;
+    let paths = control::socket_candidates(&config.cache_dir(), name);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let replies = rt
+        .block_on(control::ask_first(&paths, &request))
+        .map_err(|e| anyhow::anyhow!("the cache of account {name} is in use by another tern, and it does not answer ({e})"))?;
+    let mut lines = Vec::new();
+    for reply in replies {
+        match reply {
+            Reply::Line(l) => lines.push(l),
+            Reply::Error(e) => anyhow::bail!("{e}"),
+            Reply::Messages(_) | Reply::Done => {}
+        }
+    }
+    Ok(lines)
+}
+
 /// Asks the running client and prints its answer as the command itself would.
 pub fn ask_running(
     config: &Config,
