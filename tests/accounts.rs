@@ -428,6 +428,13 @@ fn addresses_answers_from_every_accounts_cache_and_from_the_running_client() {
     t.wait_for_all(&["test INBOX", "| online"]);
     assert_eq!(answer(tern(&["addresses", "ze"])), want);
     assert_eq!(tern(&["addresses", "nobody-at-all"]), "");
+    // Writing (as when the editor asks): the book the client read for its To: answers.
+    t.keys(&["m"]);
+    t.wait_for("To:");
+    t.keys(&["zel", "Tab"]);
+    t.wait_for("To: Zelda One <zelda@one.example>");
+    assert_eq!(answer(tern(&["addresses", "ze"])), want);
+    t.keys(&["Escape"]);
     t.keys(&["q"]);
     t.wait_ended();
 }

@@ -13,22 +13,35 @@ pub fn in_use(e: &anyhow::Error) -> bool {
     )
 }
 
+/// Asks the running client of `account`; its replies, or why it did not answer.
+fn ask(config: &Config, account: Option<&str>, request: &Request) -> anyhow::Result<Vec<Reply>> {
+    let (name, _) = config.account(account)?;
+    let paths = control::socket_candidates(&config.cache_dir(), name);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(control::ask_first(&paths, request))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the cache of account {name} is in use by another tern, and it does not answer \
+             ({e}; looked in {})",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
 /// Asks the running client; returns the lines it answered with.
 pub fn ask_lines(
     config: &Config,
     account: Option<&str>,
     request: Request,
 ) -> anyhow::Result<Vec<String>> {
-    let (name, _) = config.account(account)?;
-    let paths = control::socket_candidates(&config.cache_dir(), name);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let replies = rt
-        .block_on(control::ask_first(&paths, &request))
-        .map_err(|e| anyhow::anyhow!("the cache of account {name} is in use by another tern, and it does not answer ({e})"))?;
     let mut lines = Vec::new();
-    for reply in replies {
+    for reply in ask(config, account, &request)? {
         match reply {
             Reply::Line(l) => lines.push(l),
             Reply::Error(e) => anyhow::bail!("{e}"),
@@ -45,26 +58,8 @@ pub fn ask_running(
     request: Request,
     json: bool,
 ) -> anyhow::Result<()> {
-    let (name, _) = config.account(account)?;
-    let paths = control::socket_candidates(&config.cache_dir(), name);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let syncing = matches!(request, Request::Sync { .. });
-    let replies = rt
-        .block_on(control::ask_first(&paths, &request))
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "the cache of account {name} is in use by another tern, and it does not answer \
-             ({e}; looked in {})",
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-    for reply in replies {
+    for reply in ask(config, account, &request)? {
         match reply {
             Reply::Messages(rows) => super::print_rows(rows, json)?,
             Reply::Line(l) => {

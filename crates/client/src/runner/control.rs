@@ -60,6 +60,18 @@ impl Control {
         caches: Vec<Arc<Cache>>,
     ) -> Option<WorkerCommand> {
         match request {
+            // The book the client read for its own To: prompt (when writing, as the
+            // editor runs) answers at once; else every cache is read for it.
+            Request::Addresses { text, limit } if state.book_read_at.is_some() => {
+                let lines = tern_core::addressbook::answer_lines(&state.address_book, &text, limit);
+                tokio::spawn(async move {
+                    for l in lines {
+                        answer.send(&Reply::Line(l)).await;
+                    }
+                    answer.send(&Reply::Done).await;
+                });
+                None
+            }
             Request::Addresses { text, limit } => {
                 let me = state.identity.clone();
                 let now = state.now;

@@ -295,35 +295,13 @@ impl Cache {
 
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.
     pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
-        self.newest_as(folder, limit, |m| m)
+        self.newest_as(folder, limit, |m| m, |m| (m.sort_date(), m.uid))
     }
 
     /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
     /// decoded and made a row in turn, so a big folder is never held whole.
     pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
-        if limit != 0 {
-            return self.newest_as(folder, limit, |m| Row::of(&m));
-        }
-        // The whole folder: read in UID order (the table's own order, so its pages are
-        // read once each, front to back) and sorted here. Following the date index
-        // instead looks every message up on its own: at a million messages that is
-        // minutes of page reads, against a second for the scan and the sort.
-        let Some(state) = self.folder_state(folder)? else {
-            return Ok(Vec::new());
-        };
-        let uidv = state.uidvalidity;
-        let count = usize::try_from(self.count(folder, uidv)?).map_or(0, |n| n.min(1 << 22));
-        let tx = self.db.begin_read()?;
-        let msgs = tx.open_table(MESSAGES)?;
-        let mut out = Vec::with_capacity(count);
-        for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
-            let (_, v) = row?;
-            out.push(Row::of(&decode(v.value())?));
-        }
-        // The date index's order: newest first, UID breaking ties.
-        out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
-        out.shrink_to_fit();
-        Ok(out)
+        self.newest_as(folder, limit, |m| Row::of(&m), |r| (r.date, r.uid))
     }
 
     /// The list rows of the messages above UID `after` (new mail since a read), newest
@@ -351,11 +329,14 @@ impl Cache {
         Ok((uidv, out))
     }
 
+    /// The newest `limit` (0: all) of a folder, each made a `T`; `key` gives a `T`'s
+    /// place in the date index (date, then UID).
     fn newest_as<T>(
         &self,
         folder: &str,
         limit: usize,
         mut make: impl FnMut(MessageSummary) -> T,
+        key: impl Fn(&T) -> (i64, Uid),
     ) -> Result<Vec<T>, CacheError> {
         let Some(state) = self.folder_state(folder)? else {
             return Ok(Vec::new());
@@ -366,19 +347,31 @@ impl Cache {
         // (At most 4 Mi rows ahead: the count is a hint, and the file may be damaged.)
         let count = usize::try_from(self.count(folder, uidv)?).map_or(0, |n| n.min(1 << 22));
         let tx = self.db.begin_read()?;
-        let idx = tx.open_table(BY_DATE)?;
         let msgs = tx.open_table(MESSAGES)?;
         let mut out = Vec::with_capacity(if limit == 0 { count } else { limit.min(count) });
-        let range =
-            idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
-        for row in range.rev() {
-            let (k, _) = row?;
-            let uid = k.value().3;
-            if let Some(v) = msgs.get((folder, uidv, uid))? {
+        if limit == 0 {
+            // The whole folder: read in UID order (the table's own order, so its pages
+            // are read once each, front to back) and sorted here. Following the date
+            // index instead looks every message up on its own: at a million messages
+            // that is minutes of page reads, against a second for the scan and the sort.
+            for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
+                let (_, v) = row?;
                 out.push(make(decode(v.value())?));
             }
-            if limit != 0 && out.len() >= limit {
-                break;
+            out.sort_unstable_by_key(|t| std::cmp::Reverse(key(t)));
+        } else {
+            let idx = tx.open_table(BY_DATE)?;
+            let range =
+                idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
+            for row in range.rev() {
+                let (k, _) = row?;
+                let uid = k.value().3;
+                if let Some(v) = msgs.get((folder, uidv, uid))? {
+                    out.push(make(decode(v.value())?));
+                }
+                if out.len() >= limit {
+                    break;
+                }
             }
         }
         // A folder's list is kept as read: no room left over from growing it.
