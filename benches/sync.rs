@@ -67,6 +67,7 @@ fn main() {
                 ca_certificate: Some(d.ca_pem_path().to_path_buf()),
                 secret: tern::secrets::Secret::new(d.users()[0].1.clone()),
                 password_command: None,
+                oauth: None,
             },
             trace: false,
             timeout: Duration::from_secs(60),

@@ -9,17 +9,22 @@ use tern::cli;
 #[command(
     name = "tern",
     version,
-    about = "A fast terminal email client for IMAP"
+    about = "A fast terminal email client for IMAP",
+    long_about = "A fast terminal email client for IMAP: triage a mailbox with the keyboard \
+alone, online or offline. With no command, tern opens every account of the config \
+(press ? inside for the keys).",
+    after_help = "Examples:\n  tern                      open every account\n  tern --account work       open one account\n  tern sync                 sync every account's folders into the cache\n  tern auth login work      log in with OAuth2\n  tern config example       print a commented config to start from"
 )]
 struct Args {
     /// Config file (default: $TERN_CONFIG, else ~/.config/tern/config.toml)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Write the whole IMAP conversation to the log file (passwords redacted)
+    /// Write the whole IMAP conversation to the log file (passwords and tokens redacted)
     #[arg(long, global = true)]
     trace_imap: bool,
-    /// The account the client opens (default: the config's default account)
-    #[arg(long)]
+    /// Open only this account of the config, e.g. `--account work` (default: every
+    /// account, the one with `default = true` shown first)
+    #[arg(long, value_name = "NAME")]
     account: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -27,19 +32,24 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sync folders into the cache (default: all folders)
+    /// Sync folders into the cache (default: every folder of every account), e.g.
+    /// `tern sync --account work --folder INBOX`
     Sync {
-        #[arg(long)]
+        /// Only this account (default: every account)
+        #[arg(long, value_name = "NAME")]
         account: Option<String>,
         /// A folder to sync; repeat for several
-        #[arg(long = "folder")]
+        #[arg(long = "folder", value_name = "FOLDER")]
         folders: Vec<String>,
     },
-    /// Print the newest messages of a folder from the cache
+    /// Print the newest messages of a folder from the cache, e.g. `tern list --limit 10`
+    /// or `tern list --folder Archive --json`
     List {
-        #[arg(long)]
+        /// The account (default: the config's default account)
+        #[arg(long, value_name = "NAME")]
         account: Option<String>,
-        #[arg(long, default_value = "INBOX")]
+        /// The folder
+        #[arg(long, default_value = "INBOX", value_name = "FOLDER")]
         folder: String,
         /// How many (0 = all)
         #[arg(long, default_value_t = 50)]
@@ -49,7 +59,7 @@ enum Command {
         json: bool,
     },
     /// Print the known addresses matching TEXT, best first, as `address<TAB>name` lines
-    /// (for completing To:/Cc: in an editor)
+    /// (for completing To:/Cc: in an editor), e.g. `tern addresses bob`
     Addresses {
         /// Part of an address or a name
         text: String,
@@ -63,17 +73,63 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         messages: usize,
     },
-    /// Manage stored passwords
+    /// Manage stored passwords, e.g. `tern password set work`
     Password {
         #[command(subcommand)]
         action: PasswordAction,
+    },
+    /// OAuth2 logins (`auth = "oauth2"`), e.g. `tern auth login work`
+    Auth {
+        #[command(subcommand)]
+        action: AuthAction,
+    },
+    /// The config file, e.g. `tern config example > ~/.config/tern/config.toml`
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print the manual page (roff), e.g. `tern man | man -l -`
+    Man,
+    /// Print shell completions, e.g. `tern completions bash > ~/.local/share/bash-completion/completions/tern`
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
     },
 }
 
 #[derive(Subcommand)]
 enum PasswordAction {
     /// Store an account's password in the OS keyring (read without echo)
-    Set { account: String },
+    Set {
+        /// The account's name in the config
+        account: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuthAction {
+    /// Log in with the account's OAuth2 flow and keep the grant (device flow: prints a
+    /// URL and a code for any browser; browser flow: a URL that comes back to 127.0.0.1)
+    Login {
+        /// The account's name in the config
+        account: String,
+    },
+    /// Show each OAuth2 account's grant: when it was given, its expiry, where it is kept
+    Status {
+        /// Only this account
+        account: Option<String>,
+    },
+    /// Revoke the grant at the provider (where it can) and forget it here
+    Logout {
+        /// The account's name in the config
+        account: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the commented example config built into tern
+    Example,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +156,26 @@ fn reader_went_away(e: &anyhow::Error) -> bool {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    // What needs no config at all.
+    match &args.command {
+        Some(Command::Man) => {
+            let mut out = std::io::stdout();
+            cli::manual::render(<Args as clap::CommandFactory>::command(), &mut out)?;
+            return Ok(());
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "tern", &mut std::io::stdout());
+            return Ok(());
+        }
+        Some(Command::Config {
+            action: ConfigAction::Example,
+        }) => {
+            print!("{}", tern::config::EXAMPLE);
+            return Ok(());
+        }
+        _ => {}
+    }
     let config_path = || tern::config::locate(args.config.as_deref());
     let load =
         || -> anyhow::Result<tern::config::Config> { Ok(tern::config::load(&config_path()?)?) };
@@ -147,6 +223,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::Password {
             action: PasswordAction::Set { account },
         }) => cli::password_set(&load()?, &account),
+        Some(Command::Auth { action }) => match action {
+            AuthAction::Login { account } => cli::auth::login(&load()?, &account, args.trace_imap),
+            AuthAction::Status { account } => cli::auth::status(&load()?, account.as_deref()),
+            AuthAction::Logout { account } => cli::auth::logout(&load()?, &account),
+        },
+        Some(Command::Man | Command::Completions { .. } | Command::Config { .. }) => Ok(()),
         None => {
             let config = load()?;
             // `--account NAME` opens that one; else every account, the default shown first.

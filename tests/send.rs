@@ -27,6 +27,7 @@ fn settings(
         ca_certificate: Some(d.ca_pem_path().to_path_buf()),
         secret: Secret::new(password),
         password_command: None,
+        oauth: None,
     })
 }
 

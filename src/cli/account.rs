@@ -3,14 +3,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 use tern_core::cache::{self, Cache};
-use tern_core::config::{Account, Config};
+use tern_core::config::{Account, AuthMethod, Config};
 use tern_core::imap::ConnectSettings;
+use tern_core::oauth2::{OAuth2Settings, TokenSource};
 
 /// An account ready to use: its name, settings and cache.
 pub struct AccountContext {
     pub name: String,
     pub account: Account,
     pub cache: Arc<Cache>,
+    /// `auth = "oauth2"`: the access tokens, one source for IMAP and SMTP.
+    pub oauth: Option<Arc<TokenSource>>,
+}
+
+/// The account's OAuth2 token source, when IMAP or SMTP logs in with `auth = "oauth2"`.
+pub fn token_source(name: &str, account: &Account) -> anyhow::Result<Option<Arc<TokenSource>>> {
+    let used = account.imap.auth == AuthMethod::Oauth2
+        || account
+            .smtp
+            .as_ref()
+            .is_some_and(|s| s.auth == AuthMethod::Oauth2);
+    match &account.oauth2 {
+        Some(c) if used => Ok(Some(Arc::new(TokenSource::new(
+            OAuth2Settings::from_config(name, c)?,
+        )))),
+        _ => Ok(None),
+    }
 }
 
 /// Default bytes of bodies kept in the cache.
@@ -42,6 +60,7 @@ pub fn open_account_with(
         name: name.to_string(),
         account: account.clone(),
         cache: Arc::new(cache),
+        oauth: token_source(name, account)?,
     })
 }
 
@@ -53,7 +72,14 @@ impl AccountContext {
         interactive: bool,
     ) -> anyhow::Result<ConnectSettings> {
         let imap = &self.account.imap;
-        let secret = tern_core::secrets::resolve(&self.name, imap, interactive)?;
+        let oauth = (imap.auth == AuthMethod::Oauth2)
+            .then(|| self.oauth.clone())
+            .flatten();
+        let secret = match oauth {
+            // Asked of the provider at each login.
+            Some(_) => tern_core::secrets::Secret::new(""),
+            None => tern_core::secrets::resolve(&self.name, imap, interactive)?,
+        };
         Ok(ConnectSettings {
             login: tern_core::login::LoginSettings {
                 host: imap.host.clone(),
@@ -64,6 +90,7 @@ impl AccountContext {
                 ca_certificate: imap.ca_certificate.clone(),
                 secret,
                 password_command: imap.password_command.clone(),
+                oauth,
             },
             trace,
             timeout: Duration::from_secs(30),
@@ -89,9 +116,13 @@ impl AccountContext {
         else {
             return Ok(None);
         };
+        let oauth = (smtp.auth == AuthMethod::Oauth2)
+            .then(|| self.oauth.clone())
+            .flatten();
         let secret = match &smtp.password_command {
             // Run at each send (tokens expire); nothing to keep now.
             Some(_) => tern_core::secrets::Secret::new(""),
+            None if oauth.is_some() => tern_core::secrets::Secret::new(""),
             None => tern_core::secrets::resolve_route(
                 &self.name,
                 None,
@@ -109,6 +140,7 @@ impl AccountContext {
             ca_certificate: smtp.ca_certificate.clone(),
             secret,
             password_command: smtp.password_command.clone(),
+            oauth,
         })))
     }
 }

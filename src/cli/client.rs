@@ -45,7 +45,9 @@ pub fn client_account(
         identity: Some(identity),
         transport,
         save_sent: a.saves_sent(),
-        password_prompted: a.imap.password_command.is_none() && !a.imap.password_keyring,
+        password_prompted: a.imap.password_command.is_none()
+            && !a.imap.password_keyring
+            && a.imap.auth != tern_core::config::AuthMethod::Oauth2,
         control_socket: Some(tern_core::control::socket_path(
             &config.cache_dir(),
             &ctx.name,

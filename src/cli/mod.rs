@@ -4,10 +4,12 @@
 
 mod account;
 mod addresses;
+pub mod auth;
 mod client;
 #[cfg(feature = "demo")]
 mod demo;
 mod list;
+pub mod manual;
 mod password;
 mod running;
 mod sync;

@@ -101,6 +101,7 @@ pub fn settings_for(port: u16, ca: &std::path::Path, user: &str, pass: &str) -> 
             ca_certificate: Some(ca.to_path_buf()),
             secret: Secret::new(pass.to_string()),
             password_command: None,
+            oauth: None,
         },
         trace: false,
         timeout: Duration::from_secs(20),

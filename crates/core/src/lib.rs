@@ -14,4 +14,5 @@ pub mod imap;
 pub mod logging;
 pub mod login;
 pub mod mail;
+pub mod oauth2;
 pub mod secrets;

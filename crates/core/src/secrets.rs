@@ -174,6 +174,46 @@ pub fn store_in_keyring(account: &str, secret: &Secret) -> Result<&'static str, 
     Ok(store)
 }
 
+/// A keyring entry of tern's own (OAuth2 grants): its value, `Ok(None)` when absent.
+pub(crate) fn keyring_get(user: &str) -> Result<Option<String>, SecretError> {
+    init_store()?;
+    let entry = keyring_core::Entry::new(SERVICE, user)
+        .map_err(|e| SecretError::NoKeyring(e.to_string()))?;
+    match entry.get_password() {
+        Ok(v) => Ok(Some(v)),
+        Err(keyring_core::Error::NoEntry) => Ok(None),
+        Err(e) => Err(SecretError::NoKeyring(e.to_string())),
+    }
+}
+
+/// Sets a keyring entry of tern's own; returns the store's name.
+pub(crate) fn keyring_set(user: &str, value: &str) -> Result<&'static str, SecretError> {
+    let store = init_store()?;
+    let entry = keyring_core::Entry::new(SERVICE, user)
+        .map_err(|e| SecretError::NoKeyring(e.to_string()))?;
+    entry
+        .set_password(value)
+        .map_err(|e| SecretError::NoKeyring(format!("{store}: {e}")))?;
+    Ok(store)
+}
+
+/// Removes a keyring entry of tern's own; `Ok(false)` when there was none.
+pub(crate) fn keyring_delete(user: &str) -> Result<bool, SecretError> {
+    init_store()?;
+    let entry = keyring_core::Entry::new(SERVICE, user)
+        .map_err(|e| SecretError::NoKeyring(e.to_string()))?;
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring_core::Error::NoEntry) => Ok(false),
+        Err(e) => Err(SecretError::NoKeyring(e.to_string())),
+    }
+}
+
+/// The name of the keyring tern uses here, when one is reachable.
+pub(crate) fn keyring_name() -> Result<&'static str, SecretError> {
+    init_store()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 //! program given the message on standard input (no shell).
 
 use super::Built;
-use crate::config::{AuthMethod, Security};
+use crate::config::Security;
+use crate::login::Mechanism as MechanismOf;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -32,17 +33,76 @@ fn tls_parameters(s: &SmtpSettings) -> Result<TlsParameters, String> {
 }
 
 /// Sends over SMTP; the error says what went wrong in the server's or the network's words.
+/// An OAuth2 token the server refuses is renewed once.
 async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), String> {
-    // Tokens expire: a password command is asked again for each send.
-    let secret = s.fresh_secret().await?;
-    let mechanisms = match s.auth {
-        AuthMethod::Login => vec![Mechanism::Plain, Mechanism::Login],
-        AuthMethod::Xoauth2 => vec![Mechanism::Xoauth2],
-        AuthMethod::Oauthbearer => {
-            return Err("SMTP with auth = \"oauthbearer\" is not supported; use \"xoauth2\"".into())
+    match smtp_once(s, built).await {
+        Err(Failure::Smtp(e)) if s.oauth.is_some() && refused_login(&e) => {
+            tracing::info!("the SMTP server refused the OAuth2 token; trying once with a new one");
+            s.renew_token().await;
+            smtp_once(s, built).await.map_err(|f| f.words(s))
         }
+        other => other.map_err(|f| f.words(s)),
+    }
+}
+
+/// Why one attempt failed: lettre's error (to look at its code), or words already.
+enum Failure {
+    Smtp(lettre::transport::smtp::Error),
+    Said(String),
+}
+
+impl Failure {
+    fn words(self, s: &SmtpSettings) -> String {
+        match self {
+            Failure::Smtp(e) => describe(&e, &s.host, s.port),
+            Failure::Said(w) => w,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(w: String) -> Failure {
+        Failure::Said(w)
+    }
+}
+
+/// Whether the server refused the credentials (535, RFC 4954), not the message.
+fn refused_login(e: &lettre::transport::smtp::Error) -> bool {
+    e.status().is_some_and(|c| c.to_string() == "535")
+}
+
+async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
+    // Tokens expire: a password command or OAuth2 is asked again for each send.
+    let secret = s.fresh_secret().await.map_err(|e| e.to_string())?;
+    let mechanisms = match s.mechanism() {
+        MechanismOf::Password => vec![Mechanism::Plain, Mechanism::Login],
+        MechanismOf::Xoauth2 => vec![Mechanism::Xoauth2],
+        // lettre has no OAUTHBEARER: the exchange is done on its connection by hand.
+        MechanismOf::Oauthbearer => return send_oauthbearer(s, built, &secret).await,
     };
-    let tls = match s.security {
+    let tls = tls_mode(s)?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
+        .port(s.port)
+        .tls(tls)
+        .credentials(Credentials::new(
+            s.username.clone(),
+            secret.expose().to_string(),
+        ))
+        .authentication(mechanisms)
+        .timeout(Some(TIMEOUT))
+        .build();
+    let envelope = envelope_of(built)?;
+    transport
+        .send_raw(&envelope, &built.wire)
+        .await
+        .map(|_| ())
+        .map_err(Failure::Smtp)
+}
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn tls_mode(s: &SmtpSettings) -> Result<Tls, String> {
+    Ok(match s.security {
         Security::Tls => Tls::Wrapper(tls_parameters(s)?),
         // Required, never opportunistic: a server without STARTTLS is refused.
         Security::Starttls => Tls::Required(tls_parameters(s)?),
@@ -55,18 +115,11 @@ async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), String> {
             }
             Tls::None
         }
-    };
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-        .port(s.port)
-        .tls(tls)
-        .credentials(Credentials::new(
-            s.username.clone(),
-            secret.expose().to_string(),
-        ))
-        .authentication(mechanisms)
-        .timeout(Some(Duration::from_secs(60)))
-        .build();
-    let envelope = lettre::address::Envelope::new(
+    })
+}
+
+fn envelope_of(built: &Built) -> Result<lettre::address::Envelope, String> {
+    lettre::address::Envelope::new(
         built.from.parse().ok(),
         built
             .recipients
@@ -74,12 +127,61 @@ async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), String> {
             .map(|r| r.parse().map_err(|e| format!("recipient {r}: {e}")))
             .collect::<Result<Vec<_>, _>>()?,
     )
-    .map_err(|e| format!("no valid envelope: {e}"))?;
-    transport
-        .send_raw(&envelope, &built.wire)
+    .map_err(|e| format!("no valid envelope: {e}"))
+}
+
+/// SMTP with AUTH OAUTHBEARER (RFC 7628) on lettre's connection: TLS as configured, the
+/// token as the initial response, and on refusal the `AQ==` that ends the exchange.
+async fn send_oauthbearer(
+    s: &SmtpSettings,
+    built: &Built,
+    token: &crate::secrets::Secret,
+) -> Result<(), Failure> {
+    use lettre::transport::smtp::client::AsyncSmtpConnection;
+    use lettre::transport::smtp::extension::ClientId;
+    let hello = ClientId::default();
+    let params = tls_parameters(s)?;
+    let wrapper = matches!(s.security, Security::Tls).then(|| params.clone());
+    tls_mode(s)?;
+    let mut conn = AsyncSmtpConnection::connect_tokio1(
+        (s.host.as_str(), s.port),
+        Some(TIMEOUT),
+        &hello,
+        wrapper,
+        None,
+    )
+    .await
+    .map_err(Failure::Smtp)?;
+    if s.security == Security::Starttls {
+        // Refused when not offered, as lettre's Tls::Required does.
+        conn.starttls(params, &hello).await.map_err(Failure::Smtp)?;
+    }
+    let ir = openssl::base64::encode_block(
+        format!(
+            "n,a={},\x01auth=Bearer {}\x01\x01",
+            s.username,
+            token.expose()
+        )
+        .as_bytes(),
+    );
+    let answer = conn
+        .command(format!("AUTH OAUTHBEARER {ir}\r\n"))
         .await
-        .map(|_| ())
-        .map_err(|e| describe(&e, &s.host, s.port))
+        .map_err(Failure::Smtp)?;
+    if answer.has_code(334) {
+        // The server's error JSON; the client's dummy reply gets the final 535.
+        let end = conn.command("AQ==\r\n").await.map_err(Failure::Smtp)?;
+        return Err(Failure::Said(format!(
+            "the server refused the OAuth2 token: {}",
+            end.first_line().unwrap_or("")
+        )));
+    }
+    let envelope = envelope_of(built)?;
+    conn.send(&envelope, &built.wire)
+        .await
+        .map_err(Failure::Smtp)?;
+    let _ = conn.quit().await;
+    Ok(())
 }
 
 /// lettre's error in plain words, with its cause chain.

@@ -4,8 +4,8 @@
 mod schema;
 
 pub use schema::{
-    Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, ReaderLayout, Security,
-    SmtpConfig,
+    Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, OAuth2Config, OAuth2Flow,
+    OAuth2Provider, ReaderLayout, Sasl, Security, SmtpConfig,
 };
 
 use std::net::IpAddr;
@@ -24,12 +24,16 @@ pub enum ConfigError {
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error(
-        "no config file found; tried {0}. Copy config.example.toml there, or pass --config FILE"
+        "no config file at {0}. To start: `tern config example > {0}` and fill in your \
+         account (or pass --config FILE, or set TERN_CONFIG)"
     )]
     Missing(PathBuf),
     #[error("no account named {0:?} in the config")]
     NoSuchAccount(String),
 }
+
+/// The commented example config (`tern config example`).
+pub const EXAMPLE: &str = include_str!("../../../../config.example.toml");
 
 /// Where the config file is: `--config`, else `$TERN_CONFIG`, else the XDG config dir.
 pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
@@ -146,14 +150,70 @@ fn validate(config: &Config) -> Result<(), String> {
                 "[accounts.{name}] aliases: {bad:?} is not an address (an alias is \"me@example.org\" or \"*@example.org\")"
             ));
         }
-        if imap.auth != AuthMethod::Login && imap.password_command.is_none() {
+        if matches!(imap.auth, AuthMethod::Xoauth2 | AuthMethod::Oauthbearer)
+            && imap.password_command.is_none()
+        {
             return Err(format!(
-                "[accounts.{name}.imap] auth = {:?} needs password-command to print the token",
+                "[accounts.{name}.imap] auth = {:?} needs password-command to print the token \
+                 (or auth = \"oauth2\" with an [accounts.{name}.oauth2] table, and tern gets it)",
                 imap.auth.as_str()
             ));
         }
+        validate_oauth2(name, acct)?;
     }
     Ok(())
+}
+
+/// `auth = "oauth2"` needs the `[oauth2]` table, and `custom` needs its URLs.
+fn validate_oauth2(name: &str, acct: &Account) -> Result<(), String> {
+    let uses = acct.imap.auth == AuthMethod::Oauth2
+        || acct
+            .smtp
+            .as_ref()
+            .is_some_and(|s| s.auth == AuthMethod::Oauth2);
+    let t = format!("[accounts.{name}.oauth2]");
+    let Some(o) = &acct.oauth2 else {
+        if uses {
+            return Err(format!(
+                "auth = \"oauth2\" needs an {t} table with provider and client-id"
+            ));
+        }
+        return Ok(());
+    };
+    if o.client_id.trim().is_empty() {
+        return Err(format!("{t} client-id is empty"));
+    }
+    let custom_keys = [
+        (
+            "device-authorization-url",
+            o.device_authorization_url.is_some(),
+        ),
+        ("authorization-url", o.authorization_url.is_some()),
+        ("token-url", o.token_url.is_some()),
+        ("revocation-url", o.revocation_url.is_some()),
+        ("scopes", o.scopes.is_some()),
+    ];
+    if o.provider != OAuth2Provider::Custom {
+        if let Some((key, _)) = custom_keys.iter().find(|(_, set)| *set) {
+            return Err(format!(
+                "{t} {key} is only read with provider = \"custom\" (the {:?} preset has its own)",
+                o.provider.as_str()
+            ));
+        }
+        return Ok(());
+    }
+    if o.token_url.is_none() {
+        return Err(format!("{t} provider = \"custom\" needs token-url"));
+    }
+    match o.flow.unwrap_or(OAuth2Flow::Device) {
+        OAuth2Flow::Device if o.device_authorization_url.is_none() => Err(format!(
+            "{t} flow = \"device\" needs device-authorization-url (or flow = \"browser\" with authorization-url)"
+        )),
+        OAuth2Flow::Browser if o.authorization_url.is_none() => Err(format!(
+            "{t} flow = \"browser\" needs authorization-url"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Sending needs either a sendmail command or a complete `[smtp]` table.
@@ -194,7 +254,9 @@ fn validate_sending(name: &str, acct: &Account) -> Result<(), String> {
             "{t} password-command and password-keyring are both set: pick one"
         ));
     }
-    if smtp.auth != AuthMethod::Login && smtp.password_command.is_none() {
+    if matches!(smtp.auth, AuthMethod::Xoauth2 | AuthMethod::Oauthbearer)
+        && smtp.password_command.is_none()
+    {
         return Err(format!(
             "{t} auth = {:?} needs password-command to print the token",
             smtp.auth.as_str()

@@ -109,6 +109,78 @@ pub struct Account {
     /// Asked at To: completion with the typed text as its last argument (no shell);
     /// prints `address<TAB>name` lines (khard, abook --mutt-query, notmuch-address).
     pub address_book_command: Option<String>,
+    /// OAuth2 for `auth = "oauth2"`: the provider, the user's own client and the flow.
+    pub oauth2: Option<OAuth2Config>,
+}
+
+/// `[accounts.NAME.oauth2]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OAuth2Config {
+    /// Presets of endpoints and scopes, or `custom` with the URLs below.
+    pub provider: OAuth2Provider,
+    /// The client the user registered with the provider.
+    pub client_id: String,
+    /// Prints the client secret (run by `sh -c`), for providers that want one.
+    pub client_secret_command: Option<String>,
+    /// `device` (a code typed on any machine's browser) or `browser` (a loopback redirect).
+    pub flow: Option<OAuth2Flow>,
+    /// The SASL mechanism the token is given with, for IMAP and SMTP alike.
+    #[serde(default)]
+    pub sasl: Sasl,
+    /// The loopback port of the browser flow (0 or unset: any free port); fix it when an
+    /// `ssh -L` carries the redirect from another machine's browser.
+    pub redirect_port: Option<u16>,
+    /// `custom` only.
+    pub device_authorization_url: Option<String>,
+    /// `custom` only.
+    pub authorization_url: Option<String>,
+    /// `custom` only.
+    pub token_url: Option<String>,
+    /// `custom` only.
+    pub revocation_url: Option<String>,
+    /// `custom` only.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Which provider's endpoints and scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuth2Provider {
+    Google,
+    Microsoft,
+    Custom,
+}
+
+impl OAuth2Provider {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuth2Provider::Google => "google",
+            OAuth2Provider::Microsoft => "microsoft",
+            OAuth2Provider::Custom => "custom",
+        }
+    }
+}
+
+/// How the user grants access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuth2Flow {
+    /// RFC 8628: a URL and a code, typed in any browser (works over SSH).
+    Device,
+    /// Authorization code with PKCE and a loopback redirect (RFC 8252).
+    Browser,
+}
+
+/// How an OAuth2 token is handed to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sasl {
+    #[default]
+    Xoauth2,
+    /// RFC 7628.
+    Oauthbearer,
 }
 
 /// `[accounts.NAME.smtp]`. `sendmail-command` and `save-sent` may also sit here.
@@ -173,6 +245,8 @@ pub enum AuthMethod {
     Login,
     Xoauth2,
     Oauthbearer,
+    /// tern runs OAuth2 itself (`[accounts.NAME.oauth2]`, `tern auth login`).
+    Oauth2,
 }
 
 impl AuthMethod {
@@ -182,6 +256,7 @@ impl AuthMethod {
             AuthMethod::Login => "login",
             AuthMethod::Xoauth2 => "xoauth2",
             AuthMethod::Oauthbearer => "oauthbearer",
+            AuthMethod::Oauth2 => "oauth2",
         }
     }
 }

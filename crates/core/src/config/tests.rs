@@ -128,3 +128,58 @@ fn entry_errors_name_the_line() {
         )
     );
 }
+
+#[test]
+fn oauth2_needs_its_table_and_custom_needs_its_urls() {
+    let oauth = GOOD.replace(
+        "password-command = \"pass show mail/personal\"\nauth = \"login\"",
+        "auth = \"oauth2\"",
+    );
+    let err = parse(&oauth, Path::new("c.toml")).unwrap_err().to_string();
+    assert!(err.contains("[accounts.personal.oauth2]"), "{err}");
+
+    let preset = format!(
+        "{oauth}\n[accounts.personal.oauth2]\nprovider = \"microsoft\"\nclient-id = \"abc\"\n"
+    );
+    let c = parse(&preset, Path::new("c.toml")).expect("a preset needs no URLs");
+    let o = c.account(None).unwrap().1.oauth2.clone().unwrap();
+    let s = crate::oauth2::OAuth2Settings::from_config("personal", &o).unwrap();
+    assert_eq!(s.flow, OAuth2Flow::Device);
+    assert!(s.endpoints.scopes.iter().any(|x| x == "offline_access"));
+
+    let stray = format!("{preset}token-url = \"https://x.example/token\"\n");
+    let err = parse(&stray, Path::new("c.toml")).unwrap_err().to_string();
+    assert!(
+        err.contains("only read with provider = \"custom\""),
+        "{err}"
+    );
+
+    let custom = preset.replace("\"microsoft\"", "\"custom\"");
+    let err = parse(&custom, Path::new("c.toml")).unwrap_err().to_string();
+    assert!(err.contains("token-url"), "{err}");
+    let custom = format!("{custom}token-url = \"https://x.example/token\"\nflow = \"browser\"\n");
+    let err = parse(&custom, Path::new("c.toml")).unwrap_err().to_string();
+    assert!(err.contains("authorization-url"), "{err}");
+
+    // Google's device flow does not grant mail: said when the flow is chosen.
+    let google = format!("{preset}flow = \"device\"\n").replace("\"microsoft\"", "\"google\"");
+    let c = parse(&google, Path::new("c.toml")).unwrap();
+    let o = c.account(None).unwrap().1.oauth2.clone().unwrap();
+    let err = crate::oauth2::OAuth2Settings::from_config("personal", &o)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("flow = \"browser\""), "{err}");
+    // Tokens never go over plain HTTP to another machine.
+    let http = custom
+        .replace("https://x.example/token", "http://x.example/token")
+        .replace(
+            "flow = \"browser\"",
+            "flow = \"device\"\ndevice-authorization-url = \"http://127.0.0.1:9/d\"",
+        );
+    let c = parse(&http, Path::new("c.toml")).unwrap();
+    let o = c.account(None).unwrap().1.oauth2.clone().unwrap();
+    let err = crate::oauth2::OAuth2Settings::from_config("personal", &o)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("https only"), "{err}");
+}

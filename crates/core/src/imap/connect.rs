@@ -4,7 +4,8 @@
 use super::conn::Conn;
 use super::error::ImapError;
 use super::transport::{Traced, Transport};
-use crate::config::{AuthMethod, Security};
+use crate::config::Security;
+use crate::login::Mechanism;
 use async_imap::imap_proto::{Response, Status};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -27,7 +28,10 @@ impl ConnectSettings {
     /// A copy with the secret read again from `password_command` (if there is one).
     pub async fn with_fresh_secret(&self) -> Result<ConnectSettings, ImapError> {
         let mut s = self.clone();
-        s.login.secret = self.login.fresh_secret().await.map_err(ImapError::Auth)?;
+        s.login.secret = self.login.fresh_secret().await.map_err(|e| match e {
+            crate::login::FreshError::Refused(words) => ImapError::Auth(words),
+            crate::login::FreshError::Unreachable { why, .. } => ImapError::TokenUnreachable(why),
+        })?;
         Ok(s)
     }
 }
@@ -42,8 +46,19 @@ async fn with_timeout<T>(
         .map_err(|_| ImapError::Timeout(what.to_string()))?
 }
 
-/// Connects, secures and logs in.
+/// Connects, secures and logs in. An OAuth2 token the server refuses is renewed once.
 pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
+    match connect_once(s).await {
+        Err(ImapError::Auth(words)) if s.login.oauth.is_some() => {
+            tracing::info!(%words, "the server refused the OAuth2 token; trying once with a new one");
+            s.login.renew_token().await;
+            connect_once(s).await
+        }
+        other => other,
+    }
+}
+
+async fn connect_once(s: &ConnectSettings) -> Result<Conn, ImapError> {
     if s.login.security == Security::Plain && !crate::config::is_loopback_host(&s.login.host) {
         return Err(ImapError::Tls {
             host: s.login.host.clone(),
@@ -87,7 +102,7 @@ pub async fn connect(s: &ConnectSettings) -> Result<Conn, ImapError> {
         with_timeout(s.timeout, greeting, read_greeting(&mut client)).await?;
     }
     let fresh;
-    let s = if s.login.auth != AuthMethod::Login && s.login.password_command.is_some() {
+    let s = if s.login.fresh_each_login() {
         fresh = s.with_fresh_secret().await?;
         &fresh
     } else {
@@ -235,8 +250,8 @@ async fn authenticate(
     client: async_imap::Client<Traced>,
 ) -> Result<async_imap::Session<Traced>, ImapError> {
     let (user, pass) = (s.login.username.as_str(), s.login.secret.expose());
-    let result = match s.login.auth {
-        AuthMethod::Login => {
+    let result = match s.login.mechanism() {
+        Mechanism::Password => {
             // LOGIN quotes as needed; characters it cannot quote go through AUTHENTICATE PLAIN.
             if pass.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
                 && user.chars().all(|c| c.is_ascii() && !c.is_ascii_control())
@@ -246,8 +261,8 @@ async fn authenticate(
                 client.authenticate("PLAIN", Plain(user, pass)).await
             }
         }
-        AuthMethod::Xoauth2 => client.authenticate("XOAUTH2", XOAuth2(user, pass)).await,
-        AuthMethod::Oauthbearer => {
+        Mechanism::Xoauth2 => client.authenticate("XOAUTH2", XOAuth2(user, pass)).await,
+        Mechanism::Oauthbearer => {
             client
                 .authenticate("OAUTHBEARER", OAuthBearer(user, pass))
                 .await

@@ -16,6 +16,9 @@ pub enum ImapError {
     StartTlsNotOffered { host: String },
     #[error("login refused by the server: {0}")]
     Auth(String),
+    /// No token could be had before logging in (its provider cannot be reached).
+    #[error("{0}")]
+    TokenUnreachable(String),
     #[error("the server refused `{command}`: {words}")]
     No { command: String, words: String },
     #[error("the server rejected `{command}` as invalid: {words}")]
@@ -42,6 +45,7 @@ impl ImapError {
                 | ImapError::Bye(_)
                 | ImapError::Lost(_)
                 | ImapError::Tls { .. }
+                | ImapError::TokenUnreachable(_)
         )
     }
 }

@@ -23,7 +23,7 @@ pub mod worker;
 
 pub use conn::Conn;
 pub use connect::{connect, ConnectSettings};
-pub use error::ImapError;
+pub use error::{plain_io, ImapError};
 
 /// A folder name (UTF-8, as users see it) as an IMAP command argument.
 pub fn mailbox_arg(name: &str) -> String {
