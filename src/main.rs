@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Add an account to the config: finds the servers (presets, Mozilla autoconfig),
+    /// chooses how the secret is kept, tries the login, writes the account beside the
+    /// others. Asks what it needs; with --yes it asks nothing, e.g. `tern setup --yes
+    /// --account work --email me@example.org --password-command "pass show work"`
+    Setup(Box<SetupFlags>),
     /// Print the manual page (roff), e.g. `tern man | man -l -`
     Man,
     /// Print shell completions, e.g. `tern completions bash > ~/.local/share/bash-completion/completions/tern`
@@ -95,6 +100,95 @@ enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
+}
+
+/// `tern setup`'s flags, named after the config keys.
+#[derive(clap::Args)]
+struct SetupFlags {
+    /// The account's short name in the config, e.g. `work`
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+    /// The email address, e.g. `me@example.org`
+    #[arg(long, value_name = "ADDR")]
+    email: Option<String>,
+    /// Your name, as others see it in From:
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// The IMAP server (default: found from the address)
+    #[arg(long, value_name = "HOST")]
+    imap_host: Option<String>,
+    /// The IMAP port (default: 993 for tls, 143 for starttls)
+    #[arg(long, value_name = "PORT")]
+    imap_port: Option<u16>,
+    /// tls, starttls, or plain (loopback only)
+    #[arg(long, value_name = "MODE", value_parser = security)]
+    imap_security: Option<tern::config::Security>,
+    /// The login name (default: the address, or what autoconfig says)
+    #[arg(long, value_name = "USER")]
+    username: Option<String>,
+    /// A command that prints the password, e.g. `pass show mail/work`
+    #[arg(long, value_name = "CMD")]
+    password_command: Option<String>,
+    /// Keep the password in the OS keyring (typed, or on standard input with --yes)
+    #[arg(long)]
+    keyring: bool,
+    /// The SMTP server (default: found from the address)
+    #[arg(long, value_name = "HOST")]
+    smtp_host: Option<String>,
+    /// The SMTP port (default: 465 for tls, 587 for starttls)
+    #[arg(long, value_name = "PORT")]
+    smtp_port: Option<u16>,
+    /// tls, starttls, or plain (loopback only)
+    #[arg(long, value_name = "MODE", value_parser = security)]
+    smtp_security: Option<tern::config::Security>,
+    /// OAuth2 instead of a password: google or microsoft
+    #[arg(long, value_name = "PROVIDER", value_parser = provider)]
+    oauth2_provider: Option<tern::config::OAuth2Provider>,
+    /// Your OAuth2 client id (registered with the provider)
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// The OAuth2 flow: device or browser
+    #[arg(long, value_name = "FLOW", value_parser = flow)]
+    flow: Option<tern::config::OAuth2Flow>,
+    /// Read this autoconfig file (config-v1.1.xml) instead of the domain's usual places
+    #[arg(long, value_name = "URL")]
+    autoconfig_url: Option<String>,
+    /// An extra trust root for the servers' certificates (a private CA, Proton Mail
+    /// Bridge's certificate), written as ca-certificate
+    #[arg(long, value_name = "FILE")]
+    ca_certificate: Option<PathBuf>,
+    /// Write the account without trying the login first
+    #[arg(long)]
+    no_check: bool,
+    /// Ask nothing: take the flags and what is found, and replace an account of the same name
+    #[arg(long)]
+    yes: bool,
+}
+
+fn security(s: &str) -> Result<tern::config::Security, String> {
+    match s {
+        "tls" => Ok(tern::config::Security::Tls),
+        "starttls" => Ok(tern::config::Security::Starttls),
+        "plain" => Ok(tern::config::Security::Plain),
+        _ => Err("tls, starttls or plain".into()),
+    }
+}
+
+fn provider(s: &str) -> Result<tern::config::OAuth2Provider, String> {
+    match s {
+        "google" => Ok(tern::config::OAuth2Provider::Google),
+        "microsoft" => Ok(tern::config::OAuth2Provider::Microsoft),
+        "custom" => Ok(tern::config::OAuth2Provider::Custom),
+        _ => Err("google, microsoft or custom".into()),
+    }
+}
+
+fn flow(s: &str) -> Result<tern::config::OAuth2Flow, String> {
+    match s {
+        "device" => Ok(tern::config::OAuth2Flow::Device),
+        "browser" => Ok(tern::config::OAuth2Flow::Browser),
+        _ => Err("device or browser".into()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -228,6 +322,34 @@ fn run(args: Args) -> anyhow::Result<()> {
             AuthAction::Status { account } => cli::auth::status(&load()?, account.as_deref()),
             AuthAction::Logout { account } => cli::auth::logout(&load()?, &account),
         },
+        Some(Command::Setup(f)) => {
+            let f = *f;
+            cli::setup::setup(
+                &config_path()?,
+                cli::setup::SetupArgs {
+                    account: f.account,
+                    email: f.email,
+                    name: f.name,
+                    imap_host: f.imap_host,
+                    imap_port: f.imap_port,
+                    imap_security: f.imap_security,
+                    username: f.username,
+                    password_command: f.password_command,
+                    keyring: f.keyring,
+                    smtp_host: f.smtp_host,
+                    smtp_port: f.smtp_port,
+                    smtp_security: f.smtp_security,
+                    oauth2_provider: f.oauth2_provider,
+                    client_id: f.client_id,
+                    flow: f.flow,
+                    autoconfig_url: f.autoconfig_url,
+                    ca_certificate: f.ca_certificate,
+                    no_check: f.no_check,
+                    yes: f.yes,
+                },
+                args.trace_imap,
+            )
+        }
         Some(Command::Man | Command::Completions { .. } | Command::Config { .. }) => Ok(()),
         None => {
             let config = load()?;

@@ -12,6 +12,7 @@ mod list;
 pub mod manual;
 mod password;
 mod running;
+pub mod setup;
 mod sync;
 
 pub use account::{open_account, AccountContext};

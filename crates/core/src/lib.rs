@@ -16,3 +16,5 @@ pub mod login;
 pub mod mail;
 pub mod oauth2;
 pub mod secrets;
+pub mod setup;
+pub mod web;

@@ -243,6 +243,26 @@ async fn send_sendmail(cmd: &[String], built: &Built) -> Result<(), String> {
     }
 }
 
+/// Connects, secures and logs in to the SMTP server, sending nothing (`tern setup`).
+pub async fn check(s: &SmtpSettings) -> Result<(), String> {
+    let transport: AsyncSmtpTransport<Tokio1Executor> =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
+            .port(s.port)
+            .tls(tls_mode(s)?)
+            .credentials(Credentials::new(
+                s.username.clone(),
+                s.secret.expose().to_string(),
+            ))
+            .authentication(vec![Mechanism::Plain, Mechanism::Login])
+            .timeout(Some(TIMEOUT))
+            .build();
+    match transport.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("{} did not answer NOOP", s.addr())),
+        Err(e) => Err(describe(&e, &s.host, s.port)),
+    }
+}
+
 /// Sends the message.
 pub async fn send(t: &Transport, built: &Built) -> Result<(), String> {
     match t {

@@ -24,8 +24,9 @@ pub enum ConfigError {
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error(
-        "no config file at {0}. To start: `tern config example > {0}` and fill in your \
-         account (or pass --config FILE, or set TERN_CONFIG)"
+        "no config file at {0}. To start, run `tern setup` (it asks for your address and \
+         writes it), or `tern config example > {0}` and fill it in; or pass --config FILE, \
+         or set TERN_CONFIG"
     )]
     Missing(PathBuf),
     #[error("no account named {0:?} in the config")]

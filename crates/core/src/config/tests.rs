@@ -181,5 +181,5 @@ fn oauth2_needs_its_table_and_custom_needs_its_urls() {
     let err = crate::oauth2::OAuth2Settings::from_config("personal", &o)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("https only"), "{err}");
+    assert!(err.contains("only https"), "{err}");
 }

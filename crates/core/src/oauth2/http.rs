@@ -1,34 +1,17 @@
-//! The HTTP client the OAuth2 exchanges go through: ureq with the system's OpenSSL and its
-//! trust roots (as IMAP), no redirects followed, a deadline on every request, and plain
-//! HTTP only to this machine.
+//! The OAuth2 crate's HTTP client: tern's one agent (`crate::web`), the provider's error
+//! answers handed over as answers.
 
 use oauth2::{HttpClientError, HttpRequest, HttpResponse, SyncHttpClient};
-use std::time::Duration;
 
 /// One agent for a whole login or refresh.
 pub(crate) struct Http {
     agent: ureq::Agent,
 }
 
-/// The longest any exchange with the provider may take.
-const DEADLINE: Duration = Duration::from_secs(30);
-
 impl Http {
     pub(crate) fn new() -> Http {
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::NativeTls)
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .build();
-        let config = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_global(Some(DEADLINE))
-            // Error answers carry the provider's words (`invalid_grant`): hand them over.
-            .http_status_as_error(false)
-            // RFC 6749 §3.1/3.2 responses are never redirects worth following.
-            .max_redirects(0)
-            .build();
         Http {
-            agent: ureq::Agent::new_with_config(config),
+            agent: crate::web::agent(),
         }
     }
 }
@@ -50,33 +33,12 @@ impl SyncHttpClient for Http {
     }
 }
 
-/// HTTPS, or plain HTTP to a loopback address (a local provider or a test's).
-pub(crate) fn check_url(url: &str) -> Result<(), String> {
-    let parsed = oauth2::url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http"
-            if parsed
-                .host_str()
-                .is_some_and(crate::config::is_loopback_host) =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "{url:?} is refused: tokens go over https only (plain http only to a loopback address)"
-        )),
-    }
-}
+pub(crate) use crate::web::check_url;
 
 /// A request failure in plain words, with what to check.
 pub(crate) fn describe(e: &HttpClientError<ureq::Error>) -> String {
     match e {
-        HttpClientError::Reqwest(e) => match e.as_ref() {
-            ureq::Error::Io(io) => crate::imap::plain_io(io),
-            ureq::Error::Timeout(_) => "no answer in time".into(),
-            ureq::Error::HostNotFound => "the host name could not be found".into(),
-            other => other.to_string(),
-        },
+        HttpClientError::Reqwest(e) => crate::web::describe(e),
         HttpClientError::Http(e) => e.to_string(),
         HttpClientError::Io(e) => crate::imap::plain_io(e),
         HttpClientError::Other(s) => s.clone(),

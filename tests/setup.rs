@@ -1,0 +1,191 @@
+//! `tern setup` against real servers: the servers found by Mozilla autoconfig served over
+//! HTTPS (the test CA), the IMAP login and SMTP handshake tried, the account written
+//! into an existing commented config without losing a line, and then used by `tern sync`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
+mod support;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use support::*;
+use tern_testkit::{DovecotOptions, SmtpMode, SmtpServer};
+
+/// An HTTPS server answering every GET with one file (Python's http.server and ssl).
+struct Autoconfig {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Autoconfig {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SERVE: &str = r#"
+import http.server, ssl, sys
+body = open(sys.argv[3], 'rb').read()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/xml')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(('127.0.0.1', 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+
+fn autoconfig(cert_dir: &std::path::Path, xml: &std::path::Path) -> Autoconfig {
+    let mut child = Command::new("python3")
+        .args(["-c", SERVE])
+        .arg(cert_dir.join("server.pem"))
+        .arg(cert_dir.join("server.key"))
+        .arg(xml)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the autoconfig server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().parse().expect("the autoconfig server's port");
+    Autoconfig { child, port }
+}
+
+const EXISTING: &str = r#"# My tern config: hand-written, with comments that must survive.
+[general]
+# where the cache goes
+cache-dir = "@CACHE@"
+
+[accounts.home]
+email = "me@home.example"   # my own address
+[accounts.home.imap]
+host = "imap.home.example"
+security = "tls"
+username = "me"
+password-command = "echo nope"
+
+# keys I like
+[keys.list]
+"x" = "delete"
+"#;
+
+#[test]
+fn setup_finds_the_servers_by_autoconfig_tries_them_and_adds_the_account_beside_the_rest() {
+    // The IMAP user's password is the SMTP server's, so one password serves both.
+    let d = server(DovecotOptions {
+        users: vec![("sender".into(), "smtp-secret-42".into())],
+        ..Default::default()
+    });
+    fill(&d, "INBOX", 3, 7);
+    let smtp = SmtpServer::start(d.root(), SmtpMode::Starttls).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("config-v1.1.xml");
+    std::fs::write(
+        &xml,
+        format!(
+            r#"<?xml version="1.0"?>
+<clientConfig version="1.1"><emailProvider id="example.org"><domain>example.org</domain>
+<incomingServer type="imap"><hostname>127.0.0.1</hostname><port>{imap}</port>
+<socketType>SSL</socketType><username>%EMAILLOCALPART%</username>
+<authentication>password-cleartext</authentication></incomingServer>
+<outgoingServer type="smtp"><hostname>127.0.0.1</hostname><port>{smtp}</port>
+<socketType>STARTTLS</socketType><username>%EMAILLOCALPART%</username></outgoingServer>
+</emailProvider></clientConfig>"#,
+            imap = d.tls_port(),
+            smtp = smtp.port()
+        ),
+    )
+    .unwrap();
+    let web = autoconfig(d.root(), &xml);
+    let cfg = dir.path().join("config.toml");
+    let before = EXISTING.replace("@CACHE@", &dir.path().join("cache").display().to_string());
+    std::fs::write(&cfg, &before).unwrap();
+
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_LOG", dir.path().join("tern.log"))
+            // The autoconfig server's certificate is the test CA's, trusted as a system
+            // root would be.
+            .env("SSL_CERT_FILE", d.ca_pem_path())
+            .args(["--config", cfg.to_str().unwrap(), "setup", "--yes"])
+            .args(["--account", "work", "--email", "sender@example.org"])
+            .args(["--name", "Sam Sender"])
+            .args([
+                "--autoconfig-url",
+                &format!("https://127.0.0.1:{}/mail/config-v1.1.xml", web.port),
+            ])
+            .args(["--ca-certificate", d.ca_pem_path().to_str().unwrap()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+
+    // A wrong password: the login is tried, refused, and nothing is written.
+    let (ok, said) = run(&["--password-command", "echo wrong"]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("the IMAP login failed, so nothing was written"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
+
+    let (ok, said) = run(&["--password-command", "echo smtp-secret-42"]);
+    assert!(ok, "{said}");
+    assert!(
+        said.contains(&format!("autoconfig at https://127.0.0.1:{}", web.port)),
+        "{said}"
+    );
+    assert!(
+        said.contains("Logging in to 127.0.0.1") && said.contains("(SMTP)... ok"),
+        "{said}"
+    );
+    let after = std::fs::read_to_string(&cfg).unwrap();
+    for line in before.lines() {
+        assert!(after.contains(line), "lost {line:?}:\n{after}");
+    }
+    assert!(after.contains("[accounts.work.smtp]"), "{after}");
+    assert!(after.contains("name = \"Sam Sender\""), "{after}");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&cfg).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+
+    // The account works as written.
+    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .env("TERN_LOG", dir.path().join("tern.log"))
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "sync",
+            "--account",
+            "work",
+            "--folder",
+            "INBOX",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("3 messages"), "{said}");
+}
