@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests drive when missing: Debian's Dovecot and Cyrus
-# (the tests start private instances of both), tmux (the terminal tests run tern in it)
-# and aiosmtpd (the sending tests start a private SMTP server).
+# Runs every test. Installs what the tests drive when missing: Debian's Dovecot (with its
+# submission service) and Cyrus (the tests start private instances of both), tmux (the
+# terminal tests run tern in it), aiosmtpd (the sending tests start a private SMTP
+# server), and Node.js with npm and the OAuth2 test server's modules (the OAuth2 tests
+# start oidc-provider).
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/submission ] || missing+=(dovecot-submissiond)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 # Cyrus: master and its tools, cyradm, and saslpasswd2 for the test users' sasldb.
 [ -x /usr/lib/cyrus/bin/master ] || missing+=(cyrus-common)
@@ -14,6 +17,10 @@ command -v cyradm >/dev/null 2>&1 || missing+=(cyrus-admin)
 command -v saslpasswd2 >/dev/null 2>&1 || [ -x /usr/sbin/saslpasswd2 ] || missing+=(sasl2-bin)
 # The sending tests start a real SMTP server (aiosmtpd) with STARTTLS and AUTH.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# The OAuth2 tests run an authorization server (oidc-provider) on Node.js. A Node.js from
+# elsewhere (e.g. NodeSource) brings its own npm: Debian's npm is asked for only if none.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "$(id -u)" = 0 ]; then as_root=(); elif command -v sudo >/dev/null 2>&1; then as_root=(sudo); else as_root=(none); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${as_root[*]}" != none ]; then
@@ -42,6 +49,13 @@ if [ ! -x /usr/lib/cyrus/bin/imapd ]; then
     echo "$want" | "${as_root[@]}" tee "$cyrus_dir/VERSION" >/dev/null
     rm -rf "$deb_dir"
   fi
+fi
+# The OAuth2 test server's node modules, exactly as package-lock.json pins them: installed
+# when missing or older than the lock file.
+oauth2_dir=crates/testkit/oauth2
+if [ ! -f "$oauth2_dir/node_modules/.package-lock.json" ] ||
+   [ "$oauth2_dir/package-lock.json" -nt "$oauth2_dir/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$oauth2_dir" --no-audit --no-fund
 fi
 # The system Dovecot and Cyrus services are not used; stop them so they hold no ports or files.
 if command -v systemctl >/dev/null 2>&1; then

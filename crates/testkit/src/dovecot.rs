@@ -17,6 +17,9 @@ pub use super::DevError;
 use super::{current_ids, lookup_user, make_certs_valid, Filter, Ids};
 
 mod maildir;
+mod oauth2;
+
+pub use oauth2::{OAuth2Passdb, Submission};
 
 /// Options for [`Dovecot::start`].
 #[derive(Clone, Debug)]
@@ -29,6 +32,11 @@ pub struct DovecotOptions {
     pub cert_hosts: Vec<String>,
     /// Serve a certificate that expired yesterday (to test that it is refused).
     pub cert_expired: bool,
+    /// Also accept OAuth2 bearer tokens (`XOAUTH2`, `OAUTHBEARER`), checked by
+    /// introspection; passwords still work. Not with `disable_caps`.
+    pub oauth2: Option<OAuth2Passdb>,
+    /// Also run the submission service (SMTP, see [`Dovecot::submission_port`]).
+    pub submission: Option<Submission>,
 }
 
 impl Default for DovecotOptions {
@@ -38,6 +46,8 @@ impl Default for DovecotOptions {
             disable_caps: Vec::new(),
             cert_hosts: vec!["127.0.0.1".into(), "localhost".into()],
             cert_expired: false,
+            oauth2: None,
+            submission: None,
         }
     }
 }
@@ -56,14 +66,14 @@ log_path = @R@/dovecot.log
 info_log_path = @R@/dovecot.log
 instance_name = tern-@PLAIN@
 login_greeting = @GREETING@
-protocols = imap
+protocols = @PROTOCOLS@
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <@R@/server.pem
 ssl_key = <@R@/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = @MECHS@
 first_valid_uid = @UID@
 first_valid_gid = @GID@
 mail_location = maildir:@R@/mail/%u
@@ -72,6 +82,7 @@ mailbox_idle_check_interval = 1 secs
 passdb {
   driver = passwd-file
   args = @R@/passwd.%{lport}
+  #PASSWD_MECHS
 }
 userdb {
   driver = passwd-file
@@ -114,7 +125,10 @@ pub struct Dovecot {
     dovecot_bin: PathBuf,
     tls_port: u16,
     plain_port: u16,
+    submission_port: u16,
     users: Vec<(String, String)>,
+    oauth2: Option<OAuth2Passdb>,
+    submission: Option<Submission>,
     /// uid/gid owning the mail dirs; `Some` only when running as root (chown needed).
     chown_to: Option<(u32, u32)>,
     child: Option<Child>,
@@ -129,6 +143,12 @@ impl Dovecot {
                 "dovecot not found; install it with `apt-get install -y dovecot-imapd`".into(),
             )
         })?;
+        if opts.oauth2.is_some() && !opts.disable_caps.is_empty() {
+            // The filter's proxy passdb entries would not cover token logins.
+            return Err(DevError::InvalidArgument(
+                "oauth2 cannot be combined with disable_caps".into(),
+            ));
+        }
         if opts.users.is_empty() {
             return Err(DevError::InvalidArgument(
                 "at least one user is needed".into(),
@@ -190,7 +210,10 @@ impl Dovecot {
             dovecot_bin,
             tls_port: 0,
             plain_port: 0,
+            submission_port: 0,
             users: opts.users.clone(),
+            oauth2: opts.oauth2.clone(),
+            submission: opts.submission.clone(),
             chown_to,
             child: None,
             filter,
@@ -198,18 +221,23 @@ impl Dovecot {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            // Hold all three probe sockets at once so the ports are distinct.
-            let probes = [bind_any()?, bind_any()?, bind_any()?];
+            // Hold all the probe sockets at once so the ports are distinct.
+            let probes = [bind_any()?, bind_any()?, bind_any()?, bind_any()?];
             let ports: Vec<u16> = probes
                 .iter()
                 .filter_map(|l| l.local_addr().ok())
                 .map(|a| a.port())
                 .collect();
             drop(probes);
-            let [plain, tls, backend_port] = ports[..] else {
+            let [plain, tls, backend_port, submission] = ports[..] else {
                 continue;
             };
             (dc.plain_port, dc.tls_port) = (plain, tls);
+            dc.submission_port = if dc.submission.is_some() {
+                submission
+            } else {
+                0
+            };
             let cfg = ConfigParams {
                 ids: &ids,
                 disabled: &disabled,
@@ -252,6 +280,12 @@ impl Dovecot {
     /// Port of the plain IMAP listener on 127.0.0.1 (offers STARTTLS, allows plaintext LOGIN).
     pub fn plain_port(&self) -> u16 {
         self.plain_port
+    }
+
+    /// Port of the submission service (SMTP with STARTTLS) on 127.0.0.1, when
+    /// [`DovecotOptions::submission`] asked for it; 0 otherwise.
+    pub fn submission_port(&self) -> u16 {
+        self.submission_port
     }
 
     /// Path of the test CA certificate (PEM) that signed the server certificate.
@@ -341,6 +375,12 @@ impl Dovecot {
         fs::write(root.join(format!("passwd.{}", self.plain_port)), &public)?;
         fs::write(root.join(format!("passwd.{}", self.tls_port)), &public)?;
         fs::write(root.join(format!("passwd.{}", p.backend_port)), &passwd)?;
+        if self.submission.is_some() {
+            fs::write(
+                root.join(format!("passwd.{}", self.submission_port)),
+                &passwd,
+            )?;
+        }
 
         let mut c = CONFIG
             .replace("@R@", &r.to_string())
@@ -363,12 +403,19 @@ impl Dovecot {
             })
             .collect();
         c = c.replace("  #MAILBOXES\n", &boxes);
+        oauth2::configure(
+            &mut c,
+            &root,
+            self.oauth2.as_ref(),
+            self.submission.as_ref().map(|s| (s, self.submission_port)),
+        )?;
         if crate::effective_ids().0 != 0 {
             c.push_str(&format!(
                 "default_internal_user = {n}\ndefault_internal_group = {g}\ndefault_login_user = {n}\n",
                 n = p.ids.name,
                 g = p.ids.group
             ));
+            let submission = self.submission.is_some().then_some("submission-login");
             for s in [
                 "imap-login",
                 "anvil",
@@ -376,7 +423,10 @@ impl Dovecot {
                 "old-stats",
                 "aggregator",
                 "director",
-            ] {
+            ]
+            .into_iter()
+            .chain(submission)
+            {
                 c.push_str(&format!("service {s} {{\n  chroot =\n}}\n"));
             }
         }
@@ -405,7 +455,7 @@ impl Dovecot {
         out
     }
 
-    /// Spawns `dovecot -F -c CONF` and waits until both ports greet and LOGIN succeeds.
+    /// Spawns `dovecot -F -c CONF` and waits until the ports greet and LOGIN succeeds.
     fn launch(&mut self) -> Result<(), DevError> {
         let out = fs::OpenOptions::new()
             .create(true)
@@ -439,11 +489,12 @@ impl Dovecot {
                 0 => greeting(self.plain_port)
                     .is_ok_and(|(_, line)| line.contains(&self.greeting_text())),
                 1 => connect(self.tls_port).is_ok(),
+                2 => self.submission.is_none() || oauth2::smtp_greets(self.submission_port),
                 _ => try_login(self.plain_port, &user, &pass).unwrap_or(false),
             };
             if done {
                 stage += 1;
-                if stage == 3 {
+                if stage == 4 {
                     return Ok(());
                 }
                 continue;

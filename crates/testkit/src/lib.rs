@@ -1,7 +1,8 @@
-//! The test kit: private throwaway Dovecot, Cyrus and SMTP servers, a realistic mail
-//! generator, a fault-injecting TCP proxy and the fuzz render check, used by the
-//! integration tests, the benchmarks and `tern demo` (behind the `demo` feature); never
-//! part of the installed binary.
+//! The test kit: private throwaway Dovecot, Cyrus and SMTP servers, an OAuth2
+//! authorization server (Node's oidc-provider), a realistic mail generator, a
+//! fault-injecting TCP proxy and the fuzz render check, used by the integration tests,
+//! the benchmarks and `tern demo` (behind the `demo` feature); never part of the
+//! installed binary.
 
 pub mod cyrus;
 mod cyrus_tools;
@@ -9,14 +10,16 @@ pub mod dovecot;
 pub mod fuzz;
 pub mod mailgen;
 mod mime_encode;
+pub mod oauth2_server;
 mod probe;
 pub mod proxy;
 pub mod pty;
 pub mod smtp;
 
 pub use cyrus::{Cyrus, CyrusOptions};
-pub use dovecot::{Dovecot, DovecotOptions};
+pub use dovecot::{Dovecot, DovecotOptions, OAuth2Passdb, Submission};
 pub use mailgen::{generate, GeneratedMessage};
+pub use oauth2_server::{OAuthOptions, OAuthServer};
 pub use smtp::{Received, SmtpMode, SmtpServer};
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -59,6 +62,10 @@ pub enum DevError {
     /// A bad argument (unknown user or flag, unsupported folder name).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A scripted step against a running server failed (the scripted user met a page
+    /// it did not expect, an HTTP call was refused); includes what was seen.
+    #[error("failed: {0}")]
+    Failed(String),
 }
 
 /// A system user and its primary group.

@@ -26,6 +26,9 @@ pub enum SmtpMode {
     Starttls,
     /// No TLS offered at all.
     NoTls,
+    /// The MTA a submission server relays to on loopback: plain SMTP, no AUTH asked,
+    /// and no certificate needed (see [`SmtpServer::start_relay`]).
+    Relay,
 }
 
 /// A running SMTP server; stopped when dropped.
@@ -63,7 +66,7 @@ fn free_port() -> Result<u16, DevError> {
 
 impl SmtpServer {
     /// Starts a server with the certificate and key in `cert_dir` (`server.pem`,
-    /// `server.key`, as the private Dovecot writes them).
+    /// `server.key`, as the private Dovecot writes them; not read in [`SmtpMode::Relay`]).
     pub fn start(cert_dir: &Path, mode: SmtpMode) -> Result<SmtpServer, DevError> {
         let python = python()?;
         let out = tempfile::Builder::new().prefix("tern-smtp-").tempdir()?;
@@ -86,6 +89,7 @@ impl SmtpServer {
                 SmtpMode::Tls => "tls",
                 SmtpMode::Starttls => "starttls",
                 SmtpMode::NoTls => "plain",
+                SmtpMode::Relay => "relay",
             })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -114,6 +118,12 @@ impl SmtpServer {
             user,
             password,
         })
+    }
+
+    /// Starts a relay target ([`SmtpMode::Relay`]): what a private Dovecot's submission
+    /// service hands messages on to, so it can start before that Dovecot.
+    pub fn start_relay() -> Result<SmtpServer, DevError> {
+        SmtpServer::start(Path::new("/nonexistent"), SmtpMode::Relay)
     }
 
     pub fn port(&self) -> u16 {

@@ -1,7 +1,9 @@
 """A private SMTP server for tern's tests and demo (aiosmtpd): STARTTLS (or implicit
 TLS), AUTH required over TLS, every accepted message written to OUT_DIR as N.eml with
 N.json beside it (envelope and login). Recipients starting with "reject" get a 550.
-Usage: TERN_SMTP_USER=U TERN_SMTP_PASSWORD=P smtp_server.py PORT CERT KEY OUT_DIR {starttls|tls|plain}
+In "relay" mode it is the MTA a submission server relays to on loopback: no TLS, no
+AUTH (CERT and KEY are not read).
+Usage: TERN_SMTP_USER=U TERN_SMTP_PASSWORD=P smtp_server.py PORT CERT KEY OUT_DIR {starttls|tls|plain|relay}
 Prints "ready" when listening; stops when stdin closes."""
 import json, os, ssl, sys, itertools
 from aiosmtpd.controller import Controller
@@ -40,11 +42,18 @@ def authenticator(server, session, envelope, mechanism, auth_data):
           and auth_data.password.decode() == password)
     return AuthResult(success=ok, handled=False)
 
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(cert, key)
 common = dict(hostname="127.0.0.1", port=int(port), authenticator=authenticator,
               auth_required=True, auth_require_tls=True)
-if mode == "tls":
+if mode != "relay":
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+if mode == "relay":
+    # A trusted relay on loopback: plain SMTP, no AUTH asked or offered (offered, the
+    # submission server adds AUTH= to MAIL FROM, which aiosmtpd refuses); aiosmtpd offers
+    # AUTH only over TLS here, and there is no TLS.
+    common.update(auth_required=False, auth_require_tls=True)
+    controller = Controller(Handler(), **common)
+elif mode == "tls":
     # The whole connection is TLS; aiosmtpd only counts STARTTLS as TLS for AUTH.
     common.update(auth_require_tls=False)
     controller = Controller(Handler(), ssl_context=ctx, **common)
