@@ -462,7 +462,7 @@ fn sync_without_account_syncs_every_account_and_one_failing_spares_the_other() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("1 of 2 accounts did not sync: work ("),
+        stderr.contains("1 of 2 accounts did not sync: work (why, above)"),
         "{stderr}"
     );
 }

@@ -189,3 +189,87 @@ fn setup_finds_the_servers_by_autoconfig_tries_them_and_adds_the_account_beside_
     );
     assert!(said.contains("3 messages"), "{said}");
 }
+
+#[test]
+fn setup_takes_a_providers_preset_without_the_network_and_oauth2_for_microsoft() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("sub/config.toml");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_LOG", dir.path().join("tern.log"))
+            .args([
+                "--config",
+                cfg.to_str().unwrap(),
+                "setup",
+                "--yes",
+                "--no-check",
+            ])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{said}");
+        said
+    };
+    let said = run(&[
+        "--account",
+        "fm",
+        "--email",
+        "me@fastmail.com",
+        "--password-command",
+        "pass show fm",
+    ]);
+    assert!(said.contains("Found in the Fastmail preset"), "{said}");
+    assert!(said.contains("app password"), "the preset's note: {said}");
+    let said = run(&[
+        "--account",
+        "corp",
+        "--email",
+        "me@outlook.com",
+        "--client-id",
+        "0000-client",
+    ]);
+    assert!(said.contains("tern auth login corp"), "{said}");
+    let c = tern::config::load(&cfg).unwrap();
+    assert_eq!(
+        c.account(None).unwrap().0,
+        "fm",
+        "the first account stays the default"
+    );
+    let fm = &c.accounts["fm"];
+    assert_eq!(fm.imap.host, "imap.fastmail.com");
+    assert_eq!(fm.imap.password_command.as_deref(), Some("pass show fm"));
+    assert_eq!(fm.smtp.as_ref().unwrap().port(), 465);
+    let corp = &c.accounts["corp"];
+    assert_eq!(corp.imap.host, "outlook.office365.com");
+    assert_eq!(corp.imap.auth, tern::config::AuthMethod::Oauth2);
+    assert_eq!(
+        corp.smtp.as_ref().unwrap().auth,
+        tern::config::AuthMethod::Oauth2
+    );
+    let o = corp.oauth2.as_ref().unwrap();
+    assert_eq!(o.provider, tern::config::OAuth2Provider::Microsoft);
+    assert_eq!(o.client_id, "0000-client");
+    // What is missing without questions is named by its flag.
+    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "setup",
+            "--yes",
+            "--email",
+            "x@example.invalid",
+        ])
+        .args(["--imap-host", "127.0.0.1", "--account", "x"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("--password-command"), "{err}");
+}

@@ -300,8 +300,13 @@ fn choose_secret(
         }
     }
     if let Some(cmd) = &a.password_command {
-        let secret = tern_core::secrets::run_password_command(cmd)?;
-        return Ok((SecretRoute::Command(cmd.clone()), Some(secret)));
+        // Run only to try the login: with --no-check, the command may not work yet.
+        let secret = if a.no_check {
+            None
+        } else {
+            Some(tern_core::secrets::run_password_command(cmd)?)
+        };
+        return Ok((SecretRoute::Command(cmd.clone()), secret));
     }
     let keyring = a.keyring
         || (ask.interactive

@@ -54,17 +54,18 @@ pub fn sync_every_account(config: &Config, opts: &SyncOptions) -> anyhow::Result
                 return Err(e);
             }
             eprintln!("tern: account {name}: {e:#}");
-            failed.push(format!("{name} ({e:#})"));
+            // The reason is said here once; the summary only names the account.
+            failed.push(name.clone());
         }
     }
     if failed.is_empty() {
         Ok(())
     } else {
         anyhow::bail!(
-            "{} of {} accounts did not sync: {}",
+            "{} of {} accounts did not sync: {} (why, above)",
             failed.len(),
             names.len(),
-            failed.join("; ")
+            failed.join(", ")
         )
     }
 }

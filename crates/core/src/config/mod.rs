@@ -5,7 +5,7 @@ mod schema;
 
 pub use schema::{
     Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, OAuth2Config, OAuth2Flow,
-    OAuth2Provider, ReaderLayout, Sasl, Security, SmtpConfig,
+    OAuth2Provider, ReaderLayout, Sasl, Security, SmtpConfig, TokenStore,
 };
 
 use std::net::IpAddr;

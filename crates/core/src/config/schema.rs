@@ -128,6 +128,10 @@ pub struct OAuth2Config {
     /// The SASL mechanism the token is given with, for IMAP and SMTP alike.
     #[serde(default)]
     pub sasl: Sasl,
+    /// Where the refresh token is kept: `keyring`, or `file` (a 0600 file under the XDG
+    /// data dir; survives reboots where the kernel keyring does not). Unset: the keyring
+    /// when one is reachable, else the file.
+    pub token_store: Option<TokenStore>,
     /// The loopback port of the browser flow (0 or unset: any free port); fix it when an
     /// `ssh -L` carries the redirect from another machine's browser.
     pub redirect_port: Option<u16>,
@@ -161,6 +165,14 @@ impl OAuth2Provider {
             OAuth2Provider::Custom => "custom",
         }
     }
+}
+
+/// Where an OAuth2 grant is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStore {
+    Keyring,
+    File,
 }
 
 /// How the user grants access.

@@ -29,7 +29,7 @@ impl ConnectSettings {
     pub async fn with_fresh_secret(&self) -> Result<ConnectSettings, ImapError> {
         let mut s = self.clone();
         s.login.secret = self.login.fresh_secret().await.map_err(|e| match e {
-            crate::login::FreshError::Refused(words) => ImapError::Auth(words),
+            crate::login::FreshError::Refused(words) => ImapError::NoSecret(words),
             crate::login::FreshError::Unreachable { why, .. } => ImapError::TokenUnreachable(why),
         })?;
         Ok(s)
@@ -229,19 +229,34 @@ impl async_imap::Authenticator for Plain<'_> {
     }
 }
 
-struct XOAuth2<'a>(&'a str, &'a str);
-impl async_imap::Authenticator for XOAuth2<'_> {
-    type Response = String;
-    fn process(&mut self, _: &[u8]) -> String {
-        format!("user={}\x01auth=Bearer {}\x01\x01", self.0, self.1)
+/// XOAUTH2 / OAUTHBEARER: the token at the first challenge. A refused token comes back
+/// as a second challenge carrying the server's error (JSON); it is answered empty, as
+/// both mechanisms say, so that the server ends with its NO.
+struct Bearer {
+    first: String,
+    sent: bool,
+}
+
+impl Bearer {
+    fn xoauth2(user: &str, token: &str) -> Bearer {
+        Bearer::with(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
+    }
+    fn oauthbearer(user: &str, token: &str) -> Bearer {
+        Bearer::with(format!("n,a={user},\x01auth=Bearer {token}\x01\x01"))
+    }
+    fn with(first: String) -> Bearer {
+        Bearer { first, sent: false }
     }
 }
 
-struct OAuthBearer<'a>(&'a str, &'a str);
-impl async_imap::Authenticator for OAuthBearer<'_> {
+impl async_imap::Authenticator for Bearer {
     type Response = String;
     fn process(&mut self, _: &[u8]) -> String {
-        format!("n,a={},\x01auth=Bearer {}\x01\x01", self.0, self.1)
+        if std::mem::replace(&mut self.sent, true) {
+            String::new()
+        } else {
+            std::mem::take(&mut self.first)
+        }
     }
 }
 
@@ -261,10 +276,14 @@ async fn authenticate(
                 client.authenticate("PLAIN", Plain(user, pass)).await
             }
         }
-        Mechanism::Xoauth2 => client.authenticate("XOAUTH2", XOAuth2(user, pass)).await,
+        Mechanism::Xoauth2 => {
+            client
+                .authenticate("XOAUTH2", Bearer::xoauth2(user, pass))
+                .await
+        }
         Mechanism::Oauthbearer => {
             client
-                .authenticate("OAUTHBEARER", OAuthBearer(user, pass))
+                .authenticate("OAUTHBEARER", Bearer::oauthbearer(user, pass))
                 .await
         }
     };

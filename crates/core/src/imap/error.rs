@@ -16,6 +16,10 @@ pub enum ImapError {
     StartTlsNotOffered { host: String },
     #[error("login refused by the server: {0}")]
     Auth(String),
+    /// No secret could be had (a dead OAuth2 grant, a failing password command): only the
+    /// user can mend it, as a refused login.
+    #[error("{0}")]
+    NoSecret(String),
     /// No token could be had before logging in (its provider cannot be reached).
     #[error("{0}")]
     TokenUnreachable(String),

@@ -171,7 +171,7 @@ async fn run(
         }
         match ended {
             Ended::Shutdown => return,
-            Ended::Lost(ImapError::Auth(words)) => {
+            Ended::Lost(ImapError::Auth(words) | ImapError::NoSecret(words)) => {
                 // Retrying a refused login by itself could lock the account: wait for
                 // the user to ask again.
                 tracing::warn!(%words, "login refused");

@@ -2,7 +2,7 @@
 //! with, taken from `[accounts.NAME.oauth2]`.
 
 use super::OAuthError;
-use crate::config::{OAuth2Config, OAuth2Flow, OAuth2Provider, Sasl};
+use crate::config::{OAuth2Config, OAuth2Flow, OAuth2Provider, Sasl, TokenStore};
 
 /// Where the provider answers, and what is asked of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct OAuth2Settings {
     pub sasl: Sasl,
     /// 0: any free port.
     pub redirect_port: u16,
+    /// None: the keyring when reachable, else the file.
+    pub token_store: Option<TokenStore>,
 }
 
 impl OAuth2Settings {
@@ -120,6 +122,7 @@ impl OAuth2Settings {
             flow,
             sasl: c.sasl,
             redirect_port: c.redirect_port.unwrap_or(0),
+            token_store: c.token_store,
         })
     }
 }

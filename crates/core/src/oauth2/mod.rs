@@ -28,9 +28,10 @@ pub enum OAuthError {
     #[error("cannot reach the OAuth2 provider at {url}: {why}")]
     Unreachable { url: String, why: String },
     /// The refresh token no longer works: only a new login helps.
-    #[error("the OAuth2 grant of account {account:?} is no longer valid ({why}): run `tern auth login {account}`")]
+    // The remedy first: a status line may show only the start.
+    #[error("run `tern auth login {account}`: the OAuth2 grant of account {account:?} is no longer valid ({why})")]
     GrantRefused { account: String, why: String },
-    #[error("account {account:?} has no OAuth2 grant yet: run `tern auth login {account}`")]
+    #[error("run `tern auth login {account}`: account {account:?} has no OAuth2 grant yet")]
     NotLoggedIn { account: String },
     /// The provider answered the login with an error.
     #[error("the OAuth2 provider refused: {0}")]

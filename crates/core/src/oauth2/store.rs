@@ -3,6 +3,7 @@
 //! directory. The user is told which.
 
 use super::{OAuth2Settings, OAuthError};
+use crate::config::TokenStore;
 use crate::secrets::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub struct GrantStore {
     file: PathBuf,
     client_id: String,
     token_url: String,
+    /// None: the keyring when reachable, else the file.
+    only: Option<TokenStore>,
 }
 
 impl GrantStore {
@@ -93,16 +96,26 @@ impl GrantStore {
             file: dir.join(format!("{}.json", safe.trim_start_matches('.'))),
             client_id: s.client_id.clone(),
             token_url: s.endpoints.token_url.clone(),
+            only: s.token_store,
         }
     }
 
     /// The grant, from the keyring or else the file; `None` when there is none for this
     /// account, client and provider.
     pub fn load(&self) -> Result<Option<(Grant, StoredAt)>, OAuthError> {
-        if let Ok(name) = crate::secrets::keyring_name() {
-            if let Ok(Some(text)) = crate::secrets::keyring_get(&self.entry) {
-                let grant = self.parse(&text, &format!("the {name} entry"))?;
-                return Ok(grant.map(|g| (g, StoredAt::Keyring(name))));
+        if self.only != Some(TokenStore::File) {
+            let keyring = crate::secrets::keyring_name()
+                .and_then(|name| crate::secrets::keyring_get(&self.entry).map(|text| (name, text)));
+            match keyring {
+                Ok((name, Some(text))) => {
+                    let grant = self.parse(&text, &format!("the {name} entry"))?;
+                    return Ok(grant.map(|g| (g, StoredAt::Keyring(name))));
+                }
+                Err(e) if self.only == Some(TokenStore::Keyring) => {
+                    return Err(OAuthError::Store(e.to_string()))
+                }
+                _ if self.only == Some(TokenStore::Keyring) => return Ok(None),
+                _ => {}
             }
         }
         match std::fs::read_to_string(&self.file) {
@@ -131,10 +144,20 @@ impl GrantStore {
     /// Keeps the grant: in the keyring when one is reachable, else in the file.
     pub fn save(&self, grant: &Grant) -> Result<StoredAt, OAuthError> {
         let text = serde_json::to_string(grant).map_err(|e| OAuthError::Store(e.to_string()))?;
-        if let Ok(name) = crate::secrets::keyring_set(&self.entry, &text) {
-            // One place only: an older file copy would hold a stale (rotated) token.
-            let _ = std::fs::remove_file(&self.file);
-            return Ok(StoredAt::Keyring(name));
+        if self.only != Some(TokenStore::File) {
+            match crate::secrets::keyring_set(&self.entry, &text) {
+                Ok(name) => {
+                    // One place only: an older file copy would hold a stale (rotated) token.
+                    let _ = std::fs::remove_file(&self.file);
+                    return Ok(StoredAt::Keyring(name));
+                }
+                Err(e) if self.only == Some(TokenStore::Keyring) => {
+                    return Err(OAuthError::Store(format!(
+                        "{e} (token-store = \"keyring\"; \"file\" keeps it in a 0600 file instead)"
+                    )))
+                }
+                Err(_) => {}
+            }
         }
         self.save_file(&text)?;
         Ok(StoredAt::File(self.file.clone()))
@@ -157,7 +180,9 @@ impl GrantStore {
     /// Removes the grant wherever it is; says where it was.
     pub fn forget(&self) -> Result<Vec<StoredAt>, OAuthError> {
         let mut gone = Vec::new();
-        if let Ok(name) = crate::secrets::keyring_name() {
+        if self.only == Some(TokenStore::File) {
+            // The keyring is not asked (there may be none); the file is all there is.
+        } else if let Ok(name) = crate::secrets::keyring_name() {
             if let Ok(true) = crate::secrets::keyring_delete(&self.entry) {
                 gone.push(StoredAt::Keyring(name));
             }

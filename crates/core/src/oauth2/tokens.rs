@@ -7,14 +7,28 @@ use super::{GrantStore, OAuth2Settings, OAuthError};
 use crate::secrets::Secret;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// A token is refreshed this long before it expires, so a login never carries one that
-/// runs out on the way.
+/// A token is refreshed this long before it expires (or at half its life, if shorter),
+/// so a login never carries one that runs out on the way.
 const MARGIN: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 struct Access {
     token: Secret,
     expires_at: Option<SystemTime>,
+    /// When it was had: a short-lived token is refreshed at half its life, not a minute
+    /// before its end.
+    had_at: SystemTime,
+}
+
+impl Access {
+    fn fresh(&self, now: SystemTime) -> bool {
+        let Some(end) = self.expires_at else {
+            return true;
+        };
+        let life = end.duration_since(self.had_at).unwrap_or_default();
+        end.duration_since(now)
+            .is_ok_and(|left| left > MARGIN.min(life / 2))
+    }
 }
 
 /// One account's source of access tokens.
@@ -49,7 +63,11 @@ impl TokenSource {
 
     /// Starts with a token just obtained by a login (no refresh needed for it).
     pub async fn seed(&self, token: Secret, expires_at: Option<SystemTime>) {
-        *self.current.lock().await = Some(Access { token, expires_at });
+        *self.current.lock().await = Some(Access {
+            token,
+            expires_at,
+            had_at: SystemTime::now(),
+        });
     }
 
     pub fn settings(&self) -> &OAuth2Settings {
@@ -59,13 +77,8 @@ impl TokenSource {
     /// A token to log in with now: the one held, unless it expires within a minute.
     pub async fn access_token(&self) -> Result<Secret, OAuthError> {
         let mut current = self.current.lock().await;
-        if let Some(a) = current.as_ref() {
-            let fresh = a
-                .expires_at
-                .is_none_or(|at| at > SystemTime::now() + MARGIN);
-            if fresh {
-                return Ok(a.token.clone());
-            }
+        if let Some(a) = current.as_ref().filter(|a| a.fresh(SystemTime::now())) {
+            return Ok(a.token.clone());
         }
         let a = self.refresh_now().await?;
         *current = Some(a.clone());
@@ -112,6 +125,7 @@ fn refresh_blocking(s: &OAuth2Settings, store: &GrantStore) -> Result<Access, OA
     Ok(Access {
         token: tokens.access,
         expires_at: tokens.expires_at,
+        had_at: now,
     })
 }
 
