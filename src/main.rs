@@ -67,7 +67,8 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Start a throwaway local Dovecot with generated mail and show tern on it
+    /// Start a throwaway local Dovecot with generated mail and show tern on it, e.g.
+    /// `tern demo --messages 300`
     Demo {
         /// How many messages to generate in INBOX
         #[arg(long, default_value_t = 3000)]
@@ -241,6 +242,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the error is that there is no config file at all.
+fn missing_config(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<tern::config::ConfigError>(),
+        Some(tern::config::ConfigError::Missing(_))
+    )
+}
+
 /// Whether a command failed only because what read its output closed the pipe.
 fn reader_went_away(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -352,7 +361,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Some(Command::Man | Command::Completions { .. } | Command::Config { .. }) => Ok(()),
         None => {
-            let config = load()?;
+            let config = match load() {
+                // A newcomer at a terminal: offered the setup, then the client.
+                Err(e) if interactive && missing_config(&e) => {
+                    eprintln!("tern: {e}");
+                    if !cli::setup::offer()? {
+                        return Ok(());
+                    }
+                    cli::setup::setup(&config_path()?, Default::default(), args.trace_imap)?;
+                    load()?
+                }
+                other => other?,
+            };
             // `--account NAME` opens that one; else every account, the default shown first.
             let names = match args.account.as_deref() {
                 Some(name) => vec![config.account(Some(name))?.0.to_string()],

@@ -464,5 +464,21 @@ fn browser_login_takes_its_own_redirect_only_and_oauthbearer_serves_imap_and_smt
         "{logins}"
     );
     drop(t);
-    assert_no_tokens(&w.log(), &[w.refresh_token()]);
+    let kept = w.refresh_token();
+    assert_no_tokens(&w.log(), std::slice::from_ref(&kept));
+
+    // Logout revokes the grant at the provider, then forgets it here.
+    let (ok, out) = w.run(&["auth", "logout", "test"]);
+    assert!(ok && out.contains("Revoked at the provider."), "{out}");
+    assert!(!w.grant_file().exists());
+    let reply = tern_testkit::oauth2_server::http_post_form(
+        &w.oauth.token_url(),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &kept),
+            ("client_id", w.oauth.client_id()),
+        ],
+    )
+    .unwrap();
+    assert!(reply.body.contains("invalid_grant"), "{}", reply.body);
 }

@@ -273,3 +273,72 @@ fn setup_takes_a_providers_preset_without_the_network_and_oauth2_for_microsoft()
     assert!(!out.status.success());
     assert!(err.contains("--password-command"), "{err}");
 }
+
+#[test]
+fn a_newcomer_without_a_config_is_offered_the_setup_answers_its_questions_and_reads_mail() {
+    let d = server(DovecotOptions {
+        users: vec![("sender".into(), "smtp-secret-42".into())],
+        ..Default::default()
+    });
+    fill(&d, "INBOX", 3, 9);
+    let smtp = SmtpServer::start(d.root(), SmtpMode::Starttls).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("tern/config.toml");
+    let ca = d.ca_pem_path().display().to_string();
+    let t = support::tmux::Tmux::start_shell();
+    // The test CA is trusted as a company's CA would be, for every program.
+    t.keys(&[
+        &format!(
+            "TERN_LOG={log} SSL_CERT_FILE={ca} XDG_CACHE_HOME={cache} {bin} --config {cfg} ",
+            log = dir.path().join("tern.log").display(),
+            cache = dir.path().join("cache").display(),
+            bin = env!("CARGO_BIN_EXE_tern"),
+            cfg = cfg.display(),
+        ),
+        "Enter",
+    ]);
+    t.wait_for_all(&[
+        "no config file at",
+        "tern setup",
+        "Set up an account now? (Y/n)",
+    ]);
+    t.keys(&["Enter"]);
+    t.wait_for("Your email address:");
+    t.keys(&["sender@example.org", "Enter"]);
+    t.wait_for("Your name, as others see it:");
+    t.keys(&["Sam Sender", "Enter"]);
+    t.wait_for("A short name for this account [example]:");
+    t.keys(&["Enter"]);
+    // No preset, and autoconfig.example.org does not resolve here: tern says so and asks.
+    t.wait_for("IMAP server:");
+    t.keys(&["127.0.0.1", "Enter"]);
+    t.wait_for("IMAP security (tls, starttls) [tls]:");
+    t.keys(&["Enter"]);
+    t.wait_for("IMAP port [993]:");
+    t.keys(&[&d.tls_port().to_string(), "Enter"]);
+    t.wait_for("User name [sender@example.org]:");
+    t.keys(&["sender", "Enter"]);
+    t.wait_for("SMTP server (blank: no sending):");
+    t.keys(&["127.0.0.1", "Enter"]);
+    t.wait_for("SMTP security (tls, starttls) [starttls]:");
+    t.keys(&["Enter"]);
+    t.wait_for("SMTP port [587]:");
+    t.keys(&[&smtp.port().to_string(), "Enter"]);
+    t.wait_for("Where is the password kept?");
+    t.keys(&["2", "Enter"]);
+    t.wait_for("The command");
+    t.keys(&["echo smtp-secret-42", "Enter"]);
+    // Both servers are tried, the account written, and the client opens on it.
+    t.wait_for_all(&["| online", "1/3"]);
+    let c = tern::config::load(&cfg).unwrap();
+    let a = &c.accounts["example"];
+    assert!(a.default);
+    assert_eq!(a.name.as_deref(), Some("Sam Sender"));
+    assert_eq!(a.imap.port(), d.tls_port());
+    assert_eq!(
+        a.imap.password_command.as_deref(),
+        Some("echo smtp-secret-42")
+    );
+    assert_eq!(a.smtp.as_ref().unwrap().port(), smtp.port());
+    t.keys(&["q"]);
+}

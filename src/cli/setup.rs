@@ -343,6 +343,15 @@ fn choose_secret(
     bail!("how to get the password is needed: --password-command CMD, --keyring (the password on standard input), or --oauth2-provider with --client-id")
 }
 
+/// Asks whether to run the setup now (tern started with no config); true for yes.
+pub fn offer() -> anyhow::Result<bool> {
+    print!("Set up an account now? (Y/n): ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(!line.trim().to_ascii_lowercase().starts_with('n'))
+}
+
 /// `tern setup`.
 pub fn setup(config_path: &Path, a: SetupArgs, trace: bool) -> anyhow::Result<()> {
     let interactive = !a.yes && std::io::stdin().is_terminal();

@@ -40,10 +40,19 @@ fn system_roots(ctx: &mut SslContextBuilder) -> Result<(), openssl::error::Error
             .unwrap_or(false)
     });
     match (hashed, &probe.cert_file) {
-        (Some(dir), _) => ctx.load_verify_locations(None, Some(dir)),
-        (None, Some(file)) => ctx.load_verify_locations(Some(file), None),
-        (None, None) => ctx.set_default_verify_paths(),
+        (Some(dir), _) => ctx.load_verify_locations(None, Some(dir))?,
+        (None, Some(file)) => ctx.load_verify_locations(Some(file), None)?,
+        (None, None) => ctx.set_default_verify_paths()?,
     }
+    // A bundle named by SSL_CERT_FILE is trusted too, as OpenSSL and the HTTP client do
+    // (a company's CA for every program, without ca-certificate in each account).
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE")
+        .map(std::path::PathBuf::from)
+        .filter(|f| f.is_file())
+    {
+        ctx.load_verify_locations(Some(&file), None)?;
+    }
+    Ok(())
 }
 
 /// A client context: TLS 1.2 or newer, peer verification on, system roots plus `ca`.

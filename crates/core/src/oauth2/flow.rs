@@ -334,11 +334,49 @@ pub fn revoke(s: &OAuth2Settings, refresh_token: &Secret) -> Result<bool, OAuthE
     let http = Http::new();
     let c = client(s)?;
     let url = s.endpoints.revocation_url.clone().unwrap_or_default();
-    c.revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
+    let request = c.revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
         refresh_token.expose().to_string(),
-    )))
-    .map_err(|e| OAuthError::Config(e.to_string()))?
-    .request(&http)
-    .map_err(|e| token_error(s, &url, e))?;
+    )));
+    match request {
+        Ok(r) => r.request(&http).map_err(|e| token_error(s, &url, e))?,
+        // The crate takes https only; plain http is allowed (by `check_url`) to a
+        // provider on this machine, so the RFC 7009 form is posted here.
+        Err(oauth2::ConfigurationError::InsecureUrl(_)) => {
+            revoke_on_loopback(s, &url, refresh_token)?
+        }
+        Err(e) => return Err(OAuthError::Config(e.to_string())),
+    }
     Ok(true)
+}
+
+/// RFC 7009 §2.1: the token, its type, and the client's id, as a form.
+fn revoke_on_loopback(s: &OAuth2Settings, url: &str, token: &Secret) -> Result<(), OAuthError> {
+    super::http::check_url(url).map_err(OAuthError::Config)?;
+    let form: String = oauth2::url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token.expose())
+        .append_pair("token_type_hint", "refresh_token")
+        .append_pair("client_id", &s.client_id)
+        .finish();
+    let mut reply = crate::web::agent()
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(form)
+        .map_err(|e| OAuthError::Unreachable {
+            url: url.to_string(),
+            why: crate::web::describe(&e),
+        })?;
+    if reply.status().is_success() {
+        return Ok(());
+    }
+    let body = reply
+        .body_mut()
+        .with_config()
+        .limit(4096)
+        .read_to_string()
+        .unwrap_or_default();
+    Err(OAuthError::Refused(format!(
+        "HTTP {}: {}",
+        reply.status(),
+        crate::mail::sanitize(&body)
+    )))
 }
