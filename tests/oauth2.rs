@@ -233,7 +233,11 @@ fn device_login_then_sync_idle_and_send_on_tokens_refreshed_as_they_expire() {
         said.contains("Logged in. The refresh token is kept in"),
         "{said}"
     );
-    assert!(said.contains("takes the token"), "{said}");
+    assert!(said.contains("The IMAP server 127.0.0.1"), "{said}");
+    assert!(
+        said.contains("The SMTP server 127.0.0.1"),
+        "both servers take the token: {said}"
+    );
     // The grant is a 0600 file in a 0700 folder.
     assert_eq!(mode(&w.grant_file()), 0o600);
     assert_eq!(mode(w.grant_file().parent().unwrap()), 0o700);

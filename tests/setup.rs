@@ -342,3 +342,49 @@ fn a_newcomer_without_a_config_is_offered_the_setup_answers_its_questions_and_re
     assert_eq!(a.smtp.as_ref().unwrap().port(), smtp.port());
     t.keys(&["q"]);
 }
+
+#[test]
+fn asked_at_a_terminal_setup_offers_oauth2_where_the_provider_wants_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let t = support::tmux::Tmux::start_shell();
+    t.keys(&[
+        &format!(
+            "TERN_LOG={log} {bin} --config {cfg} setup",
+            log = dir.path().join("tern.log").display(),
+            bin = env!("CARGO_BIN_EXE_tern"),
+            cfg = cfg.display(),
+        ),
+        "Enter",
+    ]);
+    t.wait_for("Your email address:");
+    t.keys(&["me@outlook.com", "Enter"]);
+    t.wait_for("Your name, as others see it:");
+    t.keys(&["Enter"]);
+    t.wait_for("A short name for this account [outlook]:");
+    t.keys(&["work", "Enter"]);
+    t.wait_for_all(&[
+        "Found in the Microsoft 365 / Outlook.com preset",
+        "OAuth2 is the way in",
+        "Use these servers? (Y/n)",
+    ]);
+    t.keys(&["Enter"]);
+    t.wait_for("Log in with OAuth2 (microsoft)? (Y/n)");
+    t.keys(&["Enter"]);
+    t.wait_for("Your OAuth2 client id");
+    t.keys(&["my-client-id", "Enter"]);
+    t.wait_for_all(&[
+        "Now log in with OAuth2: `tern auth login work`",
+        "Log in now? (Y/n)",
+    ]);
+    // Not now: the provider is on the internet.
+    t.keys(&["n", "Enter"]);
+    let c = tern::config::load(&cfg).unwrap();
+    let a = &c.accounts["work"];
+    assert_eq!(a.imap.auth, tern::config::AuthMethod::Oauth2);
+    assert_eq!(a.oauth2.as_ref().unwrap().client_id, "my-client-id");
+    assert_eq!(
+        a.smtp.as_ref().unwrap().host.as_deref(),
+        Some("smtp.office365.com")
+    );
+}

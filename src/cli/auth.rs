@@ -50,10 +50,35 @@ pub fn login(config: &Config, account: &str, trace: bool) -> anyhow::Result<()> 
     let at = GrantStore::new(&s).save(&grant)?;
     println!("Logged in. The refresh token is kept in {at}.");
     let (_, acct) = config.account(Some(account))?;
+    let source = Arc::new(TokenSource::new(s.clone()));
+    source.seed_blocking(tokens.access.clone(), tokens.expires_at);
     if acct.imap.auth == AuthMethod::Oauth2 {
-        let source = Arc::new(TokenSource::new(s.clone()));
-        check_imap(config, account, source, tokens, trace)?;
+        check_imap(config, account, source.clone(), trace)?;
     }
+    if acct
+        .smtp
+        .as_ref()
+        .is_some_and(|s| s.auth == AuthMethod::Oauth2)
+    {
+        check_smtp(config, account, source)?;
+    }
+    Ok(())
+}
+
+/// Logs in to the SMTP server once with the token (sending nothing).
+fn check_smtp(config: &Config, account: &str, source: Arc<TokenSource>) -> anyhow::Result<()> {
+    let ctx = super::account::open_account(config, Some(account))?;
+    let Some(tern_core::compose::send::Transport::Smtp(mut smtp)) = ctx.transport(false)? else {
+        return Ok(());
+    };
+    smtp.oauth = Some(source);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(tern_core::compose::send::check(&smtp))
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("the SMTP server {} did not take the token", smtp.addr()))?;
+    println!("The SMTP server {} takes the token.", smtp.addr());
     Ok(())
 }
 
@@ -62,7 +87,6 @@ fn check_imap(
     config: &Config,
     account: &str,
     source: Arc<TokenSource>,
-    tokens: oauth2::Tokens,
     trace: bool,
 ) -> anyhow::Result<()> {
     let ctx = super::account::open_account(config, Some(account))?;
@@ -73,7 +97,6 @@ fn check_imap(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        source.seed(tokens.access, tokens.expires_at).await;
         let conn = tern_core::imap::connect(&settings).await?;
         conn.logout().await;
         Ok::<_, tern_core::imap::ImapError>(())

@@ -78,7 +78,7 @@ async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
         MechanismOf::Password => vec![Mechanism::Plain, Mechanism::Login],
         MechanismOf::Xoauth2 => vec![Mechanism::Xoauth2],
         // lettre has no OAUTHBEARER: the exchange is done on its connection by hand.
-        MechanismOf::Oauthbearer => return send_oauthbearer(s, built, &secret).await,
+        MechanismOf::Oauthbearer => return send_oauthbearer(s, Some(built), &secret).await,
     };
     let tls = tls_mode(s)?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
@@ -132,9 +132,11 @@ fn envelope_of(built: &Built) -> Result<lettre::address::Envelope, String> {
 
 /// SMTP with AUTH OAUTHBEARER (RFC 7628) on lettre's connection: TLS as configured, the
 /// token as the initial response, and on refusal the `AQ==` that ends the exchange.
+/// Without a message (`None`), it logs in and says goodbye: the check of `tern setup`
+/// and `tern auth login`.
 async fn send_oauthbearer(
     s: &SmtpSettings,
-    built: &Built,
+    built: Option<&Built>,
     token: &crate::secrets::Secret,
 ) -> Result<(), Failure> {
     use lettre::transport::smtp::client::AsyncSmtpConnection;
@@ -176,10 +178,12 @@ async fn send_oauthbearer(
             end.first_line().unwrap_or("")
         )));
     }
-    let envelope = envelope_of(built)?;
-    conn.send(&envelope, &built.wire)
-        .await
-        .map_err(Failure::Smtp)?;
+    if let Some(built) = built {
+        let envelope = envelope_of(built)?;
+        conn.send(&envelope, &built.wire)
+            .await
+            .map_err(Failure::Smtp)?;
+    }
     let _ = conn.quit().await;
     Ok(())
 }
@@ -243,17 +247,28 @@ async fn send_sendmail(cmd: &[String], built: &Built) -> Result<(), String> {
     }
 }
 
-/// Connects, secures and logs in to the SMTP server, sending nothing (`tern setup`).
+/// Connects, secures and logs in to the SMTP server, sending nothing (`tern setup`,
+/// `tern auth login`).
 pub async fn check(s: &SmtpSettings) -> Result<(), String> {
+    let secret = s.fresh_secret().await.map_err(|e| e.to_string())?;
+    let mechanisms = match s.mechanism() {
+        MechanismOf::Password => vec![Mechanism::Plain, Mechanism::Login],
+        MechanismOf::Xoauth2 => vec![Mechanism::Xoauth2],
+        MechanismOf::Oauthbearer => {
+            return send_oauthbearer(s, None, &secret)
+                .await
+                .map_err(|f| f.words(s))
+        }
+    };
     let transport: AsyncSmtpTransport<Tokio1Executor> =
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
             .port(s.port)
             .tls(tls_mode(s)?)
             .credentials(Credentials::new(
                 s.username.clone(),
-                s.secret.expose().to_string(),
+                secret.expose().to_string(),
             ))
-            .authentication(vec![Mechanism::Plain, Mechanism::Login])
+            .authentication(mechanisms)
             .timeout(Some(TIMEOUT))
             .build();
     match transport.test_connection().await {

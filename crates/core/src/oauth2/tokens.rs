@@ -61,9 +61,10 @@ impl TokenSource {
         }
     }
 
-    /// Starts with a token just obtained by a login (no refresh needed for it).
-    pub async fn seed(&self, token: Secret, expires_at: Option<SystemTime>) {
-        *self.current.lock().await = Some(Access {
+    /// Starts with a token just obtained by a login (no refresh needed for it); called
+    /// outside a runtime (the command line).
+    pub fn seed_blocking(&self, token: Secret, expires_at: Option<SystemTime>) {
+        *self.current.blocking_lock() = Some(Access {
             token,
             expires_at,
             had_at: SystemTime::now(),
