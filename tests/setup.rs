@@ -324,7 +324,7 @@ fn a_newcomer_without_a_config_is_offered_the_setup_answers_its_questions_and_re
     t.keys(&["Enter"]);
     t.wait_for("SMTP port [587]:");
     t.keys(&[&smtp.port().to_string(), "Enter"]);
-    t.wait_for("Where is the password kept?");
+    t.wait_for_all(&["Where is the password kept?", "1, 2 or 3 [1]:"]);
     t.keys(&["2", "Enter"]);
     t.wait_for("The command");
     t.keys(&["echo smtp-secret-42", "Enter"]);

@@ -308,37 +308,47 @@ fn choose_secret(
         };
         return Ok((SecretRoute::Command(cmd.clone()), secret));
     }
-    let keyring = a.keyring
-        || (ask.interactive
-            && ask
-                .ask("Where is the password kept? 1) the OS keyring (typed now)  2) a command that prints it  3) asked at each start", Some("1"), "")?
-                .starts_with('1'));
-    if keyring {
-        let pass = if std::io::stdin().is_terminal() {
-            rpassword::prompt_password(format!(
-                "Password for {}@{}: ",
-                found.imap.username, found.imap.host
-            ))?
-        } else {
-            let mut line = String::new();
-            ask.input.read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_string()
-        };
-        anyhow::ensure!(!pass.is_empty(), "no password given");
-        return Ok((SecretRoute::Keyring, Some(Secret::new(pass))));
-    }
-    if ask.interactive {
-        let cmd = ask.ask(
-            "The command (run by sh -c; blank: ask at each start)",
-            Some(""),
-            "",
-        )?;
-        if !cmd.is_empty() {
+    let choice = if a.keyring {
+        "1".to_string()
+    } else if ask.interactive {
+        println!("Where is the password kept?");
+        println!("  1) in the OS keyring (typed now, once)");
+        println!("  2) a command prints it (pass, gopass, secret-tool...)");
+        println!("  3) nowhere: tern asks at each start");
+        ask.ask("1, 2 or 3", Some("1"), "")?
+    } else {
+        String::new()
+    };
+    match choice.trim() {
+        "1" => {
+            let pass = if std::io::stdin().is_terminal() {
+                rpassword::prompt_password(format!(
+                    "Password for {}@{}: ",
+                    found.imap.username, found.imap.host
+                ))?
+            } else {
+                let mut line = String::new();
+                ask.input.read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            };
+            anyhow::ensure!(!pass.is_empty(), "no password given");
+            return Ok((SecretRoute::Keyring, Some(Secret::new(pass))));
+        }
+        "2" => {
+            let cmd = ask.ask(
+                "The command (run by sh -c), e.g. pass show mail/me",
+                None,
+                "",
+            )?;
             let secret = tern_core::secrets::run_password_command(&cmd)?;
             return Ok((SecretRoute::Command(cmd), Some(secret)));
         }
-        let pass = rpassword::prompt_password("Password, to check the login now (not kept): ")?;
-        return Ok((SecretRoute::Prompt, Some(Secret::new(pass))));
+        "3" => {
+            let pass = rpassword::prompt_password("Password, to try the login now (not kept): ")?;
+            return Ok((SecretRoute::Prompt, Some(Secret::new(pass))));
+        }
+        "" => {}
+        other => bail!("{other:?} is not 1, 2 or 3"),
     }
     bail!("how to get the password is needed: --password-command CMD, --keyring (the password on standard input), or --oauth2-provider with --client-id")
 }
