@@ -74,23 +74,11 @@ fn refused_login(e: &lettre::transport::smtp::Error) -> bool {
 async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
     // Tokens expire: a password command or OAuth2 is asked again for each send.
     let secret = s.fresh_secret().await.map_err(|e| e.to_string())?;
-    let mechanisms = match s.mechanism() {
-        MechanismOf::Password => vec![Mechanism::Plain, Mechanism::Login],
-        MechanismOf::Xoauth2 => vec![Mechanism::Xoauth2],
+    let Some(mechanisms) = lettre_mechanisms(s) else {
         // lettre has no OAUTHBEARER: the exchange is done on its connection by hand.
-        MechanismOf::Oauthbearer => return send_oauthbearer(s, Some(built), &secret).await,
+        return send_oauthbearer(s, Some(built), &secret).await;
     };
-    let tls = tls_mode(s)?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-        .port(s.port)
-        .tls(tls)
-        .credentials(Credentials::new(
-            s.username.clone(),
-            secret.expose().to_string(),
-        ))
-        .authentication(mechanisms)
-        .timeout(Some(TIMEOUT))
-        .build();
+    let transport = transport(s, &secret, mechanisms)?;
     let envelope = envelope_of(built)?;
     transport
         .send_raw(&envelope, &built.wire)
@@ -100,6 +88,35 @@ async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The mechanisms lettre logs in with; None for OAUTHBEARER, which it lacks.
+fn lettre_mechanisms(s: &SmtpSettings) -> Option<Vec<Mechanism>> {
+    match s.mechanism() {
+        MechanismOf::Password => Some(vec![Mechanism::Plain, Mechanism::Login]),
+        MechanismOf::Xoauth2 => Some(vec![Mechanism::Xoauth2]),
+        MechanismOf::Oauthbearer => None,
+    }
+}
+
+/// lettre's transport for these settings and this secret.
+fn transport(
+    s: &SmtpSettings,
+    secret: &crate::secrets::Secret,
+    mechanisms: Vec<Mechanism>,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    Ok(
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
+            .port(s.port)
+            .tls(tls_mode(s)?)
+            .credentials(Credentials::new(
+                s.username.clone(),
+                secret.expose().to_string(),
+            ))
+            .authentication(mechanisms)
+            .timeout(Some(TIMEOUT))
+            .build(),
+    )
+}
 
 fn tls_mode(s: &SmtpSettings) -> Result<Tls, String> {
     Ok(match s.security {
@@ -251,26 +268,12 @@ async fn send_sendmail(cmd: &[String], built: &Built) -> Result<(), String> {
 /// `tern auth login`).
 pub async fn check(s: &SmtpSettings) -> Result<(), String> {
     let secret = s.fresh_secret().await.map_err(|e| e.to_string())?;
-    let mechanisms = match s.mechanism() {
-        MechanismOf::Password => vec![Mechanism::Plain, Mechanism::Login],
-        MechanismOf::Xoauth2 => vec![Mechanism::Xoauth2],
-        MechanismOf::Oauthbearer => {
-            return send_oauthbearer(s, None, &secret)
-                .await
-                .map_err(|f| f.words(s))
-        }
+    let Some(mechanisms) = lettre_mechanisms(s) else {
+        return send_oauthbearer(s, None, &secret)
+            .await
+            .map_err(|f| f.words(s));
     };
-    let transport: AsyncSmtpTransport<Tokio1Executor> =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-            .port(s.port)
-            .tls(tls_mode(s)?)
-            .credentials(Credentials::new(
-                s.username.clone(),
-                secret.expose().to_string(),
-            ))
-            .authentication(mechanisms)
-            .timeout(Some(TIMEOUT))
-            .build();
+    let transport = transport(s, &secret, mechanisms)?;
     match transport.test_connection().await {
         Ok(true) => Ok(()),
         Ok(false) => Err(format!("{} did not answer NOOP", s.addr())),
