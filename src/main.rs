@@ -41,6 +41,10 @@ enum Command {
         /// A folder to sync; repeat for several
         #[arg(long = "folder", value_name = "FOLDER")]
         folders: Vec<String>,
+        /// Then fetch the bodies of the account's prefetch window (default 30 days) for
+        /// offline reading; `--bodies all` every body, `--bodies 90d` another window
+        #[arg(long, value_name = "WINDOW", num_args = 0..=1, default_missing_value = "window")]
+        bodies: Option<String>,
     },
     /// Print the newest messages of a folder from the cache, e.g. `tern list --limit 10`
     /// or `tern list --folder Archive --json`
@@ -284,13 +288,25 @@ fn run(args: Args) -> anyhow::Result<()> {
         || -> anyhow::Result<tern::config::Config> { Ok(tern::config::load(&config_path()?)?) };
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
     match args.command {
-        Some(Command::Sync { account, folders }) => {
+        Some(Command::Sync {
+            account,
+            folders,
+            bodies,
+        }) => {
             let config = load()?;
+            let bodies = match bodies.as_deref() {
+                None => None,
+                Some("window") => Some(None),
+                Some(w) => Some(Some(
+                    tern::config::Prefetch::parse(w).map_err(anyhow::Error::msg)?,
+                )),
+            };
             let opts = cli::SyncOptions {
                 folders,
                 trace_imap: args.trace_imap,
                 interactive,
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                bodies,
             };
             match account {
                 Some(name) => cli::sync_account(&config, &name, &opts),

@@ -32,7 +32,7 @@ pub fn token_source(name: &str, account: &Account) -> anyhow::Result<Option<Arc<
 }
 
 /// Default bytes of bodies kept in the cache.
-pub const DEFAULT_BODY_CACHE_MB: u64 = 256;
+pub const DEFAULT_BODY_CACHE_MB: u64 = 2048;
 
 /// Opens the account's cache, printing any notice (for example a rebuild) to stderr.
 pub fn open_account(config: &Config, name: Option<&str>) -> anyhow::Result<AccountContext> {

@@ -29,6 +29,7 @@ pub fn client_account(
         folders: a.folders.clone(),
         watch: a.watch.clone().unwrap_or_else(|| vec!["INBOX".to_string()]),
         status_every: std::time::Duration::from_secs(a.poll_seconds.unwrap_or(60)),
+        prefetch: a.prefetch(),
         ..Default::default()
     };
     let (identity, problem) = tern_core::compose::Identity::of_account(a);

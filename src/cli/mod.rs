@@ -5,6 +5,7 @@
 mod account;
 mod addresses;
 pub mod auth;
+mod bodies;
 mod client;
 #[cfg(feature = "demo")]
 mod demo;

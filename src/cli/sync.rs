@@ -15,12 +15,21 @@ pub struct SyncOptions {
     pub trace_imap: bool,
     pub interactive: bool,
     pub progress: bool,
+    /// `--bodies [all]`: after the headers, fetch bodies (None: headers only; `Some(None)`:
+    /// the account's prefetch window; `Some(Some(w))`: this window).
+    pub bodies: Option<Option<tern_core::config::Prefetch>>,
 }
 
 /// `tern sync --account NAME`: that account, through the running client when it holds
 /// the cache.
 pub fn sync_account(config: &Config, name: &str, opts: &SyncOptions) -> anyhow::Result<()> {
     let ctx = match super::open_account(config, Some(name)) {
+        Err(e) if super::in_use(&e) && opts.bodies.is_some() => {
+            anyhow::bail!(
+                "tern is running on account {name} and holds its cache; it fetches bodies itself \
+                 (prefetch in the config): quit it to run `tern sync --bodies`"
+            )
+        }
         Err(e) if super::in_use(&e) => {
             let request = tern_core::control::Request::Sync {
                 folders: opts.folders.clone(),
@@ -152,6 +161,14 @@ pub async fn sync(ctx: &AccountContext, opts: &SyncOptions) -> anyhow::Result<()
         total.new += r.new;
         total.changed += r.changed;
         total.removed += r.removed;
+    }
+    if let Some(window) = opts.bodies {
+        let window = window.unwrap_or(match ctx.account.prefetch() {
+            tern_core::config::Prefetch::None => tern_core::config::Prefetch::Days(30),
+            w => w,
+        });
+        let names: Vec<String> = folders.iter().map(|(n, _)| n.clone()).collect();
+        super::bodies::fetch(&mut conn, ctx, &names, window, opts.progress, &mut out).await?;
     }
     writeln!(
         out,

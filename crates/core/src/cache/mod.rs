@@ -3,9 +3,11 @@
 //! any moment leaves the last committed state. A damaged file is set aside and rebuilt
 //! from the server, one from another schema version rebuilt; either way the caller is told.
 
+mod bodies;
 mod open;
 mod store;
 
+pub use bodies::MissingBodies;
 pub use open::{
     account_stem, open, open_with_memory, CacheNotice, CLIENT_MEMORY_BUDGET, MEMORY_BUDGET,
 };

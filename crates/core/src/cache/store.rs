@@ -10,15 +10,16 @@ pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const FOLDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("folders");
-type MsgKey<'a> = (&'a str, u32, u32);
-const MESSAGES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("messages");
+pub(super) type MsgKey<'a> = (&'a str, u32, u32);
+pub(super) const MESSAGES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("messages");
 /// (folder, uidvalidity, sort date, uid): newest-first listing without loading a folder.
-const BY_DATE: TableDefinition<(&str, u32, i64, u32), ()> = TableDefinition::new("by_date");
-const BODIES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("bodies");
+pub(super) const BY_DATE: TableDefinition<(&str, u32, i64, u32), ()> =
+    TableDefinition::new("by_date");
+pub(super) const BODIES: TableDefinition<MsgKey, &[u8]> = TableDefinition::new("bodies");
 /// Messages cached per (folder, uidvalidity), kept with every change so counting is free.
 const COUNTS: TableDefinition<(&str, u32), u64> = TableDefinition::new("counts");
 /// (last use tick, size) of each cached body, for least-recently-used eviction.
-const BODY_USE: TableDefinition<MsgKey, (u64, u64)> = TableDefinition::new("body_use");
+pub(super) const BODY_USE: TableDefinition<MsgKey, (u64, u64)> = TableDefinition::new("body_use");
 
 /// What the cache knows of a folder's server state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,16 +45,19 @@ pub struct Batch {
 
 /// An open cache.
 pub struct Cache {
-    db: redb::Database,
+    pub(super) db: redb::Database,
     path: PathBuf,
-    body_budget: u64,
+    pub(super) body_budget: u64,
+    /// Bodies of messages dated at or after this (Unix seconds) are the prefetch
+    /// window's: dropped only when the older ones are not enough (`i64::MAX`: none).
+    pub(super) keep_since: std::sync::atomic::AtomicI64,
 }
 
-fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
+pub(super) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
     postcard::to_allocvec(v).map_err(|e| CacheError::Decode(e.to_string()))
 }
 
-fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheError> {
+pub(super) fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheError> {
     postcard::from_bytes(b).map_err(|e| CacheError::Decode(e.to_string()))
 }
 
@@ -63,6 +67,7 @@ impl Cache {
             db,
             path,
             body_budget,
+            keep_since: std::sync::atomic::AtomicI64::new(i64::MAX),
         }
     }
 
@@ -87,6 +92,7 @@ impl Cache {
             tx.open_table(BODY_USE)?;
             tx.open_table(COUNTS)?;
         }
+        super::bodies::new_index(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -144,15 +150,13 @@ impl Cache {
     /// Drops every row of a folder (its UIDVALIDITY changed, or it was deleted).
     pub fn reset_folder(&self, folder: &str) -> Result<(), CacheError> {
         let tx = self.db.begin_write()?;
+        // Before the messages' tables are opened: it may read them (a table opens once).
+        super::bodies::forget_folder(&tx, folder)?;
         {
             let mut msgs = tx.open_table(MESSAGES)?;
             let mut by_date = tx.open_table(BY_DATE)?;
-            let mut bodies = tx.open_table(BODIES)?;
-            let mut body_use = tx.open_table(BODY_USE)?;
             let all = (folder, 0u32, 0u32)..=(folder, u32::MAX, u32::MAX);
             msgs.retain_in(all.clone(), |_, _| false)?;
-            bodies.retain_in(all.clone(), |_, _| false)?;
-            body_use.retain_in(all, |_, _| false)?;
             tx.open_table(COUNTS)?
                 .retain_in((folder, 0u32)..=(folder, u32::MAX), |_, _| false)?;
             by_date.retain_in(
@@ -168,6 +172,8 @@ impl Cache {
     /// Applies a batch of changes to a folder atomically.
     pub fn apply(&self, folder: &str, uidv: UidValidity, batch: &Batch) -> Result<(), CacheError> {
         let tx = self.db.begin_write()?;
+        // Before the messages' tables are opened: it may read them (a table opens once).
+        super::bodies::forget(&tx, folder, uidv, &batch.removals)?;
         {
             let mut msgs = tx.open_table(MESSAGES)?;
             let mut by_date = tx.open_table(BY_DATE)?;
@@ -196,8 +202,6 @@ impl Cache {
                     msgs.insert((folder, uidv, *uid), encode(&m)?.as_slice())?;
                 }
             }
-            let mut bodies = tx.open_table(BODIES)?;
-            let mut body_use = tx.open_table(BODY_USE)?;
             for uid in &batch.removals {
                 let old = msgs
                     .remove((folder, uidv, *uid))?
@@ -207,8 +211,6 @@ impl Cache {
                     by_date.remove((folder, uidv, old.sort_date(), *uid))?;
                     delta -= 1;
                 }
-                bodies.remove((folder, uidv, *uid))?;
-                body_use.remove((folder, uidv, *uid))?;
             }
             if delta != 0 {
                 let mut counts = tx.open_table(COUNTS)?;
@@ -391,73 +393,9 @@ impl Cache {
         let v = t.get((folder, uidv, uid))?;
         v.map(|v| decode(v.value())).transpose()
     }
-
-    /// A cached body, marking it recently used.
-    pub fn body(
-        &self,
-        folder: &str,
-        uidv: UidValidity,
-        uid: Uid,
-    ) -> Result<Option<Vec<u8>>, CacheError> {
-        let body = {
-            let tx = self.db.begin_read()?;
-            let t = tx.open_table(BODIES)?;
-            let v = t.get((folder, uidv, uid))?;
-            v.map(|v| v.value().to_vec())
-        };
-        if let Some(b) = &body {
-            let tx = self.db.begin_write()?;
-            tx.open_table(BODY_USE)?
-                .insert((folder, uidv, uid), (next_tick(), b.len() as u64))?;
-            tx.commit()?;
-        }
-        Ok(body)
-    }
-
-    /// Stores a body, dropping the least recently used ones beyond the budget.
-    pub fn put_body(
-        &self,
-        folder: &str,
-        uidv: UidValidity,
-        uid: Uid,
-        raw: &[u8],
-    ) -> Result<(), CacheError> {
-        if raw.len() as u64 > self.body_budget {
-            return Ok(());
-        }
-        let tx = self.db.begin_write()?;
-        {
-            let mut bodies = tx.open_table(BODIES)?;
-            let mut body_use = tx.open_table(BODY_USE)?;
-            bodies.insert((folder, uidv, uid), raw)?;
-            body_use.insert((folder, uidv, uid), (next_tick(), raw.len() as u64))?;
-            let mut entries = Vec::new();
-            let mut total = 0u64;
-            for row in body_use.iter()? {
-                let (k, v) = row?;
-                let (f, v2, u) = k.value();
-                let (tick, size) = v.value();
-                total += size;
-                entries.push((tick, size, f.to_string(), v2, u));
-            }
-            if total > self.body_budget {
-                entries.sort_by_key(|e| e.0);
-                for (_, size, f, v2, u) in entries {
-                    if total <= self.body_budget {
-                        break;
-                    }
-                    bodies.remove((f.as_str(), v2, u))?;
-                    body_use.remove((f.as_str(), v2, u))?;
-                    total -= size;
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
 }
 
-fn next_tick() -> u64 {
+pub(super) fn next_tick() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)

@@ -214,3 +214,86 @@ fn whole_folder_rows_come_in_the_date_index_order() {
         .collect();
     assert_eq!(head, vec![5, 7, 1]);
 }
+
+#[test]
+fn the_prefetch_windows_bodies_go_last_and_the_total_follows_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "acct", 300).unwrap();
+    let batch = Batch {
+        upserts: vec![msg(1, 100), msg(2, 1_000), msg(3, 2_000), msg(4, 50)],
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 1, &batch).unwrap();
+    // Messages dated 1,000 or later are the window's.
+    cache.keep_bodies_since(1_000);
+    cache.put_body("INBOX", 1, 2, &[2; 100]).unwrap();
+    cache.put_body("INBOX", 1, 3, &[3; 100]).unwrap();
+    cache.put_body("INBOX", 1, 1, &[1; 100]).unwrap();
+    assert_eq!(cache.body_bytes().unwrap(), 300);
+    // Over the budget: 1 goes (outside the window), though 2 and 3 were read less lately.
+    cache.put_body("INBOX", 1, 4, &[4; 100]).unwrap();
+    assert!(!cache.has_body("INBOX", 1, 1).unwrap());
+    assert!(cache.has_body("INBOX", 1, 2).unwrap() && cache.has_body("INBOX", 1, 3).unwrap());
+    assert_eq!(cache.body_bytes().unwrap(), 300);
+    // When all are the window's, its least recently read goes.
+    cache.keep_bodies_since(0);
+    cache
+        .put_bodies("INBOX", 1, &[(1, &[1; 100][..]), (4, &[4; 100][..])])
+        .unwrap();
+    assert!(
+        !cache.has_body("INBOX", 1, 2).unwrap(),
+        "the least recently read"
+    );
+    for uid in [1, 3, 4] {
+        assert!(cache.has_body("INBOX", 1, uid).unwrap(), "{uid}");
+    }
+    assert_eq!(cache.body_bytes().unwrap(), 300);
+    // Expunged and reset folders give their bytes back.
+    cache
+        .apply(
+            "INBOX",
+            1,
+            &Batch {
+                removals: vec![3],
+                ..Batch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(cache.body_bytes().unwrap(), 200);
+    cache.reset_folder("INBOX").unwrap();
+    assert_eq!(cache.body_bytes().unwrap(), 0);
+}
+
+#[test]
+fn missing_bodies_are_walked_newest_first_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "acct", 1 << 20).unwrap();
+    let batch = Batch {
+        upserts: (1..=10)
+            .map(|u| MessageSummary {
+                size: 100,
+                ..msg(u, i64::from(u) * 100)
+            })
+            .collect(),
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 1, &batch).unwrap();
+    cache.put_body("INBOX", 1, 9, b"x").unwrap();
+    // The window starts at date 300: messages 3..=10, of which 9 is cached.
+    let first = cache
+        .bodies_missing("INBOX", 1, 300, None, 3, u64::MAX)
+        .unwrap();
+    let uids: Vec<u32> = first.uids.iter().map(|u| u.0).collect();
+    assert_eq!(uids, vec![10, 8, 7]);
+    // At most 150 bytes: one message of 100 at a time.
+    let one = cache
+        .bodies_missing("INBOX", 1, 300, first.next, 100, 150)
+        .unwrap();
+    assert_eq!(one.uids.iter().map(|u| u.0).collect::<Vec<_>>(), vec![6]);
+    let rest = cache
+        .bodies_missing("INBOX", 1, 300, one.next, 100, u64::MAX)
+        .unwrap();
+    let uids: Vec<u32> = rest.uids.iter().map(|u| u.0).collect();
+    assert_eq!(uids, vec![5, 4, 3]);
+    assert_eq!(rest.next, None);
+}

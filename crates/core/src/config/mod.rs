@@ -5,7 +5,7 @@ mod schema;
 
 pub use schema::{
     Account, AuthMethod, Config, FolderNames, General, ImapConfig, Keys, OAuth2Config, OAuth2Flow,
-    OAuth2Provider, ReaderLayout, Sasl, Security, SmtpConfig, TokenStore,
+    OAuth2Provider, Prefetch, ReaderLayout, Sasl, Security, SmtpConfig, TokenStore,
 };
 
 use std::net::IpAddr;
@@ -161,6 +161,9 @@ fn validate(config: &Config) -> Result<(), String> {
             ));
         }
         validate_oauth2(name, acct)?;
+        if let Some(p) = &acct.prefetch {
+            Prefetch::parse(p).map_err(|e| format!("[accounts.{name}] {e}"))?;
+        }
     }
     Ok(())
 }

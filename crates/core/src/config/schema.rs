@@ -48,7 +48,8 @@ pub enum ReaderLayout {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct General {
     pub cache_dir: Option<PathBuf>,
-    /// Megabytes of message bodies kept in the cache; the least recently read go first.
+    /// Megabytes of message bodies kept in the cache (default 2048); the least recently
+    /// read go first, the prefetch window's last.
     pub body_cache_mb: Option<u64>,
     /// Where `s` saves attachments (default: the XDG download folder).
     pub download_dir: Option<PathBuf>,
@@ -111,6 +112,62 @@ pub struct Account {
     pub address_book_command: Option<String>,
     /// OAuth2 for `auth = "oauth2"`: the provider, the user's own client and the flow.
     pub oauth2: Option<OAuth2Config>,
+    /// Bodies fetched ahead of time, for reading and searching offline: of messages newer
+    /// than `"30d"` (the default; also `"2w"`), or `"all"`, or `"none"`.
+    pub prefetch: Option<String>,
+}
+
+/// Which bodies the worker fetches ahead of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefetch {
+    None,
+    /// Messages dated within this many days.
+    Days(u32),
+    All,
+}
+
+impl Prefetch {
+    /// `"30d"`, `"2w"`, `"all"`, `"none"`.
+    pub fn parse(text: &str) -> Result<Prefetch, String> {
+        let t = text.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "all" => return Ok(Prefetch::All),
+            "none" | "0d" => return Ok(Prefetch::None),
+            _ => {}
+        }
+        let (n, unit) = t.split_at(t.len().saturating_sub(1));
+        let days = match (n.parse::<u32>(), unit) {
+            (Ok(n), "d") => Some(n),
+            (Ok(n), "w") => n.checked_mul(7),
+            _ => None,
+        };
+        match days {
+            Some(0) => Ok(Prefetch::None),
+            Some(d) => Ok(Prefetch::Days(d)),
+            None => Err(format!(
+                "prefetch = {text:?} is not a window: write \"30d\" (days), \"2w\" (weeks), \"all\" or \"none\""
+            )),
+        }
+    }
+
+    /// The oldest date (Unix seconds) inside the window at `now`; None: no window.
+    pub fn since(self, now: i64) -> Option<i64> {
+        match self {
+            Prefetch::None => None,
+            Prefetch::All => Some(i64::MIN),
+            Prefetch::Days(d) => Some(now - i64::from(d) * 86_400),
+        }
+    }
+}
+
+impl Account {
+    /// The prefetch window (default 30 days); the config was checked when read.
+    pub fn prefetch(&self) -> Prefetch {
+        self.prefetch
+            .as_deref()
+            .map(|p| Prefetch::parse(p).unwrap_or(Prefetch::Days(30)))
+            .unwrap_or(Prefetch::Days(30))
+    }
 }
 
 /// `[accounts.NAME.oauth2]`.

@@ -21,6 +21,13 @@ pub(super) async fn sync_and_report(
     };
     let report = sync_folder(conn, &st.cache, folder, &mut progress).await?;
     st.selected = Some(folder.to_string());
+    if folder == "INBOX" || st.opts.watch.iter().any(|w| w == folder) {
+        if let Some(state) = st.cache.folder_state(folder)? {
+            let now = chrono::Utc::now().timestamp();
+            st.prefetch
+                .synced(&st.cache, folder, state.uidvalidity, now);
+        }
+    }
     let _ = st.events.send(WorkerEvent::FolderSynced(report));
     Ok(())
 }
@@ -46,7 +53,7 @@ fn check_uidvalidity(st: &State, folder: &str, uidvalidity: u32) -> Result<(), I
 }
 
 /// Makes `folder` the selected one, syncing it if it was not.
-async fn select(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
+pub(super) async fn select(st: &mut State, conn: &mut Conn, folder: &str) -> Result<(), ImapError> {
     if st.selected.as_deref() == Some(folder) {
         return Ok(());
     }

@@ -222,6 +222,37 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
     Ok(hits)
 }
 
+/// Whole raw messages of the selected folder, without setting `\Seen`: (UID, bytes) of
+/// those the server still has. `uids` ascending; answers for UIDs not asked for are
+/// ignored.
+pub async fn fetch_bodies(conn: &mut Conn, uids: &[Uid]) -> Result<Vec<(Uid, Vec<u8>)>, ImapError> {
+    let mut out = Vec::with_capacity(uids.len());
+    for set in super::uidset::encode_bounded(uids) {
+        conn.exec(&format!("UID FETCH {set} (UID BODY.PEEK[])"), |r| {
+            let Response::Fetch(_, attrs) = r else {
+                return false;
+            };
+            let uid = attrs.iter().find_map(|a| match a {
+                AttributeValue::Uid(u) => Some(*u),
+                _ => None,
+            });
+            match uid {
+                Some(u) if uids.binary_search(&u).is_ok() => {
+                    for a in attrs {
+                        if let AttributeValue::BodySection { data: Some(d), .. } = a {
+                            out.push((u, d.to_vec()));
+                        }
+                    }
+                    true
+                }
+                _ => false,
+            }
+        })
+        .await?;
+    }
+    Ok(out)
+}
+
 /// The whole raw message, without setting `\Seen`.
 pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError> {
     let mut body = None;

@@ -6,7 +6,8 @@ use super::commands::{run_command, sync_and_report};
 use super::connect::{connect, ConnectSettings};
 use super::error::ImapError;
 use super::idle::{watch_folder, IdleTimings};
-use super::protocol::{DoneResult, QueuedOp, WorkerCommand, WorkerEvent};
+use super::offline::{keep_for_later, unqueue};
+use super::protocol::{DoneResult, WorkerCommand, WorkerEvent};
 use super::{folders, Conn};
 use crate::cache::Cache;
 use crate::config::FolderNames;
@@ -43,8 +44,11 @@ pub struct WorkerOptions {
     pub status_every: Duration,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
-    /// Folders whose new mail is announced besides the open one.
+    /// Folders whose new mail is announced besides the open one (and whose bodies are
+    /// prefetched with INBOX's).
     pub watch: Vec<String>,
+    /// Bodies fetched ahead of time after each sync of INBOX and the watched folders.
+    pub prefetch: crate::config::Prefetch,
 }
 
 impl Default for WorkerOptions {
@@ -55,6 +59,7 @@ impl Default for WorkerOptions {
             status_every: Duration::from_secs(60),
             max_backoff: Duration::from_secs(60),
             watch: vec!["INBOX".to_string()],
+            prefetch: crate::config::Prefetch::None,
         }
     }
 }
@@ -105,6 +110,8 @@ pub(super) struct State {
     pub(super) queue: super::queue::OfflineQueue,
     /// The UIDNEXT last seen of each watched folder: mail above it is new.
     pub(super) watch_marks: std::collections::HashMap<String, u32>,
+    /// Folders whose bodies are being fetched ahead of time.
+    pub(super) prefetch: super::prefetch::Queue,
 }
 
 enum Ended {
@@ -150,7 +157,6 @@ async fn run(
     let mut st = State {
         settings,
         cache,
-        opts,
         events,
         open_folder: "INBOX".into(),
         folders,
@@ -158,6 +164,8 @@ async fn run(
         watch: None,
         queue,
         watch_marks: std::collections::HashMap::new(),
+        prefetch: super::prefetch::Queue::new(opts.prefetch),
+        opts,
     };
     let mut attempt = 0u32;
     loop {
@@ -265,62 +273,6 @@ async fn wait_offline(
     }
 }
 
-/// Keeps a change to messages on disk for the server, and says so; what cannot wait
-/// (a search, a fetch, a folder change) fails with `error`.
-fn keep_for_later(st: &mut State, id: u64, c: &WorkerCommand, error: String) {
-    let event = match super::queue::QueuedOp::from_command(c) {
-        Some(op) => match st.queue.push(op.clone()) {
-            Ok(()) => {
-                let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
-                WorkerEvent::Queued {
-                    id,
-                    waiting: st.queue.ops.len(),
-                    op: Some(op),
-                }
-            }
-            Err(e) => WorkerEvent::Failed {
-                id,
-                error: format!("offline, and the change could not be kept for later: {e}"),
-            },
-        },
-        None => WorkerEvent::Failed { id, error },
-    };
-    let _ = st.events.send(event);
-}
-
-/// Takes back a kept change before it is sent (the last one equal to `op`).
-fn unqueue(st: &mut State, id: u64, op: &QueuedOp) {
-    let event = match st.queue.ops.iter().rposition(|o| o == op) {
-        Some(at) => {
-            st.queue.ops.remove(at);
-            match st.queue.save() {
-                Ok(()) => {
-                    let _ = st.events.send(WorkerEvent::Pending(st.queue.ops.clone()));
-                    WorkerEvent::Done {
-                        id,
-                        result: DoneResult::Ok,
-                    }
-                }
-                Err(e) => {
-                    // Not written: it stays kept, as the file says.
-                    st.queue.ops.insert(at, op.clone());
-                    WorkerEvent::Failed {
-                        id,
-                        error: format!(
-                            "not undone: the file of kept changes could not be written ({e})"
-                        ),
-                    }
-                }
-            }
-        }
-        None => WorkerEvent::Failed {
-            id,
-            error: "not undone: the change was sent to the server meanwhile".into(),
-        },
-    };
-    let _ = st.events.send(event);
-}
-
 fn request_id(c: &WorkerCommand) -> Option<u64> {
     use WorkerCommand::*;
     match c {
@@ -420,6 +372,8 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
                 }
             }
             _ = status_tick.tick() => refresh_folders(st, &mut conn).await,
+            // Last of all (biased): a chunk of bodies when nothing else waits.
+            _ = std::future::ready(()), if st.prefetch.busy() => super::prefetch::step(st, &mut conn).await,
             r = &mut idle => break Ended::Lost(match r {
                 Ok(Err(e)) => e,
                 _ => ImapError::Lost("the IDLE connection ended".into()),
