@@ -68,7 +68,7 @@ fn write_config(ds: &[tern_testkit::Dovecot], dir: &Path) -> std::path::PathBuf 
     for (i, d) in ds.iter().enumerate() {
         let (user, pass) = &d.users()[0];
         text.push_str(&format!(
-            "\n[accounts.a{i}]\n{}email = \"{user}{i}@example.org\"\n\n[accounts.a{i}.imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {:?}\n",
+            "\n[accounts.a{i}]\n{}email = \"{user}{i}@example.org\"\nprefetch = \"none\"\n\n[accounts.a{i}.imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {:?}\n",
             if i == 0 { "default = true\n" } else { "" },
             d.tls_port(),
             d.ca_pem_path().display().to_string(),

@@ -165,12 +165,13 @@ pub fn run_tern(args: &[&str]) -> (f64, i64) {
     (secs, maxrss)
 }
 
-/// Writes `dir/{name}.toml` for the first user, with its cache in `dir/{name}`.
+/// Writes `dir/{name}.toml` for the first user, with its cache in `dir/{name}`. No bodies
+/// ahead of time (`prefetch = "none"`): these benchmarks measure the headers' path.
 pub fn write_config(d: &Dovecot, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
     let (user, pass) = &d.users()[0];
     let path = dir.join(format!("{name}.toml"));
     let text = format!(
-        "[general]\ncache-dir = {cache:?}\n\n[accounts.bench]\nemail = \"{user}@example.org\"\n\n[accounts.bench.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {ca:?}\n",
+        "[general]\ncache-dir = {cache:?}\n\n[accounts.bench]\nemail = \"{user}@example.org\"\nprefetch = \"none\"\n\n[accounts.bench.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\nusername = \"{user}\"\npassword-command = \"echo {pass}\"\nca-certificate = {ca:?}\n",
         cache = dir.join(name).display().to_string(),
         port = d.tls_port(),
         ca = d.ca_pem_path().display().to_string(),
