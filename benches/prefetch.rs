@@ -22,7 +22,12 @@ fn run_out(args: &[&str]) -> (String, i64) {
         .spawn()
         .unwrap();
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let (status, rss) = tern_testkit::pty::wait_with_peak_rss(&mut child).unwrap();
     assert!(status == 0, "tern {args:?} failed: {out}");
     (out, rss)
@@ -47,32 +52,60 @@ fn main() {
     eprintln!("warm-up body floor (Dovecot reads every message once): {warm:.2}s");
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path(), "warm");
-    run_tern(&["--config", cfg.to_str().unwrap(), "sync", "--folder", "INBOX"]);
+    run_tern(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "sync",
+        "--folder",
+        "INBOX",
+    ]);
 
     let (mut floors, mut alone, mut headers, mut bodies, mut rss) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), 0);
     for i in 0..3 {
         floors.push(rt.block_on(floor(&d, "(BODY.PEEK[])")));
         let cfg = write_config(&d, dir.path(), &format!("headers{i}"));
-        let (out, _) = run_out(&["--config", cfg.to_str().unwrap(), "sync", "--folder", "INBOX"]);
+        let (out, _) = run_out(&[
+            "--config",
+            cfg.to_str().unwrap(),
+            "sync",
+            "--folder",
+            "INBOX",
+        ]);
         alone.push(secs_of(&out, "INBOX"));
         let cfg = write_config(&d, dir.path(), &format!("bodies{i}"));
         let c = cfg.to_str().unwrap();
-        let (out, r) = run_out(&["--config", c, "sync", "--folder", "INBOX", "--bodies", "all"]);
+        let (out, r) = run_out(&[
+            "--config", c, "sync", "--folder", "INBOX", "--bodies", "all",
+        ]);
         headers.push(secs_of(&out, "INBOX"));
         bodies.push(secs_of(&out, "bodies"));
-        assert!(out.contains(&format!(" {n} bodies")), "not every body: {out}");
+        assert!(
+            out.contains(&format!(" {n} bodies")),
+            "not every body: {out}"
+        );
         rss = rss.max(r);
     }
-    let (f, a, h, b) = (median(floors), median(alone), median(headers), median(bodies));
+    let (f, a, h, b) = (
+        median(floors),
+        median(alone),
+        median(headers),
+        median(bodies),
+    );
     println!("prefetch bench, {n} messages, medians of 3 runs:");
     println!("  header sync alone            {a:.2}s");
-    println!("  header sync with --bodies    {h:.2}s  ({:.2}x alone)", h / a);
+    println!(
+        "  header sync with --bodies    {h:.2}s  ({:.2}x alone)",
+        h / a
+    );
     println!("  body floor (UID FETCH 1:* (BODY.PEEK[]), unparsed)  {f:.2}s");
     println!(
         "  bodies into the cache        {b:.2}s  ({:.2}x the floor, {:.0} bodies/s)",
         b / f,
         n as f64 / b
     );
-    println!("  peak RSS of tern sync --bodies  {:.1} MiB", rss as f64 / 1024.0);
+    println!(
+        "  peak RSS of tern sync --bodies  {:.1} MiB",
+        rss as f64 / 1024.0
+    );
 }

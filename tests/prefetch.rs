@@ -123,3 +123,40 @@ fn tern_sync_bodies_fetches_each_folders_window_once_for_reading_offline() {
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "q"]);
 }
+
+#[test]
+fn triage_goes_first_while_bodies_are_prefetched_and_both_reach_their_end() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 300, 80);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with(&d, dir.path(), "all");
+    let log = dir.path().join("tern.log");
+    let t = Tmux::start(&cfg, &log);
+    t.wait_for_all(&["| online", "1/300 |"]);
+    // While the bodies come, the user deletes, archives and reads.
+    t.keys(&["d"]);
+    t.wait_for("1 message moved to Trash");
+    t.keys(&["a"]);
+    t.wait_for("1 message moved to Archive");
+    t.keys(&["G", "Enter"]);
+    t.wait_for("Subject:");
+    t.keys(&["q"]);
+    wait_until(|| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("prefetch done")
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (inbox, trash, archive) = rt.block_on(async {
+        let mut other = other_client(&d).await;
+        (
+            server_state(&mut other, "INBOX").await.len(),
+            server_state(&mut other, "Trash").await.len(),
+            server_state(&mut other, "Archive").await.len(),
+        )
+    });
+    assert_eq!((inbox, trash, archive), (298, 1, 1));
+    let s = t.wait_for("298/298 | online");
+    assert!(!s.contains("offline"), "{s}");
+    t.keys(&["q"]);
+}

@@ -133,7 +133,12 @@ pub(super) async fn step(st: &mut super::worker::State, conn: &mut Conn) -> Resu
         return Ok(());
     };
     let (folder, uidvalidity) = (walk.folder.clone(), walk.uidvalidity);
-    super::commands::select(st, conn, &folder).await?;
+    // A walk that fails is dropped (the next sync of its folder starts it again): never
+    // retried at once, which would loop on a refusal.
+    if let Err(e) = super::commands::select(st, conn, &folder).await {
+        st.prefetch.finished();
+        return Err(e);
+    }
     // A folder replaced on the server meanwhile: its walk is void (a new one came with
     // the sync that saw it).
     let current = st.cache.folder_state(&folder)?.map(|s| s.uidvalidity);
@@ -144,7 +149,13 @@ pub(super) async fn step(st: &mut super::worker::State, conn: &mut Conn) -> Resu
         st.prefetch.finished();
         return Ok(());
     }
-    let done = chunk(conn, &st.cache, walk).await?;
+    let done = match chunk(conn, &st.cache, walk).await {
+        Ok(d) => d,
+        Err(e) => {
+            st.prefetch.finished();
+            return Err(e);
+        }
+    };
     if done.done {
         tracing::info!(%folder, "prefetch done: the window's bodies are in the cache");
         st.prefetch.finished();
