@@ -278,6 +278,19 @@ impl Cache {
         self.keep_since.store(since, Ordering::Relaxed);
     }
 
+    /// Makes the cache look as one written before the body index (a test of the upgrade).
+    #[cfg(test)]
+    pub(crate) fn forget_body_index_for_test(&self) {
+        let tx = self.db.begin_write().unwrap();
+        tx.delete_table(BODY_LRU).unwrap();
+        {
+            let mut meta = tx.open_table(META).unwrap();
+            meta.remove(TOTAL).unwrap();
+            meta.remove(INDEXED).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
     /// The most bytes of bodies the cache keeps.
     pub fn body_budget(&self) -> u64 {
         self.body_budget

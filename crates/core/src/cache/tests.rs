@@ -297,3 +297,26 @@ fn missing_bodies_are_walked_newest_first_once() {
     assert_eq!(uids, vec![5, 4, 3]);
     assert_eq!(rest.next, None);
 }
+
+#[test]
+fn a_cache_written_before_the_body_index_is_indexed_on_first_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = open(dir.path(), "acct", 250).unwrap();
+    let batch = Batch {
+        upserts: vec![msg(1, 100), msg(2, 200)],
+        ..Batch::default()
+    };
+    cache.apply("INBOX", 1, &batch).unwrap();
+    cache.put_body("INBOX", 1, 1, &[1; 100]).unwrap();
+    cache.put_body("INBOX", 1, 2, &[2; 100]).unwrap();
+    cache.forget_body_index_for_test();
+    assert_eq!(
+        cache.body_bytes().unwrap(),
+        200,
+        "rebuilt from the bodies kept"
+    );
+    // And eviction works on it: the least recently used (1) goes.
+    cache.put_body("INBOX", 1, 3, &[3; 100]).unwrap();
+    assert!(!cache.has_body("INBOX", 1, 1).unwrap());
+    assert_eq!(cache.body_bytes().unwrap(), 200);
+}
