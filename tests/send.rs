@@ -111,7 +111,8 @@ async fn implicit_tls_works_and_refusals_say_why() {
     let e = send(&settings(&d, &smtp, Security::Tls, "wrong"), &built)
         .await
         .unwrap_err();
-    assert!(e.to_lowercase().contains("auth"), "{e}");
+    assert!(e.words.to_lowercase().contains("auth"), "{e}");
+    assert!(!e.transient, "a refused login is not tried again by itself");
     // A recipient the server refuses: the error quotes it.
     let mut bad = draft(dir.path());
     bad.to = "reject-me@example.org".into();
@@ -123,15 +124,28 @@ async fn implicit_tls_works_and_refusals_say_why() {
     )
     .await
     .unwrap_err();
-    assert!(e.contains("no such user"), "{e}");
+    assert!(e.words.contains("no such user"), "{e}");
+    assert!(!e.transient, "a 5xx is for good");
     assert_eq!(smtp.received().len(), 1);
     // Without the CA the certificate is refused.
     let Transport::Smtp(mut s) = settings(&d, &smtp, Security::Tls, &pass) else {
         unreachable!()
     };
     s.ca_certificate = None;
+    let e = send(&Transport::Smtp(s.clone()), &built).await.unwrap_err();
+    assert!(e.words.to_lowercase().contains("certificate"), "{e}");
+    assert!(
+        !e.transient,
+        "an untrusted certificate is not a passing trouble"
+    );
+    // A server that cannot be reached: worth trying again later (the Outbox).
+    drop(smtp);
     let e = send(&Transport::Smtp(s), &built).await.unwrap_err();
-    assert!(e.to_lowercase().contains("certificate"), "{e}");
+    assert!(e.transient, "{e}");
+    assert!(
+        e.words.contains("refused") && !e.words.contains("os error"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +158,7 @@ async fn starttls_is_never_skipped_when_the_server_lacks_it() {
     let e = send(&settings(&d, &smtp, Security::Starttls, &pass), &built)
         .await
         .unwrap_err();
-    assert!(e.to_lowercase().contains("tls"), "{e}");
+    assert!(e.words.to_lowercase().contains("tls"), "{e}");
     assert!(smtp.received().is_empty(), "nothing sent in the clear");
 }
 
@@ -166,5 +180,5 @@ async fn sendmail_command_gets_the_message_on_stdin() {
     let e = send(&Transport::Sendmail(vec!["/bin/false".into()]), &built)
         .await
         .unwrap_err();
-    assert!(e.contains("/bin/false failed"), "{e}");
+    assert!(e.words.contains("/bin/false failed"), "{e}");
 }

@@ -107,8 +107,10 @@ fn offline_start_shows_the_cached_folders_and_the_changes_kept_for_the_server() 
     t.keys(&["J"]);
     t.wait_for("test Junk |");
     t.keys(&["c"]);
-    t.wait_for("Trash");
+    // The picker itself, not the sidebar's Trash: Escape must reach an open prompt.
+    t.wait_for_all(&["go to folder", "Trash"]);
     t.keys(&["Escape"]);
+    wait_gone(&t, "go to folder");
     t.keys(&["q"]);
     t.wait_for("quit anyway? (y/n)");
     t.keys(&["y"]);
@@ -167,16 +169,27 @@ fn counts_move_with_archive_and_delete_at_once() {
     assert_eq!(inbox_total(&screen), "4");
     let trashed = sidebar_count(&screen, "Trash").unwrap();
     assert!(trashed == "1" || trashed == "1/1", "{screen}");
-    // And they settle to the server's numbers, which say the same.
+    // And they settle to the server's numbers, which say the same (the screen showed
+    // the changes at once; the server has them when the worker's turn comes).
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (archive, trash) = rt.block_on(async {
-        let mut other = other_client(&d).await;
-        (
-            server_state(&mut other, "Archive").await,
-            server_state(&mut other, "Trash").await,
-        )
-    });
-    assert_eq!((archive.len(), trash.len()), (1, 1));
+    let on_server = || {
+        rt.block_on(async {
+            let mut other = other_client(&d).await;
+            (
+                server_state(&mut other, "Archive").await.len(),
+                server_state(&mut other, "Trash").await.len(),
+            )
+        })
+    };
+    let start = std::time::Instant::now();
+    while on_server() != (1, 1) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{:?}",
+            on_server()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     t.keys(&["$"]);
     let screen = t.wait_for("| online");
     assert_eq!(
@@ -208,4 +221,16 @@ fn after_archiving_a_selection_the_cursor_stays_on_its_message() {
         "row 4's message is under the cursor:\n{screen}"
     );
     t.keys(&["q"]);
+}
+
+/// Waits until the screen no longer shows `what`.
+fn wait_gone(t: &Tmux, what: &str) {
+    let start = std::time::Instant::now();
+    while t.screen().contains(what) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{what} stayed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -194,6 +194,51 @@ impl Tmux {
     }
 
     /// Closes the terminal, as a dropped SSH link does: its processes get SIGHUP.
+    /// SIGKILLs tern (no chance to save anything), then closes the session.
+    #[allow(dead_code)] // not every test binary kills tern
+    pub fn kill(&self) {
+        let out = Command::new("tmux")
+            .args(["display", "-p", "-t", &self.session, "#{pane_pid}"])
+            .output()
+            .unwrap();
+        let pane: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        let comm =
+            |pid: i32| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        // The pane runs tern itself, or a shell whose child it is.
+        let mut pids = vec![pane];
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().nth(1));
+            if ppid == Some(pane.to_string().as_str()) {
+                pids.push(pid);
+            }
+        }
+        let tern = pids
+            .into_iter()
+            .find(|p| comm(*p).trim() == "tern")
+            .expect("tern runs in the pane");
+        let ok = Command::new("kill")
+            .args(["-9", &tern.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        while std::path::Path::new(&format!("/proc/{tern}")).exists()
+            && !comm(tern).is_empty()
+            && !std::fs::read_to_string(format!("/proc/{tern}/stat"))
+                .unwrap_or_default()
+                .contains(") Z")
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.hang_up();
+    }
+
     pub fn hang_up(&self) {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", &self.session])

@@ -107,6 +107,7 @@ actions! {
     CommandLine = "command_line", "command line (Tab completes)", global [":"], list [], reader [];
     Help = "help", "this help", global ["?"], list [], reader [];
     Messages = "messages", "the status line's last 100 messages, in full, with their time", global [], list [], reader [];
+    Outbox = "outbox", "the Outbox: messages not sent yet, why, and their next try (:outbox-edit N reopens one)", global [], list [], reader [];
     Suspend = "suspend", "suspend (fg resumes)", global ["C-z"], list [], reader [];
     SyncNow = "sync_now", "sync now", global ["$", "C-r"], list [], reader [];
     Quit = "quit", "close / quit", global [], list ["q"], reader ["q"];

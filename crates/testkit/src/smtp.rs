@@ -38,6 +38,41 @@ pub struct SmtpServer {
     out: tempfile::TempDir,
     user: String,
     password: String,
+    /// The command line that started it, for a restart on the same port.
+    argv: Vec<std::ffi::OsString>,
+}
+
+/// Runs the server script; returns once it says "ready".
+fn launch(argv: &[std::ffi::OsString], user: &str, password: &str) -> Result<Child, DevError> {
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| DevError::InvalidArgument("no command".into()))?;
+    let mut child = Command::new(prog)
+        .args(args)
+        // The login goes in the environment, not on a command line anyone can read.
+        .env("TERN_SMTP_USER", user)
+        .env("TERN_SMTP_PASSWORD", password)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| DevError::Startup("no stdout".into()))?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    if line.trim() != "ready" {
+        let _ = child.kill();
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        return Err(DevError::Startup(format!(
+            "the SMTP server did not start: {err}"
+        )));
+    }
+    Ok(child)
 }
 
 /// The Python that has aiosmtpd (Debian's, else the first on the PATH).
@@ -76,52 +111,46 @@ impl SmtpServer {
         std::fs::create_dir(&received)?;
         let port = free_port()?;
         let (user, password) = ("sender".to_string(), "smtp-secret-42".to_string());
-        let mut child = Command::new(python)
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(cert_dir.join("server.pem"))
-            .arg(cert_dir.join("server.key"))
-            .arg(&received)
-            // The login goes in the environment, not on a command line anyone can read.
-            .env("TERN_SMTP_USER", &user)
-            .env("TERN_SMTP_PASSWORD", &password)
-            .arg(match mode {
+        let argv: Vec<std::ffi::OsString> = vec![
+            python.into(),
+            script.into(),
+            port.to_string().into(),
+            cert_dir.join("server.pem").into(),
+            cert_dir.join("server.key").into(),
+            received.into(),
+            match mode {
                 SmtpMode::Tls => "tls",
                 SmtpMode::Starttls => "starttls",
                 SmtpMode::NoTls => "plain",
                 SmtpMode::Relay => "relay",
-            })
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| DevError::Startup("no stdout".into()))?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        if line.trim() != "ready" {
-            let _ = child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
             }
-            return Err(DevError::Startup(format!(
-                "the SMTP server did not start: {err}"
-            )));
-        }
+            .into(),
+        ];
+        let child = launch(&argv, &user, &password)?;
         Ok(SmtpServer {
             child,
             port,
             out,
             user,
             password,
+            argv,
         })
     }
 
-    /// Starts a relay target ([`SmtpMode::Relay`]): what a private Dovecot's submission
-    /// service hands messages on to, so it can start before that Dovecot.
+    /// Stops the server (its port refuses connections until `restart`).
+    pub fn stop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port; what it received stays, numbered on.
+    pub fn restart(&mut self) -> Result<(), DevError> {
+        self.stop();
+        self.child = launch(&self.argv, &self.user, &self.password)?;
+        Ok(())
+    }
+
     pub fn start_relay() -> Result<SmtpServer, DevError> {
         SmtpServer::start(Path::new("/nonexistent"), SmtpMode::Relay)
     }

@@ -11,7 +11,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 port, cert, key, out_dir, mode = sys.argv[1:6]
 user, password = os.environ["TERN_SMTP_USER"], os.environ["TERN_SMTP_PASSWORD"]
-counter = itertools.count(1)
+# Numbered on from what an earlier run of this server (a restart) accepted.
+counter = itertools.count(1 + sum(1 for f in os.listdir(out_dir) if f.endswith(".eml")))
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):

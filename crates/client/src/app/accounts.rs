@@ -74,6 +74,7 @@ per_account! {
     pending: Vec<QueuedOp>,
     pending_known: bool,
     queued_counts: Vec<super::pending::CountDelta>,
+    outbox: Vec<tern_core::compose::outbox::Queued>,
 }
 
 /// A folder of some account, as the sidebar, the pickers and `:go` name it.

@@ -21,6 +21,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("create-folder", "NAME"),
     ("rename-folder", "[FROM] TO"),
     ("delete-folder", "[NAME]"),
+    ("outbox-edit", "N"),
     ("quit", ""),
 ];
 
@@ -154,6 +155,25 @@ impl AppState {
             "account" => self.open_account(&one),
             "search" => self.search(rest),
             "search-all" => self.search_all(rest),
+            "outbox-edit" => {
+                let n: Option<usize> = one.parse().ok();
+                match n
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| self.outbox.get(i))
+                {
+                    Some(q) => {
+                        let id = q.id.clone();
+                        self.outbox.retain(|o| o.id != id);
+                        self.status = Some("taken out of the Outbox to edit".into());
+                        vec![Effect::ReopenQueued(id)]
+                    }
+                    None => {
+                        self.status =
+                            Some(need("the number of an Outbox message (:outbox lists them)"));
+                        Vec::new()
+                    }
+                }
+            }
             "create-folder" => {
                 if one.is_empty() {
                     self.status = Some(need("a name"));

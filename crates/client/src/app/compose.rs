@@ -41,9 +41,33 @@ pub enum StartFrom {
 /// How a send or postpone ended (from the loop's background task).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailResult {
-    Sent { id: String, copy: Vec<u8> },
-    Built { id: String, copy: Vec<u8> },
-    Failed { id: String, error: String },
+    Sent {
+        id: String,
+        copy: Vec<u8>,
+    },
+    Built {
+        id: String,
+        copy: Vec<u8>,
+    },
+    Failed {
+        id: String,
+        error: String,
+    },
+    /// The message waits in the Outbox (the server could not be reached), or a try of
+    /// it failed again, or it was refused for good (its state says which).
+    Queued(Box<tern_core::compose::outbox::Queued>),
+    /// What the Outbox holds now.
+    Outbox(Vec<tern_core::compose::outbox::Queued>),
+    /// An Outbox message went out; its Sent copy is kept with its draft.
+    SentLater {
+        id: String,
+        subject: String,
+        copy: Vec<u8>,
+        draft: Option<Box<Draft>>,
+    },
+    OutboxNote(String),
+    /// A message taken out of the Outbox, back on the review screen.
+    Reopened(Box<Stored>),
 }
 
 impl AppState {
@@ -242,7 +266,7 @@ impl AppState {
     /// Flags the message with this Message-ID as answered: at once when the open
     /// folder shows it, and on the server wherever it is kept (INBOX, the archive, the
     /// open folder).
-    fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
+    pub(super) fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
         let id = super::pending::bare_message_id(&message_id).to_string();
         for m in self.all.iter_mut().filter(|m| m.has_id(&id)) {
             m.flags.set(Flag::Answered, true);
@@ -309,6 +333,26 @@ impl AppState {
                 }
                 effects
             }
+            MailResult::Queued(q) => self.outbox_news(*q),
+            MailResult::Outbox(list) => {
+                self.outbox = list;
+                Vec::new()
+            }
+            MailResult::Reopened(stored) => {
+                self.outbox.retain(|q| q.id != stored.id);
+                self.recover_queue.insert(0, *stored);
+                self.recover_first(true)
+            }
+            MailResult::OutboxNote(note) => {
+                self.status = Some(note);
+                Vec::new()
+            }
+            MailResult::SentLater {
+                id,
+                subject,
+                copy,
+                draft,
+            } => self.sent_later(id, &subject, copy, draft.map(|d| *d)),
             MailResult::Built { id, copy } => {
                 let drafts = self.special(SpecialUse::Drafts);
                 let append = self.store_copy(
@@ -330,7 +374,7 @@ impl AppState {
 
     /// APPENDs a copy; once stored the local draft goes (and, for a postpone, the
     /// draft it replaces).
-    fn store_copy(
+    pub(super) fn store_copy(
         &mut self,
         draft_id: String,
         folder: String,

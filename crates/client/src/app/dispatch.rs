@@ -18,12 +18,12 @@ impl AppState {
             return self.act_in_help(action);
         }
         match action {
-            Action::Help | Action::Messages => {
+            Action::Help | Action::Messages | Action::Outbox => {
                 self.help = true;
-                self.help_page = if action == Action::Help {
-                    HelpPage::Keys
-                } else {
-                    HelpPage::Messages
+                self.help_page = match action {
+                    Action::Help => HelpPage::Keys,
+                    Action::Outbox => HelpPage::Outbox,
+                    _ => HelpPage::Messages,
                 };
                 self.help_scroll = 0;
                 if self.help_page == HelpPage::Messages {

@@ -92,6 +92,8 @@ pub enum Effect {
     Postpone(tern_core::compose::store::Stored),
     /// The server has it (or the user threw it away): forget the local copy.
     DiscardDraft(String),
+    /// Take this message out of the Outbox and offer it back as a draft (to edit).
+    ReopenQueued(String),
     /// Keep the copy for Sent on this machine until the server has it.
     KeepSentCopy {
         id: String,

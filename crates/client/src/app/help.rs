@@ -25,6 +25,7 @@ pub fn help_lines(state: &AppState) -> Vec<HelpLine> {
     match &state.help_page {
         HelpPage::Keys => key_lines(state),
         HelpPage::Messages => message_lines(state),
+        HelpPage::Outbox => outbox_lines(state),
         HelpPage::Link { number, url, why } => link_lines(state, *number, url, why),
     }
 }
@@ -47,6 +48,51 @@ fn link_lines(state: &AppState, number: usize, url: &str, why: &str) -> Vec<Help
         false,
         "Select it with the mouse, or y and its number copies it (osc52 = true). q closes.".into(),
     ));
+    out
+}
+
+/// `:outbox`: each waiting message, numbered, with why it waits and when it is tried.
+fn outbox_lines(state: &AppState) -> Vec<HelpLine> {
+    use tern_core::compose::outbox::OutState;
+    let mut out = vec![line(
+        true,
+        format!(
+            "Outbox of {} (sent by itself when the server can be reached; :outbox-edit N reopens one; q closes)",
+            state.account
+        ),
+    )];
+    if state.outbox.is_empty() {
+        out.push(line(false, "Nothing waits.".into()));
+    }
+    for (i, q) in state.outbox.iter().enumerate() {
+        let clean = tern_core::mail::sanitize;
+        out.push(line(
+            false,
+            format!(
+                "{}. {} to {}",
+                i + 1,
+                clean(&q.subject),
+                clean(&q.recipients.join(", "))
+            ),
+        ));
+        let when = match q.state {
+            OutState::Refused => {
+                "refused: not tried again (edit it, or delete the draft)".to_string()
+            }
+            OutState::Sending => "being sent".to_string(),
+            OutState::Waiting => format!(
+                "try {} in {}s",
+                q.tries + 1,
+                (q.next_try - state.now).max(0)
+            ),
+        };
+        // The server's words whole: wrapped, never cut.
+        let width = usize::from(state.screen.0).saturating_sub(5).max(20);
+        let text = format!("{when}; {}", clean(&q.reason));
+        for part in tern_core::mail::wrap(&text, width) {
+            out.push(line(false, format!("   {part}")));
+        }
+    }
     out
 }
 

@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod help;
 pub mod keymap;
 pub mod merged;
+pub mod outbox;
 pub mod pending;
 pub mod prompt;
 pub mod query;

@@ -66,6 +66,8 @@ pub enum HelpPage {
     Keys,
     /// `:messages`: what the status line said.
     Messages,
+    /// `:outbox`: the messages waiting to be sent.
+    Outbox,
     /// A link no browser could open, whole, for the terminal to select.
     Link {
         number: usize,
@@ -214,6 +216,8 @@ pub struct AppState {
     pub save_sent: bool,
     /// Changes made offline, waiting for the server.
     pub queued: usize,
+    /// Messages waiting in the Outbox (the SMTP server could not be reached), or refused.
+    pub outbox: Vec<tern_core::compose::outbox::Queued>,
     /// Those changes, in order, as the worker keeps them: laid over every cache read.
     pub pending: Vec<tern_core::imap::protocol::QueuedOp>,
     /// The worker has told its kept changes at least once.
@@ -319,6 +323,7 @@ impl AppState {
             recover_queue: Vec::new(),
             save_sent: true,
             queued: 0,
+            outbox: Vec::new(),
             pending: Vec::new(),
             pending_known: false,
             queued_counts: Vec::new(),

@@ -5,6 +5,7 @@ use crate::app::compose::MailResult;
 use crate::app::update::Back;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tern_core::compose::outbox::{backoff_secs, OutState, Queued};
 use tern_core::compose::send::Transport;
 use tern_core::compose::store::{Store, Stored};
 use tokio::sync::mpsc;
@@ -19,6 +20,8 @@ pub struct Mailer {
     editor: Option<String>,
     domain: String,
     tx: mpsc::UnboundedSender<Back>,
+    /// Wakes the Outbox's sender.
+    kick: Arc<tokio::sync::Notify>,
 }
 
 impl Mailer {
@@ -42,6 +45,7 @@ impl Mailer {
             editor,
             domain: tern_core::compose::build::domain_of(email),
             tx,
+            kick: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -170,8 +174,10 @@ impl Mailer {
             return;
         };
         let (tx, domain) = (self.tx.clone(), self.domain.clone());
+        let (store, kick) = (self.store.clone(), self.kick.clone());
         tokio::spawn(async move {
             let id = stored.id.clone();
+            let subject = stored.draft.subject.clone();
             let built = tokio::task::spawn_blocking(move || {
                 tern_core::compose::build(&stored.draft, &domain)
             })
@@ -185,11 +191,86 @@ impl Mailer {
                         id,
                         copy: built.copy,
                     },
-                    Err(error) => MailResult::Failed { id, error },
+                    // The server could not be reached: the message waits in the Outbox.
+                    Err(e) if e.transient && store.is_some() => {
+                        let now = chrono::Utc::now().timestamp();
+                        let queued = store
+                            .as_ref()
+                            .map(|st| st.enqueue(&id, &subject, &built, &e.words, now));
+                        match queued {
+                            Some(Ok(q)) => {
+                                kick.notify_one();
+                                MailResult::Queued(Box::new(q))
+                            }
+                            _ => MailResult::Failed { id, error: e.words },
+                        }
+                    }
+                    Err(e) => MailResult::Failed { id, error: e.words },
                 },
             };
             let _ = tx.send(Back::Mail(result));
         });
+    }
+
+    /// Sends what waits in the Outbox, each message when its time comes (with backoff),
+    /// and at once when kicked; tells the loop of each outcome. Runs for the session.
+    pub fn start_outbox(&self) {
+        let (Some(store), Some(transport)) = (self.store.clone(), self.transport.clone()) else {
+            return;
+        };
+        let (tx, kick) = (self.tx.clone(), self.kick.clone());
+        tokio::spawn(async move {
+            loop {
+                let st = store.clone();
+                let queue = tokio::task::spawn_blocking(move || st.outbox())
+                    .await
+                    .unwrap_or_default();
+                let _ = tx.send(Back::Mail(MailResult::Outbox(queue.clone())));
+                let now = chrono::Utc::now().timestamp();
+                for q in queue.iter().filter(|q| {
+                    // A try cut short by a crash is tried again.
+                    q.state != OutState::Refused && q.next_try <= now
+                }) {
+                    let result = send_queued(&store, &transport, q.clone()).await;
+                    let _ = tx.send(Back::Mail(result));
+                }
+                let st = store.clone();
+                let next = tokio::task::spawn_blocking(move || st.outbox())
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|q| q.state != OutState::Refused)
+                    .map(|q| q.next_try)
+                    .min();
+                let wait = match next {
+                    Some(t) => (t - chrono::Utc::now().timestamp()).clamp(1, 600) as u64,
+                    None => 3600,
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(wait)) => {}
+                    _ = kick.notified() => {}
+                }
+            }
+        });
+    }
+
+    /// Takes a message out of the Outbox and offers its draft back for editing.
+    pub fn reopen_queued(&self, id: String) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            store.dequeue(&id);
+            if let Some(s) = store.load(&id) {
+                let _ = tx.send(Back::Mail(MailResult::Reopened(Box::new(s))));
+            }
+        });
+    }
+
+    /// Tries the Outbox now (the account is back online, or the user asked).
+    pub fn kick_outbox(&self) {
+        self.kick.notify_one();
     }
 
     /// Builds the message for the Drafts folder in the background.
@@ -353,4 +434,75 @@ fn spawn_writer(
         }
     });
     w
+}
+
+/// One try of an Outbox message: marked as under way first (a crash then is known),
+/// then sent as built when queued. Sent: the Sent copy is kept with the draft (as after
+/// any send) before the message leaves the Outbox.
+async fn send_queued(store: &Store, transport: &Transport, mut q: Queued) -> MailResult {
+    q.state = OutState::Sending;
+    let st = store.clone();
+    let (mark, bytes) = {
+        let q = q.clone();
+        tokio::task::spawn_blocking(move || (st.update_queued(&q), st.queued_bytes(&q.id)))
+            .await
+            .unwrap_or_else(|e| {
+                (
+                    Err(std::io::Error::other(e)),
+                    Err(std::io::Error::other("stopped")),
+                )
+            })
+    };
+    let (wire, copy) = match (mark, bytes) {
+        (Ok(()), Ok(b)) => b,
+        (Err(e), _) | (_, Err(e)) => {
+            return MailResult::OutboxNote(format!(
+                "the Outbox message {:?} could not be read or marked: {e}",
+                q.subject
+            ))
+        }
+    };
+    let built = tern_core::compose::Built {
+        wire,
+        copy: copy.clone(),
+        from: q.from.clone(),
+        recipients: q.recipients.clone(),
+        message_id: q.message_id.clone(),
+    };
+    let outcome = tern_core::compose::send::send(transport, &built).await;
+    let st = store.clone();
+    tokio::task::spawn_blocking(move || match outcome {
+        Ok(()) => {
+            let draft = st.load(&q.id);
+            if let Err(e) = st.save_sent_copy(&q.id, &copy) {
+                tracing::warn!(error = %e, "keeping the Sent copy of an Outbox message");
+            }
+            if let Some(mut d) = draft.clone() {
+                d.sent = true;
+                let _ = st.save(&d, true);
+            }
+            st.dequeue(&q.id);
+            MailResult::SentLater {
+                id: q.id,
+                subject: q.subject,
+                copy,
+                draft: draft.map(|d| Box::new(d.draft)),
+            }
+        }
+        Err(e) => {
+            let now = chrono::Utc::now().timestamp();
+            q.reason = e.words;
+            if e.transient {
+                q.state = OutState::Waiting;
+                q.next_try = now + backoff_secs(q.tries);
+                q.tries += 1;
+            } else {
+                q.state = OutState::Refused;
+            }
+            let _ = st.update_queued(&q);
+            MailResult::Queued(Box::new(q))
+        }
+    })
+    .await
+    .unwrap_or_else(|e| MailResult::OutboxNote(format!("the Outbox stopped: {e}")))
 }

@@ -87,6 +87,10 @@ pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()>
         accounts,
         render_tx,
     };
+    // Each account's Outbox is sent from the start, whichever account is shown.
+    for a in &io.accounts {
+        a.mailer.start_outbox();
+    }
     let size = io.terminal.size()?;
     update(
         &mut state,
@@ -160,6 +164,10 @@ pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()>
                 (Some(i), Event::Loaded(l))
             }
             Some((i, ev)) = inbound.worker.recv() => {
+                // Back online: what waits in the Outbox is tried now, not at its time.
+                if let (WorkerEvent::Online, Some(a)) = (&ev, io.accounts.get(i)) {
+                    a.mailer.kick_outbox();
+                }
                 match io.accounts.get_mut(i).and_then(|a| a.control.intercept(ev)) {
                     Some(ev) => (Some(i), Event::Worker(ev)),
                     None => continue,
@@ -402,6 +410,7 @@ async fn carry_out(
         Effect::SendMail(stored) => a.mailer.send(stored),
         Effect::Postpone(stored) => a.mailer.build_for_drafts(stored),
         Effect::DiscardDraft(id) => a.mailer.discard(&id),
+        Effect::ReopenQueued(id) => a.mailer.reopen_queued(id),
         Effect::KeepSentCopy { id, copy } => a.mailer.keep_sent_copy(&id, &copy),
         Effect::RetrySentCopy(id) => a.mailer.retry_sent_copy(id),
         Effect::AttachOriginal { id, raw, whole } => a.mailer.attach_original(id, raw, whole),

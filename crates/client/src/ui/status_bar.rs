@@ -63,6 +63,7 @@ pub fn text(state: &AppState) -> String {
         let what = match state.help_page {
             crate::app::state::HelpPage::Keys => "help",
             crate::app::state::HelpPage::Messages => "messages",
+            crate::app::state::HelpPage::Outbox => "outbox",
             crate::app::state::HelpPage::Link { .. } => "link",
         };
         return format!(
@@ -117,6 +118,9 @@ pub fn text(state: &AppState) -> String {
     }
     if state.queued > 0 {
         parts.push(format!("{} queued", state.queued));
+    }
+    if !state.outbox.is_empty() {
+        parts.push(format!("outbox {}", state.outbox.len()));
     }
     let selected = state.selected.len();
     if selected > 0 || state.visual.is_some() {

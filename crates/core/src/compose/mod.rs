@@ -4,6 +4,7 @@
 pub mod build;
 pub mod draft;
 pub mod identity;
+pub mod outbox;
 pub mod reply;
 pub mod send;
 pub mod store;

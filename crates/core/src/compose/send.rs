@@ -34,28 +34,72 @@ fn tls_parameters(s: &SmtpSettings) -> Result<TlsParameters, String> {
 
 /// Sends over SMTP; the error says what went wrong in the server's or the network's words.
 /// An OAuth2 token the server refuses is renewed once.
-async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), String> {
+async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), SendError> {
     match smtp_once(s, built).await {
         Err(Failure::Smtp(e)) if s.oauth.is_some() && refused_login(&e) => {
             tracing::info!("the SMTP server refused the OAuth2 token; trying once with a new one");
             s.renew_token().await;
-            smtp_once(s, built).await.map_err(|f| f.words(s))
+            smtp_once(s, built).await.map_err(|f| f.error(s))
         }
-        other => other.map_err(|f| f.words(s)),
+        other => other.map_err(|f| f.error(s)),
     }
 }
 
-/// Why one attempt failed: lettre's error (to look at its code), or words already.
+/// Why a message was not sent, and whether trying again later may work (the server
+/// could not be reached, timed out, or said 4xx) or not (5xx, a refused login, a
+/// mistake in the message or the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub words: String,
+    pub transient: bool,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words)
+    }
+}
+
+impl SendError {
+    fn permanent(words: String) -> SendError {
+        SendError {
+            words,
+            transient: false,
+        }
+    }
+}
+
+/// Why one attempt failed: lettre's error (to look at its code), words already, or
+/// words of a failure that may pass (the token's provider unreachable).
 enum Failure {
     Smtp(lettre::transport::smtp::Error),
     Said(String),
+    Offline(String),
 }
 
 impl Failure {
-    fn words(self, s: &SmtpSettings) -> String {
+    fn error(self, s: &SmtpSettings) -> SendError {
         match self {
-            Failure::Smtp(e) => describe(&e, &s.host, s.port),
-            Failure::Said(w) => w,
+            Failure::Smtp(e) => {
+                let words = describe(&e, &s.host, s.port);
+                // The network (no reply code, not TLS, not lettre's own refusal), a
+                // timeout, or 4xx: later may work. A certificate refused while connecting
+                // comes as a network error: it does not pass by itself.
+                let network = e.status().is_none()
+                    && !e.is_tls()
+                    && !e.is_client()
+                    && !e.is_response()
+                    && !words.contains(UNTRUSTED);
+                SendError {
+                    transient: e.is_transient() || e.is_timeout() || network,
+                    words,
+                }
+            }
+            Failure::Said(w) => SendError::permanent(w),
+            Failure::Offline(w) => SendError {
+                words: w,
+                transient: true,
+            },
         }
     }
 }
@@ -73,7 +117,10 @@ fn refused_login(e: &lettre::transport::smtp::Error) -> bool {
 
 async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
     // Tokens expire: a password command or OAuth2 is asked again for each send.
-    let secret = s.fresh_secret().await.map_err(|e| e.to_string())?;
+    let secret = s.fresh_secret().await.map_err(|e| match e {
+        crate::login::FreshError::Unreachable { why, .. } => Failure::Offline(why),
+        other => Failure::Said(other.to_string()),
+    })?;
     let Some(mechanisms) = lettre_mechanisms(s) else {
         // lettre has no OAUTHBEARER: the exchange is done on its connection by hand.
         return send_oauthbearer(s, Some(built), &secret).await;
@@ -88,6 +135,9 @@ async fn smtp_once(s: &SmtpSettings, built: &Built) -> Result<(), Failure> {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a refused certificate is said.
+const UNTRUSTED: &str = "the server's TLS certificate is not trusted";
 
 /// The mechanisms lettre logs in with; None for OAUTHBEARER, which it lacks.
 fn lettre_mechanisms(s: &SmtpSettings) -> Option<Vec<Mechanism>> {
@@ -218,10 +268,13 @@ fn describe(e: &lettre::transport::smtp::Error, host: &str, port: u16) -> String
         }
         source = s.source();
     }
+    // "Connection refused (os error 111)": the number says nothing to a reader.
+    while let Some(at) = text.find(" (os error ") {
+        let end = text[at..].find(')').map_or(text.len(), |e| at + e + 1);
+        text.replace_range(at..end, "");
+    }
     if text.contains("certificate verify failed") {
-        text = format!(
-            "the server's TLS certificate is not trusted (ca-certificate names a CA of your own): {text}"
-        );
+        text = format!("{UNTRUSTED} (ca-certificate names a CA of your own): {text}");
     }
     if e.is_permanent() {
         format!("the server refused the message: {text}")
@@ -271,7 +324,7 @@ pub async fn check(s: &SmtpSettings) -> Result<(), String> {
     let Some(mechanisms) = lettre_mechanisms(s) else {
         return send_oauthbearer(s, None, &secret)
             .await
-            .map_err(|f| f.words(s));
+            .map_err(|f| f.error(s).words);
     };
     let transport = transport(s, &secret, mechanisms)?;
     match transport.test_connection().await {
@@ -282,9 +335,13 @@ pub async fn check(s: &SmtpSettings) -> Result<(), String> {
 }
 
 /// Sends the message.
-pub async fn send(t: &Transport, built: &Built) -> Result<(), String> {
+pub async fn send(t: &Transport, built: &Built) -> Result<(), SendError> {
     match t {
         Transport::Smtp(s) => send_smtp(s, built).await,
-        Transport::Sendmail(cmd) => send_sendmail(cmd, built).await,
+        Transport::Sendmail(cmd) => send_sendmail(cmd, built).await.map_err(|words| SendError {
+            // sendmail's EX_TEMPFAIL (75): its queue or network, not the message.
+            transient: words.contains("exit status: 75"),
+            words,
+        }),
     }
 }

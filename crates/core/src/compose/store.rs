@@ -58,6 +58,11 @@ impl Store {
         format!("{now}-{r:08x}")
     }
 
+    /// A file of this draft (for the Outbox beside it).
+    pub(super) fn file(&self, id: &str, ext: &str) -> PathBuf {
+        self.path(id, ext)
+    }
+
     fn path(&self, id: &str, ext: &str) -> PathBuf {
         // Ids come from new_id or the folder listing; anything else is refused by shape.
         let clean: String = id
@@ -103,7 +108,7 @@ impl Store {
     /// Forgets a draft (the server has it now, or the user threw it away), with the
     /// forwarded files kept for it.
     pub fn remove(&self, id: &str) {
-        for ext in ["json", "txt", "sent", "tmp"] {
+        for ext in ["queue", "json", "txt", "sent", "tmp", "out", "outcopy"] {
             let _ = std::fs::remove_file(self.path(id, ext));
         }
         self.remove_files(id);
@@ -147,6 +152,10 @@ impl Store {
         let mut out = Vec::new();
         let mut bad = Vec::new();
         for id in ids {
+            // A message in the Outbox is not a draft to offer back.
+            if self.path(&id, "queue").exists() {
+                continue;
+            }
             let json = self.path(&id, "json");
             let parsed = std::fs::read(&json)
                 .ok()
@@ -172,6 +181,13 @@ impl Store {
             out.push(s);
         }
         (out, bad)
+    }
+
+    /// One draft as saved (the Outbox's included).
+    pub fn load(&self, id: &str) -> Option<Stored> {
+        std::fs::read(self.path(id, "json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
     }
 
     pub fn dir(&self) -> &Path {
