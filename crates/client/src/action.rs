@@ -109,7 +109,7 @@ actions! {
     Messages = "messages", "the status line's last 100 messages, in full, with their time", global [], list [], reader [];
     Outbox = "outbox", "the Outbox: messages not sent yet, why, and their next try (:outbox-edit N reopens one)", global [], list [], reader [];
     Suspend = "suspend", "suspend (fg resumes)", global ["C-z"], list [], reader [];
-    SyncNow = "sync_now", "sync now", global ["$", "C-r"], list [], reader [];
+    SyncNow = "sync_now", "sync now (and try the Outbox)", global ["$", "C-r"], list [], reader [];
     Quit = "quit", "close / quit", global [], list ["q"], reader ["q"];
 }
 

@@ -46,10 +46,15 @@ impl AppState {
             }
             Action::SyncNow => {
                 let id = self.id();
-                return vec![Effect::Send(WorkerCommand::Sync {
+                let mut effects = vec![Effect::Send(WorkerCommand::Sync {
                     id,
                     folders: Vec::new(),
                 })];
+                // Now means the Outbox too.
+                if !self.outbox.is_empty() {
+                    effects.push(Effect::KickOutbox);
+                }
+                return effects;
             }
             Action::ToggleSplit => {
                 self.split = !self.split;

@@ -94,6 +94,8 @@ pub enum Effect {
     DiscardDraft(String),
     /// Take this message out of the Outbox and offer it back as a draft (to edit).
     ReopenQueued(String),
+    /// Try every message of the Outbox now.
+    KickOutbox,
     /// Keep the copy for Sent on this machine until the server has it.
     KeepSentCopy {
         id: String,

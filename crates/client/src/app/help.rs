@@ -56,11 +56,15 @@ fn outbox_lines(state: &AppState) -> Vec<HelpLine> {
     use tern_core::compose::outbox::OutState;
     let mut out = vec![line(
         true,
-        format!(
-            "Outbox of {} (sent by itself when the server can be reached; :outbox-edit N reopens one; q closes)",
-            state.account
-        ),
+        format!("Outbox of {} (q closes)", state.account),
     )];
+    let width = usize::from(state.screen.0).saturating_sub(5).max(20);
+    for part in tern_core::mail::wrap(
+        "Sent by itself when the server answers; :outbox-edit N takes one out to edit.",
+        width,
+    ) {
+        out.push(line(false, part));
+    }
     if state.outbox.is_empty() {
         out.push(line(false, "Nothing waits.".into()));
     }
@@ -87,7 +91,6 @@ fn outbox_lines(state: &AppState) -> Vec<HelpLine> {
             ),
         };
         // The server's words whole: wrapped, never cut.
-        let width = usize::from(state.screen.0).saturating_sub(5).max(20);
         let text = format!("{when}; {}", clean(&q.reason));
         for part in tern_core::mail::wrap(&text, width) {
             out.push(line(false, format!("   {part}")));

@@ -20,8 +20,10 @@ pub struct Mailer {
     editor: Option<String>,
     domain: String,
     tx: mpsc::UnboundedSender<Back>,
-    /// Wakes the Outbox's sender.
+    /// Wakes the Outbox's sender (to count a new message in, or to try now).
     kick: Arc<tokio::sync::Notify>,
+    /// Set with a kick: try every waiting message now.
+    urgent: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Mailer {
@@ -46,6 +48,7 @@ impl Mailer {
             domain: tern_core::compose::build::domain_of(email),
             tx,
             kick: Arc::new(tokio::sync::Notify::new()),
+            urgent: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -199,6 +202,7 @@ impl Mailer {
                             .map(|st| st.enqueue(&id, &subject, &built, &e.words, now));
                         match queued {
                             Some(Ok(q)) => {
+                                // The Outbox's task counts it in (not a try now).
                                 kick.notify_one();
                                 MailResult::Queued(Box::new(q))
                             }
@@ -218,9 +222,11 @@ impl Mailer {
         let (Some(store), Some(transport)) = (self.store.clone(), self.transport.clone()) else {
             return;
         };
-        let (tx, kick) = (self.tx.clone(), self.kick.clone());
+        let (tx, kick, urgent) = (self.tx.clone(), self.kick.clone(), self.urgent.clone());
         tokio::spawn(async move {
             loop {
+                // Back online: every waiting message is tried now, whatever its time.
+                let now_all = urgent.swap(false, std::sync::atomic::Ordering::Relaxed);
                 let st = store.clone();
                 let queue = tokio::task::spawn_blocking(move || st.outbox())
                     .await
@@ -229,7 +235,7 @@ impl Mailer {
                 let now = chrono::Utc::now().timestamp();
                 for q in queue.iter().filter(|q| {
                     // A try cut short by a crash is tried again.
-                    q.state != OutState::Refused && q.next_try <= now
+                    q.state != OutState::Refused && (now_all || q.next_try <= now)
                 }) {
                     let result = send_queued(&store, &transport, q.clone()).await;
                     let _ = tx.send(Back::Mail(result));
@@ -270,6 +276,8 @@ impl Mailer {
 
     /// Tries the Outbox now (the account is back online, or the user asked).
     pub fn kick_outbox(&self) {
+        self.urgent
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.kick.notify_one();
     }
 

@@ -411,6 +411,7 @@ async fn carry_out(
         Effect::Postpone(stored) => a.mailer.build_for_drafts(stored),
         Effect::DiscardDraft(id) => a.mailer.discard(&id),
         Effect::ReopenQueued(id) => a.mailer.reopen_queued(id),
+        Effect::KickOutbox => a.mailer.kick_outbox(),
         Effect::KeepSentCopy { id, copy } => a.mailer.keep_sent_copy(&id, &copy),
         Effect::RetrySentCopy(id) => a.mailer.retry_sent_copy(id),
         Effect::AttachOriginal { id, raw, whole } => a.mailer.attach_original(id, raw, whole),
