@@ -35,19 +35,6 @@ fn flags(d: &tern_testkit::Dovecot) -> Vec<(u32, tern::mail::Flags)> {
     })
 }
 
-/// The first line of a message's text that says something, as the reader shows it.
-fn first_words(raw: &[u8]) -> String {
-    tern::mail::render_message(raw, 78)
-        .body
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() > 5)
-        .unwrap_or_default()
-        .chars()
-        .take(20)
-        .collect()
-}
-
 #[test]
 fn the_client_prefetches_bodies_unread_and_they_open_with_the_server_stopped() {
     let mut d = server(DovecotOptions::default());
@@ -70,10 +57,10 @@ fn the_client_prefetches_bodies_unread_and_they_open_with_the_server_stopped() {
     t.wait_for("offline");
     // The newest, and the oldest (never looked at), open from the cache.
     t.keys(&["Enter"]);
-    let s = t.wait_for(&first_words(&msgs[0].raw));
+    let s = t.wait_for(&first_words(&msgs[0].raw, 78));
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "G", "Enter"]);
-    let s = t.wait_for(&first_words(&msgs[39].raw));
+    let s = t.wait_for(&first_words(&msgs[39].raw, 78));
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "q"]);
 }
@@ -119,7 +106,7 @@ fn tern_sync_bodies_fetches_each_folders_window_once_for_reading_offline() {
     let t = Tmux::start(&cfg, &log);
     t.wait_for("offline");
     t.keys(&["G", "Enter"]);
-    let s = t.wait_for(&first_words(&msgs[24].raw));
+    let s = t.wait_for(&first_words(&msgs[24].raw, 78));
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "q"]);
 }

@@ -188,16 +188,7 @@ fn offline_a_message_not_in_the_cache_shows_its_headers_and_comes_when_online() 
     // Back online, the text comes by itself.
     d.restart().unwrap();
     t.keys(&["$"]);
-    let rendered = tern::mail::render_message(&m.raw, 98);
-    let first: String = rendered
-        .body
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() > 5)
-        .unwrap_or_default()
-        .chars()
-        .take(20)
-        .collect();
+    let first = first_words(&m.raw, 98);
     let s = t.wait_for_all(&["| online", &first]);
     assert!(!s.contains("not in the cache yet"), "{s}");
     t.keys(&["q", "q"]);

@@ -247,3 +247,18 @@ pub fn two_accounts(
     std::fs::write(&cfg, format!("{text}\n{work}")).unwrap();
     cfg
 }
+
+/// The first words of a message's text that say something, as the reader shows them
+/// (to wait for the message on the screen).
+#[allow(dead_code)] // not every test binary opens messages
+pub fn first_words(raw: &[u8], width: usize) -> String {
+    tern::mail::render_message(raw, width)
+        .body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() > 5)
+        .unwrap_or_default()
+        .chars()
+        .take(20)
+        .collect()
+}
