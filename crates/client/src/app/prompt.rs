@@ -166,6 +166,12 @@ impl AppState {
         let ask = (self.book_command && !asked && !typed.is_empty())
             .then(|| Effect::QueryAddressBook(typed.clone()));
         let options = self.address_candidates(&typed);
+        if options.is_empty() && ask.is_none() && self.book_loading {
+            // Typed before the known addresses were read: completed when they come.
+            self.tab_on_book = true;
+            self.status = Some("reading the known addresses…".into());
+            return Vec::new();
+        }
         if options.is_empty() {
             self.status = Some(if ask.is_some() {
                 "asking the address book…".into()

@@ -202,6 +202,8 @@ pub struct AppState {
     pub address_book: Vec<tern_core::addressbook::Known>,
     /// The address book is being read.
     pub book_loading: bool,
+    /// Tab was pressed at an address prompt before the book was read: complete on arrival.
+    pub tab_on_book: bool,
     /// When the address book was last read (`now`): it is read again after a while.
     pub book_read_at: Option<i64>,
     /// `address-book-command`'s answer: (what was typed, the addresses).
@@ -317,6 +319,7 @@ impl AppState {
             saving: None,
             address_book: Vec::new(),
             book_loading: false,
+            tab_on_book: false,
             book_read_at: None,
             book_hits: None,
             book_command: false,

@@ -272,6 +272,9 @@ fn back(state: &mut AppState, b: Back) -> Vec<Effect> {
             state.address_book = book;
             state.book_loading = false;
             state.book_read_at = Some(state.now);
+            if std::mem::take(&mut state.tab_on_book) && state.prompt.is_some() {
+                return state.complete_address();
+            }
         }
         Back::BookHits(typed, hits) => return state.book_answered(typed, hits),
         Back::Hits(folder, list) => state.add_hits(&folder, list),

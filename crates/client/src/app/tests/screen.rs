@@ -217,3 +217,26 @@ fn the_address_book_is_read_when_to_opens_and_again_only_once_it_is_old() {
     s.now = 1_400;
     assert_eq!(s.act(Action::Compose), vec![Effect::LoadAddressBook]);
 }
+
+#[test]
+fn tab_pressed_before_the_address_book_is_read_completes_when_it_comes() {
+    let mut s = state(1);
+    assert_eq!(s.act(Action::Compose), vec![Effect::LoadAddressBook]);
+    for c in "caro".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.status.as_deref(), Some("reading the known addresses…"));
+    let carol = tern_core::addressbook::Known {
+        email: "carol@example.org".into(),
+        name: Some("Carol".into()),
+        score: 1.0,
+    };
+    update(&mut s, Event::Back(Back::AddressBook(vec![carol])));
+    let typed = s
+        .prompt
+        .as_ref()
+        .map(|p| p.text.clone())
+        .unwrap_or_default();
+    assert!(typed.contains("carol@example.org"), "{typed}");
+}
