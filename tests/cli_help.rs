@@ -37,8 +37,14 @@ fn without_a_config_tern_says_where_it_looked_and_the_example_it_prints_is_valid
     // made-up server is out of reach.
     std::fs::create_dir_all(wanted.parent().unwrap()).unwrap();
     std::fs::write(&wanted, &example).unwrap();
-    let (_, _, err) = tern(&["auth", "status"], home.path());
-    assert!(!err.contains("line "), "the example does not parse: {err}");
+    // `tern auth status` reads the config and needs no server: it names the example's
+    // account and how it logs in.
+    let (ok, out, err) = tern(&["auth", "status"], home.path());
+    assert!(ok, "the example does not parse: {err}");
+    assert!(
+        out.contains("personal: logs in with login (not OAuth2)"),
+        "{out}"
+    );
 }
 
 #[test]

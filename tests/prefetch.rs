@@ -18,12 +18,7 @@ fn config_with(
     window: &str,
 ) -> std::path::PathBuf {
     let cfg = write_config(d, dir);
-    let text = std::fs::read_to_string(&cfg).unwrap().replacen(
-        "[accounts.test]\n",
-        &format!("[accounts.test]\nprefetch = \"{window}\"\n"),
-        1,
-    );
-    std::fs::write(&cfg, text).unwrap();
+    set_prefetch(&cfg, window);
     cfg
 }
 

@@ -163,12 +163,7 @@ fn offline_a_message_not_in_the_cache_shows_its_headers_and_comes_when_online() 
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
     // No bodies ahead of time: the newest must not be in the cache.
-    let text = std::fs::read_to_string(&cfg).unwrap().replacen(
-        "[accounts.test]\n",
-        "[accounts.test]\nprefetch = \"none\"\n",
-        1,
-    );
-    std::fs::write(&cfg, text).unwrap();
+    set_prefetch(&cfg, "none");
     let log = dir.path().join("tern.log");
     let t = Tmux::start(&cfg, &log);
     t.wait_for_all(&["| online", "1/2 |"]);

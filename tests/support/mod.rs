@@ -262,3 +262,19 @@ pub fn first_words(raw: &[u8], width: usize) -> String {
         .take(20)
         .collect()
 }
+
+/// Sets `prefetch = WINDOW` for the `test` account of a config `write_config` wrote.
+#[allow(dead_code)] // not every test binary sets it
+pub fn set_prefetch(cfg: &std::path::Path, window: &str) {
+    let text = std::fs::read_to_string(cfg).unwrap();
+    assert!(
+        text.contains("[accounts.test]\n"),
+        "not write_config's: {text}"
+    );
+    let text = text.replacen(
+        "[accounts.test]\n",
+        &format!("[accounts.test]\nprefetch = \"{window}\"\n"),
+        1,
+    );
+    std::fs::write(cfg, text).unwrap();
+}

@@ -143,6 +143,14 @@ impl Dovecot {
                 "dovecot not found; install it with `apt-get install -y dovecot-imapd`".into(),
             )
         })?;
+        // Without its package Dovecot would only time out: say what to install.
+        if opts.submission.is_some() && !Path::new("/usr/lib/dovecot/submission").exists() {
+            return Err(DevError::NotInstalled(
+                "Dovecot's submission service is not installed; install it with \
+                 `apt-get install -y dovecot-submissiond`"
+                    .into(),
+            ));
+        }
         if opts.oauth2.is_some() && !opts.disable_caps.is_empty() {
             // The filter's proxy passdb entries would not cover token logins.
             return Err(DevError::InvalidArgument(

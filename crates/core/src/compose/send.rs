@@ -211,6 +211,7 @@ async fn send_oauthbearer(
     let hello = ClientId::default();
     let params = tls_parameters(s)?;
     let wrapper = matches!(s.security, Security::Tls).then(|| params.clone());
+    // Plain SMTP off this machine is refused here as for lettre's transport.
     tls_mode(s)?;
     let mut conn = AsyncSmtpConnection::connect_tokio1(
         (s.host.as_str(), s.port),

@@ -102,7 +102,6 @@ fn scopes(s: &OAuth2Settings) -> impl Iterator<Item = Scope> + '_ {
 
 /// A failed token request in words; `invalid_grant` and the like mean a new login.
 fn token_error<E: oauth2::ErrorResponse + std::fmt::Display + 'static>(
-    s: &OAuth2Settings,
     url: &str,
     e: RequestTokenError<HttpClientError<ureq::Error>, E>,
 ) -> OAuthError {
@@ -116,10 +115,7 @@ fn token_error<E: oauth2::ErrorResponse + std::fmt::Display + 'static>(
             "an answer that is not OAuth2 JSON ({})",
             crate::mail::sanitize(&String::from_utf8_lossy(&body[..body.len().min(200)]))
         )),
-        RequestTokenError::Other(words) => {
-            let _ = s;
-            OAuthError::Refused(crate::mail::sanitize(&words))
-        }
+        RequestTokenError::Other(words) => OAuthError::Refused(crate::mail::sanitize(&words)),
     }
 }
 
@@ -154,7 +150,7 @@ pub fn device_login(
         .map_err(|e| OAuthError::Config(e.to_string()))?
         .add_scopes(scopes(s))
         .request(&http)
-        .map_err(|e| token_error(s, &url, e))?;
+        .map_err(|e| token_error(&url, e))?;
     show(&DeviceCode {
         verification_uri: details.verification_uri().to_string(),
         verification_uri_complete: details
@@ -167,7 +163,7 @@ pub fn device_login(
         .exchange_device_access_token(&details)
         .map_err(|e| OAuthError::Config(e.to_string()))?
         .request(&http, std::thread::sleep, None)
-        .map_err(|e| match token_error(s, &s.endpoints.token_url, e) {
+        .map_err(|e| match token_error(&s.endpoints.token_url, e) {
             OAuthError::Refused(w) if w.contains("expired_token") => OAuthError::Refused(
                 "the code expired before it was entered; run `tern auth login` again".into(),
             ),
@@ -226,7 +222,7 @@ pub fn browser_login(
         .map_err(|e| OAuthError::Config(e.to_string()))?
         .set_pkce_verifier(verifier)
         .request(&http)
-        .map_err(|e| token_error(s, &s.endpoints.token_url, e));
+        .map_err(|e| token_error(&s.endpoints.token_url, e));
     let page = match &token {
         Ok(_) => "tern is signed in. You can close this tab.".to_string(),
         Err(e) => format!("tern could not finish the login: {e}"),
@@ -315,7 +311,7 @@ pub(crate) fn refresh(s: &OAuth2Settings, refresh_token: &Secret) -> Result<Toke
         .exchange_refresh_token(&rt)
         .map_err(|e| OAuthError::Config(e.to_string()))?
         .request(&http)
-        .map_err(|e| match token_error(s, &s.endpoints.token_url, e) {
+        .map_err(|e| match token_error(&s.endpoints.token_url, e) {
             OAuthError::Refused(why) => OAuthError::GrantRefused {
                 account: s.account.clone(),
                 why,
@@ -338,7 +334,7 @@ pub fn revoke(s: &OAuth2Settings, refresh_token: &Secret) -> Result<bool, OAuthE
         refresh_token.expose().to_string(),
     )));
     match request {
-        Ok(r) => r.request(&http).map_err(|e| token_error(s, &url, e))?,
+        Ok(r) => r.request(&http).map_err(|e| token_error(&url, e))?,
         // The crate takes https only; plain http is allowed (by `check_url`) to a
         // provider on this machine, so the RFC 7009 form is posted here.
         Err(oauth2::ConfigurationError::InsecureUrl(_)) => {
