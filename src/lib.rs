@@ -8,6 +8,6 @@ pub mod cli;
 
 pub use tern_client::{action, app, runner, tui, ui};
 pub use tern_core::{
-    atomic_file, cache, compose, config, contained, control, files, imap, logging, login, mail,
-    secrets,
+    atomic_file, cache, compose, config, contained, control, files, imap, index, logging, login,
+    mail, secrets,
 };

@@ -62,6 +62,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search every cached message with the local index, offline too: headers, the
+    /// text of cached bodies and attachment names, e.g. `tern search from:bob invoice`
+    /// or `tern search --folder Archive --json 'subject:"team lunch"'`
+    Search {
+        /// Words (each must match the start of a word anywhere in the message) and
+        /// from: to: subject: body: since:YYYY-MM-DD before:YYYY-MM-DD is:unread
+        /// is:flagged
+        #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+        query: Vec<String>,
+        /// Only this account (default: every account)
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Only this folder
+        #[arg(long, value_name = "FOLDER")]
+        folder: Option<String>,
+        /// One JSON object per line (with its account and folder)
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the known addresses matching TEXT, best first, as `address<TAB>name` lines
     /// (for completing To:/Cc: in an editor), e.g. `tern addresses bob`
     Addresses {
@@ -337,6 +356,20 @@ fn run(args: Args) -> anyhow::Result<()> {
                 },
             )
         }
+        Some(Command::Search {
+            query,
+            account,
+            folder,
+            json,
+        }) => cli::search(
+            &load()?,
+            &cli::SearchOptions {
+                query: query.join(" "),
+                account,
+                folder,
+                json,
+            },
+        ),
         Some(Command::Addresses { text, limit }) => cli::addresses(&load()?, &text, limit),
         Some(Command::Demo { messages }) => cli::demo(messages),
         Some(Command::Password {

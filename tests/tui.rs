@@ -223,7 +223,7 @@ fn undo_picker_selection_command_line_and_server_search() {
         })
     });
     t.keys(&["/", "is:flagged", "Enter"]);
-    t.wait_for_all(&["1/1", "search: is:flagged", "found on the server"]);
+    t.wait_for_all(&["1/1", "search: is:flagged"]);
     t.keys(&["Escape"]);
     t.wait_for("1/4 |");
     t.keys(&["q"]);

@@ -19,13 +19,13 @@ fn addr_line(list: &[Address]) -> String {
         .join(", ")
 }
 
-fn date_string(ts: i64) -> String {
+pub(super) fn date_string(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| "?".into())
 }
 
-fn json_line(m: &MessageSummary) -> serde_json::Value {
+pub(super) fn json_line(m: &MessageSummary) -> serde_json::Value {
     let date = chrono::DateTime::from_timestamp(m.sort_date(), 0).map(|d| d.to_rfc3339());
     serde_json::json!({
         "uid": m.uid,

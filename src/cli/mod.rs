@@ -13,6 +13,7 @@ mod list;
 pub mod manual;
 mod password;
 mod running;
+mod search;
 pub mod setup;
 mod sync;
 
@@ -33,4 +34,5 @@ pub fn demo(_messages: usize) -> anyhow::Result<()> {
 pub use list::{list, print_rows, ListOptions};
 pub use password::password_set;
 pub use running::{ask_running, in_use};
+pub use search::{search, SearchOptions};
 pub use sync::{sync, sync_account, sync_every_account, SyncOptions};

@@ -45,7 +45,7 @@ pub fn ask_lines(
         match reply {
             Reply::Line(l) => lines.push(l),
             Reply::Error(e) => anyhow::bail!("{e}"),
-            Reply::Messages(_) | Reply::Done => {}
+            Reply::Messages(_) | Reply::Found(_) | Reply::Done => {}
         }
     }
     Ok(lines)
@@ -62,6 +62,7 @@ pub fn ask_running(
     for reply in ask(config, account, &request)? {
         match reply {
             Reply::Messages(rows) => super::print_rows(rows, json)?,
+            Reply::Found(_) => {}
             Reply::Line(l) => {
                 use std::io::Write;
                 writeln!(std::io::stdout(), "{l}")?;
@@ -72,4 +73,22 @@ pub fn ask_running(
         }
     }
     Ok(())
+}
+
+/// Asks the running client for search hits: (folder, headers).
+pub fn ask_found(
+    config: &Config,
+    account: Option<&str>,
+    request: Request,
+) -> anyhow::Result<Vec<(String, tern_core::mail::MessageSummary)>> {
+    let mut hits = Vec::new();
+    for reply in ask(config, account, &request)? {
+        match reply {
+            Reply::Found(h) => hits.extend(h),
+            Reply::Line(l) => eprintln!("tern: {l}"),
+            Reply::Error(e) => anyhow::bail!("{e}"),
+            Reply::Messages(_) | Reply::Done => {}
+        }
+    }
+    Ok(hits)
 }

@@ -20,12 +20,20 @@ pub enum Request {
     /// The best `limit` known addresses matching `text`, of every account, each as a
     /// `Line` of `address<TAB>name`.
     Addresses { text: String, limit: usize },
+    /// `tern search`: the local index's hits for a query (as `/` takes it), in one
+    /// folder or in all.
+    Search {
+        query: String,
+        folder: Option<String>,
+    },
 }
 
 /// One line of the answer; `Done` or `Error` ends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
     Messages(Vec<MessageSummary>),
+    /// Search hits: (folder, headers).
+    Found(Vec<(String, MessageSummary)>),
     /// A line of text for the user (the sync's per-folder report).
     Line(String),
     Done,

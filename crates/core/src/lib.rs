@@ -11,6 +11,7 @@ pub mod contained;
 pub mod control;
 pub mod files;
 pub mod imap;
+pub mod index;
 pub mod logging;
 pub mod login;
 pub mod mail;

@@ -6,7 +6,6 @@
 
 use super::compose::StartFrom;
 use super::reader::Reader;
-use super::results::AllHits;
 use super::state::{AppState, Effect, Filter, Focus, Link};
 use super::triage::{Pending, Undo};
 use std::collections::{HashMap, HashSet};
@@ -51,7 +50,6 @@ per_account! {
     undo: Vec<Undo>,
     selected: HashSet<Uid>,
     visual: Option<Uid>,
-    results: Option<AllHits>,
     jump_to: Option<Uid>,
     open_on_jump: bool,
     at_end: bool,

@@ -464,9 +464,8 @@ impl AppState {
                 if self.reader.as_ref().is_some_and(|r| r.request == Some(id)) {
                     self.fetch_failed(&error);
                 }
-                let waiting = Some(super::state::ServerHits::Waiting(id));
-                if self.filter.as_ref().is_some_and(|f| f.server == waiting) {
-                    self.set_filter(None);
+                if self.server_failed_here(id, &error) {
+                    return Vec::new();
                 }
                 if let Some(r) = self.results.as_mut() {
                     r.waiting.remove(&id);

@@ -1,7 +1,7 @@
 //! What the state asks the runner to do: every piece of IO, as data.
 
 use std::sync::Arc;
-use tern_core::imap::protocol::{RequestId, WorkerCommand};
+use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
 use tern_core::mail::Uid;
 
 /// What the runner must do after a change of state.
@@ -66,6 +66,21 @@ pub enum Effect {
         folder: String,
         from: String,
         subject: String,
+    },
+    /// Ask the account's local index about the open folder (`/`).
+    Find {
+        id: RequestId,
+        folder: String,
+        words: Vec<String>,
+        terms: Vec<SearchTerm>,
+    },
+    /// Ask every account's local index (`:search-all`); `folders` are each account's
+    /// sidebar, to tell which the cache has never synced.
+    FindEverywhere {
+        id: RequestId,
+        words: Vec<String>,
+        terms: Vec<SearchTerm>,
+        folders: Vec<(usize, Vec<String>)>,
     },
     /// Read these messages of another folder from the cache (search-all hits).
     LoadHits {

@@ -19,6 +19,7 @@ pub mod reader;
 pub mod reader_lines;
 pub mod results;
 pub mod review;
+pub mod search;
 pub mod state;
 pub mod synced;
 pub mod theme;

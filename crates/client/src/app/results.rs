@@ -1,80 +1,42 @@
-//! Searching: `/` on the open folder (bare words at once from the cache, `key:value`
-//! terms by the server with UID SEARCH), and `:search-all` over every folder of the
-//! account, whose hits are listed with their folder.
+//! `:search-all`: every folder of every account, from the local indexes (offline too,
+//! no cap on hits), and the server asked about the folders the cache has never synced;
+//! the hits are listed with their folder (and account), and Enter opens one.
 
 use super::query;
-use super::state::{AppState, Effect, Filter, ServerHits};
+use super::search::{count, Found};
+use super::state::{AppState, Effect, Link};
 use std::collections::HashMap;
 use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
 use tern_core::mail::{Row, Uid};
 
-/// `:search-all` in progress or done.
+/// One hit of `:search-all`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllHits {
-    pub query: String,
-    /// Searches not answered yet, by request, with their folder.
-    pub waiting: HashMap<RequestId, String>,
-    /// (folder, message), in the order they arrived; each folder newest first.
-    pub hits: Vec<(String, Row)>,
-    pub cursor: usize,
-    pub top: usize,
+pub struct AllHit {
+    pub account: usize,
+    pub folder: String,
+    pub row: Row,
 }
 
-/// Hits read from the cache per folder, at most (the newest).
-const HITS_PER_FOLDER: usize = 500;
+/// `:search-all` in progress or done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllHits {
+    pub query: String,
+    /// The local indexes' answer, until it comes.
+    pub local: Option<RequestId>,
+    /// Server searches not answered yet, by request: (account, folder).
+    pub waiting: HashMap<RequestId, (usize, String)>,
+    /// Index hits newest first, then the server's as they come (each folder newest first).
+    pub hits: Vec<AllHit>,
+    pub cursor: usize,
+    pub top: usize,
+    /// The query as the servers get it.
+    pub terms: Vec<SearchTerm>,
+    /// What the index said of itself and the folders it could not cover.
+    pub note: Option<String>,
+}
 
 impl AppState {
-    /// `/` or `:search`: filter the open folder.
-    pub(super) fn search(&mut self, text: &str) -> Vec<Effect> {
-        if self.merged.is_some() {
-            return self.search_merged(text);
-        }
-        if text.trim().is_empty() {
-            self.set_filter(None);
-            return Vec::new();
-        }
-        let q = match query::parse(text) {
-            Ok(q) => q,
-            Err(e) => {
-                self.status = Some(e);
-                return Vec::new();
-            }
-        };
-        let mut effects = Vec::new();
-        let server = if q.terms.is_empty() {
-            None
-        } else {
-            let id = self.id();
-            self.status = Some("searching on the server…".into());
-            effects.push(Effect::Send(WorkerCommand::Search {
-                id,
-                folder: self.folder.clone(),
-                terms: q.terms,
-            }));
-            Some(ServerHits::Waiting(id))
-        };
-        self.set_filter(Some(Filter {
-            query: text.to_string(),
-            words: q.words,
-            server,
-        }));
-        effects
-    }
-
-    /// Shows only the messages matching `filter` (None: all of them again).
-    pub fn set_filter(&mut self, filter: Option<Filter>) {
-        // What the search said ("3 found on the server") goes with it.
-        if filter.is_none() && self.filter.is_some() {
-            self.status = None;
-        }
-        self.filter = filter;
-        self.rebuild_view(None);
-        self.cursor = 0;
-        self.top = 0;
-        self.at_end = false;
-    }
-
-    /// `:search-all`: the server searches every folder; hits come in folder by folder.
+    /// `:search-all`: the local indexes first; the servers for folders never synced.
     pub(super) fn search_all(&mut self, text: &str) -> Vec<Effect> {
         let q = match query::parse(text) {
             Ok(q) if !(q.words.is_empty() && q.terms.is_empty()) => q,
@@ -87,59 +49,118 @@ impl AppState {
                 return Vec::new();
             }
         };
-        // Bare words match as they do in `/`: the subject or the sender.
-        let mut terms = q.terms;
-        terms.extend(q.words.into_iter().map(SearchTerm::SubjectOrFrom));
-        let folders: Vec<String> = tern_core::mail::sidebar_order(&self.folders)
-            .into_iter()
-            .map(|f| f.name.clone())
+        let id = self.id();
+        // The servers take bare words as anywhere in the message, as the index does.
+        let mut terms: Vec<SearchTerm> = q.words.iter().cloned().map(SearchTerm::Text).collect();
+        terms.extend(q.terms.iter().cloned());
+        let folders = (0..self.account_count())
+            .map(|i| {
+                let names = self
+                    .folders_of(i)
+                    .iter()
+                    .filter(|f| f.selectable)
+                    .map(|f| f.name.clone())
+                    .collect();
+                (i, names)
+            })
             .collect();
-        let mut waiting = HashMap::new();
-        let mut effects = Vec::new();
-        for folder in folders {
-            let id = self.id();
-            waiting.insert(id, folder.clone());
-            effects.push(Effect::Send(WorkerCommand::Search {
-                id,
-                folder,
-                terms: terms.clone(),
-            }));
-        }
-        self.status = Some(format!("searching {} folders…", waiting.len()));
+        self.status = Some("searching every folder…".into());
         self.results = Some(AllHits {
             query: text.to_string(),
-            waiting,
+            local: Some(id),
+            waiting: HashMap::new(),
             hits: Vec::new(),
             cursor: 0,
             top: 0,
+            terms,
+            note: None,
+        });
+        vec![Effect::FindEverywhere {
+            id,
+            words: q.words,
+            terms: q.terms,
+            folders,
+        }]
+    }
+
+    /// The local indexes answered `:search-all`: their hits, and the server asked about
+    /// the folders they do not hold.
+    pub(super) fn found_everywhere(&mut self, found: Found) -> Vec<Effect> {
+        let Some(r) = self.results.as_mut() else {
+            return Vec::new();
+        };
+        if r.local != Some(found.id) {
+            return Vec::new();
+        }
+        r.local = None;
+        r.hits = found
+            .rows
+            .into_iter()
+            .map(|(account, folder, row)| AllHit {
+                account,
+                folder,
+                row,
+            })
+            .collect();
+        let terms = r.terms.clone();
+        let mut effects = Vec::new();
+        let mut offline = 0;
+        for (account, folder) in found.unsynced {
+            if !matches!(self.link_of(account), Link::Online) {
+                offline += 1;
+                continue;
+            }
+            let id = self.id();
+            effects.push(Effect::SendTo {
+                account,
+                command: WorkerCommand::Search {
+                    id,
+                    folder: folder.clone(),
+                    terms: terms.clone(),
+                },
+            });
+            if let Some(r) = self.results.as_mut() {
+                r.waiting.insert(id, (account, folder));
+            }
+        }
+        let Some(r) = self.results.as_mut() else {
+            return effects;
+        };
+        let mut note = Vec::new();
+        if let Some(e) = found.error {
+            note.push(format!("an index could not be read: {e}"));
+        } else if !found.complete {
+            note.push("the index is still being built".to_string());
+        }
+        if offline > 0 {
+            note.push(format!("{offline} folders never synced, offline"));
+        }
+        r.note = (!note.is_empty()).then(|| note.join("; "));
+        self.status = Some(if r.waiting.is_empty() {
+            format!("{} found", count(r.hits.len()))
+        } else {
+            format!(
+                "{} found; asking the server about {} folders never synced…",
+                count(r.hits.len()),
+                r.waiting.len()
+            )
         });
         effects
     }
 
     /// The server's hits for a search request arrived.
     pub(super) fn search_hits(&mut self, id: RequestId, mut uids: Vec<Uid>) -> Vec<Effect> {
-        if self.merged_hits(id, Ok(&uids)) {
+        if self.merged_hits(id, Ok(&uids)) || self.server_hits_here(id, &uids) {
             return Vec::new();
-        }
-        if let Some(f) = self.filter.as_mut() {
-            if f.server == Some(ServerHits::Waiting(id)) {
-                let n = uids.len();
-                f.server = Some(ServerHits::Hits(uids.into_iter().collect()));
-                self.rebuild_view(None);
-                self.cursor = 0;
-                self.top = 0;
-                self.status = Some(format!("{n} found on the server"));
-                return Vec::new();
-            }
         }
         let Some(r) = self.results.as_mut() else {
             return Vec::new();
         };
-        let Some(folder) = r.waiting.remove(&id) else {
+        let Some((_, folder)) = r.waiting.remove(&id) else {
             return Vec::new();
         };
         self.status = Some(if r.waiting.is_empty() {
-            "search done".to_string()
+            format!("search done: {} found", count(r.hits.len() + uids.len()))
         } else {
             format!("searching… {} folders to go", r.waiting.len())
         });
@@ -147,15 +168,18 @@ impl AppState {
             return Vec::new();
         }
         uids.sort_unstable_by(|a, b| b.cmp(a));
-        uids.truncate(HITS_PER_FOLDER);
         vec![Effect::LoadHits { folder, uids }]
     }
 
-    /// Hits of `folder` read from the cache.
+    /// Hits of `folder` of the account in the fields, read from the cache.
     pub fn add_hits(&mut self, folder: &str, list: Vec<Row>) {
+        let account = self.here;
         if let Some(r) = self.results.as_mut() {
-            r.hits
-                .extend(list.into_iter().map(|m| (folder.to_string(), m)));
+            r.hits.extend(list.into_iter().map(|row| AllHit {
+                account,
+                folder: folder.to_string(),
+                row,
+            }));
         }
     }
 
@@ -173,19 +197,19 @@ impl AppState {
         }
     }
 
-    /// Enter on a search-all hit: opens its folder with the cursor on it, and the
-    /// message in the reader.
+    /// Enter on a search-all hit: shows its account, opens its folder with the cursor on
+    /// it, and the message in the reader.
     pub(super) fn results_open(&mut self) -> Vec<Effect> {
-        let Some((folder, uid)) = self
+        let Some((account, folder, uid)) = self
             .results
             .as_ref()
             .and_then(|r| r.hits.get(r.cursor))
-            .map(|(f, m)| (f.clone(), m.uid))
+            .map(|h| (h.account, h.folder.clone(), h.row.uid))
         else {
             return Vec::new();
         };
         self.results = None;
-        let mut effects = self.open_folder(folder);
+        let mut effects = self.go_to(super::accounts::Place { account, folder });
         if let Some(row) = self.row_of(uid) {
             self.cursor = row;
             self.scroll_to_cursor();
@@ -195,15 +219,5 @@ impl AppState {
             self.open_on_jump = true;
         }
         effects
-    }
-
-    /// `n` / `N` in the list: the next or previous hit of the search.
-    pub(super) fn next_hit(&mut self, delta: isize) {
-        if self.filter.is_none() {
-            self.status = Some("no search in force (/ starts one)".into());
-            return;
-        }
-        // The list shows only hits, so the next hit is the next row.
-        self.move_cursor(delta);
     }
 }

@@ -9,7 +9,7 @@ use super::triage::{Pending, Undo};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tern_core::config::FolderNames;
-use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
+use tern_core::imap::protocol::{Messages, RequestId, SearchTerm, WorkerCommand};
 use tern_core::mail::{FolderInfo, Row, Uid};
 
 /// The account's link as the status bar shows it.
@@ -40,10 +40,24 @@ pub use super::effect::Effect;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
     pub query: String,
-    /// Bare words, lower-cased: each must be in the subject or the sender.
+    /// Bare words, lower-cased: a row shows at once when each is in its subject or
+    /// sender (with no `key:` terms), before the index answers.
     pub words: Vec<String>,
-    /// The server's hits for the `key:value` terms (None: no server part).
+    /// `key:value` terms but the flags', for the index and the server.
+    pub terms: Vec<SearchTerm>,
+    /// `is:` terms: checked on the rows themselves (their flags are the truth on screen).
+    pub flags: Vec<SearchTerm>,
+    /// The local index's hits (None: only flags asked).
+    pub local: Option<ServerHits>,
+    /// The server's hits for the messages the index has not read (None: not asked).
     pub server: Option<ServerHits>,
+}
+
+impl Filter {
+    /// Whether the search asks for words or terms (not only flags).
+    pub fn has_text(&self) -> bool {
+        !(self.words.is_empty() && self.terms.is_empty())
+    }
 }
 
 /// The server part of a search.

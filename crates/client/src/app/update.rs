@@ -28,6 +28,8 @@ pub enum Back {
     BookHits(String, Vec<tern_core::addressbook::Known>),
     /// Search-all hits read from the cache.
     Hits(String, Vec<Row>),
+    /// What the local index found for `/` (false) or `:search-all` (true).
+    Found(super::search::Found, bool),
     /// A send or postpone ended.
     Mail(super::compose::MailResult),
     /// A forward's files were written: (draft, files, the whole message if attached).
@@ -278,6 +280,8 @@ fn back(state: &mut AppState, b: Back) -> Vec<Effect> {
         }
         Back::BookHits(typed, hits) => return state.book_answered(typed, hits),
         Back::Hits(folder, list) => state.add_hits(&folder, list),
+        Back::Found(found, false) => return state.found_here(found),
+        Back::Found(found, true) => return state.found_everywhere(found),
         Back::Mail(r) => return state.mail_result(r),
         Back::Attached(id, files, whole) => state.originals_attached(&id, files, whole),
         Back::Completed(before, after) => state.path_completed(&before, after),

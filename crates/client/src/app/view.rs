@@ -4,7 +4,8 @@
 
 use super::state::{AppState, ServerHits};
 use std::collections::HashMap;
-use tern_core::mail::{Row, Uid};
+use tern_core::imap::protocol::SearchTerm;
+use tern_core::mail::{Flag, Row, Uid};
 
 /// Whether a message matches every word (lower-cased) in its subject or sender.
 pub fn matches(m: &Row, words: &[String]) -> bool {
@@ -12,6 +13,15 @@ pub fn matches(m: &Row, words: &[String]) -> bool {
     words
         .iter()
         .all(|w| has(m.subject(), w) || has(m.sender_email(), w) || has(m.sender_name(), w))
+}
+
+/// Whether a message has the flags `is:` asked for.
+fn flags_match(m: &Row, asked: &[SearchTerm]) -> bool {
+    asked.iter().all(|t| match t {
+        SearchTerm::Unseen => !m.flags.has(Flag::Seen),
+        SearchTerm::Flagged => m.flags.has(Flag::Flagged),
+        _ => true,
+    })
 }
 
 /// Whether `text` holds `w` (lower-cased) in any case. Most text is ASCII, which is
@@ -102,23 +112,28 @@ impl AppState {
         // Every change of which rows there are comes through here (all inboxes look).
         self.rows_version = self.rows_version.wrapping_add(1);
         self.count_unread();
-        let words = self.filter.as_ref().map(|f| f.words.clone());
-        let hits = match self.filter.as_ref().and_then(|f| f.server.as_ref()) {
-            Some(ServerHits::Hits(h)) => Some(Some(h)),
-            Some(ServerHits::Waiting(_)) => Some(None),
-            None => None,
+        let shown = |hits: &Option<ServerHits>, uid: Uid| match hits {
+            Some(ServerHits::Hits(h)) => h.contains(&uid),
+            _ => false,
         };
-        let mut rows: Vec<usize> = (0..self.all.len())
-            .filter(|&i| {
-                let m = &self.all[i];
-                words.as_ref().is_none_or(|w| matches(m, w))
-                    && match hits {
-                        None => true,
-                        Some(None) => false,
-                        Some(Some(h)) => h.contains(&m.uid),
-                    }
-            })
-            .collect();
+        let rows: Vec<usize> = match self.filter.as_ref() {
+            None => (0..self.all.len()).collect(),
+            Some(f) => {
+                // The words at once in subjects and senders, with no other terms.
+                let at_once = f.terms.is_empty() && !f.words.is_empty();
+                (0..self.all.len())
+                    .filter(|&i| {
+                        let m = &self.all[i];
+                        flags_match(m, &f.flags)
+                            && (!f.has_text()
+                                || (at_once && matches(m, &f.words))
+                                || shown(&f.local, m.uid)
+                                || shown(&f.server, m.uid))
+                    })
+                    .collect()
+            }
+        };
+        let mut rows = rows;
         if self.oldest_first {
             rows.reverse();
         }

@@ -77,6 +77,8 @@ pub struct AccountIo {
     pub back_tx: mpsc::UnboundedSender<Back>,
     pub book_command: Option<String>,
     pub control: Control,
+    /// Its local search index.
+    pub finder: super::finder::Finder,
     /// Its drafts kept on this machine were offered back (when it was first shown).
     pub recovered: bool,
 }
@@ -161,6 +163,7 @@ fn one(i: usize, a: AccountSetup, ui: &UiOptions, out: &Outbound) -> AccountIo {
             a.cache.clone(),
             tagged(i, out.control.clone()),
         ),
+        finder: super::finder::Finder::start(a.cache.clone(), &a.name, back_tx.clone()),
         cache: a.cache,
         back_tx,
         book_command: a.address_book_command,

@@ -93,6 +93,27 @@ impl Control {
                 });
                 None
             }
+            Request::Search { query, folder } => {
+                let cache = self.cache.clone();
+                tokio::spawn(async move {
+                    let found = tokio::task::spawn_blocking(move || search(&cache, &query, folder))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    match found {
+                        Ok((hits, complete)) => {
+                            if !complete {
+                                let note =
+                                    "(the search index is still being built: hits may be missing)";
+                                answer.send(&Reply::Line(note.into())).await;
+                            }
+                            answer.send(&Reply::Found(hits)).await;
+                            answer.send(&Reply::Done).await;
+                        }
+                        Err(e) => answer.send(&Reply::Error(e)).await,
+                    }
+                });
+                None
+            }
             Request::List { folder, limit } => {
                 let cache = self.cache.clone();
                 let account = state.account.clone();
@@ -193,4 +214,14 @@ fn report(cache: &Cache, folders: &[String]) -> Vec<String> {
         .collect();
     out.push(format!("{:<24} {total:>8} messages", "total"));
     out
+}
+
+/// `tern search` asked the running client: its index's hits, from its cache.
+type Hits = (Vec<(String, tern_core::mail::MessageSummary)>, bool);
+
+fn search(cache: &Cache, query: &str, folder: Option<String>) -> Result<Hits, String> {
+    let q = crate::app::query::parse(query)?;
+    let mut reader = tern_core::index::Reader::new(cache.path());
+    tern_core::index::messages(cache, &mut reader, &q.words, &q.terms, folder.as_deref())
+        .map_err(|e| e.to_string())
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod book;
 mod control;
+mod finder;
 mod launch;
 mod loader;
 mod mailer;
@@ -341,11 +342,28 @@ async fn carry_out(
         }
         return Ok(Vec::new());
     }
+    if let Effect::FindEverywhere {
+        id,
+        words,
+        terms,
+        folders,
+    } = effect
+    {
+        let finders = io.accounts.iter().map(|a| &a.finder).enumerate().collect();
+        if let Some(a) = io.accounts.get(i) {
+            finder::find_everywhere(finders, id, words, terms, folders, a.back_tx.clone());
+        }
+        return Ok(Vec::new());
+    }
     let Some(a) = io.accounts.get_mut(i) else {
         return Ok(Vec::new());
     };
     match effect {
-        Effect::Quit | Effect::SendTo { .. } | Effect::Refused { .. } | Effect::ReloadOf(_) => {}
+        Effect::Quit
+        | Effect::SendTo { .. }
+        | Effect::Refused { .. }
+        | Effect::ReloadOf(_)
+        | Effect::FindEverywhere { .. } => {}
         Effect::ReloadFolder => a.loader.request(&state.folder),
         Effect::ReloadHead => a.loader.request_head(&state.folder),
         Effect::ReloadNewer(after) => a.loader.request_newer(&state.folder, after),
@@ -379,6 +397,14 @@ async fn carry_out(
             subject,
         } => a.launcher.new_mail(&folder, &from, &subject),
         Effect::LoadHits { folder, uids } => a.launcher.load_hits(folder, uids),
+        Effect::Find {
+            id,
+            folder,
+            words,
+            terms,
+        } => a
+            .finder
+            .find_here(id, folder, words, terms, a.back_tx.clone()),
         Effect::Edit { stored, regenerate } => {
             a.mailer.save_now(&stored, regenerate).await;
             let Some(path) = a.mailer.text_path(&stored.id) else {

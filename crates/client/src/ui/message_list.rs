@@ -93,12 +93,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .collect();
     let body = if state.shown_len() == 0 {
         let why = match &state.filter {
-            Some(f) => match &f.server {
-                Some(crate::app::state::ServerHits::Waiting(_)) => {
+            Some(f) => {
+                use crate::app::state::ServerHits::Waiting;
+                if matches!(f.local, Some(Waiting(_))) {
+                    "  searching…".to_string()
+                } else if matches!(f.server, Some(Waiting(_))) {
                     "  searching on the server…".to_string()
+                } else {
+                    format!("  nothing matches {:?} (Esc clears)", sanitize(&f.query))
                 }
-                _ => format!("  nothing matches {:?} (Esc clears)", sanitize(&f.query)),
-            },
+            }
             None => format!("  {} is empty (or not synced yet)", sanitize(&state.folder)),
         };
         vec![Line::from(why)]

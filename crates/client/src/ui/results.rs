@@ -15,30 +15,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     };
     let width = usize::from(area.width);
     let rows = usize::from(area.height);
-    let mut lines = vec![Line::styled(
-        fit(
-            &format!(
-                "Search in every folder: {}  ({} hits{})",
-                sanitize(&r.query),
-                r.hits.len(),
-                if r.waiting.is_empty() {
-                    ""
-                } else {
-                    ", searching…"
-                }
-            ),
-            width,
-        ),
-        state.theme.header,
-    )];
-    for (i, (folder, m)) in r
+    let mut head = format!(
+        "Search in every folder: {}  ({} hits",
+        sanitize(&r.query),
+        r.hits.len()
+    );
+    if r.local.is_some() || !r.waiting.is_empty() {
+        head.push_str(", searching…");
+    }
+    if let Some(n) = &r.note {
+        head.push_str("; ");
+        head.push_str(n);
+    }
+    head.push(')');
+    let mut lines = vec![Line::styled(fit(&head, width), state.theme.header)];
+    let accounts = state.account_count() > 1;
+    for (i, h) in r
         .hits
         .iter()
         .enumerate()
         .skip(r.top)
         .take(rows.saturating_sub(1))
     {
-        let folder = fit(&sanitize(folder), 16);
+        let place = if accounts {
+            format!("{}/{}", state.account_name(h.account), h.folder)
+        } else {
+            h.folder.clone()
+        };
+        let m = &h.row;
+        let folder = fit(&sanitize(&place), 16);
         let date = fit(&short_date(m.date, state.now, state.utc_offset), 10);
         let from = fit(
             &sanitize(match m.sender() {

@@ -249,19 +249,20 @@ fn search_all_results_show_the_folder_at_80x24() {
     let mut s = state();
     s.results = Some(crate::app::results::AllHits {
         query: "invoice".into(),
-        waiting: Default::default(),
         hits: vec![
-            (
-                "Archive".into(),
-                msg(3, "Bob", "Invoice 2026-11", 500, &["\\Seen"]),
-            ),
-            (
-                "Lists/rust \u{1b}[2J".into(),
-                msg(4, "Carol", "Re: invoice", 900, &[]),
-            ),
+            crate::app::results::AllHit {
+                account: 0,
+                folder: "Archive".into(),
+                row: msg(3, "Bob", "Invoice 2026-11", 500, &["\\Seen"]),
+            },
+            crate::app::results::AllHit {
+                account: 0,
+                folder: "Lists/rust \u{1b}[2J".into(),
+                row: msg(4, "Carol", "Re: invoice", 900, &[]),
+            },
         ],
         cursor: 1,
-        top: 0,
+        ..Default::default()
     });
     let t = draw(80, 24, &s);
     insta::assert_snapshot!(t.backend());

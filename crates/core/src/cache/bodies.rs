@@ -230,7 +230,9 @@ impl Cache {
             sum = self.evict(&tx, sum)?;
         }
         set_total(&tx, sum)?;
+        super::todo::note(&tx, folder, uidv, items.iter().map(|&(uid, _)| uid))?;
         tx.commit()?;
+        self.index_signal.bump();
         Ok(())
     }
 

@@ -6,12 +6,14 @@
 mod bodies;
 mod open;
 mod store;
+mod todo;
 
 pub use bodies::MissingBodies;
 pub use open::{
     account_stem, open, open_with_memory, CacheNotice, CLIENT_MEMORY_BUDGET, MEMORY_BUDGET,
 };
 pub use store::{Batch, Cache, FolderState};
+pub use todo::{IndexKey, IndexSignal, IndexTodo};
 
 /// A cache failure, in words for the user.
 #[derive(Debug, thiserror::Error)]

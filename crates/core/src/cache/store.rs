@@ -51,6 +51,8 @@ pub struct Cache {
     /// Bodies of messages dated at or after this (Unix seconds) are the prefetch
     /// window's: dropped only when the older ones are not enough (`i64::MAX`: none).
     pub(super) keep_since: std::sync::atomic::AtomicI64,
+    /// Wakes the search index when a write leaves it notes.
+    pub(super) index_signal: super::todo::IndexSignal,
 }
 
 pub(super) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
@@ -68,6 +70,7 @@ impl Cache {
             path,
             body_budget,
             keep_since: std::sync::atomic::AtomicI64::new(i64::MAX),
+            index_signal: super::todo::IndexSignal::default(),
         }
     }
 
@@ -152,6 +155,7 @@ impl Cache {
         let tx = self.db.begin_write()?;
         // Before the messages' tables are opened: it may read them (a table opens once).
         super::bodies::forget_folder(&tx, folder)?;
+        super::todo::note_drop(&tx, folder)?;
         {
             let mut msgs = tx.open_table(MESSAGES)?;
             let mut by_date = tx.open_table(BY_DATE)?;
@@ -166,6 +170,7 @@ impl Cache {
             tx.open_table(FOLDERS)?.remove(folder)?;
         }
         tx.commit()?;
+        self.index_signal.bump();
         Ok(())
     }
 
@@ -174,6 +179,16 @@ impl Cache {
         let tx = self.db.begin_write()?;
         // Before the messages' tables are opened: it may read them (a table opens once).
         super::bodies::forget(&tx, folder, uidv, &batch.removals)?;
+        let noted = !(batch.upserts.is_empty() && batch.removals.is_empty());
+        if noted {
+            let uids = batch.upserts.iter().map(|m| m.uid);
+            super::todo::note(
+                &tx,
+                folder,
+                uidv,
+                uids.chain(batch.removals.iter().copied()),
+            )?;
+        }
         {
             let mut msgs = tx.open_table(MESSAGES)?;
             let mut by_date = tx.open_table(BY_DATE)?;
@@ -223,6 +238,9 @@ impl Cache {
             }
         }
         tx.commit()?;
+        if noted {
+            self.index_signal.bump();
+        }
         Ok(())
     }
 
@@ -378,6 +396,24 @@ impl Cache {
         }
         // A folder's list is kept as read: no room left over from growing it.
         out.shrink_to_fit();
+        Ok(out)
+    }
+
+    /// The list rows of these messages of a folder (those cached), in one read.
+    pub fn rows_for(
+        &self,
+        folder: &str,
+        uidv: UidValidity,
+        uids: &[Uid],
+    ) -> Result<Vec<Row>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(MESSAGES)?;
+        let mut out = Vec::with_capacity(uids.len());
+        for &uid in uids {
+            if let Some(v) = t.get((folder, uidv, uid))? {
+                out.push(Row::of(&decode(v.value())?));
+            }
+        }
         Ok(out)
     }
 

@@ -177,9 +177,6 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
                 lits.push(v.as_bytes().to_vec());
             }
         };
-    if terms.is_empty() {
-        cur.push_str(" ALL");
-    }
     for t in terms {
         match t {
             SearchTerm::From(v) => push_str(&mut cur, "FROM", v, &mut texts, &mut literals),
@@ -199,7 +196,17 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
             SearchTerm::MessageId(v) => {
                 push_str(&mut cur, "HEADER Message-ID", v, &mut texts, &mut literals)
             }
+            SearchTerm::Uids(uids) => {
+                let set = super::uidset::encode(uids);
+                if !uids.is_empty() && set.len() <= 8000 {
+                    cur.push_str(" UID ");
+                    cur.push_str(&set);
+                }
+            }
         }
+    }
+    if texts.is_empty() && cur == "UID SEARCH CHARSET UTF-8" {
+        cur.push_str(" ALL");
     }
     texts.push(cur);
     let mut parts = Vec::new();

@@ -24,6 +24,9 @@ pub enum SearchTerm {
     Flagged,
     /// The message with this Message-ID header (angle brackets included).
     MessageId(String),
+    /// Only among these messages (what the local index has not read yet); ignored when
+    /// their set would make too long a command line.
+    Uids(Vec<Uid>),
 }
 
 /// Messages of one folder, by UID, as the UI knew them: the worker refuses the request if

@@ -421,19 +421,20 @@ fn prompts_start_clean_and_their_hints_and_a_searchs_words_go_with_them() {
         s.status, None,
         "a completion hint goes when the prompt closes"
     );
-    // A server search says how many it found; clearing the search clears that too.
-    let WorkerCommand::Search { id, .. } = ({
-        s.act(Action::Search);
-        typed(&mut s, "from:bob");
-        command(key(&mut s, KeyCode::Enter))
-    }) else {
-        panic!()
+    // A search says how many it found; clearing the search clears that too.
+    s.act(Action::Search);
+    typed(&mut s, "from:bob");
+    let effects = key(&mut s, KeyCode::Enter);
+    let Some(Effect::Find { id, .. }) = effects.first() else {
+        panic!("{effects:?}")
     };
-    s.on_worker(WorkerEvent::Done {
-        id,
-        result: DoneResult::SearchHits(vec![2]),
+    s.found_here(crate::app::search::Found {
+        id: *id,
+        uids: vec![2],
+        complete: true,
+        ..Default::default()
     });
-    assert_eq!(s.status.as_deref(), Some("1 found on the server"));
+    assert_eq!(s.status.as_deref(), Some("1 found"));
     s.act(Action::ClearSearch);
     assert_eq!(s.status, None);
 }

@@ -1,0 +1,249 @@
+//! The local search index against a real Dovecot: words found only in bodies are found
+//! by `/`, `:search-all` and `tern search` with the server stopped; expunges, moves and
+//! a new UIDVALIDITY on the server are reflected after the next sync.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
+
+mod support;
+use std::path::Path;
+use std::process::Command;
+use support::tmux::Tmux;
+use support::*;
+use tern_testkit::DovecotOptions;
+
+/// Delivers a message whose body holds `text`, `days` days old.
+fn note(d: &tern_testkit::Dovecot, folder: &str, subject: &str, text: &str, days: i64) {
+    let date = chrono::Utc::now() - chrono::Duration::days(days);
+    let raw = format!(
+        "From: Nadia Field <nadia@example.org>\r\nTo: test@example.org\r\nSubject: {subject}\r\n\
+Date: {}\r\nMessage-ID: <{}@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n",
+        date.to_rfc2822(),
+        subject.replace(' ', "-"),
+    );
+    d.deliver(&d.users()[0].0, folder, raw.as_bytes(), &[], date)
+        .unwrap();
+}
+
+/// Runs `tern ARGS` with this config; (stdout, stderr), failing the test on failure.
+fn tern(cfg: &Path, log: &Path, args: &[&str]) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .env("TERN_LOG", log)
+        .arg("--config")
+        .arg(cfg)
+        .args(args)
+        .output()
+        .unwrap();
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "tern {args:?}: {so}{se}");
+    (so, se)
+}
+
+#[test]
+fn words_only_in_bodies_are_found_offline_by_slash_search_all_and_tern_search() {
+    let mut d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 30, 91);
+    fill(&d, "Archive", 10, 92);
+    note(
+        &d,
+        "INBOX",
+        "Travel plans",
+        "We meet at the zanzibarian harbour.",
+        1,
+    );
+    note(
+        &d,
+        "Archive",
+        "Old plans",
+        "The zanzibarian ferry left early.",
+        400,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    set_prefetch(&cfg, "none");
+    let log = dir.path().join("tern.log");
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+
+    // From the command line (the index is brought up to date from the cache first).
+    let (out, _) = tern(&cfg, &log, &["search", "zanzibarian"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("INBOX") && lines[0].contains("Travel plans"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("Archive") && lines[1].contains("Old plans"),
+        "{out}"
+    );
+    let (json, _) = tern(
+        &cfg,
+        &log,
+        &["search", "--json", "--folder", "Archive", "zanzib"],
+    );
+    let hit: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(hit["folder"], "Archive");
+    assert_eq!(hit["subject"], "Old plans");
+    assert_eq!(hit["from_email"], "nadia@example.org");
+    let (out, _) = tern(&cfg, &log, &["search", "subject:travel", "from:nadia"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (none, _) = tern(&cfg, &log, &["search", "harbour", "before:2020-01-01"]);
+    assert!(none.is_empty(), "{none}");
+
+    // The client, with the server stopped.
+    d.stop();
+    let t = Tmux::start(&cfg, &log);
+    t.wait_for("offline");
+    t.keys(&["/", "zanzibarian", "Enter"]);
+    t.wait_for_all(&["Travel plans", "1 found", "1/1"]);
+    t.keys(&["Escape"]);
+    t.keys(&[":", "search-all zanzibarian", "Enter"]);
+    t.wait_for_all(&["Search in every folder: zanzibarian  (2 hits)", "Old plans"]);
+    t.keys(&["j", "Enter"]);
+    t.wait_for_all(&["The zanzibarian ferry left early.", "test Archive"]);
+    t.keys(&["q", "q"]);
+}
+
+#[test]
+fn expunges_moves_and_a_new_uidvalidity_on_the_server_reach_the_hits() {
+    let d = server(DovecotOptions::default());
+    note(&d, "INBOX", "Keep me", "a quokka appears", 3);
+    note(&d, "INBOX", "Move me", "another quokka here", 2);
+    note(&d, "INBOX", "Delete me", "the last quokka", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    set_prefetch(&cfg, "all");
+    let log = dir.path().join("tern.log");
+    let found = |args: &[&str]| {
+        let mut a = vec!["search", "--json"];
+        a.extend_from_slice(args);
+        let (out, _) = tern(&cfg, &log, &a);
+        let mut hits: Vec<(String, String)> = out
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["folder"].as_str().unwrap().to_string(),
+                    v["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        hits.sort();
+        hits
+    };
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    assert_eq!(found(&["quokka"]).len(), 3);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        let state = server_state(&mut other, "INBOX").await;
+        let uid_of = |i: usize| state[i].0;
+        other.exec("SELECT INBOX", |_| false).await.unwrap();
+        other
+            .exec(&format!("UID MOVE {} Archive", uid_of(1)), |_| false)
+            .await
+            .unwrap();
+        other
+            .exec(
+                &format!("UID STORE {} +FLAGS (\\Deleted)", uid_of(2)),
+                |_| false,
+            )
+            .await
+            .unwrap();
+        other.exec("EXPUNGE", |_| false).await.unwrap();
+    });
+    // The client syncs INBOX, and answers `tern search` from its own index while it
+    // runs: the moved and the expunged message are gone from INBOX's hits.
+    let t = Tmux::start(&cfg, &log);
+    t.wait_for_all(&["| online", "1/1"]);
+    let keep = ("INBOX".to_string(), "Keep me".to_string());
+    support::world::wait_until(|| found(&["quokka"]) == vec![keep.clone()]);
+    t.keys(&["q"]);
+    t.wait_ended();
+    // Once Archive is synced (with its bodies), the moved one is found there.
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    assert_eq!(
+        found(&["quokka"]),
+        vec![("Archive".to_string(), "Move me".to_string()), keep]
+    );
+
+    // A new UIDVALIDITY: the folder's old messages leave the index, its new ones come.
+    rt.block_on(async {
+        let mut other = other_client(&d).await;
+        tern::imap::folders::delete(&mut other, "Archive")
+            .await
+            .unwrap();
+        tern::imap::folders::create(&mut other, "Archive")
+            .await
+            .unwrap();
+    });
+    note(&d, "Archive", "Reborn", "a different marsupial", 1);
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    assert_eq!(
+        found(&["quokka"]),
+        vec![("INBOX".to_string(), "Keep me".to_string())]
+    );
+    assert_eq!(
+        found(&["marsupial"]),
+        vec![("Archive".to_string(), "Reborn".to_string())]
+    );
+}
+
+#[test]
+fn a_sigkill_at_random_points_of_indexing_loses_nothing_and_doubles_nothing() {
+    use rand::{Rng, SeedableRng};
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 5_000, 93);
+    note(&d, "INBOX", "Needle", "one kangaroo only", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    set_prefetch(&cfg, "none");
+    let log = dir.path().join("tern.log");
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    let index = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "redb"))
+        .map(|p| tern::index::index_dir(&p))
+        .expect("the cache file");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    let mut cut_short = 0;
+    for _ in 0..6 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .env("TERN_LOG", &log)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["search", "kangaroo"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // A random point of the build (the process may also have finished).
+        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(30..900)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let meta = std::fs::read_to_string(index.join("meta.json")).unwrap_or_default();
+        if !meta.contains(r#"\"complete\":true"#) {
+            cut_short += 1;
+        }
+    }
+    assert!(cut_short > 0, "no kill landed inside the build");
+    // Restarted: every message once.
+    let (all, _) = tern(&cfg, &log, &["search", "--json", "since:1970-01-01"]);
+    let uids: std::collections::BTreeSet<u64> = all
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["uid"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(all.lines().count(), 5_001, "nothing doubled");
+    assert_eq!(uids.len(), 5_001, "nothing lost");
+    let (needle, _) = tern(&cfg, &log, &["search", "kangaroo"]);
+    assert_eq!(needle.lines().count(), 1, "{needle}");
+}
