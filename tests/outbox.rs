@@ -106,3 +106,62 @@ fn a_refusal_for_good_stops_the_tries_and_the_message_reopens_for_editing() {
     t.keys(&["p"]);
     t.keys(&["q"]);
 }
+
+/// Queues a message while the SMTP server is down, then kills tern and makes its try
+/// look cut short (tern died in the middle of the SMTP exchange). Returns the copy for
+/// Sent that tern had built.
+fn queued_then_cut_short(w: &mut World, subject: &str) -> Vec<u8> {
+    w.smtp.stop();
+    let t = w.start();
+    t.wait_for_all(&["| online", "1/1"]);
+    w.editor_does(&format!(
+        "sed -i 's/^Subject:.*/Subject: {subject}/' \"$f\"\n"
+    ));
+    t.keys(&["m", "carol@example.org", "Enter"]);
+    t.wait_for("y send");
+    t.keys(&["y"]);
+    t.wait_for("waits in the Outbox");
+    t.kill();
+    let queue = outbox_files(w)
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.extension().is_some_and(|e| e == "queue"))
+        .unwrap();
+    let state = std::fs::read_to_string(&queue).unwrap();
+    assert!(state.contains("\"Waiting\""), "{state}");
+    std::fs::write(&queue, state.replace("\"Waiting\"", "\"Sending\"")).unwrap();
+    w.smtp.restart().unwrap();
+    std::fs::read(queue.with_extension("outcopy")).unwrap()
+}
+
+#[test]
+fn a_try_cut_short_that_reached_sent_is_not_sent_again() {
+    let mut w = World::new();
+    fill(&w.d, "INBOX", 1, 7);
+    let copy = queued_then_cut_short(&mut w, "Cut short");
+    // The server had taken it and kept a copy in Sent (as Gmail does).
+    let user = w.d.users()[0].0.clone();
+    w.d.deliver(&user, "Sent", &copy, &["\\Seen"], chrono::Utc::now())
+        .unwrap();
+    let t = w.start();
+    t.wait_for("had gone out before tern stopped (it is in Sent)");
+    wait_until(|| outbox_files(&w).is_empty());
+    assert!(w.smtp.received().is_empty(), "not sent a second time");
+    assert_eq!(w.folder("Sent").len(), 1, "one copy in Sent");
+    let s = t.wait_for("| online");
+    assert!(!s.contains("outbox 1"), "{s}");
+    t.keys(&["q"]);
+}
+
+#[test]
+fn a_try_cut_short_that_is_not_in_sent_is_sent_once() {
+    let mut w = World::new();
+    fill(&w.d, "INBOX", 1, 8);
+    queued_then_cut_short(&mut w, "Cut short too");
+    let t = w.start();
+    let got = w.received(1, &t);
+    assert_eq!(got.len(), 1, "sent once");
+    wait_until(|| w.folder("Sent").len() == 1);
+    wait_until(|| outbox_files(&w).is_empty());
+    t.keys(&["q"]);
+}

@@ -73,6 +73,7 @@ per_account! {
     pending_known: bool,
     queued_counts: Vec<super::pending::CountDelta>,
     outbox: Vec<tern_core::compose::outbox::Queued>,
+    unsure: Vec<super::outbox::Unsure>,
 }
 
 /// A folder of some account, as the sidebar, the pickers and `:go` name it.

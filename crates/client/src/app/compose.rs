@@ -68,6 +68,14 @@ pub enum MailResult {
     OutboxNote(String),
     /// A message taken out of the Outbox, back on the review screen.
     Reopened(Box<Stored>),
+    /// An Outbox message whose try was cut short (tern died sending it): the server
+    /// may have it. The Sent folder is asked before it is sent again.
+    Unsure(Box<tern_core::compose::outbox::Queued>),
+    /// It was found in Sent: it went out, and leaves the Outbox without a second send.
+    AlreadySent {
+        id: String,
+        subject: String,
+    },
 }
 
 impl AppState {
@@ -334,6 +342,8 @@ impl AppState {
                 effects
             }
             MailResult::Queued(q) => self.outbox_news(*q),
+            MailResult::Unsure(q) => self.outbox_unsure(*q),
+            MailResult::AlreadySent { id, subject } => self.already_sent(id, &subject),
             MailResult::Outbox(list) => {
                 self.outbox = list;
                 Vec::new()

@@ -388,6 +388,7 @@ impl AppState {
                     r.request = None;
                     r.rendered = None;
                 }
+                return self.check_unsure();
             }
             WorkerEvent::Offline {
                 reason,
@@ -464,7 +465,7 @@ impl AppState {
                 if self.reader.as_ref().is_some_and(|r| r.request == Some(id)) {
                     self.fetch_failed(&error);
                 }
-                if self.server_failed_here(id, &error) {
+                if self.server_failed_here(id, &error) || self.unsure_failed(id, &error) {
                     return Vec::new();
                 }
                 if let Some(r) = self.results.as_mut() {

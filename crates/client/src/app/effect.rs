@@ -111,6 +111,11 @@ pub enum Effect {
     ReopenQueued(String),
     /// Try every message of the Outbox now.
     KickOutbox,
+    /// Sent said whether an Outbox message whose try was cut short went out.
+    OutboxResolved {
+        id: String,
+        sent: bool,
+    },
     /// Keep the copy for Sent on this machine until the server has it.
     KeepSentCopy {
         id: String,

@@ -1,8 +1,9 @@
 //! The Outbox as the state sees it: what waits, what was refused, what went out later.
 
-use super::state::{AppState, Effect};
+use super::state::{AppState, Effect, Link};
 use tern_core::compose::outbox::{OutState, Queued};
 use tern_core::compose::Draft;
+use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
 use tern_core::mail::SpecialUse;
 
 impl AppState {
@@ -55,5 +56,101 @@ impl AppState {
             self.status = Some(format!("sent from the Outbox: {shown}"));
         }
         effects
+    }
+}
+
+/// An Outbox message whose try was cut short, until Sent says whether it went out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsure {
+    pub id: String,
+    pub message_id: String,
+    /// The search of Sent on its way.
+    pub request: Option<RequestId>,
+}
+
+impl AppState {
+    /// A try cut short by a crash: Sent is asked for its Message-ID (now if online,
+    /// else when the account is).
+    pub(super) fn outbox_unsure(&mut self, q: Queued) -> Vec<Effect> {
+        if !self.unsure.iter().any(|u| u.id == q.id) {
+            self.unsure.push(Unsure {
+                id: q.id.clone(),
+                message_id: q.message_id.clone(),
+                request: None,
+            });
+        }
+        match self.outbox.iter_mut().find(|o| o.id == q.id) {
+            Some(o) => *o = q,
+            None => self.outbox.push(q),
+        }
+        self.check_unsure()
+    }
+
+    /// Asks Sent about each message whose try was cut short (while online).
+    pub(super) fn check_unsure(&mut self) -> Vec<Effect> {
+        if !matches!(self.link, Link::Online) {
+            return Vec::new();
+        }
+        let sent = self.special(SpecialUse::Sent);
+        let mut effects = Vec::new();
+        for i in 0..self.unsure.len() {
+            if self.unsure[i].request.is_some() {
+                continue;
+            }
+            let id = self.id();
+            let u = &mut self.unsure[i];
+            u.request = Some(id);
+            effects.push(Effect::Send(WorkerCommand::Search {
+                id,
+                folder: sent.clone(),
+                terms: vec![SearchTerm::MessageId(u.message_id.clone())],
+            }));
+        }
+        if !effects.is_empty() {
+            self.status = Some(
+                "checking Sent for a message whose sending was cut short, before sending it again…"
+                    .into(),
+            );
+        }
+        effects
+    }
+
+    /// Sent answered about a message whose try was cut short (None: not that request).
+    pub(super) fn unsure_answered(
+        &mut self,
+        request: RequestId,
+        found: bool,
+    ) -> Option<Vec<Effect>> {
+        let i = self
+            .unsure
+            .iter()
+            .position(|u| u.request == Some(request))?;
+        let u = self.unsure.remove(i);
+        Some(vec![Effect::OutboxResolved {
+            id: u.id,
+            sent: found,
+        }])
+    }
+
+    /// The search of Sent failed: asked again when the account is next online.
+    pub(super) fn unsure_failed(&mut self, request: RequestId, error: &str) -> bool {
+        let Some(u) = self.unsure.iter_mut().find(|u| u.request == Some(request)) else {
+            return false;
+        };
+        u.request = None;
+        self.status = Some(format!(
+            "could not check Sent for a message whose sending was cut short ({error}); it waits in the Outbox"
+        ));
+        true
+    }
+
+    /// The message was found in Sent: it went out before tern died.
+    pub(super) fn already_sent(&mut self, id: String, subject: &str) -> Vec<Effect> {
+        self.outbox.retain(|q| q.id != id);
+        self.status = Some(format!(
+            "{:?} had gone out before tern stopped (it is in Sent): not sent again",
+            tern_core::mail::sanitize(subject)
+        ));
+        vec![Effect::DiscardDraft(id)]
     }
 }

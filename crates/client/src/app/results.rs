@@ -150,6 +150,9 @@ impl AppState {
 
     /// The server's hits for a search request arrived.
     pub(super) fn search_hits(&mut self, id: RequestId, mut uids: Vec<Uid>) -> Vec<Effect> {
+        if let Some(effects) = self.unsure_answered(id, !uids.is_empty()) {
+            return effects;
+        }
         if self.merged_hits(id, Ok(&uids)) || self.server_hits_here(id, &uids) {
             return Vec::new();
         }

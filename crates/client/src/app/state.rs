@@ -234,6 +234,8 @@ pub struct AppState {
     pub queued: usize,
     /// Messages waiting in the Outbox (the SMTP server could not be reached), or refused.
     pub outbox: Vec<tern_core::compose::outbox::Queued>,
+    /// Outbox messages whose try was cut short, until Sent is asked about them.
+    pub unsure: Vec<super::outbox::Unsure>,
     /// Those changes, in order, as the worker keeps them: laid over every cache read.
     pub pending: Vec<tern_core::imap::protocol::QueuedOp>,
     /// The worker has told its kept changes at least once.
@@ -341,6 +343,7 @@ impl AppState {
             save_sent: true,
             queued: 0,
             outbox: Vec::new(),
+            unsure: Vec::new(),
             pending: Vec::new(),
             pending_known: false,
             queued_counts: Vec::new(),

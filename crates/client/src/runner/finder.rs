@@ -98,11 +98,15 @@ fn unindexed(
     folder: &str,
     uidv: UidValidity,
 ) -> Result<Vec<Uid>, String> {
-    let have = reader.bodies_in(folder, uidv).map_err(|e| e.to_string())?;
+    // Counted first: on a folder whose every body is in, nothing is listed.
+    let counted = reader
+        .bodies_in_count(folder, uidv)
+        .map_err(|e| e.to_string())?;
     let cached = cache.count(folder, uidv).map_err(|e| e.to_string())?;
-    if have.len() as u64 >= cached {
+    if counted >= cached {
         return Ok(Vec::new());
     }
+    let have = reader.bodies_in(folder, uidv).map_err(|e| e.to_string())?;
     let all = cache
         .uids_in(folder, uidv, &[1..=Uid::MAX])
         .map_err(|e| e.to_string())?;
@@ -174,7 +178,7 @@ fn account_hits(
     };
     found.complete &= searched.complete;
     // By folder, of the folder's UIDVALIDITY now (the index may be a step behind).
-    let mut by_folder: HashMap<(String, UidValidity), Vec<Uid>> = HashMap::new();
+    let mut by_folder: HashMap<(Arc<str>, UidValidity), Vec<Uid>> = HashMap::new();
     for h in searched.hits {
         by_folder
             .entry((h.folder, h.uidvalidity))
@@ -197,7 +201,7 @@ fn account_hits(
         found.rows.extend(
             rows.into_iter()
                 .filter(flags_ok)
-                .map(|r| (account, folder.clone(), r)),
+                .map(|r| (account, folder.to_string(), r)),
         );
     }
 }

@@ -224,6 +224,7 @@ impl Mailer {
         };
         let (tx, kick, urgent) = (self.tx.clone(), self.kick.clone(), self.urgent.clone());
         tokio::spawn(async move {
+            let mut asked = std::collections::HashSet::new();
             loop {
                 // Back online: every waiting message is tried now, whatever its time.
                 let now_all = urgent.swap(false, std::sync::atomic::Ordering::Relaxed);
@@ -232,11 +233,18 @@ impl Mailer {
                     .await
                     .unwrap_or_default();
                 let _ = tx.send(Back::Mail(MailResult::Outbox(queue.clone())));
+                // A try cut short by a crash: the server may have the message. Sent is
+                // asked first (the state side does); it waits for the answer.
+                for q in queue.iter().filter(|q| q.state == OutState::Sending) {
+                    if asked.insert(q.id.clone()) {
+                        let _ = tx.send(Back::Mail(MailResult::Unsure(Box::new(q.clone()))));
+                    }
+                }
                 let now = chrono::Utc::now().timestamp();
-                for q in queue.iter().filter(|q| {
-                    // A try cut short by a crash is tried again.
-                    q.state != OutState::Refused && (now_all || q.next_try <= now)
-                }) {
+                for q in queue
+                    .iter()
+                    .filter(|q| q.state == OutState::Waiting && (now_all || q.next_try <= now))
+                {
                     let result = send_queued(&store, &transport, q.clone()).await;
                     let _ = tx.send(Back::Mail(result));
                 }
@@ -245,7 +253,7 @@ impl Mailer {
                     .await
                     .unwrap_or_default()
                     .iter()
-                    .filter(|q| q.state != OutState::Refused)
+                    .filter(|q| q.state == OutState::Waiting)
                     .map(|q| q.next_try)
                     .min();
                 let wait = match next {
@@ -270,6 +278,39 @@ impl Mailer {
             store.dequeue(&id);
             if let Some(s) = store.load(&id) {
                 let _ = tx.send(Back::Mail(MailResult::Reopened(Box::new(s))));
+            }
+        });
+    }
+
+    /// Sent said whether a message whose try was cut short went out: found, it leaves
+    /// the Outbox unsent; not found, it is tried again now.
+    pub fn resolve_unsure(&self, id: String, sent: bool) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let (tx, kick) = (self.tx.clone(), self.kick.clone());
+        tokio::task::spawn_blocking(move || {
+            let Some(mut q) = store.outbox().into_iter().find(|q| q.id == id) else {
+                return;
+            };
+            if sent {
+                store.dequeue(&id);
+                let _ = tx.send(Back::Mail(MailResult::AlreadySent {
+                    id,
+                    subject: q.subject,
+                }));
+            } else {
+                q.state = OutState::Waiting;
+                q.next_try = 0;
+                match store.update_queued(&q) {
+                    Ok(()) => kick.notify_one(),
+                    Err(e) => {
+                        let _ = tx.send(Back::Note(format!(
+                            "the Outbox message {:?} could not be marked: {e}",
+                            q.subject
+                        )));
+                    }
+                }
             }
         });
     }

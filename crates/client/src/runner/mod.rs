@@ -438,6 +438,7 @@ async fn carry_out(
         Effect::DiscardDraft(id) => a.mailer.discard(&id),
         Effect::ReopenQueued(id) => a.mailer.reopen_queued(id),
         Effect::KickOutbox => a.mailer.kick_outbox(),
+        Effect::OutboxResolved { id, sent } => a.mailer.resolve_unsure(id, sent),
         Effect::KeepSentCopy { id, copy } => a.mailer.keep_sent_copy(&id, &copy),
         Effect::RetrySentCopy(id) => a.mailer.retry_sent_copy(id),
         Effect::AttachOriginal { id, raw, whole } => a.mailer.attach_original(id, raw, whole),

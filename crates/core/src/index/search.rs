@@ -17,7 +17,8 @@ use tantivy::{DocId, IndexReader, ReloadPolicy, Score, SegmentReader, Term};
 /// One message the index found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
-    pub folder: String,
+    /// Shared by the hits of one folder (a search may find a hundred thousand).
+    pub folder: std::sync::Arc<str>,
     pub uidvalidity: UidValidity,
     pub uid: Uid,
     /// The date it sorts by (Unix seconds).
@@ -91,6 +92,20 @@ impl Reader {
         Ok(Searched { hits, complete })
     }
 
+    /// How many messages of `folder` (UIDVALIDITY `uidv`) have their body's text in
+    /// the index (counted, nothing listed: cheap on a big folder).
+    pub fn bodies_in_count(&mut self, folder: &str, uidv: UidValidity) -> Result<u64, IndexError> {
+        let Some((_, f, reader)) = self.ready()? else {
+            return Ok(0);
+        };
+        let q = bodies_query(f, folder, uidv);
+        let n = reader
+            .searcher()
+            .search(&q, &tantivy::collector::Count)
+            .map_err(|e| super::err(&self.dir, e))?;
+        Ok(n as u64)
+    }
+
     /// The UIDs of `folder` (UIDVALIDITY `uidv`) whose body's text the index holds.
     pub fn bodies_in(
         &mut self,
@@ -100,20 +115,31 @@ impl Reader {
         let Some((_, f, reader)) = self.ready()? else {
             return Ok(Default::default());
         };
-        let q = TermQuery::new(
-            Term::from_field_text(f.folder, folder),
-            IndexRecordOption::Basic,
-        );
+        let q = bodies_query(f, folder, uidv);
         let hits = reader
             .searcher()
             .search(&q, &AllHits)
             .map_err(|e| super::err(&self.dir, e))?;
-        Ok(hits
-            .into_iter()
-            .filter(|h| h.uidvalidity == uidv && h.body_in)
-            .map(|h| h.uid)
-            .collect())
+        Ok(hits.into_iter().map(|h| h.uid).collect())
     }
+}
+
+/// The messages of a folder and UIDVALIDITY whose body's text is in.
+fn bodies_query(f: &Fields, folder: &str, uidv: UidValidity) -> BooleanQuery {
+    let one = |field: Field, v: u64| -> Box<dyn Query> {
+        Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_u64(field, v)),
+            Bound::Included(Term::from_field_u64(field, v)),
+        ))
+    };
+    BooleanQuery::intersection(vec![
+        Box::new(TermQuery::new(
+            Term::from_field_text(f.folder, folder),
+            IndexRecordOption::Basic,
+        )),
+        one(f.uidv, u64::from(uidv)),
+        one(f.body_in, 1),
+    ])
 }
 
 /// What a search found, read from the cache: (folder, headers), newest first, each
@@ -130,11 +156,11 @@ pub fn messages(
     let mut uidvs: HashMap<String, Option<UidValidity>> = HashMap::new();
     let mut out = Vec::new();
     for h in searched.hits {
-        let now = match uidvs.get(&h.folder) {
+        let now = match uidvs.get(&*h.folder) {
             Some(v) => *v,
             None => {
                 let v = cache.folder_state(&h.folder)?.map(|s| s.uidvalidity);
-                uidvs.insert(h.folder.clone(), v);
+                uidvs.insert(h.folder.to_string(), v);
                 v
             }
         };
@@ -150,7 +176,7 @@ pub fn messages(
             _ => true,
         });
         if flags_ok {
-            out.push((h.folder, m));
+            out.push((h.folder.to_string(), m));
         }
     }
     Ok((out, searched.complete))
@@ -255,7 +281,7 @@ struct SegmentHits {
     date: tantivy::columnar::Column<i64>,
     body_in: tantivy::columnar::Column<u64>,
     /// Folder names by their number in this segment.
-    names: HashMap<u64, String>,
+    names: HashMap<u64, std::sync::Arc<str>>,
     hits: Vec<Hit>,
 }
 
@@ -302,8 +328,9 @@ impl SegmentCollector for SegmentHits {
                 if !matches!(col.ord_to_str(ord, &mut s), Ok(true)) {
                     return;
                 }
-                self.names.insert(ord, s.clone());
-                s
+                let name: std::sync::Arc<str> = s.into();
+                self.names.insert(ord, name.clone());
+                name
             }
         };
         let (Some(uidv), Some(uid)) = (self.uidv.first(doc), self.uid.first(doc)) else {

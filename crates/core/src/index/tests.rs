@@ -90,6 +90,12 @@ fn words_headers_bodies_and_prefixes_are_found_newest_first() {
     assert!(s.complete);
     assert_eq!(s.hits.len(), 3);
     assert_eq!(r.bodies_in("INBOX", 7).unwrap(), [2].into_iter().collect());
+    assert_eq!(r.bodies_in_count("INBOX", 7).unwrap(), 1);
+    assert_eq!(
+        r.bodies_in_count("INBOX", 8).unwrap(),
+        0,
+        "another UIDVALIDITY"
+    );
 }
 
 #[test]
