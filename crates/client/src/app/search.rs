@@ -82,6 +82,7 @@ impl AppState {
             flags,
             local: None,
             server: None,
+            at_once: None,
         };
         let mut effects = Vec::new();
         if filter.has_text() {

@@ -51,6 +51,9 @@ pub struct Filter {
     pub local: Option<ServerHits>,
     /// The server's hits for the messages the index has not read (None: not asked).
     pub server: Option<ServerHits>,
+    /// Which rows the bare words matched at once, by place, with the fingerprint of
+    /// the rows they were read from.
+    pub at_once: Option<(u64, Vec<bool>)>,
 }
 
 impl Filter {

@@ -15,6 +15,13 @@ pub fn matches(m: &Row, words: &[String]) -> bool {
         .all(|w| has(m.subject(), w) || has(m.sender_email(), w) || has(m.sender_name(), w))
 }
 
+/// The rows' UIDs in order, hashed: whether the rows are still those a memo was made of.
+fn fingerprint(all: &[Row]) -> u64 {
+    all.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, m| {
+        (h ^ u64::from(m.uid)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Whether a message has the flags `is:` asked for.
 fn flags_match(m: &Row, asked: &[SearchTerm]) -> bool {
     asked.iter().all(|t| match t {
@@ -116,17 +123,30 @@ impl AppState {
             Some(ServerHits::Hits(h)) => h.contains(&uid),
             _ => false,
         };
-        let rows: Vec<usize> = match self.filter.as_ref() {
-            None => (0..self.all.len()).collect(),
+        let all = &self.all;
+        let rows: Vec<usize> = match self.filter.as_mut() {
+            None => (0..all.len()).collect(),
             Some(f) => {
-                // The words at once in subjects and senders, with no other terms.
+                // The words at once in subjects and senders, with no other terms;
+                // remembered for these rows, so that the index's and the server's hits
+                // coming later do not read every row's text again.
                 let at_once = f.terms.is_empty() && !f.words.is_empty();
-                (0..self.all.len())
+                let memo = if at_once {
+                    let print = fingerprint(all);
+                    if f.at_once.as_ref().is_none_or(|(p, _)| *p != print) {
+                        let words = &f.words;
+                        f.at_once = Some((print, all.iter().map(|m| matches(m, words)).collect()));
+                    }
+                    f.at_once.as_ref().map(|(_, m)| m.as_slice())
+                } else {
+                    None
+                };
+                (0..all.len())
                     .filter(|&i| {
-                        let m = &self.all[i];
+                        let m = &all[i];
                         flags_match(m, &f.flags)
                             && (!f.has_text()
-                                || (at_once && matches(m, &f.words))
+                                || memo.is_some_and(|v| v.get(i) == Some(&true))
                                 || shown(&f.local, m.uid)
                                 || shown(&f.server, m.uid))
                     })
