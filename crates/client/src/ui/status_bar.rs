@@ -137,9 +137,10 @@ pub fn text(state: &AppState) -> String {
         Some(m) => m.query.as_ref().map(|(q, _)| q.as_str()),
         None => state.filter.as_ref().map(|f| f.query.as_str()),
     };
-    if let Some(q) = query {
+    let search_at = query.map(|q| {
         parts.push(format!("search: {q} (Esc clears)"));
-    }
+        (parts.len() - 1, q)
+    });
     let mut view = Vec::new();
     if state.threads {
         view.push("threads");
@@ -163,8 +164,24 @@ pub fn text(state: &AppState) -> String {
         Link::LoginRefused(words) => Some(words.clone()),
         _ => None,
     };
-    if let Some(msg) = state.status.clone().or(why) {
-        parts.push(msg);
+    let msg = state.status.clone().or(why);
+    // Too long for the screen: the search's hint goes, then what was just said comes
+    // right after the link's state, so that it is read (`:messages` has it whole too).
+    let width = usize::from(state.screen.0);
+    let extra = msg.as_ref().map_or(0, |m| m.chars().count() + 3);
+    let long = |parts: &[String]| parts.join(" | ").chars().count() + extra > width;
+    if width > 0 && long(&parts) {
+        if let Some((i, q)) = search_at {
+            parts[i] = format!("search: {q}");
+        }
+    }
+    let narrow = width > 0 && long(&parts);
+    if let Some(msg) = msg {
+        if narrow {
+            parts.insert(3.min(parts.len()), msg);
+        } else {
+            parts.push(msg);
+        }
     }
     if state.pending_keys {
         parts.push("…".into());

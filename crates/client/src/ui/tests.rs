@@ -361,6 +361,35 @@ fn the_position_counter_has_one_format() {
 }
 
 #[test]
+fn on_a_narrow_screen_what_was_just_said_comes_before_the_search() {
+    let mut s = state();
+    s.resize(200, 50);
+    s.set_filter(Some(crate::app::state::Filter {
+        query: "thirty".into(),
+        words: vec!["thirty".into()],
+        terms: Vec::new(),
+        flags: Vec::new(),
+        local: None,
+        server: None,
+        at_once: None,
+    }));
+    s.status = Some("20 found; the text of 3 messages is not indexed yet".into());
+    let wide = super::status_bar::text(&s);
+    assert!(
+        wide.ends_with(
+            "| search: thirty (Esc clears) | 20 found; the text of 3 messages is not indexed yet"
+        ),
+        "{wide}"
+    );
+    s.resize(80, 24);
+    let narrow = super::status_bar::text(&s);
+    let found = narrow.find("20 found").unwrap();
+    assert!(found < narrow.find("search: thirty").unwrap(), "{narrow}");
+    assert!(found < 80, "{narrow}");
+    assert!(!narrow.contains("Esc clears"), "{narrow}");
+}
+
+#[test]
 fn the_retry_countdown_ticks() {
     use crate::app::update::{update, Event};
     let mut s = state();
