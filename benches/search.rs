@@ -211,8 +211,13 @@ fn main() {
         .collect();
     let words = [common.clone(), rare.clone(), body_word.clone()];
     let mut whole = Vec::new();
+    let mut by_word: Vec<Vec<f64>> = vec![Vec::new(); words.len()];
     for _ in 0..RUNS {
-        whole.extend(client_search(&cfg, &log, total, &words));
+        let times = client_search(&cfg, &log, total, &words);
+        for (i, t) in times.iter().enumerate() {
+            by_word[i].push(*t);
+        }
+        whole.extend(times);
     }
 
     println!("search index over {n} messages (every body cached), medians of {RUNS} runs");
@@ -246,4 +251,7 @@ fn main() {
         median(whole.clone()) * 1000.0,
         whole.iter().map(|w| format!("{:.1}", w * 1000.0)).collect::<Vec<_>>()
     );
+    for (w, times) in words.iter().zip(by_word) {
+        println!("  - `/{w}`: median {:.1} ms", median(times) * 1000.0);
+    }
 }

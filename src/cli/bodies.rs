@@ -33,6 +33,7 @@ pub async fn fetch(
             uidvalidity: state.uidvalidity,
             since,
             below: None,
+            top: 0,
         };
         let wanted = remaining(&ctx.cache, &walk)?;
         if wanted == 0 {

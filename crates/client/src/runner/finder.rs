@@ -25,8 +25,16 @@ impl Finder {
         let indexer = Indexer::start(cache.clone(), label, move |n| {
             let _ = notes.send(Back::Note(n));
         });
+        let reader = Arc::new(Mutex::new(Reader::new(cache.path())));
+        // Opened off the loop now, so that the first `/` does not pay for it.
+        let warm = reader.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut r) = warm.lock() {
+                r.warm();
+            }
+        });
         Finder {
-            reader: Arc::new(Mutex::new(Reader::new(cache.path()))),
+            reader,
             cache,
             _indexer: indexer,
         }

@@ -399,6 +399,15 @@ impl Cache {
         Ok(out)
     }
 
+    /// The date the newest message of a folder sorts by.
+    pub fn newest_date(&self, folder: &str, uidv: UidValidity) -> Result<Option<i64>, CacheError> {
+        let tx = self.db.begin_read()?;
+        let idx = tx.open_table(BY_DATE)?;
+        let mut range =
+            idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
+        Ok(range.next_back().transpose()?.map(|(k, _)| k.value().2))
+    }
+
     /// The list rows of these messages of a folder (those cached), in one read.
     pub fn rows_for(
         &self,

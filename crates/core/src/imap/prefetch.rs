@@ -24,6 +24,9 @@ pub struct Walk {
     pub since: i64,
     /// Where the walk goes on (None: from the newest).
     pub below: Option<(i64, Uid)>,
+    /// The newest message's date when the walk began: once it is done, the folder's
+    /// next walk stops there (what is older was walked).
+    pub top: i64,
 }
 
 /// What one chunk did.
@@ -86,6 +89,10 @@ pub fn remaining(cache: &Cache, walk: &Walk) -> Result<usize, ImapError> {
 pub struct Queue {
     pub window: Option<Prefetch>,
     walks: VecDeque<Walk>,
+    /// Per folder, the top of its last walk that was done (with the UIDVALIDITY): a sync
+    /// walks only the mail newer than it, not the whole window again. Kept for the
+    /// session: each start walks the whole window once.
+    done_to: std::collections::HashMap<String, (UidValidity, i64)>,
 }
 
 impl Queue {
@@ -93,22 +100,34 @@ impl Queue {
         Queue {
             window: Some(window),
             walks: VecDeque::new(),
+            done_to: std::collections::HashMap::new(),
         }
     }
 
     /// After `folder` was synced: (re)starts its walk from the newest, so that new mail
-    /// comes first; the cache keeps the window's bodies last.
+    /// comes first, down to where its last finished walk began; the cache keeps the
+    /// window's bodies last.
     pub fn synced(&mut self, cache: &Cache, folder: &str, uidvalidity: UidValidity, now: i64) {
         let Some(since) = self.window.and_then(|w| w.since(now)) else {
             return;
         };
         cache.keep_bodies_since(since);
+        let walked = match self.done_to.get(folder) {
+            Some(&(v, top)) if v == uidvalidity => top,
+            _ => i64::MIN,
+        };
+        let top = cache
+            .newest_date(folder, uidvalidity)
+            .ok()
+            .flatten()
+            .unwrap_or(i64::MAX);
         self.walks.retain(|w| w.folder != folder);
         self.walks.push_front(Walk {
             folder: folder.to_string(),
             uidvalidity,
-            since,
+            since: since.max(walked),
             below: None,
+            top,
         });
     }
 
@@ -120,6 +139,13 @@ impl Queue {
     /// The front walk is over (or its folder is gone).
     pub fn finished(&mut self) {
         self.walks.pop_front();
+    }
+
+    /// The front walk reached its end: the folder's next walk stops where it began.
+    pub fn completed(&mut self) {
+        if let Some(w) = self.walks.pop_front() {
+            self.done_to.insert(w.folder, (w.uidvalidity, w.top));
+        }
     }
 
     pub fn busy(&self) -> bool {
@@ -158,7 +184,74 @@ pub(super) async fn step(st: &mut super::worker::State, conn: &mut Conn) -> Resu
     };
     if done.done {
         tracing::info!(%folder, "prefetch done: the window's bodies are in the cache");
-        st.prefetch.finished();
+        st.prefetch.completed();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::{open, Batch, FolderState};
+    use crate::mail::MessageSummary;
+
+    fn msg(uid: Uid, date: i64) -> MessageSummary {
+        MessageSummary {
+            uid,
+            date: Some(date),
+            internal_date: date,
+            ..MessageSummary::default()
+        }
+    }
+
+    #[test]
+    fn a_sync_after_a_finished_walk_walks_only_the_newer_mail() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, _) = open(dir.path(), "a", 1 << 30).unwrap();
+        let now = 10_000_000;
+        let batch = |upserts| Batch {
+            upserts,
+            state: Some(FolderState {
+                uidvalidity: 5,
+                ..FolderState::default()
+            }),
+            ..Batch::default()
+        };
+        cache
+            .apply(
+                "INBOX",
+                5,
+                &batch(vec![msg(1, now - 500), msg(2, now - 100)]),
+            )
+            .unwrap();
+        let mut q = Queue::new(Prefetch::All);
+        q.synced(&cache, "INBOX", 5, now);
+        let first = q.front().unwrap().clone();
+        assert_eq!(
+            (first.since, first.top),
+            (i64::MIN, now - 100),
+            "the whole window"
+        );
+        q.synced(&cache, "INBOX", 5, now);
+        assert_eq!(
+            q.front().unwrap().since,
+            i64::MIN,
+            "not done yet: all again"
+        );
+        q.completed();
+        cache
+            .apply("INBOX", 5, &batch(vec![msg(3, now - 10)]))
+            .unwrap();
+        q.synced(&cache, "INBOX", 5, now);
+        let next = q.front().unwrap().clone();
+        assert_eq!(
+            (next.since, next.top),
+            (now - 100, now - 10),
+            "the new mail only"
+        );
+        // Another UIDVALIDITY: the whole window again.
+        q.completed();
+        q.synced(&cache, "INBOX", 6, now);
+        assert_eq!(q.front().unwrap().since, i64::MIN);
+    }
 }

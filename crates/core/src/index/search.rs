@@ -70,6 +70,13 @@ impl Reader {
         Ok(Some(open))
     }
 
+    /// Opens the index now if it exists (the first search then pays nothing for it).
+    pub fn warm(&mut self) {
+        if let Err(e) = self.ready() {
+            tracing::debug!(error = %e, "opening the search index");
+        }
+    }
+
     /// Messages matching every word (in any field) and every term, in `folder` or in
     /// all; `is:` and Message-ID terms are left to the caller.
     pub fn search(
