@@ -240,9 +240,12 @@ impl AppState {
         let all = (self.account_count() > 1).then(|| (super::merged::ALL, &*super::merged::ENTRY));
         all.into_iter()
             .chain((0..self.account_count()).flat_map(|i| {
+                let outbox =
+                    (!self.outbox_of(i).is_empty()).then(|| (i, &*super::outbox::OUTBOX_ENTRY));
                 sidebar_order(self.folders_of(i))
                     .into_iter()
                     .map(move |f| (i, f))
+                    .chain(outbox)
             }))
             .collect()
     }
@@ -346,8 +349,12 @@ impl AppState {
 
     /// Opens a folder of any account.
     pub(super) fn go_to(&mut self, place: Place) -> Vec<Effect> {
+        self.outbox_view = None;
         if place.account == super::merged::ALL {
             return self.open_merged();
+        }
+        if place.folder == super::outbox::OUTBOX_KEY {
+            return self.open_outbox(place.account);
         }
         self.merged = None;
         if place.account == self.active {

@@ -112,6 +112,9 @@ impl AppState {
         if self.results.is_some() {
             return self.act_on_results(action);
         }
+        if self.outbox_view.is_some() && self.focus != Focus::Sidebar {
+            return self.act_on_outbox(action);
+        }
         if self.focus == Focus::Sidebar && self.sidebar_visible {
             return self.act_on_sidebar(action);
         }

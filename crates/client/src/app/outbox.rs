@@ -1,10 +1,12 @@
 //! The Outbox as the state sees it: what waits, what was refused, what went out later.
 
-use super::state::{AppState, Effect, Link};
+use super::state::{AppState, Effect, Focus, Link};
+use crate::action::Action;
+use std::sync::LazyLock;
 use tern_core::compose::outbox::{OutState, Queued};
 use tern_core::compose::Draft;
 use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
-use tern_core::mail::SpecialUse;
+use tern_core::mail::{FolderInfo, SpecialUse};
 
 impl AppState {
     /// A message entered the Outbox, or a try of it ended without sending it.
@@ -152,5 +154,108 @@ impl AppState {
             tern_core::mail::sanitize(subject)
         ));
         vec![Effect::DiscardDraft(id)]
+    }
+}
+
+/// The sidebar's Outbox of an account, by this name in a `Place` (no IMAP folder can be
+/// named so: a name never holds a NUL).
+pub const OUTBOX_KEY: &str = "\u{0}outbox";
+
+/// The sidebar's entry for an account's Outbox (listed while something waits).
+pub static OUTBOX_ENTRY: LazyLock<FolderInfo> = LazyLock::new(|| FolderInfo {
+    name: OUTBOX_KEY.to_string(),
+    delimiter: None,
+    special: None,
+    selectable: true,
+    status: None,
+});
+
+/// An account's Outbox, shown instead of the message list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxView {
+    pub account: usize,
+    pub cursor: usize,
+    pub top: usize,
+}
+
+impl AppState {
+    /// The Outbox of account `i`.
+    pub fn outbox_of(&self, i: usize) -> &[Queued] {
+        match self.accounts.get(i) {
+            Some(p) if i != self.active => &p.outbox,
+            _ => &self.outbox,
+        }
+    }
+
+    /// Shows the Outbox of account `i` in place of the list.
+    pub(super) fn open_outbox(&mut self, i: usize) -> Vec<Effect> {
+        self.results = None;
+        self.reader = None;
+        self.focus = Focus::List;
+        self.outbox_view = Some(OutboxView {
+            account: i,
+            ..OutboxView::default()
+        });
+        Vec::new()
+    }
+
+    /// A key while the Outbox is shown: move, Enter reopens a message for editing,
+    /// `$` tries them now, q or Esc close it.
+    pub(super) fn act_on_outbox(&mut self, action: Action) -> Vec<Effect> {
+        let Some(v) = self.outbox_view.clone() else {
+            return Vec::new();
+        };
+        let n = self.outbox_of(v.account).len();
+        let last = n.saturating_sub(1);
+        let cursor = match action {
+            Action::Down => (v.cursor + 1).min(last),
+            Action::Up => v.cursor.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => last,
+            Action::Open => {
+                let Some(id) = self
+                    .outbox_of(v.account)
+                    .get(v.cursor)
+                    .map(|q| q.id.clone())
+                else {
+                    return Vec::new();
+                };
+                self.outbox_view = None;
+                let mut effects = Vec::new();
+                if v.account != self.active {
+                    effects.extend(self.go_to(super::accounts::Place {
+                        account: v.account,
+                        folder: "INBOX".into(),
+                    }));
+                }
+                effects.push(Effect::ReopenQueued(id));
+                return effects;
+            }
+            Action::SyncNow => {
+                self.status = Some("trying the Outbox now…".into());
+                if v.account == self.active {
+                    return vec![Effect::KickOutbox];
+                }
+                return Vec::new();
+            }
+            Action::Quit | Action::ClearSearch => {
+                self.outbox_view = None;
+                return Vec::new();
+            }
+            _ => {
+                self.status = Some("Outbox: Enter edits the message, $ tries now, q closes".into());
+                return Vec::new();
+            }
+        };
+        let rows = self.rows.max(1);
+        if let Some(view) = self.outbox_view.as_mut() {
+            view.cursor = cursor;
+            if cursor < view.top {
+                view.top = cursor;
+            } else if cursor >= view.top + rows {
+                view.top = cursor + 1 - rows;
+            }
+        }
+        Vec::new()
     }
 }

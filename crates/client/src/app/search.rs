@@ -1,13 +1,51 @@
-//! `/` on the open folder: bare words show at once the rows whose subject or sender
-//! holds them; then the local index answers for the words and terms over the headers
-//! and the cached bodies, offline too; the server is asked only about the messages the
-//! index has not read yet, and its hits are added (one set of rows, no duplicates).
-//! `is:` terms are checked on the rows, whose flags are what the screen shows.
+//! `/` on the open folder: the local index answers for the words and terms over the
+//! headers and the cached bodies, offline too (the list stays as it is the few
+//! milliseconds it takes); the server is asked only about the messages the index has
+//! not read yet, and its hits are added (one set of rows, no duplicates). While the
+//! index is being built, bare words also match inside subjects and senders. `is:`
+//! terms are checked on the rows, whose flags are what the screen shows.
 
 use super::query;
-use super::state::{AppState, Effect, Filter, Link, ServerHits};
+use super::state::{AppState, Effect, Link};
+use std::collections::HashSet;
 use tern_core::imap::protocol::{RequestId, SearchTerm, WorkerCommand};
 use tern_core::mail::Uid;
+
+/// The `/` search in force on the open folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    /// Bare words, lower-cased.
+    pub words: Vec<String>,
+    /// `key:value` terms but the flags', for the index and the server.
+    pub terms: Vec<SearchTerm>,
+    /// `is:` terms: checked on the rows themselves (their flags are the truth on screen).
+    pub flags: Vec<SearchTerm>,
+    /// The local index's hits (None: only flags asked).
+    pub local: Option<ServerHits>,
+    /// The server's hits for the messages the index has not read (None: not asked).
+    pub server: Option<ServerHits>,
+    /// Bare words also match inside subjects and senders (when the index could not
+    /// answer for every message: it is being built, or cannot be read).
+    pub substring: bool,
+    /// Which rows the bare words matched that way, by place, with the fingerprint of
+    /// the rows they were read from.
+    pub at_once: Option<(u64, Vec<bool>)>,
+}
+
+impl Filter {
+    /// Whether the search asks for words or terms (not only flags).
+    pub fn has_text(&self) -> bool {
+        !(self.words.is_empty() && self.terms.is_empty())
+    }
+}
+
+/// The server part of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerHits {
+    Waiting(RequestId),
+    Hits(HashSet<Uid>),
+}
 
 /// What the local index found for a search (read off the loop).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,22 +120,25 @@ impl AppState {
             flags,
             local: None,
             server: None,
+            substring: false,
             at_once: None,
         };
-        let mut effects = Vec::new();
-        if filter.has_text() {
-            let id = self.id();
-            filter.local = Some(ServerHits::Waiting(id));
-            effects.push(Effect::Find {
-                id,
-                folder: self.folder.clone(),
-                words: filter.words.clone(),
-                terms: filter.terms.clone(),
-            });
-            self.status = Some("searching…".into());
+        if !filter.has_text() {
+            self.set_filter(Some(filter));
+            return Vec::new();
         }
-        self.set_filter(Some(filter));
-        effects
+        let id = self.id();
+        filter.local = Some(ServerHits::Waiting(id));
+        let find = Effect::Find {
+            id,
+            folder: self.folder.clone(),
+            words: filter.words.clone(),
+            terms: filter.terms.clone(),
+        };
+        // The rows change when the index answers: one pass over them, not two.
+        self.filter = Some(filter);
+        self.status = Some("searching…".into());
+        vec![find]
     }
 
     /// Shows only the messages matching `filter` (None: all of them again).
@@ -127,6 +168,7 @@ impl AppState {
             return Vec::new();
         };
         f.local = Some(ServerHits::Hits(found.uids.into_iter().collect()));
+        f.substring = !found.complete || found.error.is_some();
         let mut effects = Vec::new();
         if let Some(id) = server_id {
             let mut terms: Vec<SearchTerm> =
@@ -140,6 +182,7 @@ impl AppState {
         self.rebuild_view(None);
         self.cursor = 0;
         self.top = 0;
+        self.at_end = false;
         let n = count(self.view.len());
         let mut said = if unread == 0 {
             format!("{n} found")

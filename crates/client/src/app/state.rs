@@ -9,7 +9,7 @@ use super::triage::{Pending, Undo};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tern_core::config::FolderNames;
-use tern_core::imap::protocol::{Messages, RequestId, SearchTerm, WorkerCommand};
+use tern_core::imap::protocol::{Messages, RequestId, WorkerCommand};
 use tern_core::mail::{FolderInfo, Row, Uid};
 
 /// The account's link as the status bar shows it.
@@ -36,39 +36,7 @@ pub enum Focus {
 
 pub use super::effect::Effect;
 
-/// The `/` search in force on the open folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filter {
-    pub query: String,
-    /// Bare words, lower-cased: a row shows at once when each is in its subject or
-    /// sender (with no `key:` terms), before the index answers.
-    pub words: Vec<String>,
-    /// `key:value` terms but the flags', for the index and the server.
-    pub terms: Vec<SearchTerm>,
-    /// `is:` terms: checked on the rows themselves (their flags are the truth on screen).
-    pub flags: Vec<SearchTerm>,
-    /// The local index's hits (None: only flags asked).
-    pub local: Option<ServerHits>,
-    /// The server's hits for the messages the index has not read (None: not asked).
-    pub server: Option<ServerHits>,
-    /// Which rows the bare words matched at once, by place, with the fingerprint of
-    /// the rows they were read from.
-    pub at_once: Option<(u64, Vec<bool>)>,
-}
-
-impl Filter {
-    /// Whether the search asks for words or terms (not only flags).
-    pub fn has_text(&self) -> bool {
-        !(self.words.is_empty() && self.terms.is_empty())
-    }
-}
-
-/// The server part of a search.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerHits {
-    Waiting(RequestId),
-    Hits(HashSet<Uid>),
-}
+pub use super::search::{Filter, ServerHits};
 
 /// How long a message stays in the status line unless a key that acts clears it first.
 pub const STATUS_SECONDS: i64 = 10;
@@ -182,6 +150,8 @@ pub struct AppState {
     pub visual: Option<Uid>,
     /// `:search-all` results, shown instead of the list while set.
     pub results: Option<AllHits>,
+    /// An account's Outbox, shown instead of the list while set.
+    pub outbox_view: Option<super::outbox::OutboxView>,
     /// After opening a folder: put the cursor on this message once it is read.
     pub jump_to: Option<Uid>,
     /// Open the reader on `jump_to` once it is there (a search-all hit).
@@ -319,6 +289,7 @@ impl AppState {
             selected: HashSet::new(),
             visual: None,
             results: None,
+            outbox_view: None,
             jump_to: None,
             at_end: false,
             whole_coming: false,

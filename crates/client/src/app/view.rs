@@ -127,10 +127,10 @@ impl AppState {
         let rows: Vec<usize> = match self.filter.as_mut() {
             None => (0..all.len()).collect(),
             Some(f) => {
-                // The words at once in subjects and senders, with no other terms;
-                // remembered for these rows, so that the index's and the server's hits
-                // coming later do not read every row's text again.
-                let at_once = f.terms.is_empty() && !f.words.is_empty();
+                // The words inside subjects and senders, with no other terms (while
+                // the index cannot answer for all); remembered for these rows, so that
+                // the server's hits coming later do not read every row's text again.
+                let at_once = f.substring && f.terms.is_empty() && !f.words.is_empty();
                 let memo = if at_once {
                     let print = fingerprint(all);
                     if f.at_once.as_ref().is_none_or(|(p, _)| *p != print) {

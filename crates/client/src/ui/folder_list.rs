@@ -99,6 +99,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             lines.push(Line::styled(text, style));
             row += 1;
         }
+        // Mail waiting to be sent: the account's Outbox, after its folders.
+        let waiting = state.outbox_of(a).len();
+        if waiting > 0 {
+            let counts = waiting.to_string();
+            let name_w = width.saturating_sub(counts.len() + 3);
+            let mut style = t.sidebar_unread;
+            if state.outbox_view.as_ref().is_some_and(|v| v.account == a) {
+                style = style.patch(t.sidebar_current);
+            }
+            let cursor = state.focus == Focus::Sidebar && row == state.sidebar_cursor;
+            if cursor {
+                style = style.patch(t.cursor).patch(t.selected);
+                keep = lines.len();
+            }
+            lines.push(Line::styled(
+                format!(" {} {counts}", fit("Outbox", name_w)),
+                style,
+            ));
+            row += 1;
+        }
     }
     let height = usize::from(area.height).max(1);
     let scroll = (keep + 1).saturating_sub(height);

@@ -5,6 +5,7 @@ mod compose;
 mod folder_list;
 mod help;
 mod message_list;
+mod outbox;
 mod picker;
 mod reader;
 mod results;
@@ -31,6 +32,8 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     if let Some(list) = a.list {
         if state.results.is_some() {
             results::render(frame, list, state);
+        } else if state.outbox_view.is_some() {
+            outbox::render(frame, list, state);
         } else {
             message_list::render(frame, list, state);
         }
