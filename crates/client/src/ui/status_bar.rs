@@ -166,7 +166,7 @@ pub fn text(state: &AppState) -> String {
     };
     let msg = state.status.clone().or(why);
     // Too long for the screen: the search's hint goes, then what was just said comes
-    // right after the link's state, so that it is read (`:messages` has it whole too).
+    // before the search, so that it is read (`:messages` has it whole too).
     let width = usize::from(state.screen.0);
     let extra = msg.as_ref().map_or(0, |m| m.chars().count() + 3);
     let long = |parts: &[String]| parts.join(" | ").chars().count() + extra > width;
@@ -177,10 +177,11 @@ pub fn text(state: &AppState) -> String {
     }
     let narrow = width > 0 && long(&parts);
     if let Some(msg) = msg {
-        if narrow {
-            parts.insert(3.min(parts.len()), msg);
-        } else {
-            parts.push(msg);
+        match search_at {
+            // What the search found goes before the search itself (the link's words
+            // and the counts keep their places).
+            Some((i, _)) if narrow && state.status.is_some() => parts.insert(i, msg),
+            _ => parts.push(msg),
         }
     }
     if state.pending_keys {
