@@ -82,17 +82,9 @@ pub fn asks_text(words: &[String], terms: &[SearchTerm]) -> bool {
             .any(|t| matches!(t, SearchTerm::Body(_) | SearchTerm::Text(_)))
 }
 
-/// A number with thousands separated, as the status line says it.
+/// A count as the status line says it (`12,000`).
 pub(super) fn count(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    tern_core::mail::thousands(n as u64)
 }
 
 impl AppState {

@@ -8,18 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use tern_core::mail::sanitize;
 
-/// A count with thousands separators, as in `12,000`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use tern_core::mail::thousands;
 
 /// Where the cursor is in the open folder, as `12/3,400`.
 fn list_position(state: &AppState) -> String {

@@ -18,7 +18,7 @@ pub use row::{message_key, Row};
 pub(crate) use sanitize::is_invisible_format;
 pub use sanitize::sanitize;
 pub use summary::{Address, MessageSummary};
-pub use width::{fit, wrap};
+pub use width::{fit, thousands, wrap};
 
 /// An IMAP UID: unique inside one folder for one UIDVALIDITY.
 pub type Uid = u32;
