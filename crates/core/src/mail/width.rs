@@ -62,6 +62,19 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// A count with thousands separators, as in `12,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::{fit, wrap};
@@ -94,17 +107,4 @@ mod tests {
         assert_eq!(fit("e\u{301}xyz", 3), "e\u{301}x…");
         assert_eq!(fit("anything", 0), "");
     }
-}
-
-/// A count with thousands separators, as in `12,000`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
