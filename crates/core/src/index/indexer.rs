@@ -22,12 +22,15 @@ const BUILD_COMMIT: usize = 25_000;
 /// The writer's memory for documents not yet flushed (tantivy's least is 15 MB).
 const WRITER_MEMORY: usize = 20_000_000;
 
-/// The work: an open writer over one account's index.
+/// The work: one account's index, and its writer while there is something to write.
 pub(super) struct Work {
     cache: Arc<Cache>,
     dir: PathBuf,
     fields: Fields,
-    writer: IndexWriter<TantivyDocument>,
+    index: tantivy::Index,
+    /// Opened for a batch and let go when nothing is left: an idle client holds none
+    /// (a writer holds megabytes: its queue of documents is allocated whole).
+    writer: Option<IndexWriter<TantivyDocument>>,
     identity: u64,
     /// A build under way: the last message in (None: from the start).
     build: Option<Option<IndexKey>>,
@@ -60,9 +63,6 @@ impl Work {
             }
         };
         let mark = Payload::read(&index);
-        let writer = index
-            .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(|e| err(&dir, e))?;
         let build = match mark {
             Some(m) if m.version == VERSION && m.identity == identity && m.complete => None,
             Some(m) if m.version == VERSION && m.identity == identity => {
@@ -77,7 +77,8 @@ impl Work {
             cache,
             dir,
             fields,
-            writer,
+            index,
+            writer: None,
             identity,
             build,
         };
@@ -87,12 +88,32 @@ impl Work {
         Ok((work, note))
     }
 
+    /// The writer, opened if need be.
+    fn writer(&mut self) -> Result<&mut IndexWriter<TantivyDocument>, IndexError> {
+        if self.writer.is_none() {
+            let w = self
+                .index
+                .writer_with_num_threads(1, WRITER_MEMORY)
+                .map_err(|e| err(&self.dir, e))?;
+            self.writer = Some(w);
+        }
+        self.writer
+            .as_mut()
+            .ok_or_else(|| err(&self.dir, "no writer"))
+    }
+
+    /// Nothing is left to write: the writer goes (its work is committed).
+    pub(super) fn idle(&mut self) {
+        self.writer = None;
+    }
+
     fn start_build(&mut self) -> Result<(), IndexError> {
         // Notes taken so far are covered by the walk, which starts after this.
         self.cache.index_reset_todo()?;
-        self.writer
+        let dir = self.dir.clone();
+        self.writer()?
             .delete_all_documents()
-            .map_err(|e| err(&self.dir, e))?;
+            .map_err(|e| err(&dir, e))?;
         self.commit(false, None)
     }
 
@@ -103,13 +124,11 @@ impl Work {
             complete,
             after,
         };
-        let text = serde_json::to_string(&mark).map_err(|e| err(&self.dir, e))?;
-        let mut prepared = self
-            .writer
-            .prepare_commit()
-            .map_err(|e| err(&self.dir, e))?;
+        let dir = self.dir.clone();
+        let text = serde_json::to_string(&mark).map_err(|e| err(&dir, e))?;
+        let mut prepared = self.writer()?.prepare_commit().map_err(|e| err(&dir, e))?;
         prepared.set_payload(&text);
-        prepared.commit().map_err(|e| err(&self.dir, e))?;
+        prepared.commit().map_err(|e| err(&dir, e))?;
         Ok(())
     }
 
@@ -136,15 +155,16 @@ impl Work {
     }
 
     fn apply(&mut self, todo: &IndexTodo) -> Result<(), IndexError> {
-        let f = self.fields;
+        let (f, dir, cache) = (self.fields, self.dir.clone(), self.cache.clone());
+        let writer = self.writer()?;
         for (folder, _) in &todo.drops {
-            self.writer.delete_term(folder_term(&f, folder));
+            writer.delete_term(folder_term(&f, folder));
         }
         for ((folder, uidv, uid), _) in &todo.keys {
-            self.writer.delete_term(key_term(&f, folder, *uidv, *uid));
-            if let Some((m, body)) = self.cache.for_index(folder, *uidv, *uid)? {
+            writer.delete_term(key_term(&f, folder, *uidv, *uid));
+            if let Some((m, body)) = cache.for_index(folder, *uidv, *uid)? {
                 let d = document(&f, folder, *uidv, &m, body.as_deref());
-                self.writer.add_document(d).map_err(|e| err(&self.dir, e))?;
+                writer.add_document(d).map_err(|e| err(&dir, e))?;
             }
         }
         Ok(())
@@ -161,9 +181,11 @@ impl Work {
         loop {
             let window = self.cache.messages_after(after.as_ref(), WINDOW)?;
             let done = window.len() < WINDOW;
+            let dir = self.dir.clone();
+            let writer = self.writer()?;
             for ((folder, uidv, _), (m, body)) in &window {
                 let d = document(&f, folder, *uidv, m, body.as_deref());
-                self.writer.add_document(d).map_err(|e| err(&self.dir, e))?;
+                writer.add_document(d).map_err(|e| err(&dir, e))?;
             }
             added += window.len();
             if let Some((k, _)) = window.into_iter().last() {
@@ -274,6 +296,9 @@ fn run(cache: Arc<Cache>, stop: &AtomicBool, note: &dyn Fn(String)) {
                 said = false;
             }
             Ok(false) => {
+                if let Some(w) = work.as_mut() {
+                    w.idle();
+                }
                 signal.wait(seen, Duration::from_secs(300));
             }
             Err(e) => {
