@@ -2,7 +2,7 @@
 # Runs every test. Installs what the tests drive when missing: Debian's Dovecot (with its
 # submission service) and Cyrus (the tests start private instances of both), tmux (the
 # terminal tests run tern in it), aiosmtpd (the sending tests start a private SMTP
-# server), and Node.js with npm and the OAuth2 test server's modules (the OAuth2 tests
+# server), gnome-keyring on a D-Bus session bus (the keyring test), and Node.js with npm and the OAuth2 test server's modules (the OAuth2 tests
 # start oidc-provider).
 # Usage: scripts/test.sh
 set -euo pipefail
@@ -17,6 +17,11 @@ command -v cyradm >/dev/null 2>&1 || missing+=(cyrus-admin)
 command -v saslpasswd2 >/dev/null 2>&1 || [ -x /usr/sbin/saslpasswd2 ] || missing+=(sasl2-bin)
 # The sending tests start a real SMTP server (aiosmtpd) with STARTTLS and AUTH.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# The keyring test stores a password in a real Secret Service (gnome-keyring) on a
+# private D-Bus session bus.
+[ -x /usr/bin/dbus-daemon ] || missing+=(dbus-daemon)
+[ -x /usr/bin/dbus-send ] || missing+=(dbus-bin)
+[ -x /usr/bin/gnome-keyring-daemon ] || missing+=(gnome-keyring)
 # The OAuth2 tests run an authorization server (oidc-provider) on Node.js. A Node.js from
 # elsewhere (e.g. NodeSource) brings its own npm: Debian's npm is asked for only if none.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

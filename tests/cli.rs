@@ -213,9 +213,11 @@ fn trace_imap_logs_the_conversation_without_the_password() {
 }
 
 #[test]
-fn password_set_stores_in_a_keyring_that_sync_then_uses_or_names_the_alternatives() {
+fn password_set_stores_in_the_secret_service_and_sync_then_uses_it() {
     let d = server(DovecotOptions::default());
     fill(&d, "INBOX", 2, 1);
+    // A real Secret Service (gnome-keyring) on a session bus of the test's own.
+    let keyring = tern_testkit::SecretService::start().expect("the Secret Service starts");
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(&d, dir.path());
     let text = std::fs::read_to_string(&cfg).unwrap().replace(
@@ -223,9 +225,13 @@ fn password_set_stores_in_a_keyring_that_sync_then_uses_or_names_the_alternative
         "password-keyring = true",
     );
     std::fs::write(&cfg, text).unwrap();
-    let mut child = tern(&cfg)
+    let with_bus = |c: &mut Command| {
+        c.env("DBUS_SESSION_BUS_ADDRESS", keyring.address());
+    };
+    let mut set = tern(&cfg);
+    with_bus(&mut set);
+    let mut child = set
         .args(["password", "set", "test"])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -239,21 +245,22 @@ fn password_set_stores_in_a_keyring_that_sync_then_uses_or_names_the_alternative
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    if out.status.success() {
-        // Stored (the kernel keyring here, with no D-Bus session): sync reads it back.
-        assert!(said.contains("kernel keyring"), "{said}");
-        let stdout = run_ok(&cfg, &["sync", "--folder", "INBOX"]);
-        assert!(stdout.contains("2 messages"), "{stdout}");
-        // The password is not in the log.
-        let log = std::fs::read_to_string(log_of(&cfg)).unwrap_or_default();
-        assert!(!log.contains("secret"));
-    } else {
-        assert!(said.contains("no keyring is reachable"), "{said}");
-        assert!(
-            said.contains("password-command"),
-            "names the alternative: {said}"
-        );
-    }
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("in the Secret Service"), "{said}");
+    // Sync reads it back from there (no password anywhere in the config).
+    let mut sync = tern(&cfg);
+    with_bus(&mut sync);
+    let out = sync.args(["sync", "--folder", "INBOX"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("2 messages"), "{stdout}");
+    // The password is not in the log.
+    let log = std::fs::read_to_string(log_of(&cfg)).unwrap_or_default();
+    assert!(!log.contains("secret"));
 }
 
 /// The `tern sync` output line of one folder.

@@ -226,6 +226,16 @@ mod tests {
     }
 
     #[test]
+    fn no_keyring_names_the_alternatives() {
+        let said = SecretError::NoKeyring("kernel keyring: denied".into()).to_string();
+        assert!(said.starts_with("no keyring is reachable here"), "{said}");
+        assert!(
+            said.contains("password-command") && said.contains("asked at start-up"),
+            "{said}"
+        );
+    }
+
+    #[test]
     fn failing_command_says_so() {
         let e = run_password_command("echo nope >&2; exit 3")
             .unwrap_err()

@@ -14,12 +14,14 @@ pub mod oauth2_server;
 mod probe;
 pub mod proxy;
 pub mod pty;
+pub mod secret_service;
 pub mod smtp;
 
 pub use cyrus::{Cyrus, CyrusOptions};
 pub use dovecot::{Dovecot, DovecotOptions, OAuth2Passdb, Submission};
 pub use mailgen::{generate, GeneratedMessage};
 pub use oauth2_server::{OAuthOptions, OAuthServer};
+pub use secret_service::SecretService;
 pub use smtp::{Received, SmtpMode, SmtpServer};
 
 use std::io::{self, BufRead, BufReader, Read, Write};
