@@ -232,11 +232,10 @@ impl AppState {
                 return effects;
             }
             Action::SyncNow => {
+                // The Outbox's task is its account's: that account is shown to try it.
+                self.switch_account(v.account);
                 self.status = Some("trying the Outbox now…".into());
-                if v.account == self.active {
-                    return vec![Effect::KickOutbox];
-                }
-                return Vec::new();
+                return vec![Effect::KickOutbox];
             }
             Action::Quit | Action::ClearSearch => {
                 self.outbox_view = None;

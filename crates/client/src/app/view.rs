@@ -5,7 +5,7 @@
 use super::state::{AppState, ServerHits};
 use std::collections::HashMap;
 use tern_core::imap::protocol::SearchTerm;
-use tern_core::mail::{Flag, Row, Uid};
+use tern_core::mail::{Row, Uid};
 
 /// Whether a message matches every word (lower-cased) in its subject or sender.
 pub fn matches(m: &Row, words: &[String]) -> bool {
@@ -19,15 +19,6 @@ pub fn matches(m: &Row, words: &[String]) -> bool {
 fn fingerprint(all: &[Row]) -> u64 {
     all.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, m| {
         (h ^ u64::from(m.uid)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Whether a message has the flags `is:` asked for.
-fn flags_match(m: &Row, asked: &[SearchTerm]) -> bool {
-    asked.iter().all(|t| match t {
-        SearchTerm::Unseen => !m.flags.has(Flag::Seen),
-        SearchTerm::Flagged => m.flags.has(Flag::Flagged),
-        _ => true,
     })
 }
 
@@ -144,7 +135,7 @@ impl AppState {
                 (0..all.len())
                     .filter(|&i| {
                         let m = &all[i];
-                        flags_match(m, &f.flags)
+                        SearchTerm::flags_match(&f.flags, &m.flags)
                             && (!f.has_text()
                                 || memo.is_some_and(|v| v.get(i) == Some(&true))
                                 || shown(&f.local, m.uid)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tern_core::cache::Cache;
 use tern_core::imap::protocol::{RequestId, SearchTerm};
 use tern_core::index::{Indexer, Reader};
-use tern_core::mail::{Flag, Row, Uid, UidValidity};
+use tern_core::mail::{Row, Uid, UidValidity};
 use tokio::sync::mpsc;
 
 /// One account's index: its reader, and the thread that keeps it.
@@ -199,13 +199,7 @@ fn account_hits(
             continue;
         }
         let rows = cache.rows_for(&folder, uidv, &uids).unwrap_or_default();
-        let flags_ok = |r: &Row| {
-            terms.iter().all(|t| match t {
-                SearchTerm::Unseen => !r.flags.has(Flag::Seen),
-                SearchTerm::Flagged => r.flags.has(Flag::Flagged),
-                _ => true,
-            })
-        };
+        let flags_ok = |r: &Row| SearchTerm::flags_match(terms, &r.flags);
         found.rows.extend(
             rows.into_iter()
                 .filter(flags_ok)

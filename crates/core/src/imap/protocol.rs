@@ -29,6 +29,19 @@ pub enum SearchTerm {
     Uids(Vec<Uid>),
 }
 
+impl SearchTerm {
+    /// Whether flags pass every `is:` term among `terms` (other terms are not about
+    /// flags, and pass): the local searches check flags on the rows and the cache.
+    pub fn flags_match(terms: &[SearchTerm], flags: &crate::mail::Flags) -> bool {
+        use crate::mail::Flag;
+        terms.iter().all(|t| match t {
+            SearchTerm::Unseen => !flags.has(Flag::Seen),
+            SearchTerm::Flagged => flags.has(Flag::Flagged),
+            _ => true,
+        })
+    }
+}
+
 /// Messages of one folder, by UID, as the UI knew them: the worker refuses the request if
 /// the folder's UIDVALIDITY has changed since (the UIDs would name other messages).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

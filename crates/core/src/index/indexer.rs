@@ -239,14 +239,10 @@ impl Indexer {
             thread,
         }
     }
-
-    /// Stops after the current step (its work is committed or left in the notes).
-    pub fn stop(self) {
-        drop(self);
-    }
 }
 
-/// Dropping the indexer stops it and waits: the cache is let go only after it.
+/// Dropping the indexer stops it after the current step (its work is committed or left
+/// in the notes) and waits: the cache is let go only after it.
 impl Drop for Indexer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);

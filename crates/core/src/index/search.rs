@@ -5,7 +5,7 @@
 use super::{analyzer, open_index, Fields, IndexError, Payload};
 use crate::cache::Cache;
 use crate::imap::protocol::SearchTerm;
-use crate::mail::{Flag, MessageSummary, Uid, UidValidity};
+use crate::mail::{MessageSummary, Uid, UidValidity};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -177,12 +177,7 @@ pub fn messages(
         let Some(m) = cache.get(&h.folder, h.uidvalidity, h.uid)? else {
             continue;
         };
-        let flags_ok = terms.iter().all(|t| match t {
-            SearchTerm::Unseen => !m.flags.has(Flag::Seen),
-            SearchTerm::Flagged => m.flags.has(Flag::Flagged),
-            _ => true,
-        });
-        if flags_ok {
+        if SearchTerm::flags_match(terms, &m.flags) {
             out.push((h.folder.to_string(), m));
         }
     }
