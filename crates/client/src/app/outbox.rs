@@ -199,8 +199,8 @@ impl AppState {
         Vec::new()
     }
 
-    /// A key while the Outbox is shown: move, Enter reopens a message for editing,
-    /// `$` tries them now, q or Esc close it.
+    /// A key while the Outbox is shown: move, Enter reopens a message for editing, q or
+    /// Esc close it (`$`, sync now, tries the Outbox wherever it is pressed).
     pub(super) fn act_on_outbox(&mut self, action: Action) -> Vec<Effect> {
         let Some(v) = self.outbox_view.clone() else {
             return Vec::new();
@@ -230,12 +230,6 @@ impl AppState {
                 }
                 effects.push(Effect::ReopenQueued(id));
                 return effects;
-            }
-            Action::SyncNow => {
-                // The Outbox's task is its account's: that account is shown to try it.
-                self.switch_account(v.account);
-                self.status = Some("trying the Outbox now…".into());
-                return vec![Effect::KickOutbox];
             }
             Action::Quit | Action::ClearSearch => {
                 self.outbox_view = None;

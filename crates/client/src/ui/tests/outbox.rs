@@ -62,7 +62,10 @@ fn the_outbox_is_a_sidebar_entry_whose_messages_open_for_editing() {
         "{text}"
     );
     assert!(!text.contains('\u{1b}'));
-    assert_eq!(s.act(Action::SyncNow), vec![Effect::KickOutbox], "$ tries them now");
+    assert!(
+        s.act(Action::SyncNow).contains(&Effect::KickOutbox),
+        "$ tries them now"
+    );
     s.act(Action::Down);
     assert_eq!(s.act(Action::Open), vec![Effect::ReopenQueued("b".into())]);
     assert!(s.outbox_view.is_none(), "the list is back");
