@@ -354,6 +354,8 @@ impl AppState {
             return self.open_merged();
         }
         if place.folder == super::outbox::OUTBOX_KEY {
+            // Its account is shown: its keys (`$`, Enter) are that account's.
+            self.switch_account(place.account);
             return self.open_outbox(place.account);
         }
         self.merged = None;
