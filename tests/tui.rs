@@ -314,7 +314,15 @@ Content-Transfer-Encoding: base64\r\n\r\nAAEC/w==\r\n--b--\r\n";
     // A name of the user's own, in a folder reached with Tab.
     t.keys(&["s", "1", "Enter"]);
     t.wait_for("save in: ");
-    t.keys(&["C-u", &format!("{}/downl", dir.path().display()), "Tab"]);
+    // The prompt opened with the download folder in it: wait until it shows the typed
+    // text instead, or the Tab's answer could be taken for the text shown before.
+    let typed = format!("save in: {}/downl", dir.path().display());
+    t.keys(&["C-u", &format!("{}/downl", dir.path().display())]);
+    wait_until(|| {
+        let screen = t.screen();
+        screen.contains(&typed) && !screen.contains(&format!("{typed}oads"))
+    });
+    t.keys(&["Tab"]);
     t.wait_for(&format!("save in: {}/", downloads.display()));
     t.keys(&["mine.txt", "Enter"]);
     // The typed name is on screen before Enter lands: wait for the file itself.

@@ -190,12 +190,15 @@ impl AppState {
         ask.into_iter().collect()
     }
 
-    /// A path completion came back for the attach prompt.
+    /// A path completion came back for the attach or save prompt. What was typed after the
+    /// Tab, before the answer came, is kept after the completion (typing ahead); text that no
+    /// longer starts with what was completed means the user changed it: left alone.
     pub fn path_completed(&mut self, before: &str, after: String) {
         if let Some(p) = self.prompt.as_mut().filter(|p| {
-            matches!(p.kind, PromptKind::AttachPath | PromptKind::SavePath) && p.text == before
+            matches!(p.kind, PromptKind::AttachPath | PromptKind::SavePath)
+                && p.text.starts_with(before)
         }) {
-            p.text = after;
+            p.text = format!("{after}{}", &p.text[before.len()..]);
         }
     }
 

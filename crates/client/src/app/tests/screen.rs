@@ -240,3 +240,41 @@ fn tab_pressed_before_the_address_book_is_read_completes_when_it_comes() {
         .unwrap_or_default();
     assert!(typed.contains("carol@example.org"), "{typed}");
 }
+
+#[test]
+fn what_is_typed_while_a_path_completes_is_kept_after_the_completion() {
+    let mut s = state(1);
+    s.ask(crate::app::prompt::PromptKind::SavePath);
+    for c in "/tmp/downl".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    assert_eq!(
+        key(&mut s, KeyCode::Tab),
+        vec![Effect::CompletePath("/tmp/downl".into())]
+    );
+    for c in "mine.txt".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    update(
+        &mut s,
+        Event::Back(Back::Completed(
+            "/tmp/downl".into(),
+            "/tmp/downloads/".into(),
+        )),
+    );
+    let text = |s: &AppState| s.prompt.as_ref().map(|p| p.text.clone());
+    assert_eq!(text(&s).as_deref(), Some("/tmp/downloads/mine.txt"));
+    // Text changed before the answer came is left alone.
+    key(&mut s, KeyCode::Tab);
+    for _ in 0.."downloads/mine.txt".len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    update(
+        &mut s,
+        Event::Back(Back::Completed(
+            "/tmp/downloads/mine.txt".into(),
+            "/tmp/downloads/mine.txt.bak".into(),
+        )),
+    );
+    assert_eq!(text(&s).as_deref(), Some("/tmp/"));
+}
