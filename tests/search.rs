@@ -99,6 +99,7 @@ fn words_only_in_bodies_are_found_offline_by_slash_search_all_and_tern_search() 
     t.keys(&["/", "zanzibarian", "Enter"]);
     t.wait_for_all(&["Travel plans", "1 found", "1/1"]);
     t.keys(&["Escape"]);
+    t.wait_gone("search: zanzibarian");
     t.keys(&[":", "search-all zanzibarian", "Enter"]);
     t.wait_for_all(&["Search in every folder: zanzibarian  (2 hits)", "Old plans"]);
     t.keys(&["j", "Enter"]);

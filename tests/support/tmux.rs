@@ -155,6 +155,21 @@ impl Tmux {
         assert!(Command::new("tmux").args(&args).status().unwrap().success());
     }
 
+    /// Waits (up to 30 s) until the screen no longer shows `what` (a key's effect seen
+    /// before the next keys go: Escape then `:` sent at once reads as Alt-:).
+    #[allow(dead_code)] // not every test binary uses it
+    pub fn wait_gone(&self, what: &str) {
+        let start = Instant::now();
+        while self.screen().contains(what) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{what:?} never went:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits (up to 30 s) until the screen shows `what`; returns the screen.
     pub fn wait_for(&self, what: &str) -> String {
         self.wait_for_all(&[what])
