@@ -60,7 +60,7 @@ async fn more_messages_than_uidnext_allows_is_refused_in_plain_words_at_once() {
 async fn garbage_from_the_server_is_said_in_a_line_not_dumped() {
     let (port, server) = scripted_server(|tag, cmd| {
         (cmd == "NOOP").then(|| {
-            let junk = "\u{1b}[2J{9223372036854775807}".repeat(400);
+            let junk = "\u{1b}[2J{9223372036854775807} ".repeat(400);
             format!("* \u{0}\u{1}garbage {junk}\r\n{tag} OK done\r\n")
         })
     });
@@ -167,6 +167,95 @@ async fn a_fetch_for_a_uid_not_asked_for_never_becomes_a_row() {
         .map(|m| (m.uid, m.subject))
         .collect();
     assert_eq!(got, vec![(5, "asked for".to_string())]);
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_fetch_by_sequence_number_takes_only_the_numbers_asked_for_once() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        (cmd == "FETCH").then(|| {
+            let row = |seq: u32, uid: u32, subject: &str| {
+                let head = format!("Subject: {subject}\r\n\r\n");
+                format!(
+                    "* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
+                    head.len()
+                )
+            };
+            format!(
+                "{}{}{}{}{tag} OK done\r\n",
+                row(3, 30, "not asked for"),
+                row(4, 40, "fourth"),
+                row(4, 41, "fourth again, another UID"),
+                row(5, 50, "fifth")
+            )
+        })
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let mut rows = Vec::new();
+    tern::imap::sync::fetch_headers(&mut conn, "4:5", false, &mut rows)
+        .await
+        .unwrap();
+    let got: Vec<(u32, String)> = rows
+        .into_iter()
+        .map(|f| f.finish())
+        .map(|m| (m.uid, m.subject))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(40, "fourth".to_string()), (50, "fifth".to_string())]
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+/// The process's peak resident memory since the last `reset_peak`, in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/self/status");
+    kb * 1024
+}
+
+fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak (/proc/self/clear_refs)");
+}
+
+#[tokio::test]
+async fn a_big_message_comes_whole_through_a_file_and_an_announcement_costs_no_memory() {
+    const BIG: usize = 3_000_000;
+    fn body() -> String {
+        (0..BIG).map(|i| (b'a' + (i % 26) as u8) as char).collect()
+    }
+    let (port, server) = scripted_server(|tag, cmd| match cmd {
+        "UID" => Some(format!(
+            "* 1 FETCH (UID 1 BODY[] {{{BIG}}}\r\n{})\r\n{tag} OK done\r\n",
+            body()
+        )),
+        // 60 MB announced, 2 MB sent, then the line is cut.
+        "NOOP" => Some(format!(
+            "* 2 FETCH (UID 2 BODY[] {{60000000}}\r\n{}CLOSE",
+            "x".repeat(2_000_000)
+        )),
+        _ => None,
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let got = tern::imap::ops::fetch_body(&mut conn, 1).await.unwrap();
+    assert_eq!(got.len(), BIG);
+    assert!(got == body().into_bytes(), "the body came back changed");
+    reset_peak();
+    let before = peak_rss();
+    let err = conn.exec("NOOP", |_| false).await.unwrap_err();
+    let grew = peak_rss().saturating_sub(before);
+    assert_eq!(
+        err.to_string(),
+        "connection lost: the server closed the connection"
+    );
+    // The old reader sized its buffer from the 60 MB announced.
+    assert!(grew < 20 << 20, "the peak grew by {} MiB", grew >> 20);
     drop(conn);
     server.join().unwrap();
 }

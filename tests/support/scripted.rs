@@ -35,6 +35,11 @@ pub fn scripted_server(
                 }
                 return;
             }
+            // A reply ending in CLOSE is cut off there: the peer hangs up.
+            if let Some(cut) = reply.strip_suffix("CLOSE") {
+                let _ = out.write_all(cut.as_bytes());
+                return;
+            }
             if out.write_all(reply.as_bytes()).is_err() {
                 return;
             }

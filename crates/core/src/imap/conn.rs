@@ -5,6 +5,7 @@
 
 use super::changes::MailboxChanges;
 use super::error::ImapError;
+use super::reader::{Reader, Spooled};
 use super::transport::Traced;
 use async_imap::imap_proto::{Capability, Response, ResponseCode, Status};
 use std::collections::HashSet;
@@ -41,7 +42,10 @@ pub struct Completion {
 
 /// An authenticated connection.
 pub struct Conn {
+    /// async-imap's session, kept for its socket only: after login tern writes and reads
+    /// (`reader`) on it itself.
     session: async_imap::Session<Traced>,
+    reader: Reader,
     timeout: Duration,
     label: String,
     next_tag: u32,
@@ -60,6 +64,7 @@ impl Conn {
     ) -> Conn {
         Conn {
             session,
+            reader: Reader::default(),
             timeout,
             label,
             next_tag: 0,
@@ -184,6 +189,16 @@ impl Conn {
         parts: &[Part<'_>],
         mut on: impl FnMut(&Response<'_>) -> bool,
     ) -> Result<Completion, ImapError> {
+        self.exec_spooled(parts, |r, _| on(r)).await
+    }
+
+    /// Like `exec_parts`, for answers that may bring big literals: `on` also gets the
+    /// literals that went to files (`Spooled::bytes` reads one back).
+    pub async fn exec_spooled(
+        &mut self,
+        parts: &[Part<'_>],
+        mut on: impl FnMut(&Response<'_>, &Spooled) -> bool,
+    ) -> Result<Completion, ImapError> {
         let tag = self.tag();
         let shown = describe(parts);
         let mut buf: Vec<u8> = format!("{tag} ").into_bytes();
@@ -208,29 +223,35 @@ impl Conn {
         &mut self,
         tag: &str,
         shown: &str,
-        on: &mut impl FnMut(&Response<'_>) -> bool,
+        on: &mut impl FnMut(&Response<'_>, &Spooled) -> bool,
     ) -> Result<(), ImapError> {
         loop {
             let changes = &mut self.changes;
-            let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
-                Response::Continue(_) => Some(Ok(())),
-                Response::Done {
-                    tag: t,
-                    status,
-                    outcome,
-                } if t.0 == tag => Some(Err(tagged_error(
-                    shown,
-                    status,
-                    outcome.information.as_deref(),
-                ))),
-                Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
-                other => {
-                    if !on(other) {
-                        changes.absorb(other);
+            let step = next_response(
+                self.session.get_mut(),
+                &mut self.reader,
+                self.timeout,
+                &self.label,
+                |r, spooled| match r {
+                    Response::Continue(_) => Some(Ok(())),
+                    Response::Done {
+                        tag: t,
+                        status,
+                        outcome,
+                    } if t.0 == tag => Some(Err(tagged_error(
+                        shown,
+                        status,
+                        outcome.information.as_deref(),
+                    ))),
+                    Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
+                    other => {
+                        if !on(other, spooled) {
+                            changes.absorb(other);
+                        }
+                        None
                     }
-                    None
-                }
-            })
+                },
+            )
             .await?;
             if let Some(r) = step {
                 return r;
@@ -242,46 +263,52 @@ impl Conn {
         &mut self,
         tag: &str,
         shown: &str,
-        on: &mut impl FnMut(&Response<'_>) -> bool,
+        on: &mut impl FnMut(&Response<'_>, &Spooled) -> bool,
     ) -> Result<Completion, ImapError> {
         let mut bye: Option<String> = None;
         loop {
             let changes = &mut self.changes;
-            let step = next_response(&mut self.session, self.timeout, &self.label, |r| match r {
-                Response::Done {
-                    tag: t,
-                    status,
-                    outcome,
-                } if t.0 == tag => {
-                    if *status != Status::Ok {
-                        return Some(Err(tagged_error(
-                            shown,
-                            status,
+            let step = next_response(
+                self.session.get_mut(),
+                &mut self.reader,
+                self.timeout,
+                &self.label,
+                |r, spooled| match r {
+                    Response::Done {
+                        tag: t,
+                        status,
+                        outcome,
+                    } if t.0 == tag => {
+                        if *status != Status::Ok {
+                            return Some(Err(tagged_error(
+                                shown,
+                                status,
+                                outcome.information.as_deref(),
+                            )));
+                        }
+                        Some(Ok(completion(
+                            &outcome.code,
                             outcome.information.as_deref(),
-                        )));
+                        )))
                     }
-                    Some(Ok(completion(
-                        &outcome.code,
-                        outcome.information.as_deref(),
-                    )))
-                }
-                // Only one command is ever in flight: another tag means the server and tern
-                // no longer agree which answer belongs to which command.
-                Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
-                Response::Data {
-                    status: Status::Bye,
-                    outcome,
-                } => {
-                    bye = Some(outcome.information.as_deref().unwrap_or("").to_string());
-                    None
-                }
-                other => {
-                    if !on(other) {
-                        changes.absorb(other);
+                    // Only one command is ever in flight: another tag means the server and tern
+                    // no longer agree which answer belongs to which command.
+                    Response::Done { tag: t, .. } => Some(Err(out_of_step(t.0.as_ref()))),
+                    Response::Data {
+                        status: Status::Bye,
+                        outcome,
+                    } => {
+                        bye = Some(outcome.information.as_deref().unwrap_or("").to_string());
+                        None
                     }
-                    None
-                }
-            })
+                    other => {
+                        if !on(other, spooled) {
+                            changes.absorb(other);
+                        }
+                        None
+                    }
+                },
+            )
             .await;
             match step {
                 Ok(Some(r)) => return r,
@@ -296,15 +323,8 @@ impl Conn {
 
     /// Waits for the next response while IDLE, up to `limit`.
     pub(crate) async fn wait_idle(&mut self, limit: Duration) -> Result<Waited, ImapError> {
-        let read = self.session.read_response();
-        let resp = match tokio::time::timeout(limit, read).await {
-            Err(_) => return Ok(Waited::Silence),
-            Ok(r) => r
-                .map_err(ImapError::from)?
-                .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?,
-        };
-        let r = resp.parsed();
-        match r {
+        let changes = &mut self.changes;
+        let read = self.reader.next(self.session.get_mut(), |r, _| match r {
             Response::Data {
                 status: Status::Bye,
                 outcome,
@@ -315,9 +335,14 @@ impl Conn {
             // The server ended IDLE by itself: no DONE may follow.
             Response::Done { .. } => Ok(Waited::Ended),
             other => {
-                self.changes.absorb(other);
+                changes.absorb(other);
                 Ok(Waited::Response)
             }
+        });
+        // The reader is cancel-safe: a wait cut off keeps what it had read.
+        match tokio::time::timeout(limit, read).await {
+            Err(_) => Ok(Waited::Silence),
+            Ok(r) => r?,
         }
     }
 
@@ -325,14 +350,15 @@ impl Conn {
     pub(crate) async fn idle_start(&mut self) -> Result<String, ImapError> {
         let tag = self.tag();
         self.write(format!("{tag} IDLE\r\n").as_bytes()).await?;
-        self.wait_continuation(&tag, "IDLE", &mut |_| false).await?;
+        self.wait_continuation(&tag, "IDLE", &mut |_, _| false)
+            .await?;
         Ok(tag)
     }
 
     /// Ends IDLE and reads up to its tagged OK.
     pub(crate) async fn idle_done(&mut self, tag: &str) -> Result<(), ImapError> {
         self.write(b"DONE\r\n").await?;
-        self.read_until_tagged(tag, "IDLE", &mut |_| false)
+        self.read_until_tagged(tag, "IDLE", &mut |_, _| false)
             .await
             .map(|_| ())
     }
@@ -367,18 +393,16 @@ async fn until_inactive<F: std::future::Future>(
 }
 
 async fn next_response<T>(
-    session: &mut async_imap::Session<Traced>,
+    stream: &mut Traced,
+    reader: &mut Reader,
     timeout: Duration,
     label: &str,
-    f: impl FnOnce(&Response<'_>) -> T,
+    f: impl FnOnce(&Response<'_>, &Spooled) -> T,
 ) -> Result<T, ImapError> {
-    let progress = session.get_ref().progress();
-    let resp = until_inactive(&progress, timeout, session.read_response())
+    let progress = stream.progress();
+    until_inactive(&progress, timeout, reader.next(stream, f))
         .await
         .map_err(|_| ImapError::Timeout(format!("{label}: waiting for the server")))?
-        .map_err(ImapError::from)?
-        .ok_or_else(|| ImapError::Lost("the server closed the connection".into()))?;
-    Ok(f(resp.parsed()))
 }
 
 fn describe(parts: &[Part<'_>]) -> String {

@@ -140,7 +140,7 @@ impl From<std::io::Error> for ImapError {
 }
 
 /// At most `max` characters of server-made text, made safe for a terminal.
-fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let clean = crate::mail::sanitize(text);
     let mut out: String = clean.chars().take(max).collect();
     if clean.chars().count() > max {

@@ -1,12 +1,13 @@
 //! Bounds on what a server may send, checked on the bytes as they are read and before
-//! the IMAP parser sees them: a response line at most 1 MiB (outside literals), nesting
-//! at most 100 parentheses deep (the parser recurses), and a literal at most 64 MiB (the
-//! parser sizes its buffer from the announced length). A response begun must also end in
-//! time: the connection's timeout, plus a second for every `MIN_RATE` bytes it holds, so
-//! a big message on a slow link completes while a server trickling a byte now and then
-//! (which keeps an inactivity timer alive forever) is dropped. Beyond a bound the
-//! connection is given up with a sentence saying which; a hostile server cannot make tern
-//! run out of stack or memory, parse one endless line over and over, or hold it forever.
+//! any parser sees them: a response line at most 1 MiB (outside literals), nesting at
+//! most 100 parentheses deep (imap-proto's parser recurses), and a literal at most 64 MiB
+//! (one message, or one part of it). A response begun must also end in time: the
+//! connection's timeout, plus a second for every `MIN_RATE` bytes it holds, so a big
+//! message on a slow link completes while a server trickling a byte now and then (which
+//! keeps an inactivity timer alive forever) is dropped. Beyond a bound the connection is
+//! given up with a sentence saying which; a hostile server cannot make tern run out of
+//! stack or memory, or hold it forever. (How responses are then framed and parsed, in
+//! linear time and bounded memory, is `reader`'s part.)
 
 use std::time::{Duration, Instant};
 

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod prefetch;
 pub mod protocol;
 pub mod queue;
+pub mod reader;
 pub mod sync;
 pub mod tls;
 pub mod transport;

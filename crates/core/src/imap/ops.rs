@@ -234,8 +234,10 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
 /// ignored.
 pub async fn fetch_bodies(conn: &mut Conn, uids: &[Uid]) -> Result<Vec<(Uid, Vec<u8>)>, ImapError> {
     let mut out = Vec::with_capacity(uids.len());
+    let mut failed = None;
     for set in super::uidset::encode_bounded(uids) {
-        conn.exec(&format!("UID FETCH {set} (UID BODY.PEEK[])"), |r| {
+        let command = format!("UID FETCH {set} (UID BODY.PEEK[])");
+        conn.exec_spooled(&[Part::Text(&command)], |r, spooled| {
             let Response::Fetch(_, attrs) = r else {
                 return false;
             };
@@ -247,7 +249,10 @@ pub async fn fetch_bodies(conn: &mut Conn, uids: &[Uid]) -> Result<Vec<(Uid, Vec
                 Some(u) if uids.binary_search(&u).is_ok() => {
                     for a in attrs {
                         if let AttributeValue::BodySection { data: Some(d), .. } = a {
-                            out.push((u, d.to_vec()));
+                            match spooled.bytes(d) {
+                                Ok(body) => out.push((u, body.into_owned())),
+                                Err(e) => failed = Some(e),
+                            }
                         }
                     }
                     true
@@ -256,6 +261,9 @@ pub async fn fetch_bodies(conn: &mut Conn, uids: &[Uid]) -> Result<Vec<(Uid, Vec
             }
         })
         .await?;
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
     }
     Ok(out)
 }
@@ -263,7 +271,8 @@ pub async fn fetch_bodies(conn: &mut Conn, uids: &[Uid]) -> Result<Vec<(Uid, Vec
 /// The whole raw message, without setting `\Seen`.
 pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError> {
     let mut body = None;
-    conn.exec(&format!("UID FETCH {uid} (UID BODY.PEEK[])"), |r| {
+    let command = format!("UID FETCH {uid} (UID BODY.PEEK[])");
+    conn.exec_spooled(&[Part::Text(&command)], |r, spooled| {
         if let Response::Fetch(_, attrs) = r {
             let this_uid = attrs
                 .iter()
@@ -271,7 +280,7 @@ pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError>
             if this_uid {
                 for a in attrs {
                     if let AttributeValue::BodySection { data: Some(d), .. } = a {
-                        body = Some(d.to_vec());
+                        body = Some(spooled.bytes(d).map(std::borrow::Cow::into_owned));
                     }
                 }
                 return true;
@@ -280,7 +289,7 @@ pub async fn fetch_body(conn: &mut Conn, uid: Uid) -> Result<Vec<u8>, ImapError>
         false
     })
     .await?;
-    body.ok_or_else(|| ImapError::No {
+    body.transpose()?.ok_or_else(|| ImapError::No {
         command: format!("UID FETCH {uid}"),
         words: "the message is no longer on the server".into(),
     })

@@ -3,7 +3,7 @@
 
 use super::changes::{flag_update, MailboxChanges};
 use super::committer::{fetch_in_batches, Committer};
-use super::conn::Conn;
+use super::conn::{Conn, Part};
 use super::error::ImapError;
 use super::headers::{fetch_items, fetched_from, Fetched};
 use super::mailbox_arg;
@@ -11,6 +11,7 @@ use super::uidset::{bounded_sets, normalized};
 use crate::cache::{Batch, Cache, FolderState};
 use crate::mail::{Flags, FolderStatus, MessageSummary, Uid};
 use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -367,18 +368,33 @@ pub async fn fetch_headers(
         if by_uid { "UID " } else { "" },
         fetch_items(conn.condstore)
     );
-    conn.exec(&cmd, |r| {
-        if let Response::Fetch(_, attrs) = r {
-            if let Some(m) = fetched_from(attrs) {
-                // A row the server sends for a UID not asked for is not trusted: it could
-                // stand over a real message's row. (`n:*` may rightly bring the last
+    let mut failed = None;
+    let mut seen_seq = std::collections::HashSet::new();
+    conn.exec_spooled(&[Part::Text(&cmd)], |r, spooled| {
+        if let Response::Fetch(seq, attrs) = r {
+            if let Some(mut m) = fetched_from(attrs) {
+                // Headers of a megabyte or more came through a file.
+                match spooled.bytes(&m.raw_headers) {
+                    Ok(Cow::Owned(whole)) => m.raw_headers = whole,
+                    Ok(Cow::Borrowed(_)) => {}
+                    Err(e) => failed = Some(e),
+                }
+                // A row the server sends for a message not asked for is not trusted: it
+                // could stand over a real message's row. By sequence number, the number
+                // must be one asked for, and once. (`n:*` may rightly bring the last
                 // message below n too; the cache has that one already.)
-                if !by_uid || super::uidset::contains(set, m.summary.uid) {
+                let asked = if by_uid {
+                    super::uidset::contains(set, m.summary.uid)
+                } else {
+                    super::uidset::contains(set, *seq) && seen_seq.insert(*seq)
+                };
+                if asked {
                     out.push(m);
                 } else {
                     tracing::warn!(
                         uid = m.summary.uid,
-                        "a FETCH for a UID not asked for; ignored"
+                        seq = *seq,
+                        "a FETCH for a message not asked for; ignored"
                     );
                 }
                 return true;
@@ -387,7 +403,7 @@ pub async fn fetch_headers(
         false
     })
     .await?;
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
 /// First sync of a folder: sequence ranges from the newest down, a screenful first.
