@@ -261,6 +261,67 @@ async fn a_big_message_comes_whole_through_a_file_and_an_announcement_costs_no_m
 }
 
 #[tokio::test]
+async fn a_response_line_without_an_end_is_refused_at_one_mebibyte() {
+    let (port, server) = scripted_server(|_, cmd| {
+        (cmd == "NOOP").then(|| format!("* OK {}", "a".repeat(5_000_000)))
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(60), conn.exec("NOOP", |_| false))
+        .await
+        .expect("refused, not waited on")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "connection lost: the server sent a response line longer than 1 MiB"
+    );
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_row_with_uid_0_fails_the_sync_instead_of_standing_for_a_message() {
+    let (port, server) = scripted_server(|tag, cmd| {
+        match cmd {
+        "SELECT" => Some(format!(
+            "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n{tag} OK [READ-WRITE] done\r\n"
+        )),
+        "FETCH" | "UID" => {
+            let row = |seq: u32, uid: u32| {
+                let head = format!("Subject: number {seq}\r\n\r\n");
+                format!(
+                    "* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
+                    head.len()
+                )
+            };
+            Some(format!("{}{}{tag} OK done\r\n", row(1, 0), row(2, 2)))
+        }
+        _ => None,
+    }
+    });
+    let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut progress = |_| {};
+    let sync = tern::imap::sync::sync_folder(&mut conn, &cache, "INBOX", &mut progress);
+    let result = tokio::time::timeout(Duration::from_secs(60), sync)
+        .await
+        .expect("ended");
+    let uids: Vec<u32> = cache
+        .uid_flags("INBOX", 7)
+        .unwrap()
+        .into_iter()
+        .map(|(u, _)| u)
+        .collect();
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "unexpected answer from the server: the server sent 1 message without a valid UID (UID 0 or none); not synced"
+    );
+    assert!(!uids.contains(&0), "{uids:?}");
+    drop(conn);
+    server.join().unwrap();
+}
+
+#[tokio::test]
 async fn capabilities_are_the_ones_said_after_login_not_before() {
     // The login's answer promises MOVE and QRESYNC; asked afterwards, the server has
     // neither: tern goes by the later answer and enables nothing.

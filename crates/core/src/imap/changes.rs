@@ -84,6 +84,8 @@ pub fn flag_update(seq: u32, attrs: &[AttributeValue<'_>]) -> Option<FlagUpdate>
     let mut modseq = 0;
     for a in attrs {
         match a {
+            // UID 0 names no message (RFC 3501 2.3.1.1): the change is not trusted.
+            AttributeValue::Uid(0) => return None,
             AttributeValue::Uid(u) => uid = Some(*u),
             AttributeValue::Flags(f) => flags = Some(Flags::from_imap(f.iter())),
             AttributeValue::ModSeq(m) => modseq = *m,

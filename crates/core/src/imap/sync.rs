@@ -10,7 +10,7 @@ use super::mailbox_arg;
 use super::uidset::{bounded_sets, normalized};
 use crate::cache::{Batch, Cache, FolderState};
 use crate::mail::{Flags, FolderStatus, MessageSummary, Uid};
-use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode};
+use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -370,39 +370,56 @@ pub async fn fetch_headers(
     );
     let mut failed = None;
     let mut seen_seq = std::collections::HashSet::new();
+    let mut no_uid = 0u32;
     conn.exec_spooled(&[Part::Text(&cmd)], |r, spooled| {
         if let Response::Fetch(seq, attrs) = r {
-            if let Some(mut m) = fetched_from(attrs) {
-                // Headers of a megabyte or more came through a file.
-                match spooled.bytes(&m.raw_headers) {
-                    Ok(Cow::Owned(whole)) => m.raw_headers = whole,
-                    Ok(Cow::Borrowed(_)) => {}
-                    Err(e) => failed = Some(e),
+            let Some(mut m) = fetched_from(attrs) else {
+                // Headers with no usable UID (none, or 0): a message tern cannot keep.
+                if attrs
+                    .iter()
+                    .any(|a| matches!(a, AttributeValue::BodySection { .. }))
+                {
+                    no_uid += 1;
+                    return true;
                 }
-                // A row the server sends for a message not asked for is not trusted: it
-                // could stand over a real message's row. By sequence number, the number
-                // must be one asked for, and once. (`n:*` may rightly bring the last
-                // message below n too; the cache has that one already.)
-                let asked = if by_uid {
-                    super::uidset::contains(set, m.summary.uid)
-                } else {
-                    super::uidset::contains(set, *seq) && seen_seq.insert(*seq)
-                };
-                if asked {
-                    out.push(m);
-                } else {
-                    tracing::warn!(
-                        uid = m.summary.uid,
-                        seq = *seq,
-                        "a FETCH for a message not asked for; ignored"
-                    );
-                }
-                return true;
+                return false;
+            };
+            // Headers of a megabyte or more came through a file.
+            match spooled.bytes(&m.raw_headers) {
+                Ok(Cow::Owned(whole)) => m.raw_headers = whole,
+                Ok(Cow::Borrowed(_)) => {}
+                Err(e) => failed = Some(e),
             }
+            // A row the server sends for a message not asked for is not trusted: it
+            // could stand over a real message's row. By sequence number, the number
+            // must be one asked for, and once. (`n:*` may rightly bring the last
+            // message below n too; the cache has that one already.)
+            let asked = if by_uid {
+                super::uidset::contains(set, m.summary.uid)
+            } else {
+                super::uidset::contains(set, *seq) && seen_seq.insert(*seq)
+            };
+            if asked {
+                out.push(m);
+            } else {
+                tracing::warn!(
+                    uid = m.summary.uid,
+                    seq = *seq,
+                    "a FETCH for a message not asked for; ignored"
+                );
+            }
+            return true;
         }
         false
     })
     .await?;
+    if no_uid > 0 {
+        // Synced without them, the cache would not be what the server holds.
+        return Err(ImapError::Protocol(format!(
+            "the server sent {no_uid} message{} without a valid UID (UID 0 or none); not synced",
+            if no_uid == 1 { "" } else { "s" }
+        )));
+    }
     failed.map_or(Ok(()), Err)
 }
 
