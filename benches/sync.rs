@@ -2,7 +2,9 @@
 //! Measures the raw floor (one `UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE
 //! ENVELOPE)` read to its tagged OK without parsing), `tern sync` cold, again with nothing
 //! changed, again after 1% of flags changed, and peak RSS. Dovecot's own cache is warmed
-//! first. Run: `cargo bench --bench sync`. Figures go to BENCHMARKS.md by hand.
+//! first; with `TERN_BENCH_EMPTY_DOVECOT_CACHE=1` it is emptied instead before each floor
+//! and each cold sync (Dovecot then reads every message file for both). Run: `cargo bench
+//! --bench sync`. Figures go to BENCHMARKS.md by hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -39,14 +41,22 @@ fn main() {
         let _ = std::io::stdin().read_line(&mut String::new());
         return;
     }
+    let empty_cache = std::env::var_os("TERN_BENCH_EMPTY_DOVECOT_CACHE").is_some();
+    let empty = || {
+        if empty_cache {
+            empty_dovecot_cache(&d.root().join("mail"));
+        }
+    };
     let mut floors = Vec::new();
     let mut colds = Vec::new();
     let mut rss = 0;
     let mut nochange = Vec::new();
     for i in 0..3 {
+        empty();
         floors.push(rt.block_on(floor(&d, FLOOR_ITEMS)));
         let cfg = write_config(&d, dir.path(), &format!("run{i}"));
         let c = cfg.to_str().unwrap();
+        empty();
         let (secs, r) = run_tern(&["--config", c, "sync", "--folder", "INBOX"]);
         colds.push(secs);
         rss = rss.max(r);
@@ -100,6 +110,9 @@ fn main() {
     let f = median(floors);
     let c = median(colds);
     println!("messages: {n}");
+    if empty_cache {
+        println!("Dovecot's cache emptied before each floor and each cold sync");
+    }
     println!("floor (raw UID FETCH, unparsed), median of 3: {f:.3} s");
     println!(
         "raw UID FETCH of tern's items, unparsed:      {wide:.3} s  ({:.2}x floor)",
@@ -118,4 +131,20 @@ fn main() {
         "peak RSS of tern sync:                        {:.1} MiB",
         rss as f64 / 1024.0
     );
+}
+
+/// Removes Dovecot's cache files (`dovecot.index.cache`) under `dir`: the next reader of a
+/// folder makes Dovecot parse its message files again.
+fn empty_dovecot_cache(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            empty_dovecot_cache(&p);
+        } else if p.file_name().is_some_and(|n| n == "dovecot.index.cache") {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
 }

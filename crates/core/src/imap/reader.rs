@@ -59,8 +59,12 @@ impl Spooled {
 /// Reads whole responses from the server.
 #[derive(Default)]
 pub struct Reader {
-    /// Bytes of the response being framed (spooled literals replaced), then any read after it.
+    /// Bytes of the response being framed (spooled literals replaced) from `start`, then
+    /// any read after it. Responses already handed over are left before `start` until a
+    /// read needs the room: moving the rest down after every response would copy a
+    /// read's worth of bytes per response.
     buf: Vec<u8>,
+    start: usize,
     /// How far the framing has looked into `buf`.
     scanned: usize,
     /// Where the current line began.
@@ -92,6 +96,7 @@ impl Reader {
                 return self.parse(end, f);
             }
             // Cancel-safe: only a completed read changes `buf` (IDLE waits are timed out).
+            self.compact();
             self.buf.reserve(READ_CHUNK);
             let got = stream
                 .read_buf(&mut self.buf)
@@ -154,7 +159,7 @@ impl Reader {
                     MAX_RESPONSE >> 20
                 )));
             }
-            if n >= SPOOL_AT || self.buf.len() as u64 + n > MAX_IN_MEMORY as u64 {
+            if n >= SPOOL_AT || (self.scanned - self.start) as u64 + n > MAX_IN_MEMORY as u64 {
                 let file = tempfile::tempfile().map_err(|e| {
                     ImapError::Lost(format!("a big message part could not be kept on disk: {e}"))
                 })?;
@@ -172,9 +177,24 @@ impl Reader {
         }
     }
 
+    /// Drops the responses handed over from the front of `buf`, once they are at least
+    /// half of it (so each byte is moved a bounded number of times).
+    fn compact(&mut self) {
+        if self.start == self.buf.len() {
+            self.buf.clear();
+        } else if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+        } else {
+            return;
+        }
+        self.scanned -= self.start;
+        self.line_start -= self.start;
+        self.start = 0;
+    }
+
     /// The response's lines and small literals must fit in memory's bound.
     fn check_size(&self) -> Result<(), ImapError> {
-        if self.scanned > MAX_IN_MEMORY {
+        if self.scanned - self.start > MAX_IN_MEMORY {
             return Err(ImapError::Lost(format!(
                 "the server sent a response of more than {} MiB outside its big literals; starting a new connection",
                 MAX_IN_MEMORY >> 20
@@ -193,22 +213,28 @@ impl Reader {
         {
             self.parses += 1;
         }
-        let out = match Response::parse(&self.buf[..end]) {
+        let response = &self.buf[self.start..end];
+        let out = match Response::parse(response) {
             Ok((&[], response)) => Ok(f(&response, &self.spooled)),
             // Framed whole, yet the parser wants more or stopped short: not IMAP.
             _ => Err(ImapError::Lost(format!(
                 "the server sent something that is not IMAP (it began \"{}\"); starting a new connection",
-                excerpt(String::from_utf8_lossy(&self.buf[..end.min(120)]).trim_end(), 40)
+                excerpt(String::from_utf8_lossy(&response[..response.len().min(120)]).trim_end(), 40)
             ))),
         };
-        self.buf.drain(..end);
-        self.scanned = 0;
-        self.line_start = 0;
+        self.start = end;
+        self.line_start = end;
         self.total = 0;
         self.spooled = Spooled::default();
-        // A buffer that grew for a big response gives the memory back.
-        if self.buf.capacity() > 4 * READ_CHUNK && self.buf.len() < READ_CHUNK {
-            self.buf.shrink_to(2 * READ_CHUNK);
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+            self.scanned = 0;
+            self.line_start = 0;
+            // A buffer that grew for a big response gives the memory back.
+            if self.buf.capacity() > 4 * READ_CHUNK {
+                self.buf.shrink_to(2 * READ_CHUNK);
+            }
         }
         out
     }
