@@ -110,6 +110,23 @@ fn session(cfg: &Path, log: &Path, total: u64) -> (u64, Moves) {
     // The steps end here; the sort switch and threads are timed after the
     // peak is read (threads build maps of their own, beyond its steps).
     let hwm = vm_hwm(t.child.id());
+    // What the resident memory is made of now (not at the peak): the heap's and the
+    // mapped files' (the binary's code, the index's files) parts.
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", t.child.id())) {
+        let part = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        eprintln!(
+            "  at the end of the steps: RssAnon {}, RssFile {}, RssShmem {}",
+            part("RssAnon:"),
+            part("RssFile:"),
+            part("RssShmem:")
+        );
+    }
     t.send(b"\x1b");
     t.wait_for("the whole list again", move |s| {
         s.position().is_some_and(|(_, of)| of == total)

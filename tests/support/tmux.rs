@@ -254,6 +254,16 @@ impl Tmux {
         self.hang_up();
     }
 
+    /// The process the pane runs (tern, or the shell of `start_shell`).
+    #[allow(dead_code)] // not every test binary needs it
+    pub fn pane_pid(&self) -> i32 {
+        let out = Command::new("tmux")
+            .args(["display", "-p", "-t", &self.session, "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
     pub fn hang_up(&self) {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", &self.session])

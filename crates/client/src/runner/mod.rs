@@ -11,6 +11,7 @@ mod finder;
 mod launch;
 mod loader;
 mod mailer;
+mod watchdog;
 
 use crate::app::state::{AppState, Effect};
 use crate::app::update::{is_typing, update, update_all, wants_tick, Event};
@@ -67,6 +68,7 @@ pub async fn run(setups: Vec<AccountSetup>, ui: UiOptions) -> anyhow::Result<()>
     let keymaps = Keymaps::build(&ui.keys).map_err(located)?;
     let theme = Theme::from_config(&ui.theme, Theme::no_color_env()).map_err(located)?;
     let (terminal, guard) = crate::tui::init()?;
+    watchdog::start();
     let parts: Vec<_> = setups.iter().map(AccountSetup::parts).collect();
     let mut state = AppState::new(&parts[0].name, "INBOX");
     state.set_accounts(&parts);
