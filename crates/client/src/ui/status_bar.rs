@@ -164,6 +164,15 @@ pub fn text(state: &AppState) -> String {
             parts[i] = format!("search: {q}");
         }
     }
+    // Then, for what was just said, the retry's countdown: "offline" is what counts,
+    // `$` retries at once.
+    if width > 0
+        && long(&parts)
+        && state.status.is_some()
+        && matches!(state.link, Link::Offline { .. })
+    {
+        parts[2] = "offline".into();
+    }
     let narrow = width > 0 && long(&parts);
     if let Some(msg) = msg {
         match search_at {

@@ -391,6 +391,17 @@ fn on_a_narrow_screen_what_was_just_said_comes_before_the_search() {
     assert!(found < narrow.find("search: thirty").unwrap(), "{narrow}");
     assert!(found < 80, "{narrow}");
     assert!(!narrow.contains("Esc clears"), "{narrow}");
+    // Offline with a change queued, the retry's countdown goes before what was found.
+    s.link = crate::app::state::Link::Offline {
+        retry_at: s.now + 9,
+        reason: "cannot connect".into(),
+    };
+    s.queued = 1;
+    s.status = Some("10 found".into());
+    let offline = super::status_bar::text(&s);
+    assert!(!offline.contains("retry in"), "{offline}");
+    let found = offline.find("10 found").unwrap();
+    assert!(found + "10 found".len() <= 80, "{offline}");
 }
 
 #[test]
