@@ -9,6 +9,27 @@ use std::time::Duration;
 use support::scripted::{plain_settings, scripted_server};
 use support::*;
 
+/// One untagged FETCH of a message's Subject header, as the header sync asks for it.
+fn header_row(seq: u32, uid: u32, subject: &str) -> String {
+    let head = format!("Subject: {subject}\r\n\r\n");
+    format!(
+        "* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
+        head.len()
+    )
+}
+
+/// The rows the header fetch keeps of what the peer answers: (UID, subject).
+async fn fetched(conn: &mut tern::imap::Conn, set: &str, by_uid: bool) -> Vec<(u32, String)> {
+    let mut rows = Vec::new();
+    tern::imap::sync::fetch_headers(conn, set, by_uid, &mut rows)
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|f| f.finish())
+        .map(|m| (m.uid, m.subject))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_tagged_answer_to_a_command_never_sent_drops_the_connection_in_plain_words() {
     let (port, server) = scripted_server(|tag, cmd| {
@@ -146,26 +167,15 @@ async fn a_server_trickling_a_byte_a_second_is_dropped_past_the_deadline() {
 async fn a_fetch_for_a_uid_not_asked_for_never_becomes_a_row() {
     let (port, server) = scripted_server(|tag, cmd| {
         (cmd == "UID").then(|| {
-            let row = |uid: u32, subject: &str| {
-                let head = format!("Subject: {subject}\r\n\r\n");
-                format!(
-                    "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
-                    head.len()
-                )
-            };
-            format!("{}{}{tag} OK done\r\n", row(2, "injected"), row(5, "asked for"))
+            format!(
+                "{}{}{tag} OK done\r\n",
+                header_row(2, 2, "injected"),
+                header_row(5, 5, "asked for")
+            )
         })
     });
     let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
-    let mut rows = Vec::new();
-    tern::imap::sync::fetch_headers(&mut conn, "5:*", true, &mut rows)
-        .await
-        .unwrap();
-    let got: Vec<(u32, String)> = rows
-        .into_iter()
-        .map(|f| f.finish())
-        .map(|m| (m.uid, m.subject))
-        .collect();
+    let got = fetched(&mut conn, "5:*", true).await;
     assert_eq!(got, vec![(5, "asked for".to_string())]);
     drop(conn);
     server.join().unwrap();
@@ -175,13 +185,7 @@ async fn a_fetch_for_a_uid_not_asked_for_never_becomes_a_row() {
 async fn a_fetch_by_sequence_number_takes_only_the_numbers_asked_for_once() {
     let (port, server) = scripted_server(|tag, cmd| {
         (cmd == "FETCH").then(|| {
-            let row = |seq: u32, uid: u32, subject: &str| {
-                let head = format!("Subject: {subject}\r\n\r\n");
-                format!(
-                    "* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
-                    head.len()
-                )
-            };
+            let row = header_row;
             format!(
                 "{}{}{}{}{tag} OK done\r\n",
                 row(3, 30, "not asked for"),
@@ -192,15 +196,7 @@ async fn a_fetch_by_sequence_number_takes_only_the_numbers_asked_for_once() {
         })
     });
     let mut conn = tern::imap::connect(&plain_settings(port)).await.unwrap();
-    let mut rows = Vec::new();
-    tern::imap::sync::fetch_headers(&mut conn, "4:5", false, &mut rows)
-        .await
-        .unwrap();
-    let got: Vec<(u32, String)> = rows
-        .into_iter()
-        .map(|f| f.finish())
-        .map(|m| (m.uid, m.subject))
-        .collect();
+    let got = fetched(&mut conn, "4:5", false).await;
     assert_eq!(
         got,
         vec![(40, "fourth".to_string()), (50, "fifth".to_string())]
@@ -286,14 +282,11 @@ async fn a_row_with_uid_0_fails_the_sync_instead_of_standing_for_a_message() {
             "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n{tag} OK [READ-WRITE] done\r\n"
         )),
         "FETCH" | "UID" => {
-            let row = |seq: u32, uid: u32| {
-                let head = format!("Subject: number {seq}\r\n\r\n");
-                format!(
-                    "* {seq} FETCH (UID {uid} FLAGS () INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" RFC822.SIZE 10 BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{head})\r\n",
-                    head.len()
-                )
-            };
-            Some(format!("{}{}{tag} OK done\r\n", row(1, 0), row(2, 2)))
+            Some(format!(
+                "{}{}{tag} OK done\r\n",
+                header_row(1, 0, "number 1"),
+                header_row(2, 2, "number 2")
+            ))
         }
         _ => None,
     }
