@@ -134,17 +134,28 @@ fn main() {
 }
 
 /// Removes Dovecot's cache files (`dovecot.index.cache`) under `dir`: the next reader of a
-/// folder makes Dovecot parse its message files again.
+/// folder makes Dovecot parse its message files again. Finding none is an error: the
+/// figures would be a warm server's.
 fn empty_dovecot_cache(dir: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let removed = remove_cache_files(dir);
+    assert!(
+        removed > 0,
+        "no dovecot.index.cache under {}: Dovecot's cache cannot be emptied",
+        dir.display()
+    );
+}
+
+fn remove_cache_files(dir: &std::path::Path) -> usize {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut removed = 0;
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            empty_dovecot_cache(&p);
+            removed += remove_cache_files(&p);
         } else if p.file_name().is_some_and(|n| n == "dovecot.index.cache") {
             std::fs::remove_file(&p).unwrap();
+            removed += 1;
         }
     }
+    removed
 }

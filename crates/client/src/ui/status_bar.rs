@@ -88,6 +88,8 @@ pub fn text(state: &AppState) -> String {
             list_position(state),
         ),
     };
+    // The link's part is the third: a narrow line may shorten it below.
+    const LINK: usize = 2;
     let mut parts = vec![place, position, link];
     // The other accounts speak up only when they are not online.
     let others: Vec<String> = (0..state.account_count())
@@ -171,7 +173,7 @@ pub fn text(state: &AppState) -> String {
         && state.status.is_some()
         && matches!(state.link, Link::Offline { .. })
     {
-        parts[2] = "offline".into();
+        parts[LINK] = "offline".into();
     }
     let narrow = width > 0 && long(&parts);
     if let Some(msg) = msg {

@@ -219,6 +219,22 @@ impl Conn {
         self.read_until_tagged(&tag, &shown, &mut on).await
     }
 
+    /// The next response, with the changes `f` may keep what it does not use in, within
+    /// the connection's inactivity timeout.
+    async fn next_response<T>(
+        &mut self,
+        f: impl FnOnce(&Response<'_>, &Spooled, &mut MailboxChanges) -> T,
+    ) -> Result<T, ImapError> {
+        let progress = self.session.get_ref().progress();
+        let changes = &mut self.changes;
+        let read = self
+            .reader
+            .next(self.session.get_mut(), |r, spooled| f(r, spooled, changes));
+        until_inactive(&progress, self.timeout, read)
+            .await
+            .map_err(|_| ImapError::Timeout(format!("{}: waiting for the server", self.label)))?
+    }
+
     async fn wait_continuation(
         &mut self,
         tag: &str,
@@ -226,13 +242,8 @@ impl Conn {
         on: &mut impl FnMut(&Response<'_>, &Spooled) -> bool,
     ) -> Result<(), ImapError> {
         loop {
-            let changes = &mut self.changes;
-            let step = next_response(
-                self.session.get_mut(),
-                &mut self.reader,
-                self.timeout,
-                &self.label,
-                |r, spooled| match r {
+            let step = self
+                .next_response(|r, spooled, changes| match r {
                     Response::Continue(_) => Some(Ok(())),
                     Response::Done {
                         tag: t,
@@ -250,9 +261,8 @@ impl Conn {
                         }
                         None
                     }
-                },
-            )
-            .await?;
+                })
+                .await?;
             if let Some(r) = step {
                 return r;
             }
@@ -267,13 +277,8 @@ impl Conn {
     ) -> Result<Completion, ImapError> {
         let mut bye: Option<String> = None;
         loop {
-            let changes = &mut self.changes;
-            let step = next_response(
-                self.session.get_mut(),
-                &mut self.reader,
-                self.timeout,
-                &self.label,
-                |r, spooled| match r {
+            let step = self
+                .next_response(|r, spooled, changes| match r {
                     Response::Done {
                         tag: t,
                         status,
@@ -307,9 +312,8 @@ impl Conn {
                         }
                         None
                     }
-                },
-            )
-            .await;
+                })
+                .await;
             match step {
                 Ok(Some(r)) => return r,
                 Ok(None) => {}
@@ -390,19 +394,6 @@ async fn until_inactive<F: std::future::Future>(
             }
         }
     }
-}
-
-async fn next_response<T>(
-    stream: &mut Traced,
-    reader: &mut Reader,
-    timeout: Duration,
-    label: &str,
-    f: impl FnOnce(&Response<'_>, &Spooled) -> T,
-) -> Result<T, ImapError> {
-    let progress = stream.progress();
-    until_inactive(&progress, timeout, reader.next(stream, f))
-        .await
-        .map_err(|_| ImapError::Timeout(format!("{label}: waiting for the server")))?
 }
 
 fn describe(parts: &[Part<'_>]) -> String {
