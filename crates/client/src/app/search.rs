@@ -40,11 +40,15 @@ impl Filter {
     }
 }
 
+/// UIDs a search found: asked of every row when the list is rebuilt, a million times
+/// at a million messages, so hashed with a fast hash (seeded per process).
+pub type UidSet = HashSet<Uid, foldhash::fast::RandomState>;
+
 /// The server part of a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerHits {
     Waiting(RequestId),
-    Hits(HashSet<Uid>),
+    Hits(UidSet),
 }
 
 /// What the local index found for a search (read off the loop).

@@ -111,7 +111,13 @@ fn read(cache: &Cache, folder: &str, limit: usize) -> Loaded {
             .folder_state(folder)?
             .map(|s| s.uidvalidity)
             .unwrap_or(0);
+        let started = std::time::Instant::now();
         let list = cache.newest_rows(folder, limit)?;
+        tracing::debug!(
+            rows = list.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "read {folder} from the cache"
+        );
         let total = cache.count(folder, uidv)?.max(list.len() as u64);
         Ok(Loaded {
             folder: folder.to_string(),

@@ -1,7 +1,7 @@
 //! Tables and the operations the worker and the UI need on them.
 
 use super::CacheError;
-use crate::mail::{Flags, MessageSummary, Row, Uid, UidValidity};
+use crate::mail::{Flags, MessageSummary, Row, SummaryRef, Uid, UidValidity};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -61,6 +61,11 @@ pub(super) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
 
 pub(super) fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheError> {
     postcard::from_bytes(b).map_err(|e| CacheError::Decode(e.to_string()))
+}
+
+/// A list row straight from a cached message's bytes (no `MessageSummary` made).
+fn row_of(b: &[u8]) -> Result<Row, CacheError> {
+    decode::<SummaryRef>(b).map(Row::of_ref)
 }
 
 impl Cache {
@@ -315,13 +320,18 @@ impl Cache {
 
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.
     pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
-        self.newest_as(folder, limit, |m| m, |m| (m.sort_date(), m.uid))
+        self.newest_as(
+            folder,
+            limit,
+            |b| decode::<MessageSummary>(b),
+            |m| (m.sort_date(), m.uid),
+        )
     }
 
     /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
     /// decoded and made a row in turn, so a big folder is never held whole.
     pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
-        self.newest_as(folder, limit, |m| Row::of(&m), |r| (r.date, r.uid))
+        self.newest_as(folder, limit, row_of, |r| (r.date, r.uid))
     }
 
     /// The list rows of the messages above UID `after` (new mail since a read), newest
@@ -343,7 +353,7 @@ impl Cache {
         };
         for row in msgs.range((folder, uidv, first)..=(folder, uidv, u32::MAX))? {
             let (_, v) = row?;
-            out.push(Row::of(&decode(v.value())?));
+            out.push(row_of(v.value())?);
         }
         out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
         Ok((uidv, out))
@@ -355,7 +365,7 @@ impl Cache {
         &self,
         folder: &str,
         limit: usize,
-        mut make: impl FnMut(MessageSummary) -> T,
+        mut make: impl FnMut(&[u8]) -> Result<T, CacheError>,
         key: impl Fn(&T) -> (i64, Uid),
     ) -> Result<Vec<T>, CacheError> {
         let Some(state) = self.folder_state(folder)? else {
@@ -376,7 +386,7 @@ impl Cache {
             // that is minutes of page reads, against a second for the scan and the sort.
             for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
                 let (_, v) = row?;
-                out.push(make(decode(v.value())?));
+                out.push(make(v.value())?);
             }
             out.sort_unstable_by_key(|t| std::cmp::Reverse(key(t)));
         } else {
@@ -387,7 +397,7 @@ impl Cache {
                 let (k, _) = row?;
                 let uid = k.value().3;
                 if let Some(v) = msgs.get((folder, uidv, uid))? {
-                    out.push(make(decode(v.value())?));
+                    out.push(make(v.value())?);
                 }
                 if out.len() >= limit {
                     break;
@@ -420,7 +430,7 @@ impl Cache {
         let mut out = Vec::with_capacity(uids.len());
         for &uid in uids {
             if let Some(v) = t.get((folder, uidv, uid))? {
-                out.push(Row::of(&decode(v.value())?));
+                out.push(row_of(v.value())?);
             }
         }
         Ok(out)

@@ -4,8 +4,9 @@
 //! (all recipients, Reply-To, the Message-ID itself) stays in the cache and is read when
 //! a message is opened or answered.
 
+use super::summary::SummaryRef;
 use super::{Flags, MessageSummary, Uid};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 
 /// A message of the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,40 +71,112 @@ fn cut(s: &str, max: usize) -> &str {
 /// same for `<a@b>` and `a@b`; 0 for an empty one. Two IDs may share a key with the
 /// odds of a 64-bit hash.
 pub fn message_key(id: &str) -> u64 {
-    let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
+    key_of_id(id.as_bytes())
+}
+
+/// `message_key` of the bytes of an ID (as the cache holds them: a folder is read
+/// without checking that references it only hashes are UTF-8).
+fn key_of_id(id: &[u8]) -> u64 {
+    let mut bare = id.trim_ascii();
+    while let [b'<', rest @ ..] = bare {
+        bare = rest;
+    }
+    while let [rest @ .., b'>'] = bare {
+        bare = rest;
+    }
     if bare.is_empty() {
         return 0;
     }
     let mut h = DefaultHasher::new();
-    bare.hash(&mut h);
+    h.write(bare);
     h.finish().max(1)
+}
+
+/// What a row is made of, borrowed from wherever the message is (a `MessageSummary`,
+/// or the cache's bytes as they are read: `SummaryRef`).
+struct Parts<'a> {
+    uid: Uid,
+    date: i64,
+    flags: Flags,
+    has_attachments: bool,
+    /// Subject, sender's name, sender's address, first recipient as shown.
+    text: [&'a str; 4],
+    message_id: Option<&'a [u8]>,
+    in_reply_to: Option<&'a [u8]>,
 }
 
 impl Row {
     /// The row of a cached message.
     pub fn of(m: &MessageSummary) -> Row {
         let from = m.from.first();
-        let name = from.and_then(|a| a.name.as_deref()).unwrap_or("");
-        let email = from.map(|a| a.email.as_str()).unwrap_or("");
-        let to = m.to.first().map(|a| a.display()).unwrap_or("");
+        Row::build(
+            Parts {
+                uid: m.uid,
+                date: m.sort_date(),
+                flags: m.flags.clone(),
+                has_attachments: m.has_attachments,
+                text: [
+                    &m.subject,
+                    from.and_then(|a| a.name.as_deref()).unwrap_or(""),
+                    from.map(|a| a.email.as_str()).unwrap_or(""),
+                    m.to.first().map(|a| a.display()).unwrap_or(""),
+                ],
+                message_id: m.message_id.as_deref().map(str::as_bytes),
+                in_reply_to: m.in_reply_to.as_deref().map(str::as_bytes),
+            },
+            &m.references,
+        )
+    }
+
+    /// The row of a message read from the cache's bytes with nothing copied but what
+    /// the row keeps (a whole folder is read this way).
+    pub fn of_ref(m: SummaryRef<'_>) -> Row {
+        let from = m.from.0.as_ref();
+        Row::build(
+            Parts {
+                uid: m.uid,
+                date: m.date.unwrap_or(m.internal_date),
+                flags: m.flags,
+                has_attachments: m.has_attachments,
+                text: [
+                    m.subject,
+                    from.and_then(|a| a.name).unwrap_or(""),
+                    from.map(|a| a.email).unwrap_or(""),
+                    m.to.0.as_ref().map(|a| a.display()).unwrap_or(""),
+                ],
+                message_id: m.message_id,
+                in_reply_to: m.in_reply_to,
+            },
+            &m.references,
+        )
+    }
+
+    fn build<R: AsRef<[u8]>>(p: Parts<'_>, references: &[R]) -> Row {
+        let [subject, name, email, to] = p.text;
         let parts = [
-            cut(&m.subject, SUBJECT_MAX),
+            cut(subject, SUBJECT_MAX),
             cut(name, NAME_MAX),
             cut(email, NAME_MAX),
             cut(to, NAME_MAX),
         ];
-        let mut parents: Vec<u64> = Vec::new();
-        for key in m
+        let mut parents = [0u64; PARENTS_MAX];
+        let mut count = 0;
+        for key in p
             .in_reply_to
-            .iter()
-            .chain(m.references.iter().rev())
-            .map(|r| message_key(r))
+            .into_iter()
+            .chain(references.iter().rev().map(|r| r.as_ref()))
+            .map(key_of_id)
         {
             // In-Reply-To is most often the last reference too: kept once.
-            if key != 0 && !parents.contains(&key) && parents.len() < PARENTS_MAX {
-                parents.push(key);
+            if key != 0 && !parents[..count].contains(&key) {
+                parents[count] = key;
+                count += 1;
+                if count == PARENTS_MAX {
+                    break;
+                }
             }
         }
+        let parents = &parents[..count];
         let mut text = String::with_capacity(
             parts.iter().map(|p| p.len()).sum::<usize>() + parents.len() * KEY_LEN,
         );
@@ -116,17 +189,17 @@ impl Row {
             text.push_str(part);
         }
         cuts[3] = u16::try_from(text.len()).unwrap_or(u16::MAX);
-        for key in parents {
+        for &key in parents {
             push_key(&mut text, key);
         }
         Row {
-            uid: m.uid,
-            date: m.sort_date(),
-            flags: m.flags.clone(),
-            has_attachments: m.has_attachments,
+            uid: p.uid,
+            date: p.date,
+            flags: p.flags,
+            has_attachments: p.has_attachments,
             text: text.into_boxed_str(),
             cuts,
-            id: m.message_id.as_deref().map(message_key).unwrap_or(0),
+            id: p.message_id.map(key_of_id).unwrap_or(0),
         }
     }
 
@@ -247,5 +320,51 @@ mod tests {
             ("", "", "")
         );
         assert!(!empty.has_id(""));
+    }
+
+    #[test]
+    fn a_row_read_from_the_cache_bytes_is_the_row_of_the_message() {
+        let ada = |name: Option<&str>, email: &str| Address {
+            name: name.map(String::from),
+            email: email.into(),
+        };
+        let full = MessageSummary {
+            uid: 77,
+            flags: Flags::from_imap(["\\Seen", "$Label1", "work"]),
+            internal_date: 5,
+            date: None,
+            size: 1234,
+            subject: "Grüße, and more".into(),
+            from: vec![ada(Some("Ada L."), "ada@x"), ada(None, "b@x")],
+            to: vec![ada(Some(" "), "bob@x"), ada(Some("C"), "c@x")],
+            cc: vec![ada(Some("D"), "d@x")],
+            reply_to: vec![ada(None, "r@x")],
+            message_id: Some("<id@x>".into()),
+            in_reply_to: Some("<p@x>".into()),
+            references: (0..40)
+                .map(|i| format!("<r{i}@x>"))
+                .chain(["<p@x>".into()])
+                .collect(),
+            has_attachments: true,
+            modseq: 99,
+        };
+        let bare = MessageSummary {
+            uid: 3,
+            date: Some(-4),
+            ..Default::default()
+        };
+        let hostile = MessageSummary {
+            subject: "\u{1b}[2J".repeat(2000),
+            from: vec![ada(Some(&"é".repeat(600)), "x@y")],
+            ..full.clone()
+        };
+        for m in [full, bare, hostile] {
+            let bytes = postcard::to_allocvec(&m).unwrap();
+            let read: SummaryRef = postcard::from_bytes(&bytes).unwrap();
+            let row = Row::of_ref(read);
+            assert_eq!(row, Row::of(&m));
+            assert_eq!(row.subject(), cut(&m.subject, SUBJECT_MAX));
+            assert_eq!(row.parents().count(), m.references.len().min(PARENTS_MAX));
+        }
     }
 }
