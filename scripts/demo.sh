@@ -14,4 +14,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
-cargo run --locked --release --quiet --features demo -- demo "$@"
+cargo run --locked --profile demo --quiet --features demo -- demo "$@"

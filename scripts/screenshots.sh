@@ -7,8 +7,8 @@
 #   help.png    the keys, shown by ?
 # Usage: scripts/screenshots.sh
 # Environment:
-#   TERN_BIN       the tern binary to run (default: cargo build --release --locked, then
-#                  target/release/tern)
+#   TERN_BIN       the tern binary to run (default: cargo build --profile demo --locked, then
+#                  target/demo/tern)
 #   SEARCH_WORD    the word to filter on (default: invoice, in many demo subjects)
 #   SHOT_COLS, SHOT_ROWS  the terminal size (default 120x32)
 #   SHOT_TIMEOUT   seconds to wait for each screen (default 180 for the first, which includes
@@ -70,8 +70,8 @@ if ! ls /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf \
 fi
 
 if [ -z "${TERN_BIN:-}" ]; then
-  cargo build --release --locked --quiet --features demo
-  TERN_BIN=$ROOT/target/release/tern
+  cargo build --profile demo --locked --quiet --features demo
+  TERN_BIN=$ROOT/target/demo/tern
 fi
 [ -x "$TERN_BIN" ] || die "TERN_BIN=$TERN_BIN is not an executable"
 TERN_BIN=$(cd "$(dirname "$TERN_BIN")" && pwd)/$(basename "$TERN_BIN")

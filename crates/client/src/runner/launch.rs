@@ -215,10 +215,11 @@ impl Launcher {
                     return;
                 }
             };
+            let mut met = tern_core::mail::Met::default();
             let list: Vec<Row> = uids
                 .into_iter()
                 .filter_map(|u| cache.get(&folder, uidv, u).ok().flatten())
-                .map(|m| Row::of(&m))
+                .map(|m| Row::of_among(&m, &mut met))
                 .collect();
             let _ = tx.send(Back::Hits(folder, list));
         });

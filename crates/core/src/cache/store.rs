@@ -1,7 +1,7 @@
 //! Tables and the operations the worker and the UI need on them.
 
 use super::CacheError;
-use crate::mail::{Flags, MessageSummary, Row, SummaryRef, Uid, UidValidity};
+use crate::mail::{Flags, MessageSummary, Met, Row, SummaryRef, Uid, UidValidity};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -63,9 +63,10 @@ pub(super) fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheErro
     postcard::from_bytes(b).map_err(|e| CacheError::Decode(e.to_string()))
 }
 
-/// A list row straight from a cached message's bytes (no `MessageSummary` made).
-fn row_of(b: &[u8]) -> Result<Row, CacheError> {
-    decode::<SummaryRef>(b).map(Row::of_ref)
+/// A list row straight from a cached message's bytes (no `MessageSummary` made),
+/// sharing the people met before in the same read.
+fn row_of(b: &[u8], met: &mut Met) -> Result<Row, CacheError> {
+    decode::<SummaryRef>(b).map(|m| Row::of_ref(m, met))
 }
 
 impl Cache {
@@ -331,7 +332,8 @@ impl Cache {
     /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
     /// decoded and made a row in turn, so a big folder is never held whole.
     pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
-        self.newest_as(folder, limit, row_of, |r| (r.date, r.uid))
+        let mut met = Met::default();
+        self.newest_as(folder, limit, |b| row_of(b, &mut met), |r| (r.date, r.uid))
     }
 
     /// The list rows of the messages above UID `after` (new mail since a read), newest
@@ -348,12 +350,13 @@ impl Cache {
         let tx = self.db.begin_read()?;
         let msgs = tx.open_table(MESSAGES)?;
         let mut out = Vec::new();
+        let mut met = Met::default();
         let Some(first) = after.checked_add(1) else {
             return Ok((uidv, out));
         };
         for row in msgs.range((folder, uidv, first)..=(folder, uidv, u32::MAX))? {
             let (_, v) = row?;
-            out.push(row_of(v.value())?);
+            out.push(row_of(v.value(), &mut met)?);
         }
         out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
         Ok((uidv, out))
@@ -428,9 +431,10 @@ impl Cache {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(MESSAGES)?;
         let mut out = Vec::with_capacity(uids.len());
+        let mut met = Met::default();
         for &uid in uids {
             if let Some(v) = t.get((folder, uidv, uid))? {
-                out.push(row_of(v.value())?);
+                out.push(row_of(v.value(), &mut met)?);
             }
         }
         Ok(out)

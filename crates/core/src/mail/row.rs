@@ -1,12 +1,15 @@
 //! One message as the message list holds it: only what a row draws, sorts, searches and
-//! threads by, in one allocation for its text. A folder of 100,000 messages is held as
-//! 100,000 of these, so every byte here is paid per message; the rest of the headers
-//! (all recipients, Reply-To, the Message-ID itself) stays in the cache and is read when
-//! a message is opened or answered.
+//! threads by: its subject and parents in one allocation, its people (sender and first
+//! recipient) shared with the other rows read with it that have the same. A folder of
+//! 100,000 messages is held as 100,000 of these, so every byte here is paid per
+//! message; the rest of the headers (all recipients, Reply-To, the Message-ID itself)
+//! stays in the cache and is read when a message is opened or answered.
 
 use super::summary::SummaryRef;
 use super::{Flags, MessageSummary, Uid};
-use std::hash::{DefaultHasher, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, DefaultHasher, Hasher};
+use std::sync::Arc;
 
 /// A message of the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,13 +19,62 @@ pub struct Row {
     pub date: i64,
     pub flags: Flags,
     pub has_attachments: bool,
-    /// Subject, sender's name, sender's address, first recipient, then the parents'
-    /// keys (11 characters each), end to end: one allocation a message.
+    /// Subject, then the parents' keys (11 characters each): one allocation a message.
     text: Box<str>,
-    /// Where the sender's name, address, the recipient and the keys start in `text`.
-    cuts: [u16; 4],
+    /// Where the keys start in `text`.
+    subject_end: u16,
+    people: Arc<People>,
     /// `message_key` of the Message-ID (0: none).
     id: u64,
+}
+
+/// The sender's name, address and the first recipient as shown, end to end, and where
+/// the second and third start. A folder's senders repeat: rows read together share one.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct People {
+    text: Box<str>,
+    cuts: [u16; 2],
+}
+
+/// The people already met while rows are made together (a folder's read): each row
+/// takes a share of the same `People` instead of its own copy. Dropped after the read.
+#[derive(Default)]
+pub struct Met {
+    /// By a hash of the people's text and cuts; the rare collisions side by side.
+    seen: HashMap<u64, Vec<Arc<People>>>,
+    hasher: foldhash::fast::RandomState,
+    text: String,
+}
+
+impl Met {
+    fn people(&mut self, parts: [&str; 3]) -> Arc<People> {
+        self.text.clear();
+        let mut cuts = [0u16; 2];
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                // At most 2 * 512 bytes come before: within u16.
+                cuts[i - 1] = u16::try_from(self.text.len()).unwrap_or(u16::MAX);
+            }
+            self.text.push_str(part);
+        }
+        let mut h = self.hasher.build_hasher();
+        h.write(self.text.as_bytes());
+        h.write_u16(cuts[0]);
+        h.write_u16(cuts[1]);
+        let same = self.seen.entry(h.finish()).or_default();
+        if let Some(p) = same
+            .iter()
+            .find(|p| p.cuts == cuts && *p.text == *self.text)
+        {
+            return p.clone();
+        }
+        let p = Arc::new(People {
+            text: self.text.as_str().into(),
+            cuts,
+        });
+        same.push(p.clone());
+        p
+    }
 }
 
 /// Parent keys a row keeps (the nearest first): a thread deeper than this whose nearer
@@ -108,6 +160,11 @@ struct Parts<'a> {
 impl Row {
     /// The row of a cached message.
     pub fn of(m: &MessageSummary) -> Row {
+        Row::of_among(m, &mut Met::default())
+    }
+
+    /// The row of a cached message, sharing the people met before.
+    pub fn of_among(m: &MessageSummary, met: &mut Met) -> Row {
         let from = m.from.first();
         Row::build(
             Parts {
@@ -125,12 +182,13 @@ impl Row {
                 in_reply_to: m.in_reply_to.as_deref().map(str::as_bytes),
             },
             &m.references,
+            met,
         )
     }
 
     /// The row of a message read from the cache's bytes with nothing copied but what
-    /// the row keeps (a whole folder is read this way).
-    pub fn of_ref(m: SummaryRef<'_>) -> Row {
+    /// the row keeps (a whole folder is read this way), sharing the people met before.
+    pub fn of_ref(m: SummaryRef<'_>, met: &mut Met) -> Row {
         let from = m.from.0.as_ref();
         Row::build(
             Parts {
@@ -148,10 +206,11 @@ impl Row {
                 in_reply_to: m.in_reply_to,
             },
             &m.references,
+            met,
         )
     }
 
-    fn build<R: AsRef<[u8]>>(p: Parts<'_>, references: &[R]) -> Row {
+    fn build<R: AsRef<[u8]>>(p: Parts<'_>, references: &[R], met: &mut Met) -> Row {
         let [subject, name, email, to] = p.text;
         let parts = [
             cut(subject, SUBJECT_MAX),
@@ -177,18 +236,9 @@ impl Row {
             }
         }
         let parents = &parents[..count];
-        let mut text = String::with_capacity(
-            parts.iter().map(|p| p.len()).sum::<usize>() + parents.len() * KEY_LEN,
-        );
-        let mut cuts = [0u16; 4];
-        for (i, part) in parts.into_iter().enumerate() {
-            if i > 0 {
-                // At most 2048 + 3 * 512 bytes come before: within u16.
-                cuts[i - 1] = u16::try_from(text.len()).unwrap_or(u16::MAX);
-            }
-            text.push_str(part);
-        }
-        cuts[3] = u16::try_from(text.len()).unwrap_or(u16::MAX);
+        let [subject, name, email, to] = parts;
+        let mut text = String::with_capacity(subject.len() + parents.len() * KEY_LEN);
+        text.push_str(subject);
         for &key in parents {
             push_key(&mut text, key);
         }
@@ -198,29 +248,33 @@ impl Row {
             flags: p.flags,
             has_attachments: p.has_attachments,
             text: text.into_boxed_str(),
-            cuts,
+            // At most 2048 bytes: within u16.
+            subject_end: u16::try_from(subject.len()).unwrap_or(u16::MAX),
+            people: met.people([name, email, to]),
             id: p.message_id.map(key_of_id).unwrap_or(0),
         }
     }
 
-    fn part(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.cuts[i - 1] as usize };
-        let end = self.cuts.get(i).map_or(self.text.len(), |&c| c as usize);
-        self.text.get(start..end).unwrap_or("")
+    /// Part `i` of the people: name, address, recipient.
+    fn person(&self, i: usize) -> &str {
+        let p = &*self.people;
+        let start = if i == 0 { 0 } else { p.cuts[i - 1] as usize };
+        let end = p.cuts.get(i).map_or(p.text.len(), |&c| c as usize);
+        p.text.get(start..end).unwrap_or("")
     }
 
     pub fn subject(&self) -> &str {
-        self.part(0)
+        self.text.get(..self.subject_end as usize).unwrap_or("")
     }
 
     /// The first sender's name ("" without one).
     pub fn sender_name(&self) -> &str {
-        self.part(1)
+        self.person(0)
     }
 
     /// The first sender's address ("" without one).
     pub fn sender_email(&self) -> &str {
-        self.part(2)
+        self.person(1)
     }
 
     /// The first sender as shown (name, else address); empty when there is none.
@@ -233,7 +287,7 @@ impl Row {
 
     /// The first recipient as shown (name, else address); empty when there is none.
     pub fn recipient(&self) -> &str {
-        self.part(3)
+        self.person(2)
     }
 
     /// `message_key` of the Message-ID (0: none).
@@ -248,7 +302,8 @@ impl Row {
 
     /// The keys of the messages this one answers, nearest first.
     pub fn parents(&self) -> impl Iterator<Item = u64> + '_ {
-        self.part(4).as_bytes().chunks_exact(KEY_LEN).map(key_of)
+        let keys = self.text.get(self.subject_end as usize..).unwrap_or("");
+        keys.as_bytes().chunks_exact(KEY_LEN).map(key_of)
     }
 }
 
@@ -361,10 +416,40 @@ mod tests {
         for m in [full, bare, hostile] {
             let bytes = postcard::to_allocvec(&m).unwrap();
             let read: SummaryRef = postcard::from_bytes(&bytes).unwrap();
-            let row = Row::of_ref(read);
+            let row = Row::of_ref(read, &mut Met::default());
             assert_eq!(row, Row::of(&m));
             assert_eq!(row.subject(), cut(&m.subject, SUBJECT_MAX));
             assert_eq!(row.parents().count(), m.references.len().min(PARENTS_MAX));
         }
+    }
+
+    #[test]
+    fn rows_read_together_share_their_people_and_only_the_same_ones() {
+        let from = |name: &str, email: &str, to: &str| MessageSummary {
+            from: vec![Address {
+                name: Some(name.into()),
+                email: email.into(),
+            }],
+            to: vec![Address {
+                name: None,
+                email: to.into(),
+            }],
+            subject: "s".into(),
+            ..Default::default()
+        };
+        let mut met = Met::default();
+        let a = Row::of_among(&from("Ann", "a@x", "me@x"), &mut met);
+        let b = Row::of_among(&from("Ann", "a@x", "me@x"), &mut met);
+        // The same text cut in other places is other people.
+        let c = Row::of_among(&from("Ann", "a@xme", "@x"), &mut met);
+        let d = Row::of_among(&from("Ann", "a@x", "you@x"), &mut met);
+        assert!(Arc::ptr_eq(&a.people, &b.people));
+        assert!(!Arc::ptr_eq(&a.people, &c.people) && !Arc::ptr_eq(&a.people, &d.people));
+        assert_eq!((c.sender_email(), c.recipient()), ("a@xme", "@x"));
+        assert_eq!((d.sender(), d.recipient()), ("Ann", "you@x"));
+        assert_eq!(a, b);
+        // Rows made apart hold equal people, not shared.
+        let e = Row::of(&from("Ann", "a@x", "me@x"));
+        assert!(e == a && !Arc::ptr_eq(&a.people, &e.people));
     }
 }
