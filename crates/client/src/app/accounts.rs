@@ -35,7 +35,7 @@ per_account! {
     folder: String,
     uidvalidity: u32,
     all: Vec<Row>,
-    view: Vec<usize>,
+    view: Vec<u32>,
     rows_version: u64,
     depth: Vec<u16>,
     filter: Option<Filter>,

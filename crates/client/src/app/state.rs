@@ -84,7 +84,7 @@ pub struct AppState {
     /// The open folder, all of it, newest first as read from the cache.
     pub all: Vec<Row>,
     /// The rows shown: indices into `all` (filtered, sorted, threaded).
-    pub view: Vec<usize>,
+    pub view: Vec<u32>,
     /// Counts the changes of which messages `all` holds (all inboxes order them again
     /// only then).
     pub rows_version: u64,
@@ -347,7 +347,7 @@ impl AppState {
 
     /// The message shown on row `i`.
     pub fn shown(&self, i: usize) -> Option<&Row> {
-        self.view.get(i).and_then(|&j| self.all.get(j))
+        self.view.get(i).and_then(|&j| self.all.get(j as usize))
     }
 
     /// Rows shown.
@@ -379,7 +379,7 @@ impl AppState {
 
     /// The row showing message `uid`.
     pub fn row_of(&self, uid: Uid) -> Option<usize> {
-        self.view.iter().position(|&j| self.all[j].uid == uid)
+        self.view.iter().position(|&j| self.all[j as usize].uid == uid)
     }
 
     /// Replaces the folder's messages (after a cache read), keeping the cursor on the

@@ -109,7 +109,7 @@ impl AppState {
             return self
                 .view
                 .iter()
-                .map(|&i| self.all[i].uid)
+                .map(|&i| self.all[i as usize].uid)
                 .filter(|u| self.selected.contains(u))
                 .collect();
         }

@@ -39,7 +39,7 @@ fn contains_folded(text: &str, w: &str) -> bool {
 /// No row (a parent or a top not found).
 const NONE: u32 = u32::MAX;
 
-/// Thread order of `rows` (indices into `all`, in list order): each thread where its
+/// Thread order of `rows` (places in `all`, in list order): each thread where its
 /// newest message would be, its messages oldest first under their parents.
 /// Returns the rows and their depths.
 ///
@@ -47,21 +47,22 @@ const NONE: u32 = u32::MAX;
 /// once (a map keyed by the Message-ID keys, which are hashes already), replies are
 /// kept in one array, and each row's top is found once (a folder of a million is
 /// threaded in a fraction of a second).
-pub fn threaded(all: &[Row], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
+pub fn threaded(all: &[Row], rows: &[u32]) -> (Vec<u32>, Vec<u16>) {
     let n = rows.len();
     let pos = |p: u32| p as usize;
     // Places in `rows` (a list is far below 2^32 rows).
     let mut by_id: HashMap<u64, u32, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(n, Default::default());
-    for (p, &i) in rows.iter().enumerate() {
-        if all[i].id() != 0 {
-            by_id.insert(all[i].id(), p as u32);
+    let row = |p: usize| &all[rows[p] as usize];
+    for p in 0..n {
+        if row(p).id() != 0 {
+            by_id.insert(row(p).id(), p as u32);
         }
     }
     // The nearest parent that is in the list (not the message itself).
     let parent: Vec<u32> = (0..n)
         .map(|p| {
-            all[rows[p]]
+            row(p)
                 .parents()
                 .filter_map(|r| by_id.get(&r).copied())
                 .find(|&q| pos(q) != p)
@@ -92,7 +93,7 @@ pub fn threaded(all: &[Row], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
     // first-listed member would; for newest-first that is its newest message).
     for p in 0..n {
         kids[pos(first[p])..pos(first[p + 1])]
-            .sort_unstable_by_key(|&c| (all[rows[pos(c)]].date, all[rows[pos(c)]].uid));
+            .sort_unstable_by_key(|&c| (row(pos(c)).date, row(pos(c)).uid));
     }
     // Each row's top, found once: the walk stops at a top already known, and is
     // bounded, so a loop of references neither hangs it nor repeats it.
@@ -158,8 +159,11 @@ impl AppState {
             _ => false,
         };
         let all = &self.all;
-        let rows: Vec<usize> = match self.filter.as_mut() {
-            None => (0..all.len()).collect(),
+        // Places as u32 (a folder holds fewer than 2^32 messages: UIDs are 32 bits):
+        // half the memory of the view at a million rows.
+        let n = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        let rows: Vec<u32> = match self.filter.as_mut() {
+            None => (0..n).collect(),
             Some(f) => {
                 // The words inside subjects and senders, with no other terms (while
                 // the index cannot answer for all); remembered for these rows, so that
@@ -175,12 +179,12 @@ impl AppState {
                 } else {
                     None
                 };
-                (0..all.len())
+                (0..n)
                     .filter(|&i| {
-                        let m = &all[i];
+                        let m = &all[i as usize];
                         SearchTerm::flags_match(&f.flags, &m.flags)
                             && (!f.has_text()
-                                || memo.is_some_and(|v| v.get(i) == Some(&true))
+                                || memo.is_some_and(|v| v.get(i as usize) == Some(&true))
                                 || shown(&f.local, m.uid)
                                 || shown(&f.server, m.uid))
                     })
@@ -239,9 +243,9 @@ mod tests {
             m(2, 20, "b", Some("a")),
             m(1, 10, "a", None),
         ];
-        let rows: Vec<usize> = (0..all.len()).collect();
+        let rows: Vec<u32> = (0..all.len() as u32).collect();
         let (order, depth) = threaded(&all, &rows);
-        let uids: Vec<Uid> = order.iter().map(|&i| all[i].uid).collect();
+        let uids: Vec<Uid> = order.iter().map(|&i| all[i as usize].uid).collect();
         assert_eq!(uids, vec![1, 2, 3, 5, 4]);
         assert_eq!(depth, vec![0, 1, 2, 1, 0]);
     }
@@ -250,14 +254,16 @@ mod tests {
     fn reference_loops_do_not_hang_or_drop_messages() {
         let all = vec![m(2, 20, "b", Some("a")), m(1, 10, "a", Some("b"))];
         let (order, _) = threaded(&all, &[0, 1]);
-        let mut uids: Vec<Uid> = order.iter().map(|&i| all[i].uid).collect();
+        let mut uids: Vec<Uid> = order.iter().map(|&i| all[i as usize].uid).collect();
         uids.sort();
         assert_eq!(uids, vec![1, 2]);
     }
 
     /// The plain walk the threads were first made with: each row's parent looked up
     /// again at every step, a map of lists for the replies.
-    fn threaded_plainly(all: &[Row], rows: &[usize]) -> (Vec<usize>, Vec<u16>) {
+    fn threaded_plainly(all: &[Row], rows: &[u32]) -> (Vec<u32>, Vec<u16>) {
+        let rows: Vec<usize> = rows.iter().map(|&i| i as usize).collect();
+        let rows = rows.as_slice();
         let by_id: std::collections::HashMap<u64, usize> =
             rows.iter().map(|&i| (all[i].id(), i)).collect();
         let parent_of = |i: usize| {
@@ -284,7 +290,7 @@ mod tests {
             let mut stack = vec![(r, 0u16)];
             while let Some((i, d)) = stack.pop() {
                 if !std::mem::replace(&mut placed[i], true) {
-                    out.push(i);
+                    out.push(i as u32);
                     depth.push(d);
                     for &k in children.get(&i).into_iter().flatten().rev() {
                         stack.push((k, d + 1));
@@ -329,8 +335,8 @@ mod tests {
         }
         // Newest first, as the list holds them; and a filtered list, oldest first.
         all.reverse();
-        let every: Vec<usize> = (0..all.len()).collect();
-        let some: Vec<usize> = (0..all.len()).rev().filter(|i| i % 7 != 3).collect();
+        let every: Vec<u32> = (0..all.len() as u32).collect();
+        let some: Vec<u32> = (0..all.len() as u32).rev().filter(|i| i % 7 != 3).collect();
         for rows in [every, some] {
             let (order, depth) = threaded(&all, &rows);
             // Most rows sit under a parent: the threads are not flat.
