@@ -196,6 +196,23 @@ async fn flags_search_body_and_folders() {
         .filter(|m| m.subject.to_lowercase().contains(&word.to_lowercase()))
         .count();
     assert_eq!(hits.len(), expected, "search {word:?}");
+    // Not among some of them (the messages the local index has read): the others.
+    assert!(hits.len() >= 2, "{hits:?}");
+    let mut sorted = hits.clone();
+    sorted.sort_unstable();
+    h.worker.send(C::Search {
+        id: 41,
+        folder: "INBOX".into(),
+        terms: vec![
+            SearchTerm::Subject(word.clone()),
+            SearchTerm::NotUids(sorted[..2].to_vec()),
+        ],
+    });
+    let DoneResult::SearchHits(mut rest) = h.done(41).await else {
+        panic!()
+    };
+    rest.sort_unstable();
+    assert_eq!(rest, sorted[2..].to_vec());
     h.worker.send(C::Search {
         id: 4,
         folder: "INBOX".into(),

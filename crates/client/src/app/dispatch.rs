@@ -324,7 +324,11 @@ impl AppState {
                 }
             }
             Action::SelectAll => {
-                let shown: Vec<_> = self.view.iter().map(|&i| self.all[i as usize].uid).collect();
+                let shown: Vec<_> = self
+                    .view
+                    .iter()
+                    .map(|&i| self.all[i as usize].uid)
+                    .collect();
                 self.visual = None;
                 if shown.iter().all(|u| self.selected.contains(u)) {
                     self.selected.clear();

@@ -57,9 +57,12 @@ pub struct Found {
     pub id: RequestId,
     /// For `/`: the folder's UIDs (of its UIDVALIDITY now) that match.
     pub uids: Vec<Uid>,
-    /// For `/`: cached messages of the folder whose text the index has not read, when
-    /// the search asks about text (the server is asked about them).
-    pub unindexed: Vec<Uid>,
+    /// For `/`, when the search asks about text: how many cached messages of the
+    /// folder the index has not read the text of (the server is asked about them)...
+    pub unindexed: usize,
+    /// ...and the messages whose text it has read (the server is asked about all the
+    /// others: a folder of a million is not listed to ask about it).
+    pub indexed: Vec<Uid>,
     /// For `:search-all`: the hits, newest first: (account, folder, row).
     pub rows: Vec<(usize, String, tern_core::mail::Row)>,
     /// For `:search-all`: folders of the sidebar the cache has never synced, per account.
@@ -156,7 +159,7 @@ impl AppState {
         if self.filter.as_ref().is_none_or(|f| f.local != ours) {
             return Vec::new();
         }
-        let unread = found.unindexed.len();
+        let unread = found.unindexed;
         let online = matches!(self.link, Link::Online);
         let server_id = (unread > 0 && online).then(|| self.id());
         let folder = self.folder.clone();
@@ -171,7 +174,7 @@ impl AppState {
                 f.words.iter().cloned().map(SearchTerm::Text).collect();
             terms.extend(f.terms.iter().cloned());
             terms.extend(f.flags.iter().cloned());
-            terms.push(SearchTerm::Uids(found.unindexed));
+            terms.push(SearchTerm::NotUids(found.indexed));
             f.server = Some(ServerHits::Waiting(id));
             effects.push(Effect::Send(WorkerCommand::Search { id, folder, terms }));
         }

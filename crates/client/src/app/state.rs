@@ -379,7 +379,9 @@ impl AppState {
 
     /// The row showing message `uid`.
     pub fn row_of(&self, uid: Uid) -> Option<usize> {
-        self.view.iter().position(|&j| self.all[j as usize].uid == uid)
+        self.view
+            .iter()
+            .position(|&j| self.all[j as usize].uid == uid)
     }
 
     /// Replaces the folder's messages (after a cache read), keeping the cursor on the

@@ -203,6 +203,13 @@ pub async fn search(conn: &mut Conn, terms: &[SearchTerm]) -> Result<Vec<Uid>, I
                     cur.push_str(&set);
                 }
             }
+            SearchTerm::NotUids(uids) => {
+                let set = super::uidset::encode(uids);
+                if !uids.is_empty() && set.len() <= 8000 {
+                    cur.push_str(" NOT UID ");
+                    cur.push_str(&set);
+                }
+            }
         }
     }
     if texts.is_empty() && cur == "UID SEARCH CHARSET UTF-8" {

@@ -27,6 +27,9 @@ pub enum SearchTerm {
     /// Only among these messages (what the local index has not read yet); ignored when
     /// their set would make too long a command line.
     Uids(Vec<Uid>),
+    /// Not among these messages (those the local index has read); ignored when their
+    /// set would make too long a command line.
+    NotUids(Vec<Uid>),
 }
 
 impl SearchTerm {

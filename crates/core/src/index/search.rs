@@ -255,7 +255,8 @@ fn build(
             SearchTerm::Unseen
             | SearchTerm::Flagged
             | SearchTerm::MessageId(_)
-            | SearchTerm::Uids(_) => None,
+            | SearchTerm::Uids(_)
+            | SearchTerm::NotUids(_) => None,
         };
         all.extend(q);
     }

@@ -117,7 +117,8 @@ fn search_words_show_at_once_then_the_index_then_the_server_for_the_rest() {
     let asked = s.found_here(Found {
         id,
         uids: vec![6, 3],
-        unindexed: vec![4, 1],
+        unindexed: 2,
+        indexed: vec![2, 3, 5, 6, 7],
         complete: true,
         ..Found::default()
     });
@@ -142,7 +143,7 @@ fn search_words_show_at_once_then_the_index_then_the_server_for_the_rest() {
             SearchTerm::From("bob".into()),
             since,
             SearchTerm::Unseen,
-            SearchTerm::Uids(vec![4, 1]),
+            SearchTerm::NotUids(vec![2, 3, 5, 6, 7]),
         ]
     );
     s.on_worker(WorkerEvent::Done {
@@ -168,7 +169,7 @@ fn search_words_show_at_once_then_the_index_then_the_server_for_the_rest() {
     let asked = s.found_here(Found {
         id,
         uids: vec![1],
-        unindexed: vec![2],
+        unindexed: 1,
         complete: true,
         ..Found::default()
     });
