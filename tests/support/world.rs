@@ -81,15 +81,20 @@ impl World {
     }
 
     /// The first `n` messages the SMTP server received; on a timeout, says what the
-    /// client's screen shows.
+    /// client's screen shows and the end of its log.
     pub fn received(&self, n: usize, t: &Tmux) -> Vec<tern_testkit::Received> {
         let start = Instant::now();
         while self.smtp.received().len() < n {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "the SMTP server never received message {n}; the screen:\n{}",
-                t.screen()
-            );
+            if start.elapsed() > Duration::from_secs(30) {
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("tern.log")).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                panic!(
+                    "the SMTP server never received message {n}; the screen:\n{}\nthe end of the client's log:\n{}",
+                    t.screen(),
+                    lines[lines.len().saturating_sub(40)..].join("\n")
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
         self.smtp.received()

@@ -35,6 +35,17 @@ fn tls_parameters(s: &SmtpSettings) -> Result<TlsParameters, String> {
 /// Sends over SMTP; the error says what went wrong in the server's or the network's words.
 /// An OAuth2 token the server refuses is renewed once.
 async fn send_smtp(s: &SmtpSettings, built: &Built) -> Result<(), SendError> {
+    // Where a send stands, in the log: one that hangs shows as begun and never ended.
+    tracing::info!(host = %s.host, port = s.port, "sending a message over SMTP");
+    let result = send_smtp_tries(s, built).await;
+    match &result {
+        Ok(()) => tracing::info!("the SMTP server took the message"),
+        Err(e) => tracing::info!(error = %e.words, "the message was not sent"),
+    }
+    result
+}
+
+async fn send_smtp_tries(s: &SmtpSettings, built: &Built) -> Result<(), SendError> {
     match smtp_once(s, built).await {
         Err(Failure::Smtp(e)) if s.oauth.is_some() && refused_login(&e) => {
             tracing::info!("the SMTP server refused the OAuth2 token; trying once with a new one");
