@@ -222,6 +222,20 @@ impl Term {
 
     pub(super) fn quit(&mut self) {
         self.send(b"q");
+        // A change the server has not confirmed yet makes tern ask first (at a million
+        // messages, the \Seen of the message opened can still be on its way): yes.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if self.screen.text().contains("quit anyway? (y/n)") {
+                self.send(b"y");
+                break;
+            }
+            match self.read_once(deadline) {
+                Got::Data => {}
+                Got::Timeout => self.fail("did not exit"),
+                Got::Closed => break,
+            }
+        }
         self.wait_exit();
     }
 
