@@ -190,8 +190,20 @@ pub fn text(state: &AppState) -> String {
     sanitize(&parts.join(" | "))
 }
 
+/// The status line as drawn: when it is still too long (a long reason for being
+/// offline), cut where the screen ends, saying so with `…`.
+pub fn shown(state: &AppState) -> String {
+    let line = text(state);
+    let width = usize::from(state.screen.0);
+    if width > 0 && unicode_width::UnicodeWidthStr::width(line.as_str()) > width {
+        tern_core::mail::fit(&line, width)
+    } else {
+        line
+    }
+}
+
 /// Draws the status bar.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let line = Line::styled(text(state), state.theme.status);
+    let line = Line::styled(shown(state), state.theme.status);
     frame.render_widget(Paragraph::new(line), area);
 }

@@ -402,6 +402,16 @@ fn on_a_narrow_screen_what_was_just_said_comes_before_the_search() {
     assert!(!offline.contains("retry in"), "{offline}");
     let found = offline.find("10 found").unwrap();
     assert!(found + "10 found".len() <= 80, "{offline}");
+    // A reason too long for what is left is cut where the line ends, and says so.
+    s.status = None;
+    s.link = crate::app::state::Link::Offline {
+        retry_at: s.now + 5,
+        reason: "cannot connect to 127.0.0.1:46645: connection refused".into(),
+    };
+    let cut = super::status_bar::shown(&s);
+    assert!(cut.ends_with('…') && cut.chars().count() == 80, "{cut}");
+    assert!(super::status_bar::text(&s).ends_with("connection refused"));
+    assert!(cut.contains("| canno"), "{cut}");
 }
 
 #[test]
