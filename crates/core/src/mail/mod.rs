@@ -17,7 +17,7 @@ pub use render::{render_message, render_message_as, AttachmentInfo, Rendered};
 pub use row::{message_key, Met, Row};
 pub(crate) use sanitize::is_invisible_format;
 pub use sanitize::sanitize;
-pub use summary::{Address, AddressRef, FirstAddress, MessageSummary, NoAddresses, SummaryRef};
+pub use summary::{Address, AddressRef, FirstAddress, MessageSummary, SummaryRef};
 pub use width::{fit, thousands, wrap};
 
 /// An IMAP UID: unique inside one folder for one UIDVALIDITY.

@@ -76,37 +76,14 @@ impl AddressRef<'_> {
     }
 }
 
-/// An address read past: its bytes are not checked to be text.
+/// An address read past (postcard writes text as length and bytes): its bytes are not
+/// checked to be text.
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)] // read for its place in the bytes only
 struct AddressBytes<'a> {
     #[serde(borrow)]
     name: Option<&'a [u8]>,
     email: &'a [u8],
-}
-
-/// Addresses read past (postcard writes text as length and bytes; nothing is kept).
-#[derive(Debug, Default)]
-pub struct NoAddresses;
-
-impl<'de> Deserialize<'de> for NoAddresses {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = NoAddresses;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of addresses")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<AddressBytes<'de>>()?.is_some() {}
-                Ok(NoAddresses)
-            }
-        }
-        d.deserialize_seq(Visit)
-    }
 }
 
 /// The first address of a list; the others are read past.
@@ -150,8 +127,10 @@ pub struct SummaryRef<'a> {
     pub from: FirstAddress<'a>,
     #[serde(borrow)]
     pub to: FirstAddress<'a>,
-    pub cc: NoAddresses,
-    pub reply_to: NoAddresses,
+    #[serde(borrow)]
+    pub cc: FirstAddress<'a>,
+    #[serde(borrow)]
+    pub reply_to: FirstAddress<'a>,
     /// IDs as bytes: they are only hashed (`message_key`), so not checked to be text.
     #[serde(borrow)]
     pub message_id: Option<&'a [u8]>,
