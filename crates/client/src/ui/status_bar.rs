@@ -21,11 +21,18 @@ fn list_position(state: &AppState) -> String {
     } else {
         state.shown_len() as u64
     };
-    format!(
+    let at = format!(
         "{}/{}",
         thousands(state.cursor as u64 + 1),
         thousands(count)
-    )
+    );
+    // `G` pressed while only the first screens are read: it lands once the rest is
+    // (a second or so at a million messages); say so rather than seem to stop short.
+    if state.at_end {
+        format!("{at} (reading to the end…)")
+    } else {
+        at
+    }
 }
 
 /// The status line's text.

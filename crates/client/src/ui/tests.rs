@@ -97,6 +97,30 @@ fn hostile_strings_never_reach_the_buffer() {
 }
 
 #[test]
+fn g_before_the_whole_folder_is_read_says_it_goes_on_to_the_end() {
+    let mut s = state();
+    let rows: Vec<Row> = (1..=3)
+        .rev()
+        .map(|u| msg(u, "Ann", "hi", i64::from(3 - u) * 60, &[]))
+        .collect();
+    s.total = 1_000;
+    s.set_messages(rows);
+    s.act(crate::action::Action::Last);
+    let line = status_bar::text(&s);
+    assert!(line.contains("3/1,000 (reading to the end…)"), "{line}");
+    let all: Vec<Row> = (1..=1_000)
+        .rev()
+        .map(|u| msg(u, "Ann", "hi", i64::from(1_000 - u) * 60, &[]))
+        .collect();
+    s.set_messages(all);
+    let line = status_bar::text(&s);
+    assert!(
+        line.contains("| 1,000/1,000 |") && !line.contains("reading"),
+        "{line}"
+    );
+}
+
+#[test]
 fn offline_status_says_why_and_when() {
     let mut s = state();
     s.link = Link::Offline {
