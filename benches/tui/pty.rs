@@ -227,6 +227,10 @@ impl Term {
         let deadline = Instant::now() + WAIT;
         loop {
             if self.screen.text().contains("quit anyway? (y/n)") {
+                eprintln!(
+                    "  {}: asked to quit with a change unconfirmed; answered y",
+                    self.what
+                );
                 self.send(b"y");
                 break;
             }

@@ -94,8 +94,13 @@ fn here(
         Err(e) => found.error = Some(e.to_string()),
     }
     if asks_text(words, terms) {
-        if let Ok((count, indexed)) = unindexed(cache, &mut reader, folder, uidv) {
-            (found.unindexed, found.indexed) = (count, indexed);
+        // Which messages the index has not read cannot be told: said, not passed over
+        // as if the index had read them all.
+        match unindexed(cache, &mut reader, folder, uidv) {
+            Ok((count, indexed)) => (found.unindexed, found.indexed) = (count, indexed),
+            Err(e) => {
+                found.error.get_or_insert(e);
+            }
         }
     }
     found
