@@ -394,3 +394,73 @@ async fn a_big_slow_message_reports_progress_while_it_comes() {
     assert_eq!(got.len(), raw.len());
     h.worker.shutdown().await;
 }
+
+/// A search the server takes long over (held here by the proxy where the client sends
+/// it, on a plain port) runs on a connection of its own: a flag set meanwhile reaches
+/// the server at once, and the search's hits still come when the server answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_search_does_not_hold_up_the_users_changes() {
+    use tern::imap::protocol::{Messages, SearchTerm};
+    use tern::mail::Flag;
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 6, 3);
+    let proxy = Proxy::start(d.plain_port()).expect("the fault proxy listens");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = new_cache(dir.path());
+    let mut s = settings(&d);
+    s.login.security = tern::config::Security::Plain;
+    s.login.port = proxy.port();
+    let mut h = Harness::spawn(s, cache.clone(), Harness::quick());
+    h.synced("INBOX").await;
+    let uidvalidity = cache.folder_state("INBOX").unwrap().unwrap().uidvalidity;
+
+    proxy.hold_at(b"UID SEARCH");
+    h.worker.send(C::Search {
+        id: 1,
+        folder: "INBOX".into(),
+        terms: vec![SearchTerm::Text("message".into())],
+    });
+    assert!(
+        proxy.wait_held(1, Duration::from_secs(30)),
+        "the search never reached the server"
+    );
+    h.worker.send(C::SetFlags {
+        id: 2,
+        messages: Messages {
+            folder: "INBOX".into(),
+            uidvalidity,
+            uids: vec![2],
+        },
+        flags: vec!["\\Flagged".into()],
+        add: true,
+    });
+    // The search is still held: the change's answer comes first, as itself (not kept
+    // for later because its connection seemed dead).
+    let first = h
+        .wait(|e| match e {
+            E::Done { .. } | E::Failed { .. } | E::Queued { .. } => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        matches!(first, E::Done { id: 2, .. }),
+        "the flag waited behind the search: {first:?}"
+    );
+    let mut other = other_client(&d).await;
+    let on_server = server_state(&mut other, "INBOX").await;
+    let flagged: Vec<u32> = on_server
+        .iter()
+        .filter(|m| m.1.has(Flag::Flagged))
+        .map(|m| m.0)
+        .collect();
+    assert_eq!(flagged, vec![2], "the server holds the flag");
+
+    proxy.pass();
+    let Ok(DoneResult::SearchHits(mut hits)) = h.answer(1).await else {
+        panic!("the search was not answered")
+    };
+    hits.sort_unstable();
+    let all: Vec<u32> = on_server.iter().map(|m| m.0).collect();
+    assert_eq!(hits, all, "every generated message says 'message'");
+    h.worker.shutdown().await;
+}

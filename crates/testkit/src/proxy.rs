@@ -1,6 +1,8 @@
 //! A fault-injecting TCP proxy between tern and Dovecot: it passes bytes, or stalls a
 //! direction (holds what comes, sends nothing, keeps the sockets open: a silent network),
-//! optionally only after a number of bytes, or cuts every connection.
+//! optionally only after a number of bytes, or cuts every connection. On a plain
+//! (unencrypted) port it can also hold one connection where the client sends a given
+//! command, and let the others through.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -20,6 +22,10 @@ struct Gate {
     /// Per direction: None passes; Some(n) passes n more bytes, then holds.
     up: Option<u64>,
     down: Option<u64>,
+    /// A connection whose client sends these bytes is held there (that direction).
+    hold_at: Option<Vec<u8>>,
+    /// How many connections are held so.
+    held: usize,
 }
 
 struct Shared {
@@ -100,8 +106,32 @@ impl Proxy {
 
     /// Lets everything through again (held bytes included).
     pub fn pass(&self) {
+        lock(&self.shared.gate).hold_at = None;
         self.set(Dir::Up, None);
         self.set(Dir::Down, None);
+    }
+
+    /// Holds, from now on, any connection whose client sends `bytes` (a command, on a
+    /// plain port): what it sends from there waits until `pass`; the others flow.
+    pub fn hold_at(&self, bytes: &[u8]) {
+        lock(&self.shared.gate).hold_at = Some(bytes.to_vec());
+    }
+
+    /// Waits (up to `limit`) until `n` connections are held by `hold_at`.
+    pub fn wait_held(&self, n: usize, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        let mut g = lock(&self.shared.gate);
+        while g.held < n {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = match self.shared.changed.wait_timeout(g, left) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        true
     }
 
     /// Closes every connection made so far (new ones still pass).
@@ -113,6 +143,25 @@ impl Proxy {
     }
 }
 
+/// Waits while `hold_at` holds a connection that sent `chunk`.
+fn hold_if_asked(chunk: &[u8], s: &Shared) {
+    let mut g = lock(&s.gate);
+    let asked = |g: &Gate| {
+        g.hold_at
+            .as_ref()
+            .is_some_and(|p| !p.is_empty() && chunk.windows(p.len()).any(|w| w == p.as_slice()))
+    };
+    if !asked(&g) {
+        return;
+    }
+    g.held += 1;
+    s.changed.notify_all();
+    while asked(&g) {
+        g = s.changed.wait(g).unwrap_or_else(|e| e.into_inner());
+    }
+    g.held -= 1;
+}
+
 fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, s: &Shared) {
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -120,6 +169,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: Dir, s: &Shared) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if dir == Dir::Up {
+            hold_if_asked(&buf[..n], s);
+        }
         let mut sent = 0;
         while sent < n {
             // Wait while this direction is held; pass as many bytes as allowed.

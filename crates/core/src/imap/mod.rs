@@ -17,6 +17,7 @@ pub mod prefetch;
 pub mod protocol;
 pub mod queue;
 pub mod reader;
+mod searcher;
 pub mod sync;
 pub mod tls;
 pub mod transport;

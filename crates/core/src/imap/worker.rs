@@ -112,6 +112,8 @@ pub(super) struct State {
     pub(super) watch_marks: std::collections::HashMap<String, u32>,
     /// Folders whose bodies are being fetched ahead of time.
     pub(super) prefetch: super::prefetch::Queue,
+    /// Searches of the server, on a connection of their own.
+    pub(super) searcher: super::searcher::Searcher,
 }
 
 enum Ended {
@@ -155,6 +157,7 @@ async fn run(
         });
     }
     let mut st = State {
+        searcher: super::searcher::Searcher::new(cache.clone(), events.clone()),
         settings,
         cache,
         events,
@@ -507,6 +510,13 @@ fn touched(cmd: &WorkerCommand) -> Vec<String> {
 }
 
 async fn handle(st: &mut State, conn: &mut Conn, cmd: WorkerCommand) -> Result<(), ImapError> {
+    let cmd = match cmd {
+        WorkerCommand::Search { id, folder, terms } if st.searcher.takes(&folder) => {
+            st.searcher.ask(&st.settings, id, folder, terms);
+            return Ok(());
+        }
+        cmd => cmd,
+    };
     let id = request_id(&cmd).unwrap_or(0);
     let touched = touched(&cmd);
     let kept = cmd.clone();

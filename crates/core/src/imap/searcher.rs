@@ -1,0 +1,187 @@
+//! Searches of the server on a connection of their own. A search over a big folder can
+//! keep a server busy for a long time (Dovecot's TEXT over a million messages whose
+//! bodies it has not cached: about 50 s), and the user's flags, moves and bodies must
+//! not wait behind it on the command connection. Searches run here one after another,
+//! in the order asked, each answered as the command connection's requests are.
+
+use super::conn::Conn;
+use super::connect::{connect, ConnectSettings};
+use super::error::ImapError;
+use super::mailbox_arg;
+use super::ops;
+use super::protocol::{DoneResult, RequestId, SearchTerm, WorkerEvent};
+use crate::cache::Cache;
+use crate::mail::Uid;
+use async_imap::imap_proto::{Response, ResponseCode};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// One search to run.
+struct Job {
+    id: RequestId,
+    folder: String,
+    terms: Vec<SearchTerm>,
+    /// The account's settings when it was asked (a password mended since is used).
+    settings: ConnectSettings,
+}
+
+/// The worker's end of the search connection: started at the first search.
+pub(super) struct Searcher {
+    cache: Arc<Cache>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+    jobs: Option<mpsc::UnboundedSender<Job>>,
+}
+
+impl Searcher {
+    pub(super) fn new(cache: Arc<Cache>, events: mpsc::UnboundedSender<WorkerEvent>) -> Self {
+        Searcher {
+            cache,
+            events,
+            jobs: None,
+        }
+    }
+
+    /// Whether a search of `folder` can be run here: only a folder the cache holds. The
+    /// hits of one it has never synced are read from the cache after the search, so
+    /// that search stays on the command connection, which syncs the folder first.
+    pub(super) fn takes(&self, folder: &str) -> bool {
+        matches!(self.cache.folder_state(folder), Ok(Some(_)))
+    }
+
+    /// Queues a search; its answer comes as a `Done` or `Failed` event.
+    pub(super) fn ask(
+        &mut self,
+        settings: &ConnectSettings,
+        id: RequestId,
+        folder: String,
+        terms: Vec<SearchTerm>,
+    ) {
+        let mut settings = settings.clone();
+        settings.label = format!("{}-search", settings.label);
+        let job = Job {
+            id,
+            folder,
+            terms,
+            settings,
+        };
+        // The task ends only with the worker; a send refused gives the job back.
+        let job = match &self.jobs {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = tx.send(job);
+        tokio::spawn(serve(self.cache.clone(), self.events.clone(), rx));
+        self.jobs = Some(tx);
+    }
+}
+
+/// The search connection and what it has examined.
+struct Link {
+    conn: Conn,
+    /// The folder examined, with its UIDVALIDITY.
+    examined: Option<(String, u32)>,
+}
+
+/// Runs the searches in order until the worker ends.
+async fn serve(
+    cache: Arc<Cache>,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut link: Option<Link> = None;
+    while let Some(job) = jobs.recv().await {
+        let reused = link.is_some();
+        let mut result = search(&cache, &mut link, &job).await;
+        // A connection kept between searches may have been closed by the server meanwhile
+        // (an idle timeout): one more try on a new one before the user hears of it.
+        if reused && result.as_ref().is_err_and(ImapError::is_connection_problem) {
+            link = None;
+            result = search(&cache, &mut link, &job).await;
+        }
+        let event = match result {
+            Ok(uids) => WorkerEvent::Done {
+                id: job.id,
+                result: DoneResult::SearchHits(uids),
+            },
+            Err(e) => {
+                tracing::warn!(folder = %job.folder, error = %e, "search");
+                if e.is_connection_problem() {
+                    link = None;
+                }
+                WorkerEvent::Failed {
+                    id: job.id,
+                    error: e.to_string(),
+                }
+            }
+        };
+        if events.send(event).is_err() {
+            break;
+        }
+    }
+    if let Some(l) = link {
+        l.conn.logout().await;
+    }
+}
+
+async fn search(cache: &Cache, link: &mut Option<Link>, job: &Job) -> Result<Vec<Uid>, ImapError> {
+    let l = match link {
+        Some(l) => l,
+        None => link.insert(Link {
+            conn: connect(&job.settings).await?,
+            examined: None,
+        }),
+    };
+    let known = cache.folder_state(&job.folder)?.map(|s| s.uidvalidity);
+    let current = match &l.examined {
+        Some((folder, v)) if *folder == job.folder => Some(*v),
+        _ => None,
+    };
+    let uidvalidity = match current {
+        Some(v) if Some(v) == known => v,
+        _ => {
+            l.examined = None;
+            let v = examine(&mut l.conn, &job.folder).await?;
+            l.examined = Some((job.folder.clone(), v));
+            v
+        }
+    };
+    if known.is_some_and(|k| k != uidvalidity) {
+        // Its UIDs would name other messages than the rows show.
+        return Err(ImapError::Protocol(format!(
+            "{} was renewed on the server (a new UIDVALIDITY); search again once it is synced",
+            crate::mail::sanitize(&job.folder)
+        )));
+    }
+    let hits = ops::search(&mut l.conn, &job.terms).await;
+    // What the server said meanwhile about the folder is the command connection's to
+    // learn; kept here it would only grow.
+    l.conn.changes.take();
+    hits
+}
+
+/// EXAMINEs (read-only: nothing is marked seen) a folder, giving its UIDVALIDITY.
+async fn examine(conn: &mut Conn, folder: &str) -> Result<u32, ImapError> {
+    let mut uidvalidity = 0;
+    conn.exec(&format!("EXAMINE {}", mailbox_arg(folder)), |r| match r {
+        Response::Data { outcome, .. } => {
+            if let Some(ResponseCode::UidValidity(v)) = &outcome.code {
+                uidvalidity = *v;
+            }
+            true
+        }
+        _ => false,
+    })
+    .await?;
+    conn.changes.take();
+    if uidvalidity == 0 {
+        return Err(ImapError::Protocol(format!(
+            "EXAMINE {} gave no UIDVALIDITY",
+            crate::mail::sanitize(folder)
+        )));
+    }
+    Ok(uidvalidity)
+}
