@@ -17,6 +17,9 @@ pub const MAX_LINE: usize = 1 << 20;
 pub const MAX_DEPTH: u32 = 100;
 /// The largest literal (one message, or one part of it).
 pub const MAX_LITERAL: u64 = 64 << 20;
+/// Bytes kept of the end of a line: enough for any literal announcement (`{` and 20
+/// digits, `+`, `}`) and for the sequences `trap` looks for.
+const TAIL: usize = 32;
 /// The slowest a response may come in, in bytes per second, beyond the base timeout.
 pub const MIN_RATE: u64 = 4 << 10;
 
@@ -37,8 +40,12 @@ pub struct Guard {
     depth: u32,
     quoted: bool,
     escaped: bool,
-    /// The end of the current line, to find a `{N}` literal announcement.
-    tail: Vec<u8>,
+    /// The end of the current line, to find a `{N}` literal announcement: its last
+    /// `TAIL` bytes are `tail[..tail_end]`'s last ones. Moved down only when the buffer
+    /// is full, once every `TAIL` bytes, not at every byte: this check sees every byte
+    /// a sync brings.
+    tail: [u8; 2 * TAIL],
+    tail_end: usize,
     /// When the response now coming in began (None between responses), and how many
     /// bytes it has brought: its deadline grows with them.
     began: Option<Instant>,
@@ -65,7 +72,8 @@ impl Guard {
             depth: 0,
             quoted: false,
             escaped: false,
-            tail: Vec::with_capacity(32),
+            tail: [0; 2 * TAIL],
+            tail_end: 0,
         }
     }
 
@@ -109,10 +117,12 @@ impl Guard {
                     MAX_LINE >> 20
                 ));
             }
-            if self.tail.len() == 32 {
-                self.tail.remove(0);
+            if self.tail_end == self.tail.len() {
+                self.tail.copy_within(TAIL.., 0);
+                self.tail_end = TAIL;
             }
-            self.tail.push(b);
+            self.tail[self.tail_end] = b;
+            self.tail_end += 1;
             if self.quoted {
                 match b {
                     _ if self.escaped => self.escaped = false,
@@ -140,7 +150,7 @@ impl Guard {
                 // After a response code the parser takes the next byte for the space
                 // the grammar wants, and slices the text there: a multi-byte character
                 // makes it panic (imap-proto 0.17). No server of good faith sends it.
-                0x80.. if self.tail.len() >= 2 && self.tail[self.tail.len() - 2] == b']' => {
+                0x80.. if self.tail_end >= 2 && self.tail[self.tail_end - 2] == b']' => {
                     return Err(
                         "the server sent a non-ASCII byte right after `]`, which the IMAP parser cannot read safely"
                             .into(),
@@ -153,13 +163,19 @@ impl Guard {
         Ok(())
     }
 
+    /// The last (at most `TAIL`) bytes of the current line.
+    fn tail(&self) -> &[u8] {
+        &self.tail[self.tail_end.saturating_sub(TAIL)..self.tail_end]
+    }
+
     /// Sequences the parser panics on (imap-proto 0.17 unwraps `INTERNALDATE NIL`),
     /// found by the response reader's fuzz: refused before it sees them.
     fn trap(&self) -> Result<(), String> {
         const TRAPS: &[&[u8]] = &[b"internaldate nil"];
+        let tail = self.tail();
         for t in TRAPS {
             let n = t.len();
-            if self.tail.len() >= n && self.tail[self.tail.len() - n..].eq_ignore_ascii_case(t) {
+            if tail.len() >= n && tail[tail.len() - n..].eq_ignore_ascii_case(t) {
                 return Err(format!(
                     "the server sent {}, which the IMAP parser cannot read safely",
                     String::from_utf8_lossy(t).to_uppercase()
@@ -171,7 +187,8 @@ impl Guard {
 
     /// A CRLF: a literal follows if the line ended with `{N}`; else the response ended.
     fn line_ended(&mut self) -> Result<(), String> {
-        let line = self.tail.strip_suffix(b"\n").unwrap_or(&self.tail);
+        let tail = self.tail();
+        let line = tail.strip_suffix(b"\n").unwrap_or(tail);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let announced = line
             .strip_suffix(b"}")
@@ -186,7 +203,7 @@ impl Guard {
                     .and_then(|s| s.parse::<u64>().ok())
             });
         self.len = 0;
-        self.tail.clear();
+        self.tail_end = 0;
         self.quoted = false;
         self.escaped = false;
         match announced {
@@ -327,5 +344,33 @@ mod tests {
             .feed(b"* 1 FETCH (UID 4 InternalDate nil)\r\n")
             .unwrap_err();
         assert!(err.contains("INTERNALDATE NIL"), "{err}");
+    }
+
+    #[test]
+    fn the_end_of_a_long_line_is_read_right_wherever_the_kept_tail_was_moved() {
+        // A literal of 150 `(` (too deep were it read as the response) announced at the
+        // end of lines of every length, in chunks of every size: the announcement is
+        // found each time; and a trap at the end of such lines is still caught.
+        let literal = "(".repeat(150);
+        for pad in 0..140 {
+            let text = format!(
+                "* 1 FETCH (UID 5 X-{} BODY[] {{150}}\r\n{literal})\r\nt1 OK done\r\n",
+                "x".repeat(pad)
+            );
+            let trap = format!(
+                "* 1 FETCH (UID 5 X-{} INTERNALDATE NIL)\r\n",
+                "x".repeat(pad)
+            );
+            for size in [1, 3, 31, 32, 33, 64, 1000] {
+                let mut g = Guard::default();
+                for chunk in text.as_bytes().chunks(size) {
+                    g.feed(chunk)
+                        .unwrap_or_else(|e| panic!("pad {pad}, chunks of {size}: {e}"));
+                }
+                let mut g = Guard::default();
+                let caught = trap.as_bytes().chunks(size).any(|c| g.feed(c).is_err());
+                assert!(caught, "pad {pad}, chunks of {size}");
+            }
+        }
     }
 }
