@@ -37,6 +37,9 @@ pub struct DovecotOptions {
     pub oauth2: Option<OAuth2Passdb>,
     /// Also run the submission service (SMTP, see [`Dovecot::submission_port`]).
     pub submission: Option<Submission>,
+    /// Connections one user may have from one address (`mail_max_userip_connections`;
+    /// None: 1000): a server that refuses one more.
+    pub max_connections: Option<u32>,
 }
 
 impl Default for DovecotOptions {
@@ -48,6 +51,7 @@ impl Default for DovecotOptions {
             cert_expired: false,
             oauth2: None,
             submission: None,
+            max_connections: None,
         }
     }
 }
@@ -89,7 +93,7 @@ userdb {
   args = @R@/passwd
 }
 protocol imap {
-  mail_max_userip_connections = 1000
+  mail_max_userip_connections = @MAXCONN@
 }
 # The default 256 MB kills the imap process of a million-message folder (benchmarks).
 service imap {
@@ -129,6 +133,7 @@ pub struct Dovecot {
     users: Vec<(String, String)>,
     oauth2: Option<OAuth2Passdb>,
     submission: Option<Submission>,
+    max_connections: u32,
     /// uid/gid owning the mail dirs; `Some` only when running as root (chown needed).
     chown_to: Option<(u32, u32)>,
     child: Option<Child>,
@@ -222,6 +227,7 @@ impl Dovecot {
             users: opts.users.clone(),
             oauth2: opts.oauth2.clone(),
             submission: opts.submission.clone(),
+            max_connections: opts.max_connections.unwrap_or(1000),
             chown_to,
             child: None,
             filter,
@@ -394,6 +400,7 @@ impl Dovecot {
             .replace("@R@", &r.to_string())
             .replace("@PLAIN@", &self.plain_port.to_string())
             .replace("@GREETING@", &self.greeting_text())
+            .replace("@MAXCONN@", &self.max_connections.to_string())
             .replace("@TLS@", &self.tls_port.to_string())
             .replace("@UID@", &p.ids.uid.to_string())
             .replace("@GID@", &p.ids.gid.to_string());

@@ -2,7 +2,9 @@
 //! keep a server busy for a long time (Dovecot's TEXT over a million messages whose
 //! bodies it has not cached: about 50 s), and the user's flags, moves and bodies must
 //! not wait behind it on the command connection. Searches run here one after another,
-//! in the order asked, each answered as the command connection's requests are.
+//! in the order asked, each answered as the command connection's requests are. When the
+//! server will not have one more connection (a limit per user), a search is handed back
+//! to the command connection, as before there was this one.
 
 use super::conn::Conn;
 use super::connect::{connect, ConnectSettings};
@@ -13,14 +15,15 @@ use super::protocol::{DoneResult, RequestId, SearchTerm, WorkerEvent};
 use crate::cache::Cache;
 use crate::mail::Uid;
 use async_imap::imap_proto::{Response, ResponseCode};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// One search to run.
-struct Job {
-    id: RequestId,
-    folder: String,
-    terms: Vec<SearchTerm>,
+pub(super) struct Job {
+    pub(super) id: RequestId,
+    pub(super) folder: String,
+    pub(super) terms: Vec<SearchTerm>,
     /// The account's settings when it was asked (a password mended since is used).
     settings: ConnectSettings,
 }
@@ -30,14 +33,24 @@ pub(super) struct Searcher {
     cache: Arc<Cache>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     jobs: Option<mpsc::UnboundedSender<Job>>,
+    /// Searches the search connection could not run, for the command connection.
+    back_tx: mpsc::UnboundedSender<Job>,
+    pub(super) back: mpsc::UnboundedReceiver<Job>,
+    /// The search connection could not be made: searches stay on the command
+    /// connection until the next session.
+    refused: Arc<AtomicBool>,
 }
 
 impl Searcher {
     pub(super) fn new(cache: Arc<Cache>, events: mpsc::UnboundedSender<WorkerEvent>) -> Self {
+        let (back_tx, back) = mpsc::unbounded_channel();
         Searcher {
             cache,
             events,
             jobs: None,
+            back_tx,
+            back,
+            refused: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -45,7 +58,13 @@ impl Searcher {
     /// hits of one it has never synced are read from the cache after the search, so
     /// that search stays on the command connection, which syncs the folder first.
     pub(super) fn takes(&self, folder: &str) -> bool {
-        matches!(self.cache.folder_state(folder), Ok(Some(_)))
+        !self.refused.load(Ordering::Relaxed)
+            && matches!(self.cache.folder_state(folder), Ok(Some(_)))
+    }
+
+    /// A new session: the search connection may be had again.
+    pub(super) fn try_again(&self) {
+        self.refused.store(false, Ordering::Relaxed);
     }
 
     /// Queues a search; its answer comes as a `Done` or `Failed` event.
@@ -74,7 +93,12 @@ impl Searcher {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = tx.send(job);
-        tokio::spawn(serve(self.cache.clone(), self.events.clone(), rx));
+        tokio::spawn(serve(
+            self.cache.clone(),
+            self.events.clone(),
+            rx,
+            (self.back_tx.clone(), self.refused.clone()),
+        ));
         self.jobs = Some(tx);
     }
 }
@@ -91,10 +115,33 @@ async fn serve(
     cache: Arc<Cache>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     mut jobs: mpsc::UnboundedReceiver<Job>,
+    (back, refused): (mpsc::UnboundedSender<Job>, Arc<AtomicBool>),
 ) {
     let mut link: Option<Link> = None;
     while let Some(job) = jobs.recv().await {
+        if refused.load(Ordering::Relaxed) {
+            let _ = back.send(job);
+            continue;
+        }
         let reused = link.is_some();
+        if link.is_none() {
+            match connect(&job.settings).await {
+                Ok(conn) => {
+                    link = Some(Link {
+                        conn,
+                        examined: None,
+                    })
+                }
+                Err(e) => {
+                    // A limit on connections, or the server gone: the command connection
+                    // runs it (and says what is wrong, if anything is).
+                    tracing::warn!(error = %e, "no search connection; searching on the command connection");
+                    refused.store(true, Ordering::Relaxed);
+                    let _ = back.send(job);
+                    continue;
+                }
+            }
+        }
         let mut result = search(&cache, &mut link, &job).await;
         // A connection kept between searches may have been closed by the server meanwhile
         // (an idle timeout): one more try on a new one before the user hears of it.

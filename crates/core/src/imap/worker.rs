@@ -348,6 +348,7 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
     });
     let mut status_tick = tokio::time::interval(st.opts.status_every);
     status_tick.tick().await;
+    st.searcher.try_again();
     let ended = loop {
         let step = tokio::select! {
             biased;
@@ -364,6 +365,11 @@ async fn session(st: &mut State, rx: &mut mpsc::UnboundedReceiver<WorkerCommand>
                 }
                 Some(c) => handle(st, &mut conn, c).await,
             },
+            // A search the search connection could not run.
+            Some(job) = st.searcher.back.recv() => {
+                let cmd = WorkerCommand::Search { id: job.id, folder: job.folder, terms: job.terms };
+                handle(st, &mut conn, cmd).await
+            }
             Some(folder) = news_rx.recv() => {
                 if folder == st.open_folder {
                     sync_and_report(st, &mut conn, &folder).await
