@@ -90,6 +90,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Write a search index for a running client (tern starts it itself)
+    #[command(hide = true)]
+    IndexWriter {
+        /// The index's folder
+        dir: PathBuf,
+    },
     /// Start a throwaway local Dovecot with generated mail and show tern on it, e.g.
     /// `tern demo --messages 300`
     Demo {
@@ -284,6 +290,10 @@ fn reader_went_away(e: &anyhow::Error) -> bool {
 fn run(args: Args) -> anyhow::Result<()> {
     // What needs no config at all.
     match &args.command {
+        Some(Command::IndexWriter { dir }) => {
+            tern::index::serve_writer(dir)?;
+            return Ok(());
+        }
         Some(Command::Man) => {
             let mut out = std::io::stdout();
             cli::manual::render(<Args as clap::CommandFactory>::command(), &mut out)?;
@@ -408,7 +418,12 @@ fn run(args: Args) -> anyhow::Result<()> {
                 args.trace_imap,
             )
         }
-        Some(Command::Man | Command::Completions { .. } | Command::Config { .. }) => Ok(()),
+        Some(
+            Command::Man
+            | Command::Completions { .. }
+            | Command::Config { .. }
+            | Command::IndexWriter { .. },
+        ) => Ok(()),
         None => {
             let config = match load() {
                 // A newcomer at a terminal: offered the setup, then the client.
@@ -447,6 +462,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 config_path: config_path().ok(),
                 editor: g.editor.clone(),
                 osc52: g.osc52,
+                index_writer: std::env::current_exe().ok(),
             };
             // Config mistakes found by the client name the file and line themselves.
             rt.block_on(tern::runner::run(setups, ui))

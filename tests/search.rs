@@ -248,3 +248,95 @@ fn a_sigkill_at_random_points_of_indexing_loses_nothing_and_doubles_nothing() {
     let (needle, _) = tern(&cfg, &log, &["search", "kangaroo"]);
     assert_eq!(needle.lines().count(), 1, "{needle}");
 }
+
+/// The client writes its index in a helper process (`tern index-writer`, so that the
+/// writer's memory is not the client's). Killed in the middle of a build, the helper
+/// takes nothing with it: the indexer starts another and ends with every message
+/// once. A helper that cannot be started leaves the writing to the client itself.
+#[test]
+fn the_index_writer_helper_killed_mid_build_loses_nothing_and_a_missing_one_is_done_without() {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", 4_000, 94);
+    note(&d, "INBOX", "Needle", "one wombat only", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    set_prefetch(&cfg, "none");
+    let log = dir.path().join("tern.log");
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    let index_of = |cache: &tern::cache::Cache| tern::index::index_dir(cache.path());
+    let complete = |index: &Path| {
+        std::fs::read_to_string(index.join("meta.json"))
+            .unwrap_or_default()
+            .contains(r#"\"complete\":true"#)
+    };
+    for helper in [
+        std::path::PathBuf::from(env!("CARGO_BIN_EXE_tern")),
+        dir.path().join("no-such-program"),
+    ] {
+        let index = {
+            let (cache, _) =
+                tern::cache::open(&dir.path().join("cache"), "test", 64 << 20).unwrap();
+            let cache = std::sync::Arc::new(cache);
+            let index = index_of(&cache);
+            let _ = std::fs::remove_dir_all(&index);
+            let (tx, notes) = std::sync::mpsc::channel();
+            let indexer = tern::index::Indexer::start(cache, "t", Some(helper.clone()), move |n| {
+                let _ = tx.send(n);
+            });
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            let mut killed = false;
+            while !complete(&index) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "never built: {helper:?}"
+                );
+                if !killed {
+                    if let Some(pid) = index_writer_child() {
+                        // SIGKILL: no chance to finish what it holds.
+                        Command::new("kill").args(["-9", &pid]).status().unwrap();
+                        killed = true;
+                        let said = notes
+                            .recv_timeout(std::time::Duration::from_secs(60))
+                            .unwrap_or_default();
+                        assert!(said.contains("will try again"), "{said}");
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert_eq!(
+                killed,
+                helper.exists(),
+                "a helper ran, and only a real one: {helper:?}"
+            );
+            drop(indexer);
+            index
+        };
+        assert!(complete(&index));
+        let (all, _) = tern(&cfg, &log, &["search", "--json", "since:1970-01-01"]);
+        let uids: std::collections::BTreeSet<u64> = all
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["uid"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(all.lines().count(), 4_001, "nothing doubled ({helper:?})");
+        assert_eq!(uids.len(), 4_001, "nothing lost ({helper:?})");
+        let (needle, _) = tern(&cfg, &log, &["search", "wombat"]);
+        assert_eq!(needle.lines().count(), 1, "{needle}");
+    }
+}
+
+/// The pid of a `tern index-writer` child of this test process, if one runs.
+fn index_writer_child() -> Option<String> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        // The parent's pid is the 4th field, after the name in parentheses.
+        let parent = stat.rsplit(')').next()?.split_whitespace().nth(1)?;
+        let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+        (parent == me && cmdline.windows(12).any(|w| w == b"index-writer")).then_some(pid)
+    })
+}

@@ -343,9 +343,30 @@ impl Dovecot {
                 Ok(None) => thread::sleep(POLL),
             }
         }
+        self.kill_leftovers();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline && connect(self.plain_port).is_ok() {
             thread::sleep(POLL);
+        }
+    }
+
+    /// Kills what is left of this instance once its master is gone: its TLS login
+    /// processes outlive the master for about 30 s, holding clients' connections open,
+    /// and a stopped server must look stopped to them at once.
+    fn kill_leftovers(&self) {
+        let tag = format!("dovecot-tern-{}/", self.plain_port);
+        for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else {
+                continue;
+            };
+            let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            if cmdline.starts_with(tag.as_bytes()) {
+                // SAFETY: kill touches no memory; the pid is a process of this instance
+                // (its title begins with the instance's name).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
         }
     }
 

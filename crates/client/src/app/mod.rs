@@ -50,6 +50,9 @@ pub struct UiOptions {
     pub editor: Option<String>,
     /// `[general] osc52`: `y` may set the terminal's clipboard.
     pub osc52: bool,
+    /// The program whose `index-writer` command writes the search index (tern itself),
+    /// so that the writer's memory is not the client's; None: written in the client.
+    pub index_writer: Option<PathBuf>,
 }
 
 impl UiOptions {

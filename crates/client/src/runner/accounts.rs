@@ -163,7 +163,12 @@ fn one(i: usize, a: AccountSetup, ui: &UiOptions, out: &Outbound) -> AccountIo {
             a.cache.clone(),
             tagged(i, out.control.clone()),
         ),
-        finder: super::finder::Finder::start(a.cache.clone(), &a.name, back_tx.clone()),
+        finder: super::finder::Finder::start(
+            a.cache.clone(),
+            &a.name,
+            ui.index_writer.clone(),
+            back_tx.clone(),
+        ),
         cache: a.cache,
         back_tx,
         book_command: a.address_book_command,

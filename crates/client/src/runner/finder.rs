@@ -21,8 +21,13 @@ pub struct Finder {
 
 impl Finder {
     /// Starts keeping the index of `cache`; what the user should know goes to `notes`.
-    pub fn start(cache: Arc<Cache>, label: &str, notes: mpsc::UnboundedSender<Back>) -> Finder {
-        let indexer = Indexer::start(cache.clone(), label, move |n| {
+    pub fn start(
+        cache: Arc<Cache>,
+        label: &str,
+        writer: Option<std::path::PathBuf>,
+        notes: mpsc::UnboundedSender<Back>,
+    ) -> Finder {
+        let indexer = Indexer::start(cache.clone(), label, writer, move |n| {
             let _ = notes.send(Back::Note(n));
         });
         let reader = Arc::new(Mutex::new(Reader::new(cache.path())));

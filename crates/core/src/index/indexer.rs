@@ -4,14 +4,13 @@
 //! trusted) walks the cache a window at a time and keeps where it got to in each commit,
 //! so a build cut short goes on where it stopped.
 
-use super::doc::{document, folder_term, key_term};
+use super::writer::{Helper, Op, Writer};
 use super::{analyzer, err, index_dir, Fields, IndexError, Payload, TOKENIZER, VERSION};
 use crate::cache::{Cache, IndexKey, IndexTodo};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tantivy::{IndexWriter, TantivyDocument};
 
 /// Notes taken from the cache per commit.
 const BATCH: usize = 2_000;
@@ -19,8 +18,6 @@ const BATCH: usize = 2_000;
 const WINDOW: usize = 1_000;
 /// Messages between commits while building.
 const BUILD_COMMIT: usize = 25_000;
-/// The writer's memory for documents not yet flushed (tantivy's least is 15 MB).
-const WRITER_MEMORY: usize = 20_000_000;
 
 /// The work: one account's index, and its writer while there is something to write.
 pub(super) struct Work {
@@ -30,7 +27,9 @@ pub(super) struct Work {
     index: tantivy::Index,
     /// Opened for a batch and let go when nothing is left: an idle client holds none
     /// (a writer holds megabytes: its queue of documents is allocated whole).
-    writer: Option<IndexWriter<TantivyDocument>>,
+    writer: Option<Writer>,
+    /// The program whose `index-writer` writes (None: this process writes).
+    helper: Option<PathBuf>,
     identity: u64,
     /// A build under way: the last message in (None: from the start).
     build: Option<Option<IndexKey>>,
@@ -38,7 +37,10 @@ pub(super) struct Work {
 
 impl Work {
     /// Opens or creates the index of `cache`; says why when it must be built again.
-    pub(super) fn open(cache: Arc<Cache>) -> Result<(Work, Option<String>), IndexError> {
+    pub(super) fn open(
+        cache: Arc<Cache>,
+        helper: Option<PathBuf>,
+    ) -> Result<(Work, Option<String>), IndexError> {
         let dir = index_dir(cache.path());
         let identity = cache.index_identity()?;
         let (schema, fields) = Fields::schema();
@@ -79,6 +81,7 @@ impl Work {
             fields,
             index,
             writer: None,
+            helper,
             identity,
             build,
         };
@@ -89,13 +92,17 @@ impl Work {
     }
 
     /// The writer, opened if need be.
-    fn writer(&mut self) -> Result<&mut IndexWriter<TantivyDocument>, IndexError> {
+    fn writer(&mut self) -> Result<&mut Writer, IndexError> {
         if self.writer.is_none() {
-            let w = self
-                .index
-                .writer_with_num_threads(1, WRITER_MEMORY)
-                .map_err(|e| err(&self.dir, e))?;
-            self.writer = Some(w);
+            let helper = self.helper.as_deref().and_then(|p| {
+                Helper::start(p, &self.dir)
+                    .map_err(|e| tracing::warn!(error = %e, "writing the index in this process"))
+                    .ok()
+            });
+            self.writer = Some(match helper {
+                Some(h) => Writer::Helper(h),
+                None => Writer::here(&self.index, self.fields, &self.dir)?,
+            });
         }
         self.writer
             .as_mut()
@@ -110,10 +117,7 @@ impl Work {
     fn start_build(&mut self) -> Result<(), IndexError> {
         // Notes taken so far are covered by the walk, which starts after this.
         self.cache.index_reset_todo()?;
-        let dir = self.dir.clone();
-        self.writer()?
-            .delete_all_documents()
-            .map_err(|e| err(&dir, e))?;
+        self.writer()?.apply(Op::DeleteAll)?;
         self.commit(false, None)
     }
 
@@ -126,10 +130,7 @@ impl Work {
         };
         let dir = self.dir.clone();
         let text = serde_json::to_string(&mark).map_err(|e| err(&dir, e))?;
-        let mut prepared = self.writer()?.prepare_commit().map_err(|e| err(&dir, e))?;
-        prepared.set_payload(&text);
-        prepared.commit().map_err(|e| err(&dir, e))?;
-        Ok(())
+        self.writer()?.apply(Op::Commit(text))
     }
 
     /// Whether a build from the whole cache is under way.
@@ -155,16 +156,20 @@ impl Work {
     }
 
     fn apply(&mut self, todo: &IndexTodo) -> Result<(), IndexError> {
-        let (f, dir, cache) = (self.fields, self.dir.clone(), self.cache.clone());
+        let cache = self.cache.clone();
         let writer = self.writer()?;
         for (folder, _) in &todo.drops {
-            writer.delete_term(folder_term(&f, folder));
+            writer.apply(Op::DeleteFolder(folder.clone()))?;
         }
         for ((folder, uidv, uid), _) in &todo.keys {
-            writer.delete_term(key_term(&f, folder, *uidv, *uid));
-            if let Some((m, body)) = cache.for_index(folder, *uidv, *uid)? {
-                let d = document(&f, folder, *uidv, &m, body.as_deref());
-                writer.add_document(d).map_err(|e| err(&dir, e))?;
+            writer.apply(Op::DeleteKey(folder.clone(), *uidv, *uid))?;
+            if let Some((summary, body)) = cache.for_index(folder, *uidv, *uid)? {
+                writer.apply(Op::Add {
+                    folder: folder.clone(),
+                    uidv: *uidv,
+                    summary: Box::new(summary),
+                    body,
+                })?;
             }
         }
         Ok(())
@@ -176,20 +181,20 @@ impl Work {
         mut after: Option<IndexKey>,
         stop: &AtomicBool,
     ) -> Result<(), IndexError> {
-        let f = self.fields;
         let mut added = 0;
         loop {
             let window = self.cache.messages_after(after.as_ref(), WINDOW)?;
             let done = window.len() < WINDOW;
-            let dir = self.dir.clone();
-            let writer = self.writer()?;
-            for ((folder, uidv, _), (m, body)) in &window {
-                let d = document(&f, folder, *uidv, m, body.as_deref());
-                writer.add_document(d).map_err(|e| err(&dir, e))?;
-            }
             added += window.len();
-            if let Some((k, _)) = window.into_iter().last() {
-                after = Some(k);
+            let writer = self.writer()?;
+            for (key, (summary, body)) in window {
+                writer.apply(Op::Add {
+                    folder: key.0.clone(),
+                    uidv: key.1,
+                    summary: Box::new(summary),
+                    body,
+                })?;
+                after = Some(key);
             }
             if done {
                 self.commit(true, None)?;
@@ -221,16 +226,19 @@ pub struct Indexer {
 impl Indexer {
     /// Starts keeping the index of `cache`; `note` hears what the user should know (an
     /// index built again, an error), in words.
+    /// `helper`: the program whose `index-writer` command writes the index (the
+    /// client's own; None: this process writes).
     pub fn start(
         cache: Arc<Cache>,
         label: &str,
+        helper: Option<PathBuf>,
         note: impl Fn(String) + Send + 'static,
     ) -> Indexer {
         let stop = Arc::new(AtomicBool::new(false));
         let (c, s) = (cache.clone(), stop.clone());
         let thread = std::thread::Builder::new()
             .name(format!("tern-index-{label}"))
-            .spawn(move || run(c, &s, &note))
+            .spawn(move || run(c, helper, &s, &note))
             .map_err(|e| tracing::warn!(error = %e, "cannot start the indexer"))
             .ok();
         Indexer {
@@ -255,7 +263,7 @@ impl Drop for Indexer {
 
 /// Brings the index of `cache` up to date in this thread (`tern search`, and tests).
 pub fn catch_up(cache: Arc<Cache>) -> Result<Option<String>, IndexError> {
-    let (mut work, note) = Work::open(cache)?;
+    let (mut work, note) = Work::open(cache, None)?;
     work.catch_up(&AtomicBool::new(false))?;
     Ok(note)
 }
@@ -264,7 +272,7 @@ pub fn catch_up(cache: Arc<Cache>) -> Result<Option<String>, IndexError> {
 /// the first sync go first on a small machine.
 const START_AFTER: Duration = Duration::from_millis(1_500);
 
-fn run(cache: Arc<Cache>, stop: &AtomicBool, note: &dyn Fn(String)) {
+fn run(cache: Arc<Cache>, helper: Option<PathBuf>, stop: &AtomicBool, note: &dyn Fn(String)) {
     let started = std::time::Instant::now();
     while started.elapsed() < START_AFTER && !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50));
@@ -276,7 +284,7 @@ fn run(cache: Arc<Cache>, stop: &AtomicBool, note: &dyn Fn(String)) {
         let seen = signal.generation();
         let result = match work.as_mut() {
             Some(w) => w.step(stop),
-            None => match Work::open(cache.clone()) {
+            None => match Work::open(cache.clone(), helper.clone()) {
                 Ok((w, n)) => {
                     if let Some(n) = n {
                         note(n);

@@ -11,9 +11,11 @@
 mod doc;
 mod indexer;
 mod search;
+mod writer;
 
 pub use indexer::{catch_up, Indexer};
 pub use search::{messages, Hit, Reader, Searched};
+pub use writer::serve_writer;
 
 use std::path::{Path, PathBuf};
 use tantivy::schema::{

@@ -167,7 +167,7 @@ fn a_build_cut_short_goes_on_where_it_stopped() {
         .unwrap();
     // Stopped after its first window's commit.
     {
-        let (mut w, _) = indexer::Work::open(cache.clone()).unwrap();
+        let (mut w, _) = indexer::Work::open(cache.clone(), None).unwrap();
         let stop = std::sync::atomic::AtomicBool::new(true);
         w.step(&stop).unwrap();
         assert!(w.building());
