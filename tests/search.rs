@@ -234,7 +234,12 @@ fn a_sigkill_at_random_points_of_indexing_loses_nothing_and_doubles_nothing() {
     }
     assert!(cut_short > 0, "no kill landed inside the build");
     // Restarted: every message once.
-    let (all, _) = tern(&cfg, &log, &["search", "--json", "since:1970-01-01"]);
+    every_message_once(&cfg, &log, 5_001, "kangaroo");
+}
+
+/// `tern search` lists `n` messages, each once, and `needle` in one of them.
+fn every_message_once(cfg: &Path, log: &Path, n: usize, needle: &str) {
+    let (all, _) = tern(cfg, log, &["search", "--json", "since:1970-01-01"]);
     let uids: std::collections::BTreeSet<u64> = all
         .lines()
         .map(|l| {
@@ -243,10 +248,10 @@ fn a_sigkill_at_random_points_of_indexing_loses_nothing_and_doubles_nothing() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(all.lines().count(), 5_001, "nothing doubled");
-    assert_eq!(uids.len(), 5_001, "nothing lost");
-    let (needle, _) = tern(&cfg, &log, &["search", "kangaroo"]);
-    assert_eq!(needle.lines().count(), 1, "{needle}");
+    assert_eq!(all.lines().count(), n, "nothing doubled");
+    assert_eq!(uids.len(), n, "nothing lost");
+    let (found, _) = tern(cfg, log, &["search", needle]);
+    assert_eq!(found.lines().count(), 1, "{found}");
 }
 
 /// The client writes its index in a helper process (`tern index-writer`, so that the
@@ -311,20 +316,8 @@ fn the_index_writer_helper_killed_mid_build_loses_nothing_and_a_missing_one_is_d
             drop(indexer);
             index
         };
-        assert!(complete(&index));
-        let (all, _) = tern(&cfg, &log, &["search", "--json", "since:1970-01-01"]);
-        let uids: std::collections::BTreeSet<u64> = all
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["uid"]
-                    .as_u64()
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(all.lines().count(), 4_001, "nothing doubled ({helper:?})");
-        assert_eq!(uids.len(), 4_001, "nothing lost ({helper:?})");
-        let (needle, _) = tern(&cfg, &log, &["search", "wombat"]);
-        assert_eq!(needle.lines().count(), 1, "{needle}");
+        assert!(complete(&index), "{helper:?}");
+        every_message_once(&cfg, &log, 4_001, "wombat");
     }
 }
 
