@@ -324,7 +324,8 @@ fn the_index_writer_helper_killed_mid_build_loses_nothing_and_a_missing_one_is_d
 /// The pid of a `tern index-writer` child of this test process, if one runs.
 fn index_writer_child() -> Option<String> {
     let me = std::process::id().to_string();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+    let procs = std::fs::read_dir("/proc").expect("/proc lists the processes");
+    procs.flatten().find_map(|e| {
         let pid = e.file_name().to_string_lossy().into_owned();
         let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
         // The parent's pid is the 4th field, after the name in parentheses.

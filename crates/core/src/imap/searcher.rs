@@ -119,53 +119,57 @@ async fn serve(
 ) {
     let mut link: Option<Link> = None;
     while let Some(job) = jobs.recv().await {
-        if refused.load(Ordering::Relaxed) {
-            let _ = back.send(job);
-            continue;
-        }
-        let reused = link.is_some();
-        if link.is_none() {
-            match connect(&job.settings).await {
-                Ok(conn) => {
-                    link = Some(Link {
+        let mut reused = link.is_some();
+        let event = loop {
+            if refused.load(Ordering::Relaxed) {
+                break None;
+            }
+            let l = match link.as_mut() {
+                Some(l) => l,
+                None => match connect(&job.settings).await {
+                    Ok(conn) => link.insert(Link {
                         conn,
                         examined: None,
+                    }),
+                    Err(e) => {
+                        // A limit on connections, or the server gone: the command
+                        // connection runs it (and says what is wrong, if anything is).
+                        tracing::warn!(error = %e, "no search connection; searching on the command connection");
+                        refused.store(true, Ordering::Relaxed);
+                        break None;
+                    }
+                },
+            };
+            match search(&cache, l, &job).await {
+                Ok(uids) => {
+                    break Some(WorkerEvent::Done {
+                        id: job.id,
+                        result: DoneResult::SearchHits(uids),
                     })
                 }
-                Err(e) => {
-                    // A limit on connections, or the server gone: the command connection
-                    // runs it (and says what is wrong, if anything is).
-                    tracing::warn!(error = %e, "no search connection; searching on the command connection");
-                    refused.store(true, Ordering::Relaxed);
-                    let _ = back.send(job);
-                    continue;
-                }
-            }
-        }
-        let mut result = search(&cache, &mut link, &job).await;
-        // A connection kept between searches may have been closed by the server meanwhile
-        // (an idle timeout): one more try on a new one before the user hears of it.
-        if reused && result.as_ref().is_err_and(ImapError::is_connection_problem) {
-            link = None;
-            result = search(&cache, &mut link, &job).await;
-        }
-        let event = match result {
-            Ok(uids) => WorkerEvent::Done {
-                id: job.id,
-                result: DoneResult::SearchHits(uids),
-            },
-            Err(e) => {
-                tracing::warn!(folder = %job.folder, error = %e, "search");
-                if e.is_connection_problem() {
+                // A connection kept between searches may have been closed by the server
+                // meanwhile (an idle timeout): one more try on a new one.
+                Err(e) if e.is_connection_problem() && reused => {
                     link = None;
+                    reused = false;
                 }
-                WorkerEvent::Failed {
-                    id: job.id,
-                    error: e.to_string(),
+                Err(e) => {
+                    tracing::warn!(folder = %job.folder, error = %e, "search");
+                    if e.is_connection_problem() {
+                        link = None;
+                    }
+                    break Some(WorkerEvent::Failed {
+                        id: job.id,
+                        error: e.to_string(),
+                    });
                 }
             }
         };
-        if events.send(event).is_err() {
+        let sent = match event {
+            Some(event) => events.send(event).is_ok(),
+            None => back.send(job).is_ok(),
+        };
+        if !sent {
             break;
         }
     }
@@ -174,14 +178,7 @@ async fn serve(
     }
 }
 
-async fn search(cache: &Cache, link: &mut Option<Link>, job: &Job) -> Result<Vec<Uid>, ImapError> {
-    let l = match link {
-        Some(l) => l,
-        None => link.insert(Link {
-            conn: connect(&job.settings).await?,
-            examined: None,
-        }),
-    };
+async fn search(cache: &Cache, l: &mut Link, job: &Job) -> Result<Vec<Uid>, ImapError> {
     let known = cache.folder_state(&job.folder)?.map(|s| s.uidvalidity);
     let current = match &l.examined {
         Some((folder, v)) if *folder == job.folder => Some(*v),
