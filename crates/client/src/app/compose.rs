@@ -277,7 +277,7 @@ impl AppState {
     pub(super) fn mark_answered(&mut self, message_id: String) -> Vec<Effect> {
         let id = super::pending::bare_message_id(&message_id).to_string();
         for m in self.all.iter_mut().filter(|m| m.has_id(&id)) {
-            m.flags.set(Flag::Answered, true);
+            m.set_flag(Flag::Answered, true);
         }
         let mut folders = vec![self.folder.clone(), "INBOX".to_string()];
         folders.push(self.special(SpecialUse::Archive));

@@ -22,7 +22,7 @@ pub fn bare_message_id(id: &str) -> &str {
 }
 
 fn is_unread(m: &Row) -> bool {
-    !m.flags.has(Flag::Seen)
+    !m.has(Flag::Seen)
 }
 
 impl AppState {
@@ -66,7 +66,7 @@ impl AppState {
                         .collect();
                     for row in messages.iter_mut().filter(|r| uids.contains(&r.uid)) {
                         for f in &flags {
-                            row.flags.set(*f, *add);
+                            row.set_flag(*f, *add);
                         }
                     }
                 }
@@ -81,7 +81,7 @@ impl AppState {
                 QueuedOp::MarkAnswered { message_id, .. } => {
                     let id = bare_message_id(message_id);
                     for row in messages.iter_mut().filter(|r| r.has_id(id)) {
-                        row.flags.set(Flag::Answered, true);
+                        row.set_flag(Flag::Answered, true);
                     }
                 }
                 _ => {}
@@ -187,15 +187,15 @@ impl AppState {
         let mut rows: Vec<Row> = at.iter().map(|&i| self.all[i].clone()).collect();
         for r in &mut rows {
             if let Some(f) = new.get(&r.uid) {
-                r.flags = (*f).clone();
+                r.set_flags((*f).clone());
             }
         }
         self.overlay_in_flight(&mut rows);
         self.overlay_pending(&mut rows);
-        let laid: HashMap<Uid, Flags> = rows.into_iter().map(|r| (r.uid, r.flags)).collect();
+        let laid: HashMap<Uid, Flags> = rows.into_iter().map(|r| (r.uid, r.flags())).collect();
         for i in at {
             if let Some(f) = laid.get(&self.all[i].uid) {
-                self.all[i].flags = f.clone();
+                self.all[i].set_flags(f.clone());
             }
         }
         let keep = self.current().map(|m| m.uid);

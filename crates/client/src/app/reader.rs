@@ -155,10 +155,7 @@ impl AppState {
             uidvalidity: self.uidvalidity,
             uid,
         })];
-        let unseen = self
-            .all
-            .iter()
-            .any(|m| m.uid == uid && !m.flags.has(Flag::Seen));
+        let unseen = self.all.iter().any(|m| m.uid == uid && !m.has(Flag::Seen));
         if unseen {
             // Not undoable: reading is not a change the user asked for.
             effects.extend(self.change_flag(self.messages_of(vec![uid]), Flag::Seen, true, false));

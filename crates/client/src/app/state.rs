@@ -436,7 +436,7 @@ impl AppState {
         let mut effects = Vec::new();
         if self.max_uid > 0 {
             for m in messages.iter().filter(|m| m.uid > self.max_uid).take(5) {
-                if !m.flags.has(tern_core::mail::Flag::Seen) {
+                if !m.has(tern_core::mail::Flag::Seen) {
                     effects.push(Effect::NewMail {
                         folder: self.folder.clone(),
                         from: m.sender().to_string(),
@@ -564,7 +564,7 @@ impl AppState {
         self.unread = self
             .all
             .iter()
-            .filter(|m| !m.flags.has(tern_core::mail::Flag::Seen))
+            .filter(|m| !m.has(tern_core::mail::Flag::Seen))
             .count();
     }
 

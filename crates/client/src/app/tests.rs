@@ -170,7 +170,7 @@ fn open_fetches_once_keys_settle_and_marks_seen() {
         &effects[1],
         Effect::Send(WorkerCommand::SetFlags { add: true, flags, .. }) if flags == &vec!["\\Seen".to_string()]
     ));
-    assert!(s.shown(0).unwrap().flags.has(Flag::Seen));
+    assert!(s.shown(0).unwrap().has(Flag::Seen));
     assert!(s.fetch_due().is_empty(), "fetched once");
     // Holding J: the reader follows, but only the message it stops on is fetched.
     for _ in 0..3 {
@@ -181,10 +181,7 @@ fn open_fetches_once_keys_settle_and_marks_seen() {
     assert!(
         matches!(&effects[0], Effect::Send(WorkerCommand::FetchBody { uid, .. }) if *uid == uid_at(&s, 3))
     );
-    assert!(
-        !s.shown(1).unwrap().flags.has(Flag::Seen),
-        "skipped, not read"
-    );
+    assert!(!s.shown(1).unwrap().has(Flag::Seen), "skipped, not read");
     // q closes the reader, and only then quits.
     assert!(s.act(Action::Quit).is_empty());
     assert!(s.reader.is_none());
@@ -200,12 +197,12 @@ fn refused_changes_roll_back_with_the_reason() {
     else {
         panic!()
     };
-    assert!(s.shown(0).unwrap().flags.has(Flag::Flagged));
+    assert!(s.shown(0).unwrap().has(Flag::Flagged));
     s.on_worker(WorkerEvent::Failed {
         id,
         error: "NO [READ-ONLY]".into(),
     });
-    assert!(!s.shown(0).unwrap().flags.has(Flag::Flagged), "rolled back");
+    assert!(!s.shown(0).unwrap().has(Flag::Flagged), "rolled back");
     assert_eq!(s.status.as_deref(), Some("NO [READ-ONLY]"));
     assert!(s.undo.is_empty(), "a refused change is not undoable");
 
@@ -261,7 +258,7 @@ fn undo_moves_back_with_the_destination_uids_and_reverts_flags() {
             add: false
         }
     );
-    assert!(!s.shown(0).unwrap().flags.has(Flag::Flagged));
+    assert!(!s.shown(0).unwrap().has(Flag::Flagged));
     // Then the archive: moved back from Archive by the UIDs it got there.
     let WorkerCommand::Move { id, messages, dest } = command(s.act(Action::Undo)) else {
         panic!()

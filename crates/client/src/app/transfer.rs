@@ -67,7 +67,7 @@ impl AppState {
             .iter()
             .filter(|m| uids.contains(&m.uid))
             .map(|m| {
-                let mut f = m.flags.clone();
+                let mut f = m.flags();
                 // A message moved is one the user has in hand: its unread state stays,
                 // but \Recent and \Deleted do not travel.
                 f.set(Flag::Deleted, false);

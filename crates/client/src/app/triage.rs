@@ -140,7 +140,7 @@ impl AppState {
             .all
             .iter()
             .filter(|m| wanted.contains(&m.uid))
-            .all(|m| m.flags.has(flag));
+            .all(|m| m.has(flag));
         let add = !all_have;
         self.selected.clear();
         self.change_flag(self.messages_of(uids), flag, add, true)
@@ -159,10 +159,10 @@ impl AppState {
             // One pass over the folder, however many messages are selected.
             let wanted: HashSet<Uid> = messages.uids.iter().copied().collect();
             for m in self.all.iter_mut().filter(|m| wanted.contains(&m.uid)) {
-                if m.flags.has(flag) != add {
-                    let before = m.flags.clone();
-                    m.flags.set(flag, add);
-                    changes.push((m.uid, before, m.flags.clone()));
+                if m.has(flag) != add {
+                    let before = m.flags();
+                    m.set_flag(flag, add);
+                    changes.push((m.uid, before, m.flags()));
                 }
             }
         }
@@ -301,7 +301,7 @@ impl AppState {
         let unread = self
             .all
             .iter()
-            .filter(|m| wanted.contains(&m.uid) && !m.flags.has(Flag::Seen))
+            .filter(|m| wanted.contains(&m.uid) && !m.has(Flag::Seen))
             .count() as i64;
         self.in_flight.insert(
             id,
@@ -463,7 +463,7 @@ impl AppState {
                         list.iter().map(|(u, _, f)| (*u, f)).collect();
                     for m in messages.iter_mut() {
                         if let Some(f) = shown.get(&m.uid) {
-                            m.flags = (*f).clone();
+                            m.set_flags((*f).clone());
                         }
                     }
                 }
@@ -484,7 +484,7 @@ impl AppState {
                     list.into_iter().map(|(u, f, _)| (u, f)).collect();
                 for m in self.all.iter_mut() {
                     if let Some(f) = before.remove(&m.uid) {
-                        m.flags = f;
+                        m.set_flags(f);
                     }
                 }
             }

@@ -55,8 +55,9 @@ pub fn threaded(all: &[Row], rows: &[u32]) -> (Vec<u32>, Vec<u16>) {
         HashMap::with_capacity_and_hasher(n, Default::default());
     let row = |p: usize| &all[rows[p] as usize];
     for p in 0..n {
-        if row(p).id() != 0 {
-            by_id.insert(row(p).id(), p as u32);
+        let id = row(p).id();
+        if id != 0 {
+            by_id.insert(id, p as u32);
         }
     }
     // The nearest parent that is in the list (not the message itself).
@@ -182,7 +183,7 @@ impl AppState {
                 (0..n)
                     .filter(|&i| {
                         let m = &all[i as usize];
-                        SearchTerm::flags_match(&f.flags, &m.flags)
+                        SearchTerm::flags_match(&f.flags, &m.flags())
                             && (!f.has_text()
                                 || memo.is_some_and(|v| v.get(i as usize) == Some(&true))
                                 || shown(&f.local, m.uid)

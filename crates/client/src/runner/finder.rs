@@ -217,7 +217,7 @@ fn account_hits(
             continue;
         }
         let rows = cache.rows_for(&folder, uidv, &uids).unwrap_or_default();
-        let flags_ok = |r: &Row| SearchTerm::flags_match(terms, &r.flags);
+        let flags_ok = |r: &Row| SearchTerm::flags_match(terms, &r.flags());
         found.rows.extend(
             rows.into_iter()
                 .filter(flags_ok)

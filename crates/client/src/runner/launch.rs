@@ -7,7 +7,7 @@ use crate::app::UiOptions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tern_core::cache::Cache;
-use tern_core::mail::{Row, Uid};
+use tern_core::mail::Uid;
 use tokio::sync::mpsc;
 
 /// Runs side work on blocking threads and reports back.
@@ -215,12 +215,14 @@ impl Launcher {
                     return;
                 }
             };
-            let mut met = tern_core::mail::Met::default();
-            let list: Vec<Row> = uids
+            let mut rows = tern_core::mail::RowBuilder::with_capacity(uids.len());
+            for m in uids
                 .into_iter()
                 .filter_map(|u| cache.get(&folder, uidv, u).ok().flatten())
-                .map(|m| Row::of_among(&m, &mut met))
-                .collect();
+            {
+                rows.push(&m);
+            }
+            let list = rows.finish();
             let _ = tx.send(Back::Hits(folder, list));
         });
     }

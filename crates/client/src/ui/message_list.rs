@@ -44,13 +44,9 @@ fn sender_width(width: usize) -> usize {
 /// `depth` levels.
 fn row(m: &Row, selected: bool, depth: u16, state: &AppState, width: usize) -> String {
     let selected = if selected { '*' } else { ' ' };
-    let unread = if m.flags.has(Flag::Seen) { ' ' } else { 'N' };
-    let flagged = if m.flags.has(Flag::Flagged) { '!' } else { ' ' };
-    let answered = if m.flags.has(Flag::Answered) {
-        'r'
-    } else {
-        ' '
-    };
+    let unread = if m.has(Flag::Seen) { ' ' } else { 'N' };
+    let flagged = if m.has(Flag::Flagged) { '!' } else { ' ' };
+    let answered = if m.has(Flag::Answered) { 'r' } else { ' ' };
     let attach = if m.has_attachments { '@' } else { ' ' };
     let date = fit(&short_date(m.date, state.now, state.utc_offset), 10);
     let who = match (state.in_sent(), m.recipient(), m.sender()) {
@@ -116,10 +112,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
 fn style(state: &AppState, m: &Row, selected: bool, cursor: bool) -> Style {
     let t = &state.theme;
     let mut style = Style::default();
-    if !m.flags.has(Flag::Seen) {
+    if !m.has(Flag::Seen) {
         style = style.patch(t.unread);
     }
-    if m.flags.has(Flag::Flagged) {
+    if m.has(Flag::Flagged) {
         style = style.patch(t.flagged);
     }
     if selected {

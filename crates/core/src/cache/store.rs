@@ -1,7 +1,7 @@
 //! Tables and the operations the worker and the UI need on them.
 
 use super::CacheError;
-use crate::mail::{Flags, MessageSummary, Met, Row, SummaryRef, Uid, UidValidity};
+use crate::mail::{Flags, MessageSummary, Row, RowBuilder, SummaryRef, Uid, UidValidity};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -61,12 +61,6 @@ pub(super) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CacheError> {
 
 pub(super) fn decode<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, CacheError> {
     postcard::from_bytes(b).map_err(|e| CacheError::Decode(e.to_string()))
-}
-
-/// A list row straight from a cached message's bytes (no `MessageSummary` made),
-/// sharing the people met before in the same read.
-fn row_of(b: &[u8], met: &mut Met) -> Result<Row, CacheError> {
-    decode::<SummaryRef>(b).map(|m| Row::of_ref(m, met))
 }
 
 impl Cache {
@@ -321,19 +315,31 @@ impl Cache {
 
     /// The newest `limit` messages (0 = all) of a folder by date, newest first.
     pub fn newest(&self, folder: &str, limit: usize) -> Result<Vec<MessageSummary>, CacheError> {
-        self.newest_as(
-            folder,
-            limit,
-            |b| decode::<MessageSummary>(b),
-            |m| (m.sort_date(), m.uid),
-        )
+        let mut out = Vec::with_capacity(self.newest_hint(folder, limit)?);
+        self.scan_newest(folder, limit, |b| {
+            out.push(decode::<MessageSummary>(b)?);
+            Ok(())
+        })?;
+        if limit == 0 {
+            out.sort_unstable_by_key(|m| std::cmp::Reverse((m.sort_date(), m.uid)));
+        }
+        out.shrink_to_fit();
+        Ok(out)
     }
 
     /// The newest `limit` list rows (0 = all) of a folder, newest first: each message
     /// decoded and made a row in turn, so a big folder is never held whole.
     pub fn newest_rows(&self, folder: &str, limit: usize) -> Result<Vec<Row>, CacheError> {
-        let mut met = Met::default();
-        self.newest_as(folder, limit, |b| row_of(b, &mut met), |r| (r.date, r.uid))
+        let mut rows = RowBuilder::with_capacity(self.newest_hint(folder, limit)?);
+        self.scan_newest(folder, limit, |b| {
+            rows.push_ref(decode::<SummaryRef>(b)?);
+            Ok(())
+        })?;
+        let mut rows = rows.finish();
+        if limit == 0 {
+            rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
+        }
+        Ok(rows)
     }
 
     /// The list rows of the messages above UID `after` (new mail since a read), newest
@@ -349,67 +355,72 @@ impl Cache {
         let uidv = state.uidvalidity;
         let tx = self.db.begin_read()?;
         let msgs = tx.open_table(MESSAGES)?;
-        let mut out = Vec::new();
-        let mut met = Met::default();
+        let mut rows = RowBuilder::with_capacity(16);
         let Some(first) = after.checked_add(1) else {
-            return Ok((uidv, out));
+            return Ok((uidv, Vec::new()));
         };
         for row in msgs.range((folder, uidv, first)..=(folder, uidv, u32::MAX))? {
             let (_, v) = row?;
-            out.push(row_of(v.value(), &mut met)?);
+            rows.push_ref(decode::<SummaryRef>(v.value())?);
         }
+        let mut out = rows.finish();
         out.sort_unstable_by_key(|r| std::cmp::Reverse((r.date, r.uid)));
         Ok((uidv, out))
     }
 
-    /// The newest `limit` (0: all) of a folder, each made a `T`; `key` gives a `T`'s
-    /// place in the date index (date, then UID).
-    fn newest_as<T>(
+    /// How many of a folder's newest `limit` (0: all) a read will find, about: the
+    /// folder's count (at most 4 Mi: the count is a hint, and the file may be damaged).
+    fn newest_hint(&self, folder: &str, limit: usize) -> Result<usize, CacheError> {
+        let Some(state) = self.folder_state(folder)? else {
+            return Ok(0);
+        };
+        let count =
+            usize::try_from(self.count(folder, state.uidvalidity)?).map_or(0, |n| n.min(1 << 22));
+        Ok(if limit == 0 { count } else { limit.min(count) })
+    }
+
+    /// Visits the cached bytes of a folder's newest `limit` messages (0: all), newest
+    /// first when limited; a whole folder in UID order, for the caller to sort.
+    fn scan_newest(
         &self,
         folder: &str,
         limit: usize,
-        mut make: impl FnMut(&[u8]) -> Result<T, CacheError>,
-        key: impl Fn(&T) -> (i64, Uid),
-    ) -> Result<Vec<T>, CacheError> {
+        mut visit: impl FnMut(&[u8]) -> Result<(), CacheError>,
+    ) -> Result<(), CacheError> {
         let Some(state) = self.folder_state(folder)? else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let uidv = state.uidvalidity;
-        // Sized once from the folder's count: a list grown by doubling holds up to twice
-        // its rows while it is copied, and keeps the slack.
-        // (At most 4 Mi rows ahead: the count is a hint, and the file may be damaged.)
-        let count = usize::try_from(self.count(folder, uidv)?).map_or(0, |n| n.min(1 << 22));
         let tx = self.db.begin_read()?;
         let msgs = tx.open_table(MESSAGES)?;
-        let mut out = Vec::with_capacity(if limit == 0 { count } else { limit.min(count) });
         if limit == 0 {
             // The whole folder: read in UID order (the table's own order, so its pages
-            // are read once each, front to back) and sorted here. Following the date
-            // index instead looks every message up on its own: at a million messages
-            // that is minutes of page reads, against a second for the scan and the sort.
+            // are read once each, front to back) and sorted by the caller. Following the
+            // date index instead looks every message up on its own: at a million
+            // messages that is minutes of page reads, against a second for the scan and
+            // the sort.
             for row in msgs.range((folder, uidv, 0u32)..=(folder, uidv, u32::MAX))? {
                 let (_, v) = row?;
-                out.push(make(v.value())?);
+                visit(v.value())?;
             }
-            out.sort_unstable_by_key(|t| std::cmp::Reverse(key(t)));
         } else {
             let idx = tx.open_table(BY_DATE)?;
             let range =
                 idx.range((folder, uidv, i64::MIN, 0u32)..=(folder, uidv, i64::MAX, u32::MAX))?;
+            let mut found = 0;
             for row in range.rev() {
                 let (k, _) = row?;
                 let uid = k.value().3;
                 if let Some(v) = msgs.get((folder, uidv, uid))? {
-                    out.push(make(v.value())?);
+                    visit(v.value())?;
+                    found += 1;
                 }
-                if out.len() >= limit {
+                if found >= limit {
                     break;
                 }
             }
         }
-        // A folder's list is kept as read: no room left over from growing it.
-        out.shrink_to_fit();
-        Ok(out)
+        Ok(())
     }
 
     /// The date the newest message of a folder sorts by.
@@ -430,14 +441,13 @@ impl Cache {
     ) -> Result<Vec<Row>, CacheError> {
         let tx = self.db.begin_read()?;
         let t = tx.open_table(MESSAGES)?;
-        let mut out = Vec::with_capacity(uids.len());
-        let mut met = Met::default();
+        let mut out = RowBuilder::with_capacity(uids.len());
         for &uid in uids {
             if let Some(v) = t.get((folder, uidv, uid))? {
-                out.push(row_of(v.value(), &mut met)?);
+                out.push_ref(decode::<SummaryRef>(v.value())?);
             }
         }
-        Ok(out)
+        Ok(out.finish())
     }
 
     /// One message's cached headers.

@@ -1,32 +1,44 @@
 //! One message as the message list holds it: only what a row draws, sorts, searches and
-//! threads by: its subject and parents in one allocation, its people (sender and first
-//! recipient) shared with the other rows read with it that have the same. A folder of
+//! threads by: its subject and its ID's and parents' keys in a chunk of text shared with
+//! the rows made with it (`RowBuilder`), its people (sender and first recipient) shared
+//! with the rows made with it that have the same. A folder of
 //! 100,000 messages is held as 100,000 of these, so every byte here is paid per
 //! message; the rest of the headers (all recipients, Reply-To, the Message-ID itself)
 //! stays in the cache and is read when a message is opened or answered.
 
 use super::summary::SummaryRef;
-use super::{Flags, MessageSummary, Uid};
+use super::{Flag, Flags, MessageSummary, Uid};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, DefaultHasher, Hasher};
 use std::sync::Arc;
 
 /// A message of the list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Row {
     pub uid: Uid,
     /// The time to sort by: the Date header, else the internal date.
     pub date: i64,
-    pub flags: Flags,
+    /// The system flags' bits and the keywords (`flags()`), apart: a `Flags` field
+    /// would hold 7 bytes of padding in every row.
+    bits: u8,
+    #[allow(clippy::box_collection)] // a thin pointer, none when empty, as in `Flags`
+    keywords: Option<Box<Vec<String>>>,
     pub has_attachments: bool,
-    /// Subject, then the parents' keys (11 characters each): one allocation a message.
-    text: Box<str>,
-    /// Where the keys start in `text`.
-    subject_end: u16,
+    /// The text of the rows made with this one (`RowBuilder`): none only while the
+    /// builder still fills it, and a builder hands out no row before.
+    chunk: Option<Arc<Chunk>>,
+    /// Where this row's text starts in the chunk: its Message-ID's key, its parents'
+    /// keys (11 characters each, the nearest first), then its subject.
+    at: u32,
+    subject_len: u16,
+    parents: u8,
     people: Arc<People>,
-    /// `message_key` of the Message-ID (0: none).
-    id: u64,
 }
+
+/// The text of many rows end to end: one allocation for a chunk of a folder's rows,
+/// not one a row (each with the allocator's header and rounding).
+#[derive(Default)]
+struct Chunk(Box<str>);
 
 /// The sender's name, address and the first recipient as shown, end to end, and where
 /// the second and third start. A folder's senders repeat: rows read together share one.
@@ -39,7 +51,7 @@ struct People {
 /// The people already met while rows are made together (a folder's read): each row
 /// takes a share of the same `People` instead of its own copy. Dropped after the read.
 #[derive(Default)]
-pub struct Met {
+struct Met {
     /// By a hash of the people's text and cuts; the rare collisions side by side.
     seen: HashMap<u64, Vec<Arc<People>>>,
     hasher: foldhash::fast::RandomState,
@@ -90,17 +102,21 @@ fn push_key(text: &mut String, key: u64) {
     }
 }
 
+/// Each key character's 6 bits, by the character (threads decode every row's keys).
+const KEY_VALUES: [u8; 256] = {
+    let mut t = [63u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[KEY_DIGITS[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn key_of(chars: &[u8]) -> u64 {
     chars.iter().enumerate().fold(0u64, |k, (i, &c)| {
-        let digit = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            _ => 63,
-        };
         // i < KEY_LEN, so the shift stays under 64.
-        k | (u64::from(digit) << (6 * i))
+        k | (u64::from(KEY_VALUES[c as usize]) << (6 * i))
     })
 }
 
@@ -157,16 +173,39 @@ struct Parts<'a> {
     in_reply_to: Option<&'a [u8]>,
 }
 
-impl Row {
-    /// The row of a cached message.
-    pub fn of(m: &MessageSummary) -> Row {
-        Row::of_among(m, &mut Met::default())
+/// Bytes of text after which a builder closes its chunk: large enough that a chunk's own
+/// cost (its count and header) is nothing a row, under glibc's 128 KiB for a block
+/// of its own.
+const CHUNK: usize = 64 * 1024;
+/// The most text one row adds: its subject, its ID's and its parents' keys.
+const ROW_MAX: usize = SUBJECT_MAX + (PARENTS_MAX + 1) * KEY_LEN;
+
+/// Makes the rows of a read, their text in shared chunks and their people shared:
+/// rows are handed out only by `finish`, when every chunk is closed.
+pub struct RowBuilder {
+    rows: Vec<Row>,
+    /// Rows before this one have their chunk.
+    closed: usize,
+    text: String,
+    met: Met,
+}
+
+impl RowBuilder {
+    /// A builder for about `rows` rows (a hint: the list and the first chunk are sized
+    /// by it).
+    pub fn with_capacity(rows: usize) -> RowBuilder {
+        RowBuilder {
+            rows: Vec::with_capacity(rows),
+            closed: 0,
+            text: String::with_capacity(rows.saturating_mul(64).min(CHUNK) + ROW_MAX),
+            met: Met::default(),
+        }
     }
 
-    /// The row of a cached message, sharing the people met before.
-    pub fn of_among(m: &MessageSummary, met: &mut Met) -> Row {
+    /// Adds the row of a cached message.
+    pub fn push(&mut self, m: &MessageSummary) {
         let from = m.from.first();
-        Row::build(
+        self.build(
             Parts {
                 uid: m.uid,
                 date: m.sort_date(),
@@ -182,15 +221,14 @@ impl Row {
                 in_reply_to: m.in_reply_to.as_deref().map(str::as_bytes),
             },
             &m.references,
-            met,
-        )
+        );
     }
 
-    /// The row of a message read from the cache's bytes with nothing copied but what
-    /// the row keeps (a whole folder is read this way), sharing the people met before.
-    pub fn of_ref(m: SummaryRef<'_>, met: &mut Met) -> Row {
+    /// Adds the row of a message read from the cache's bytes, with nothing copied but
+    /// what the row keeps (a whole folder is read this way).
+    pub fn push_ref(&mut self, m: SummaryRef<'_>) {
         let from = m.from.0.as_ref();
-        Row::build(
+        self.build(
             Parts {
                 uid: m.uid,
                 date: m.date.unwrap_or(m.internal_date),
@@ -206,18 +244,27 @@ impl Row {
                 in_reply_to: m.in_reply_to,
             },
             &m.references,
-            met,
-        )
+        );
     }
 
-    fn build<R: AsRef<[u8]>>(p: Parts<'_>, references: &[R], met: &mut Met) -> Row {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows, in the order added, every chunk closed; no room left over.
+    pub fn finish(mut self) -> Vec<Row> {
+        self.close();
+        self.rows.shrink_to_fit();
+        self.rows
+    }
+
+    fn build<R: AsRef<[u8]>>(&mut self, p: Parts<'_>, references: &[R]) {
         let [subject, name, email, to] = p.text;
-        let parts = [
-            cut(subject, SUBJECT_MAX),
-            cut(name, NAME_MAX),
-            cut(email, NAME_MAX),
-            cut(to, NAME_MAX),
-        ];
+        let subject = cut(subject, SUBJECT_MAX);
         let mut parents = [0u64; PARENTS_MAX];
         let mut count = 0;
         for key in p
@@ -235,24 +282,85 @@ impl Row {
                 }
             }
         }
-        let parents = &parents[..count];
-        let [subject, name, email, to] = parts;
-        let mut text = String::with_capacity(subject.len() + parents.len() * KEY_LEN);
-        text.push_str(subject);
-        for &key in parents {
-            push_key(&mut text, key);
+        // The chunk stays far below 4 GiB: at most CHUNK + ROW_MAX bytes.
+        let at = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        push_key(&mut self.text, p.message_id.map(key_of_id).unwrap_or(0));
+        for &key in &parents[..count] {
+            push_key(&mut self.text, key);
         }
-        Row {
+        self.text.push_str(subject);
+        let people =
+            self.met
+                .people([cut(name, NAME_MAX), cut(email, NAME_MAX), cut(to, NAME_MAX)]);
+        let (bits, keywords) = p.flags.into_parts();
+        self.rows.push(Row {
             uid: p.uid,
             date: p.date,
-            flags: p.flags,
+            bits,
+            keywords,
             has_attachments: p.has_attachments,
-            text: text.into_boxed_str(),
-            // At most 2048 bytes: within u16.
-            subject_end: u16::try_from(subject.len()).unwrap_or(u16::MAX),
-            people: met.people([name, email, to]),
-            id: p.message_id.map(key_of_id).unwrap_or(0),
+            chunk: None,
+            at,
+            // At most 2048 bytes, and 32 parents: within u16 and u8.
+            subject_len: u16::try_from(subject.len()).unwrap_or(u16::MAX),
+            parents: u8::try_from(count).unwrap_or(u8::MAX),
+            people,
+        });
+        if self.text.len() >= CHUNK {
+            self.close();
         }
+    }
+
+    /// Gives the rows since the last close their chunk, and starts the next.
+    fn close(&mut self) {
+        if self.closed == self.rows.len() {
+            return;
+        }
+        let full = std::mem::replace(&mut self.text, String::with_capacity(CHUNK + ROW_MAX));
+        let chunk = Arc::new(Chunk(full.into_boxed_str()));
+        for row in &mut self.rows[self.closed..] {
+            row.chunk = Some(chunk.clone());
+        }
+        self.closed = self.rows.len();
+    }
+}
+
+impl Row {
+    /// The row of a cached message, made alone.
+    pub fn of(m: &MessageSummary) -> Row {
+        let mut b = RowBuilder::with_capacity(1);
+        b.push(m);
+        b.finish().pop().unwrap_or_default()
+    }
+
+    /// The message's flags.
+    pub fn flags(&self) -> Flags {
+        Flags::from_parts(self.bits, self.keywords.clone())
+    }
+
+    /// Whether a system flag is set.
+    pub fn has(&self, flag: Flag) -> bool {
+        Flags::from_parts(self.bits, None).has(flag)
+    }
+
+    /// Sets or clears a system flag.
+    pub fn set_flag(&mut self, flag: Flag, on: bool) {
+        let mut f = Flags::from_parts(self.bits, None);
+        f.set(flag, on);
+        self.bits = f.into_parts().0;
+    }
+
+    pub fn set_flags(&mut self, flags: Flags) {
+        (self.bits, self.keywords) = flags.into_parts();
+    }
+
+    /// `len` bytes of this row's text from `from`.
+    fn span(&self, from: usize, len: usize) -> &str {
+        let start = self.at as usize + from;
+        self.chunk
+            .as_deref()
+            .and_then(|c| c.0.get(start..start + len))
+            .unwrap_or("")
     }
 
     /// Part `i` of the people: name, address, recipient.
@@ -264,7 +372,10 @@ impl Row {
     }
 
     pub fn subject(&self) -> &str {
-        self.text.get(..self.subject_end as usize).unwrap_or("")
+        self.span(
+            KEY_LEN * (1 + self.parents as usize),
+            self.subject_len as usize,
+        )
     }
 
     /// The first sender's name ("" without one).
@@ -292,18 +403,53 @@ impl Row {
 
     /// `message_key` of the Message-ID (0: none).
     pub fn id(&self) -> u64 {
-        self.id
+        key_of(self.span(0, KEY_LEN).as_bytes())
     }
 
     /// Whether this message's Message-ID is `id` (any brackets).
     pub fn has_id(&self, id: &str) -> bool {
-        self.id != 0 && self.id == message_key(id)
+        let own = self.id();
+        own != 0 && own == message_key(id)
     }
 
     /// The keys of the messages this one answers, nearest first.
     pub fn parents(&self) -> impl Iterator<Item = u64> + '_ {
-        let keys = self.text.get(self.subject_end as usize..).unwrap_or("");
+        let keys = self.span(KEY_LEN, KEY_LEN * self.parents as usize);
         keys.as_bytes().chunks_exact(KEY_LEN).map(key_of)
+    }
+}
+
+/// Rows are the same when they show, sort and thread the same, wherever their text is.
+impl PartialEq for Row {
+    fn eq(&self, o: &Row) -> bool {
+        (
+            self.uid,
+            self.date,
+            self.bits,
+            &self.keywords,
+            self.has_attachments,
+        ) == (o.uid, o.date, o.bits, &o.keywords, o.has_attachments)
+            && (self.subject(), self.id(), &*self.people) == (o.subject(), o.id(), &*o.people)
+            && self.parents().eq(o.parents())
+    }
+}
+
+impl Eq for Row {}
+
+/// What a row shows and threads by (its chunk is other rows' text too).
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("uid", &self.uid)
+            .field("date", &self.date)
+            .field("flags", &self.flags())
+            .field("has_attachments", &self.has_attachments)
+            .field("subject", &self.subject())
+            .field("sender", &self.sender())
+            .field("recipient", &self.recipient())
+            .field("id", &self.id())
+            .field("parents", &self.parents().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -416,7 +562,9 @@ mod tests {
         for m in [full, bare, hostile] {
             let bytes = postcard::to_allocvec(&m).unwrap();
             let read: SummaryRef = postcard::from_bytes(&bytes).unwrap();
-            let row = Row::of_ref(read, &mut Met::default());
+            let mut b = RowBuilder::with_capacity(1);
+            b.push_ref(read);
+            let row = b.finish().remove(0);
             assert_eq!(row, Row::of(&m));
             assert_eq!(row.subject(), cut(&m.subject, SUBJECT_MAX));
             assert_eq!(row.parents().count(), m.references.len().min(PARENTS_MAX));
@@ -437,12 +585,13 @@ mod tests {
             subject: "s".into(),
             ..Default::default()
         };
-        let mut met = Met::default();
-        let a = Row::of_among(&from("Ann", "a@x", "me@x"), &mut met);
-        let b = Row::of_among(&from("Ann", "a@x", "me@x"), &mut met);
+        let mut built = RowBuilder::with_capacity(4);
+        built.push(&from("Ann", "a@x", "me@x"));
+        built.push(&from("Ann", "a@x", "me@x"));
         // The same text cut in other places is other people.
-        let c = Row::of_among(&from("Ann", "a@xme", "@x"), &mut met);
-        let d = Row::of_among(&from("Ann", "a@x", "you@x"), &mut met);
+        built.push(&from("Ann", "a@xme", "@x"));
+        built.push(&from("Ann", "a@x", "you@x"));
+        let [a, b, c, d] = <[Row; 4]>::try_from(built.finish()).unwrap();
         assert!(Arc::ptr_eq(&a.people, &b.people));
         assert!(!Arc::ptr_eq(&a.people, &c.people) && !Arc::ptr_eq(&a.people, &d.people));
         assert_eq!((c.sender_email(), c.recipient()), ("a@xme", "@x"));
@@ -451,5 +600,46 @@ mod tests {
         // Rows made apart hold equal people, not shared.
         let e = Row::of(&from("Ann", "a@x", "me@x"));
         assert!(e == a && !Arc::ptr_eq(&a.people, &e.people));
+    }
+
+    #[test]
+    fn rows_built_together_keep_each_its_own_text_across_chunks() {
+        // Long subjects and many parents, so the rows fill several chunks and some end
+        // right at a chunk's end.
+        let made: Vec<MessageSummary> = (0..3000u32)
+            .map(|i| MessageSummary {
+                uid: i + 1,
+                subject: format!("{i} {}", "ü".repeat((i % 700) as usize)),
+                message_id: (i % 5 != 0).then(|| format!("<{i}@x>")),
+                references: (0..i % 40).map(|r| format!("<{i}.{r}@x>")).collect(),
+                ..Default::default()
+            })
+            .collect();
+        let mut b = RowBuilder::with_capacity(10);
+        for m in &made {
+            b.push(m);
+        }
+        let rows = b.finish();
+        let chunks: std::collections::HashSet<*const Chunk> = rows
+            .iter()
+            .map(|r| Arc::as_ptr(r.chunk.as_ref().unwrap()))
+            .collect();
+        assert!(chunks.len() > 10, "{} chunks", chunks.len());
+        assert_eq!(rows.len(), made.len());
+        for (row, m) in rows.iter().zip(&made) {
+            let alone = Row::of(m);
+            assert_eq!(row, &alone);
+            assert_eq!(row.subject(), cut(&m.subject, SUBJECT_MAX));
+            assert_eq!(
+                row.has_id(&format!("{}@x", m.uid - 1)),
+                m.message_id.is_some()
+            );
+            assert_eq!(row.parents().count(), m.references.len().min(PARENTS_MAX));
+        }
+        // A row changed or dropped leaves the others' text as it was.
+        let mut rows = rows;
+        rows[7].set_flag(Flag::Seen, true);
+        rows.truncate(5);
+        assert_eq!(rows[4].subject(), made[4].subject);
     }
 }

@@ -95,7 +95,7 @@ fn an_action_on_a_row_is_done_by_its_account() {
         ),
         "{effects:?}"
     );
-    assert!(s.merged_row(1).unwrap().1.flags.has(Flag::Flagged));
+    assert!(s.merged_row(1).unwrap().1.has(Flag::Flagged));
     // Archive it: it leaves the merged list; the cursor stays at its place.
     on(
         &mut s,
@@ -257,7 +257,7 @@ fn a_selection_across_accounts_is_acted_on_by_each_account() {
     assert_eq!(sets, vec![(1, vec![2]), (0, vec![3])], "{flagged:?}");
     let flagged_rows: Vec<String> = (0..5)
         .filter_map(|i| s.merged_row(i))
-        .filter(|(_, m)| m.flags.has(Flag::Flagged))
+        .filter(|(_, m)| m.has(Flag::Flagged))
         .map(|(_, m)| m.subject().to_string())
         .collect();
     assert_eq!(flagged_rows, vec!["work 3", "home 2"]);

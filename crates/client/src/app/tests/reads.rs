@@ -153,7 +153,7 @@ fn what_a_sync_lists_while_the_whole_folder_is_on_its_way_is_laid_on_it_when_it_
     let effects = update(&mut s, Event::Loaded(read(true, 1_000)));
     assert_eq!(effects, vec![Effect::ReloadNewer(1_000)]);
     let row = |uid: Uid| s.all.iter().find(|m| m.uid == uid);
-    assert!(row(5).is_some_and(|m| m.flags.has(Flag::Seen)));
+    assert!(row(5).is_some_and(|m| m.has(Flag::Seen)));
     assert!(row(900).is_none());
     assert_eq!(s.all.len(), 999);
 }

@@ -81,7 +81,7 @@ fn kept_changes_are_laid_over_every_cache_read_at_start() {
     assert_eq!(s.queued, 3);
     s.total = 5;
     s.set_messages(cache_read(5));
-    assert!(s.shown(0).unwrap().flags.has(Flag::Flagged));
+    assert!(s.shown(0).unwrap().has(Flag::Flagged));
     let uids: Vec<Uid> = (0..s.shown_len()).map(|i| uid_at(&s, i)).collect();
     assert_eq!(uids, vec![5, 3, 2, 1]);
     assert_eq!(counts(&s, "INBOX"), Some((4, 4)));
@@ -222,7 +222,7 @@ fn a_resumed_reply_marks_what_it_answers_when_sent() {
             vec!["INBOX".to_string(), "Archive".to_string()]
         )]
     );
-    assert!(s.all[1].flags.has(Flag::Answered), "shown at once");
+    assert!(s.all[1].has(Flag::Answered), "shown at once");
     let _ = Flags::default();
 }
 
@@ -460,7 +460,7 @@ fn flags_a_sync_lists_are_laid_on_the_rows_without_a_reload() {
         s.all
             .iter()
             .find(|m| m.uid == uid)
-            .is_some_and(|m| m.flags.has(Flag::Seen))
+            .is_some_and(|m| m.has(Flag::Seen))
     };
     let unread = s.unread;
     // Read in another client: the row and the count change, and nothing is read again.
