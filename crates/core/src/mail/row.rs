@@ -282,6 +282,9 @@ impl RowBuilder {
                 }
             }
         }
+        if self.text.capacity() == 0 {
+            self.text.reserve(CHUNK + ROW_MAX);
+        }
         // The chunk stays far below 4 GiB: at most CHUNK + ROW_MAX bytes.
         let at = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         push_key(&mut self.text, p.message_id.map(key_of_id).unwrap_or(0));
@@ -316,7 +319,9 @@ impl RowBuilder {
         if self.closed == self.rows.len() {
             return;
         }
-        let full = std::mem::replace(&mut self.text, String::with_capacity(CHUNK + ROW_MAX));
+        // The next chunk's room is taken when a row needs it: a builder's last close
+        // allocates nothing.
+        let full = std::mem::take(&mut self.text);
         let chunk = Arc::new(Chunk(full.into_boxed_str()));
         for row in &mut self.rows[self.closed..] {
             row.chunk = Some(chunk.clone());
