@@ -14,7 +14,7 @@ pub use attachment::{attachment_data, Attachment};
 pub use flags::{Flag, Flags};
 pub use folder::{sidebar_order, special_folder, FolderInfo, FolderStatus, SpecialUse};
 pub use render::{render_message, render_message_as, AttachmentInfo, Rendered};
-pub use row::{message_key, Row, RowBuilder};
+pub use row::{chunk_bytes, message_key, Row, RowBuilder};
 pub(crate) use sanitize::is_invisible_format;
 pub use sanitize::sanitize;
 pub use summary::{Address, AddressRef, FirstAddress, MessageSummary, SummaryRef};

@@ -32,13 +32,18 @@ pub struct Row {
     at: u32,
     subject_len: u16,
     parents: u8,
-    people: Arc<People>,
+    /// Its people's place in the chunk's list of them.
+    people_at: u16,
 }
 
 /// The text of many rows end to end: one allocation for a chunk of a folder's rows,
-/// not one a row (each with the allocator's header and rounding).
+/// not one a row (each with the allocator's header and rounding); and the people of
+/// those rows, each once, so a row names them in 2 bytes instead of a pointer's 8.
 #[derive(Default)]
-struct Chunk(Box<str>);
+struct Chunk {
+    text: Box<str>,
+    people: Box<[Arc<People>]>,
+}
 
 /// The sender's name, address and the first recipient as shown, end to end, and where
 /// the second and third start. A folder's senders repeat: rows read together share one.
@@ -188,6 +193,10 @@ pub struct RowBuilder {
     closed: usize,
     text: String,
     met: Met,
+    /// The people of the rows since the last close, and their places there (by the
+    /// shared block's address: `met` gives the same people the same block).
+    people: Vec<Arc<People>>,
+    places: HashMap<*const People, u16, foldhash::fast::RandomState>,
 }
 
 impl RowBuilder {
@@ -199,6 +208,8 @@ impl RowBuilder {
             closed: 0,
             text: String::with_capacity(rows.saturating_mul(64).min(CHUNK) + ROW_MAX),
             met: Met::default(),
+            people: Vec::new(),
+            places: HashMap::default(),
         }
     }
 
@@ -292,9 +303,20 @@ impl RowBuilder {
             push_key(&mut self.text, key);
         }
         self.text.push_str(subject);
-        let people =
-            self.met
-                .people([cut(name, NAME_MAX), cut(email, NAME_MAX), cut(to, NAME_MAX)]);
+        let met = self
+            .met
+            .people([cut(name, NAME_MAX), cut(email, NAME_MAX), cut(to, NAME_MAX)]);
+        let people_at = match self.places.get(&Arc::as_ptr(&met)) {
+            Some(&place) => place,
+            None => {
+                // A chunk holds at most CHUNK / KEY_LEN rows (each has an ID's key), far
+                // fewer than u16::MAX people.
+                let place = u16::try_from(self.people.len()).unwrap_or(u16::MAX);
+                self.places.insert(Arc::as_ptr(&met), place);
+                self.people.push(met);
+                place
+            }
+        };
         let (bits, keywords) = p.flags.into_parts();
         self.rows.push(Row {
             uid: p.uid,
@@ -307,9 +329,9 @@ impl RowBuilder {
             // At most 2048 bytes, and 32 parents: within u16 and u8.
             subject_len: u16::try_from(subject.len()).unwrap_or(u16::MAX),
             parents: u8::try_from(count).unwrap_or(u8::MAX),
-            people,
+            people_at,
         });
-        if self.text.len() >= CHUNK {
+        if self.text.len() >= CHUNK || self.people.len() >= usize::from(u16::MAX) {
             self.close();
         }
     }
@@ -322,7 +344,11 @@ impl RowBuilder {
         // The next chunk's room is taken when a row needs it: a builder's last close
         // allocates nothing.
         let full = std::mem::take(&mut self.text);
-        let chunk = Arc::new(Chunk(full.into_boxed_str()));
+        self.places.clear();
+        let chunk = Arc::new(Chunk {
+            text: full.into_boxed_str(),
+            people: std::mem::take(&mut self.people).into_boxed_slice(),
+        });
         for row in &mut self.rows[self.closed..] {
             row.chunk = Some(chunk.clone());
         }
@@ -364,13 +390,21 @@ impl Row {
         let start = self.at as usize + from;
         self.chunk
             .as_deref()
-            .and_then(|c| c.0.get(start..start + len))
+            .and_then(|c| c.text.get(start..start + len))
             .unwrap_or("")
+    }
+
+    /// The sender and first recipient (none only in a row made by `Default`).
+    fn people(&self) -> Option<&People> {
+        let c = self.chunk.as_deref()?;
+        c.people.get(usize::from(self.people_at)).map(|p| &**p)
     }
 
     /// Part `i` of the people: name, address, recipient.
     fn person(&self, i: usize) -> &str {
-        let p = &*self.people;
+        let Some(p) = self.people() else {
+            return "";
+        };
         let start = if i == 0 { 0 } else { p.cuts[i - 1] as usize };
         let end = p.cuts.get(i).map_or(p.text.len(), |&c| c as usize);
         p.text.get(start..end).unwrap_or("")
@@ -424,6 +458,22 @@ impl Row {
     }
 }
 
+/// Heap bytes of the chunks these rows hold, each chunk once (its text, its list of
+/// people, the counts and header of its block): what `benches/rows.rs` reports.
+pub fn chunk_bytes(rows: &[Row]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter_map(|r| r.chunk.as_ref())
+        .filter(|c| seen.insert(Arc::as_ptr(c)))
+        .map(|c| {
+            2 * std::mem::size_of::<usize>()
+                + std::mem::size_of::<Chunk>()
+                + c.text.len()
+                + std::mem::size_of_val(&*c.people)
+        })
+        .sum()
+}
+
 /// Rows are the same when they show, sort and thread the same, wherever their text is.
 impl PartialEq for Row {
     fn eq(&self, o: &Row) -> bool {
@@ -434,7 +484,7 @@ impl PartialEq for Row {
             &self.keywords,
             self.has_attachments,
         ) == (o.uid, o.date, o.bits, &o.keywords, o.has_attachments)
-            && (self.subject(), self.id(), &*self.people) == (o.subject(), o.id(), &*o.people)
+            && (self.subject(), self.id(), self.people()) == (o.subject(), o.id(), o.people())
             && self.parents().eq(o.parents())
     }
 }
@@ -597,14 +647,15 @@ mod tests {
         built.push(&from("Ann", "a@xme", "@x"));
         built.push(&from("Ann", "a@x", "you@x"));
         let [a, b, c, d] = <[Row; 4]>::try_from(built.finish()).unwrap();
-        assert!(Arc::ptr_eq(&a.people, &b.people));
-        assert!(!Arc::ptr_eq(&a.people, &c.people) && !Arc::ptr_eq(&a.people, &d.people));
+        let same = |x: &Row, y: &Row| std::ptr::eq(x.people().unwrap(), y.people().unwrap());
+        assert!(same(&a, &b) && a.people_at == b.people_at);
+        assert!(!same(&a, &c) && !same(&a, &d));
         assert_eq!((c.sender_email(), c.recipient()), ("a@xme", "@x"));
         assert_eq!((d.sender(), d.recipient()), ("Ann", "you@x"));
         assert_eq!(a, b);
         // Rows made apart hold equal people, not shared.
         let e = Row::of(&from("Ann", "a@x", "me@x"));
-        assert!(e == a && !Arc::ptr_eq(&a.people, &e.people));
+        assert!(e == a && !same(&a, &e));
     }
 
     #[test]
