@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's failure is its panic
 
 mod support;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::tmux::Tmux;
 use support::*;
-use tern_testkit::DovecotOptions;
+use tern_testkit::{Dovecot, DovecotOptions};
 
 /// Delivers a message whose body holds `text`, `days` days old.
 fn note(d: &tern_testkit::Dovecot, folder: &str, subject: &str, text: &str, days: i64) {
@@ -195,14 +195,7 @@ fn expunges_moves_and_a_new_uidvalidity_on_the_server_reach_the_hits() {
 #[test]
 fn a_sigkill_at_random_points_of_indexing_loses_nothing_and_doubles_nothing() {
     use rand::{Rng, SeedableRng};
-    let d = server(DovecotOptions::default());
-    fill(&d, "INBOX", 5_000, 93);
-    note(&d, "INBOX", "Needle", "one kangaroo only", 1);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(&d, dir.path());
-    set_prefetch(&cfg, "none");
-    let log = dir.path().join("tern.log");
-    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    let (_d, dir, cfg, log) = synced_with_bodies(5_000, 93, "one kangaroo only");
     let index = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
@@ -260,14 +253,7 @@ fn every_message_once(cfg: &Path, log: &Path, n: usize, needle: &str) {
 /// once. A helper that cannot be started leaves the writing to the client itself.
 #[test]
 fn the_index_writer_helper_killed_mid_build_loses_nothing_and_a_missing_one_is_done_without() {
-    let d = server(DovecotOptions::default());
-    fill(&d, "INBOX", 4_000, 94);
-    note(&d, "INBOX", "Needle", "one wombat only", 1);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(&d, dir.path());
-    set_prefetch(&cfg, "none");
-    let log = dir.path().join("tern.log");
-    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    let (_d, dir, cfg, log) = synced_with_bodies(4_000, 94, "one wombat only");
     let index_of = |cache: &tern::cache::Cache| tern::index::index_dir(cache.path());
     let complete = |index: &Path| {
         std::fs::read_to_string(index.join("meta.json"))
@@ -319,6 +305,24 @@ fn the_index_writer_helper_killed_mid_build_loses_nothing_and_a_missing_one_is_d
         assert!(complete(&index), "{helper:?}");
         every_message_once(&cfg, &log, 4_001, "wombat");
     }
+}
+
+/// A Dovecot whose INBOX holds `n` generated messages and one "Needle" with `body`,
+/// synced with every body by `tern sync` into a new config's cache (no prefetch).
+fn synced_with_bodies(
+    n: usize,
+    seed: u64,
+    body: &str,
+) -> (Dovecot, tempfile::TempDir, PathBuf, PathBuf) {
+    let d = server(DovecotOptions::default());
+    fill(&d, "INBOX", n, seed);
+    note(&d, "INBOX", "Needle", body, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(&d, dir.path());
+    set_prefetch(&cfg, "none");
+    let log = dir.path().join("tern.log");
+    tern(&cfg, &log, &["sync", "--bodies", "all"]);
+    (d, dir, cfg, log)
 }
 
 /// The pid of a `tern index-writer` child of this test process, if one runs.
