@@ -350,32 +350,48 @@ impl Dovecot {
         }
     }
 
-    /// Kills what is left of this instance once its master is gone: its TLS login
+    /// Ends what is left of this instance once its master is gone: its TLS login
     /// processes outlive the master for about 30 s, holding clients' connections open,
-    /// and a stopped server must look stopped to them at once.
+    /// and a stopped server must look stopped to them at once. SIGTERM first, so a mail
+    /// process lets go of its locks; SIGKILL for what is still there after 2 s; then the
+    /// dotlocks a killed process may have left (a stale `dovecot-uidlist.lock` makes the
+    /// restarted server wait on the folder), since no process of the instance is left.
     fn kill_leftovers(&self) {
-        let tag = format!("dovecot-tern-{}/", self.plain_port);
-        let procs = match fs::read_dir("/proc") {
-            Ok(p) => p,
-            // Said, not passed over: a test that stops the server would otherwise wait
-            // 30 s for its clients to see it stopped, and fail without saying why.
-            Err(e) if !thread::panicking() => {
-                panic!("cannot list /proc to stop the test Dovecot's leftover processes: {e}")
+        let left = |signal: libc::c_int| -> usize {
+            let tag = format!("dovecot-tern-{}/", self.plain_port);
+            let procs = match fs::read_dir("/proc") {
+                Ok(p) => p,
+                // Said, not passed over: a test that stops the server would otherwise
+                // wait 30 s for its clients to see it stopped, and fail without saying why.
+                Err(e) if !thread::panicking() => {
+                    panic!("cannot list /proc to stop the test Dovecot's leftover processes: {e}")
+                }
+                // Already failing: a second panic would abort and hide the first.
+                Err(_) => return 0,
+            };
+            let mut found = 0;
+            for entry in procs.flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else {
+                    continue;
+                };
+                let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
+                    continue;
+                };
+                if cmdline.starts_with(tag.as_bytes()) {
+                    found += 1;
+                    // SAFETY: kill touches no memory; the pid is a process of this
+                    // instance (its title begins with the instance's name).
+                    unsafe { libc::kill(pid, signal) };
+                }
             }
-            Err(_) => return,
+            found
         };
-        for entry in procs.flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else {
-                continue;
-            };
-            let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
-                continue;
-            };
-            if cmdline.starts_with(tag.as_bytes()) {
-                // SAFETY: kill touches no memory; the pid is a process of this instance
-                // (its title begins with the instance's name).
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while left(libc::SIGTERM) > 0 && Instant::now() < deadline {
+            thread::sleep(POLL);
+        }
+        if left(libc::SIGKILL) > 0 {
+            remove_dotlocks(&self.root().join("mail"));
         }
     }
 
@@ -569,4 +585,20 @@ struct ConfigParams<'a> {
     disabled: &'a [String],
     backend_port: u16,
     filter: Option<&'a Filter>,
+}
+
+/// Removes the dotlock files under `dir` (`*.lock`), left by mail processes killed while
+/// holding them.
+fn remove_dotlocks(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_dotlocks(&path);
+        } else if path.extension().is_some_and(|x| x == "lock") {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
